@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# rbond: user entry points. The kernel build itself reads Kbuild.
+#   make            build rbond.ko (the first run fetches and builds toolchain and kernel)
+#   make run        boot a guest, load rbond, show a working bond
+#   make check      all tests: host, module build, guest selftests; ends with "N passed, N failed"
+#   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
+#   make clean
+# Variables: KERNEL=release|debug (debug: lockdep, KASAN, kmemleak), RBOND_CACHE (default ~/.cache/rbond).
+SHELL := /bin/bash
+KERNEL ?= release
+export KERNEL
+
+.PHONY: all modules run check vm clippy clean distclean
+all modules:
+	@scripts/build.sh
+
+clippy:
+	@scripts/build.sh CLIPPY=1
+
+run: all
+	@scripts/vm.sh scripts/demo.sh
+
+check:
+	@scripts/check.sh
+
+vm: all
+	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=path/to/script.sh [ARGS='...']" >&2; exit 2; }
+	@scripts/vm.sh $(SCRIPT) $(ARGS)
+
+clean:
+	@if [ -f scripts/common.sh ]; then . scripts/common.sh && \
+	  if [ -d "$$KOUT" ]; then $(MAKE) -s -C "$$KOUT" M=$(CURDIR) clean; fi; fi
+	@rm -rf rust/logic/target

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+// The module tree of rbond's logic tier, shared by the host crate (lib.rs) and rbond.ko (rbond.rs).
+// Rules: no kernel types, no `unsafe`, no allocation, no clock; time is an argument.
+
+/// Transmit hash policies of the C bonding driver, over packet bytes.
+pub mod hash;
+/// Netlink attribute numbers and names of the bonding ABI.
+pub mod netlink;
+/// Option value tables (names and numbers as in the C driver) and their parser.
+pub mod options;

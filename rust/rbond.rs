@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+//! rbond: the Linux bonding driver, again, in Rust.
+//!
+//! Three tiers (see Documentation/rbond.rst): `logic` decides and never touches the kernel, `sys`
+//! is the only place with `unsafe`, `bond` is the driver that glues them.
+
+use kernel::prelude::*;
+
+/// The logic tier: pure, safe, no kernel types. It is also a host Cargo package
+/// (rust/logic/lib.rs); here its module tree is included. Parts of it serve features the driver
+/// does not use yet; the host tests cover them.
+#[path = "logic/mod.rs"]
+#[forbid(unsafe_code)]
+#[allow(dead_code)]
+pub mod logic;
+
+mod sys;
+
+#[forbid(unsafe_code)]
+mod bond;
+
+use sys::link::Registration;
+use sys::rtnl::Rtnl;
+
+module! {
+    type: RbondModule,
+    name: "rbond",
+    authors: ["rbond developers"],
+    description: "Bonding driver in Rust: active-backup, balance-xor and 802.3ad",
+    license: "GPL",
+    alias: ["rtnl-link-rbond"],
+    params: {
+        max_bonds: i32 {
+            default: 1,
+            description: "Number of bonding devices to create at load (rbond0, rbond1, ...); 0 or more",
+        },
+    },
+}
+
+struct RbondModule {
+    _link: Registration<bond::Bond>,
+}
+
+impl kernel::Module for RbondModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let max_bonds = module_parameters::max_bonds.value();
+        if max_bonds < 0 {
+            pr_err!("max_bonds={max_bonds} is invalid: accepted values are 0 to {}\n", i32::MAX);
+            return Err(EINVAL);
+        }
+        sys::check_layout()?;
+        let link = Registration::<bond::Bond>::register()?;
+        {
+            let rtnl = Rtnl::lock();
+            for _ in 0..max_bonds {
+                // On failure the registration is dropped, which deletes the bonds made so far.
+                link.create(&rtnl).inspect_err(|e| pr_err!("cannot create a bond: {e:?}\n"))?;
+            }
+        }
+        Ok(RbondModule { _link: link })
+    }
+}

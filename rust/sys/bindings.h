@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The C API rbond uses beyond kernel::bindings: input of scripts/bindgen.sh. */
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/rtnetlink.h>
+#include <net/netlink.h>
+#include "shim.h"

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The FFI tier: the only place in rbond with `unsafe`.
+//!
+//! It holds rbond's own bindgen output (`bindings_generated.rs`, made by `scripts/bindgen.sh` from
+//! `bindings.h` with the kernel's exact bindgen flags), the C shim (`shim.c`) for static inlines,
+//! and thin safe wrappers whose invariants are documented on each type. The driver (`bond/`) uses
+//! only these wrappers.
+
+#[allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    dead_code,
+    improper_ctypes,
+    unsafe_op_in_unsafe_fn,
+    missing_docs,
+    unreachable_pub,
+    clippy::all,
+    clippy::as_underscore,
+    clippy::cast_lossless,
+    clippy::ptr_as_ptr,
+    clippy::ref_as_ptr,
+    clippy::undocumented_unsafe_blocks,
+    unnecessary_transmutes
+)]
+mod bindings {
+    use kernel::ffi;
+    use pin_init::{MaybeZeroable, Zeroable};
+    type __kernel_size_t = usize;
+    type __kernel_ssize_t = isize;
+    type __kernel_ptrdiff_t = isize;
+    // SAFETY: a bitfield unit is plain bytes (as in rust/bindings/lib.rs): all zeroes is valid.
+    unsafe impl<Storage> Zeroable for __BindgenBitfieldUnit<Storage> where Storage: Zeroable {}
+    include!("bindings_generated.rs");
+}
+
+pub(crate) mod link;
+pub(crate) mod netdev;
+pub(crate) mod netlink;
+pub(crate) mod rtnl;
+
+use kernel::prelude::*;
+
+/// Compares struct sizes and field offsets as GCC compiled them (`rbond_layout()` in the shim) with
+/// bindgen's view, so that a mismatch between the two compilers fails the load instead of
+/// corrupting memory.
+pub(crate) fn check_layout() -> Result {
+    use bindings::{net_device, net_device_ops, rtnl_link_ops, rtnl_link_stats64, rtnl_newlink_params};
+    use core::mem::{offset_of, size_of};
+    let rust = [
+        size_of::<net_device>(),
+        offset_of!(net_device, netdev_ops),
+        offset_of!(net_device, mtu),
+        offset_of!(net_device, ifindex),
+        offset_of!(net_device, name),
+        offset_of!(net_device, needs_free_netdev),
+        offset_of!(net_device, priv_destructor),
+        offset_of!(net_device, rtnl_link_ops),
+        size_of::<net_device_ops>(),
+        size_of::<rtnl_link_ops>(),
+        offset_of!(rtnl_link_ops, kind),
+        offset_of!(rtnl_link_ops, setup),
+        offset_of!(rtnl_link_ops, validate),
+        offset_of!(rtnl_link_ops, newlink),
+        size_of::<rtnl_newlink_params>(),
+        size_of::<rtnl_link_stats64>(),
+    ];
+    let mut c = [0usize; 16];
+    // SAFETY: `c` has room for `c.len()` entries; the shim writes at most that many.
+    let n = unsafe { bindings::rbond_layout(c.as_mut_ptr(), c.len()) };
+    if n != rust.len() || c != rust {
+        pr_err!("layout mismatch between GCC and bindgen: C {:?}, Rust {:?}\n", c, rust);
+        return Err(EINVAL);
+    }
+    Ok(())
+}

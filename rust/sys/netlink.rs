@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Netlink attributes and extended acks as rtnetlink hands them to a link kind.
+
+use super::bindings;
+use kernel::prelude::*;
+
+/// A netlink attribute.
+///
+/// # Invariants
+///
+/// Wraps a valid `struct nlattr` that rtnetlink parsed, alive for the borrow.
+#[repr(transparent)]
+pub(crate) struct NlAttr(bindings::nlattr);
+
+impl NlAttr {
+    /// The attribute's type number.
+    pub(crate) fn kind(&self) -> u16 {
+        self.0.nla_type & 0x3fff // NLA_TYPE_MASK: without NLA_F_NESTED / NLA_F_NET_BYTEORDER
+    }
+}
+
+/// The `IFLA_INFO_DATA` attributes of a link kind, indexed by type (`data[]` of `validate`).
+///
+/// # Invariants
+///
+/// `data` is null, or points to `maxtype + 1` entries each of which is null or a valid attribute.
+pub(crate) struct LinkData<'a> {
+    data: *const *mut bindings::nlattr,
+    maxtype: u16,
+    _p: core::marker::PhantomData<&'a NlAttr>,
+}
+
+impl<'a> LinkData<'a> {
+    /// # Safety
+    ///
+    /// `data` must be null or point to `maxtype + 1` attribute pointers, each null or valid for `'a`.
+    pub(crate) unsafe fn from_raw(data: *const *mut bindings::nlattr, maxtype: u16) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        LinkData { data, maxtype, _p: core::marker::PhantomData }
+    }
+
+    /// The attribute of type `nr`, if the user sent it.
+    pub(crate) fn get(&self, nr: u16) -> Option<&'a NlAttr> {
+        if self.data.is_null() || nr > self.maxtype {
+            return None;
+        }
+        // SAFETY: by the type invariant `data` has `maxtype + 1` entries and `nr <= maxtype`.
+        let p = unsafe { *self.data.add(usize::from(nr)) };
+        // SAFETY: by the type invariant a non-null entry is a valid attribute for 'a;
+        // `NlAttr` is a transparent wrapper of `nlattr`.
+        unsafe { p.cast::<NlAttr>().as_ref() }
+    }
+
+    /// Every attribute present, in type order.
+    pub(crate) fn present(&self) -> impl Iterator<Item = &'a NlAttr> + '_ {
+        (1..=self.maxtype).filter_map(move |nr| self.get(nr))
+    }
+}
+
+/// The extended ack of a netlink request: where a message for the user goes.
+///
+/// # Invariants
+///
+/// `ptr` is null or a valid `struct netlink_ext_ack` for the borrow.
+pub(crate) struct ExtAck<'a> {
+    ptr: *mut bindings::netlink_ext_ack,
+    _p: core::marker::PhantomData<&'a mut bindings::netlink_ext_ack>,
+}
+
+impl ExtAck<'_> {
+    /// # Safety
+    ///
+    /// `ptr` must be null or valid (and not otherwise accessed) for the returned lifetime.
+    pub(crate) unsafe fn from_raw<'b>(ptr: *mut bindings::netlink_ext_ack) -> ExtAck<'b> {
+        // INVARIANT: guaranteed by the caller.
+        ExtAck { ptr, _p: core::marker::PhantomData }
+    }
+
+    /// Reports `msg` to the user, pointing at `attr` (copied; at most 79 bytes are kept).
+    pub(crate) fn set_attr_msg(&mut self, attr: &NlAttr, msg: &CStr) {
+        // SAFETY: `ptr` is null or valid by the type invariant (the shim ignores null); `attr` is a
+        // valid attribute; `msg` is NUL-terminated and is copied before the call returns.
+        unsafe { bindings::rbond_extack_set(self.ptr, &attr.0, msg.as_char_ptr().cast()) };
+    }
+}

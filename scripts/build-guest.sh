@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Build the guest's initramfs: busybox init, the host's GNU userland, iproute2 (and the glibc it
+# needs) from Debian sid so that ip/tc match the 7.3 kernel, and the kernel's modules.
+# Output: $GUEST_DIR/<key>/initramfs.cpio.gz (path printed on stdout).
+. "$(dirname "$0")/common.sh"
+
+key=$( { echo "$KOUT"; cat "$RBOND_TOP/scripts/build-guest.sh" "$RBOND_TOP/scripts/guest-init.sh"; } | sha256sum | cut -c1-12)
+OUT=$GUEST_DIR/$KERNEL-$key
+if [ -f "$OUT/initramfs.cpio.gz" ]; then echo "$OUT/initramfs.cpio.gz"; exit 0; fi
+[ -f "$KOUT/.rbond-built" ] || die "kernel $KOUT is not built (scripts/build-kernel.sh)"
+
+# 1. iproute2 >= the kernel's version and its libraries from sid, extracted (never installed)
+SID=$GUEST_DIR/sid-root
+if [ ! -x "$SID/usr/sbin/ip" ]; then
+  apt_private
+  log "guest: fetching iproute2 and glibc from Debian $GUEST_SID_SUITE"
+  rm -rf "$SID.tmp"; mkdir -p "$SID.tmp"
+  for p in iproute2 libc6 libbpf1 libelf1t64 libmnl0 libselinux1 libtirpc3t64 libxtables12 libcap2 \
+           libdb5.3t64 libzstd1 zlib1g libpcre2-8-0 libgssapi-krb5-2 libkrb5-3 libk5crypto3 \
+           libcom-err2 libkrb5support0 libkeyutils1 libssl3t64 libgcc-s1; do
+    v=$(apt_candidate "$p" "$GUEST_SID_SUITE")
+    [ -n "$v" ] || die "package $p not found in $GUEST_SID_SUITE"
+    dpkg-deb -x "$(apt_fetch "$p=$v")" "$SID.tmp"
+  done
+  rm -rf "$SID"; mv "$SID.tmp" "$SID"
+fi
+ipver=$("$SID/usr/lib64/ld-linux-x86-64.so.2" --library-path "$SID/usr/lib/x86_64-linux-gnu" "$SID/usr/sbin/ip" -V |
+        grep -oE 'iproute2-[0-9.]+' | cut -d- -f2)
+printf '%s\n%s\n' "$IPROUTE2_MIN_VERSION" "$ipver" | sort -V -C ||
+  die "iproute2 from $GUEST_SID_SUITE is $ipver, older than $IPROUTE2_MIN_VERSION: the guest userland must match the kernel"
+
+# 2. the root file system
+log "guest: building the initramfs (iproute2 $ipver)"
+R=$OUT/root
+rm -rf "$OUT"; mkdir -p "$R"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64,share} "$R"/{proc,sys,dev,tmp,run,src,out,root,etc,var/lib,host-usr-lib}
+ln -s usr/bin "$R/bin"; ln -s usr/sbin "$R/sbin"; ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"
+ln -s ../run "$R/var/run"; ln -s ../../tmp "$R/var/tmp"
+cp /bin/busybox "$R/usr/bin/busybox"
+addbin() { # a host binary and the libraries ldd names, at the same paths
+  local b=$1 d l
+  [ -e "$b" ] || die "host binary $b is missing (scripts/host-deps.sh installs it)"
+  d="$R/usr${b#/usr}"; mkdir -p "$(dirname "$d")"; cp -L "$b" "$d"
+  for l in $(ldd "$b" 2>/dev/null | grep -oE '/[^ ]+'); do
+    d="$R/usr${l#/usr}"; mkdir -p "$(dirname "$d")"; [ -e "$d" ] || cp -L "$l" "$d"
+  done
+}
+BINS="/usr/sbin/ethtool /usr/bin/bash /usr/bin/jq /usr/bin/ping /usr/bin/arping /usr/bin/bc /usr/bin/tcpdump
+ /usr/sbin/mausezahn /usr/bin/socat /usr/bin/ndisc6 /usr/bin/kmod /usr/bin/getopt /usr/sbin/sysctl
+ /usr/bin/grep /usr/bin/sed /usr/bin/mawk /usr/bin/find /usr/bin/xargs /usr/bin/ps /usr/bin/pgrep /usr/bin/pkill
+ /usr/bin/killall /usr/bin/nsenter /usr/bin/unshare /usr/bin/flock /usr/bin/setsid /usr/bin/logger /usr/bin/rev
+ /usr/bin/python3.11 /usr/bin/diff /usr/bin/cmp /usr/bin/timeout /usr/bin/dmesg /usr/bin/mount /usr/bin/umount"
+for b in $BINS $(dpkg -L coreutils | grep -E '^/(usr/)?s?bin/[^/]+$' | sed 's|^/bin/|/usr/bin/|'); do addbin "$b"; done
+cp -L /usr/lib/x86_64-linux-gnu/libffi.so.8 "$R/usr/lib/x86_64-linux-gnu/"     # python's _ctypes (scapy)
+printf '#!/bin/sh\n# the selftests only call "udevadm settle"\nexit 0\n' > "$R/usr/bin/udevadm"; chmod +x "$R/usr/bin/udevadm"
+ln -sf mawk "$R/usr/bin/awk"; ln -sf python3.11 "$R/usr/bin/python3"
+for t in insmod rmmod modprobe lsmod modinfo depmod; do ln -sf ../bin/kmod "$R/usr/sbin/$t"; done
+# python's standard library and scapy come from the host over a read-only 9p share
+ln -s /host-usr-lib/python3.11 "$R/usr/lib/python3.11"; ln -s /host-usr-lib/python3 "$R/usr/lib/python3"
+# sid's iproute2, its libraries and its glibc (newer glibc runs the host's binaries too)
+for b in ip tc bridge ss; do cp "$SID/usr/sbin/$b" "$R/usr/sbin/$b" 2>/dev/null || cp "$SID/usr/bin/$b" "$R/usr/bin/$b"; done
+cp -a "$SID/usr/lib/x86_64-linux-gnu/." "$R/usr/lib/x86_64-linux-gnu/"
+cp -L "$SID/usr/lib64/ld-linux-x86-64.so.2" "$R/usr/lib64/ld-linux-x86-64.so.2"
+[ -d "$SID/usr/share/iproute2" ] && cp -a "$SID/usr/share/iproute2" "$R/usr/share/"
+[ -d "$SID/etc/iproute2" ] && cp -a "$SID/etc/iproute2" "$R/etc/"
+cp /etc/protocols /etc/services "$R/etc/"
+printf 'root:x:0:0:root:/root:/bin/bash\ntcpdump:x:104:109::/nonexistent:/usr/sbin/nologin\n' > "$R/etc/passwd"
+printf 'root:x:0:\ntcpdump:x:109:\n' > "$R/etc/group"
+echo 'hosts: files' > "$R/etc/nsswitch.conf"; echo '127.0.0.1 localhost' > "$R/etc/hosts"
+# the kernel's modules, so that `modprobe bonding` works
+make -s -C "$KSRC" O="$KOUT" modules_install INSTALL_MOD_PATH="$R" INSTALL_MOD_STRIP=1 >/dev/null
+install -m 0755 "$RBOND_TOP/scripts/guest-init.sh" "$R/init"
+( cd "$R" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > "$OUT/initramfs.cpio.gz.tmp" )
+mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
+rm -rf "$R"
+echo "$OUT/initramfs.cpio.gz"

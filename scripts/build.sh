@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Everything `make` needs: host packages, toolchain, kernel (each cached and skipped when done),
+# then rbond.ko. Extra arguments go to kbuild (e.g. CLIPPY=1).
+. "$(dirname "$0")/common.sh"
+
+t0=$(date +%s)
+fresh=0; [ -f "$KOUT/.rbond-built" ] || fresh=1
+[ $fresh = 1 ] && log "first build for KERNEL=$KERNEL: fetching the toolchain and building the kernel into $RBOND_CACHE (10-15 min)"
+"$RBOND_TOP/scripts/host-deps.sh"
+"$RBOND_TOP/scripts/fetch-toolchain.sh"
+"$RBOND_TOP/scripts/build-kernel.sh"
+[ $fresh = 1 ] && log "toolchain and kernel ready after $(( $(date +%s) - t0 ))s"
+make -s -C "$KOUT" M="$RBOND_TOP" "$@" modules

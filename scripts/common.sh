@@ -1,0 +1,93 @@
+# Sourced by every script: pinned versions, cache layout, logging.
+# shellcheck shell=bash
+set -euo pipefail
+
+RBOND_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+. "$RBOND_TOP/scripts/versions.env"
+
+: "${RBOND_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/rbond}"
+: "${KERNEL:=release}"
+case "$KERNEL" in release|debug) ;; *) echo "KERNEL must be 'release' or 'debug' (got '$KERNEL')" >&2; exit 2;; esac
+export RBOND_CACHE KERNEL
+mkdir -p "$RBOND_CACHE"
+
+LINUX_UPSTREAM_VERSION=${LINUX_SOURCE_VERSION%%-*}            # 7.3.4
+LINUX_SERIES=${LINUX_SOURCE_PKG#linux-source-}                # 7.3
+RUSTC_VERSION=$(rustc --version | awk '{print $2}')           # 1.95.0
+
+APT_DIR=$RBOND_CACHE/apt
+DEB_DIR=$RBOND_CACHE/debs
+SRC_DIR=$RBOND_CACHE/src
+TOOLS_DIR=$RBOND_CACHE/tools
+KSRC=$SRC_DIR/linux-$LINUX_SOURCE_VERSION
+RUST_LIB_SRC=$SRC_DIR/rust-src-$RUSTC_VERSION/usr/src/rustc-$RUSTC_VERSION/library
+BINDGEN_ROOT=$TOOLS_DIR/bindgen-$BINDGEN_VERSION
+LIBCLANG_PATH=$TOOLS_DIR/libclang-$LIBCLANG_VERSION
+export RUST_LIB_SRC LIBCLANG_PATH
+export PATH=$BINDGEN_ROOT/bin:$PATH
+
+# The kernel build folder is keyed by everything that changes its output.
+kernel_key() {
+  local frags="$RBOND_TOP/kernel/rbond.config"
+  [ "$KERNEL" = debug ] && frags="$frags $RBOND_TOP/kernel/debug.config"
+  # shellcheck disable=SC2086
+  { echo "$LINUX_SOURCE_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LIBCLANG_VERSION $(gcc -dumpfullversion)"
+    cat $frags "$RBOND_TOP/scripts/build-kernel.sh"; } | sha256sum | cut -c1-12
+}
+KOUT=$RBOND_CACHE/kernel/$KERNEL-$(kernel_key)
+GUEST_DIR=$RBOND_CACHE/guest
+export KSRC KOUT
+
+_t0=$(date +%s)
+log() { printf '[rbond %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[rbond] error: %s\n' "$*" >&2; exit 1; }
+elapsed() { echo "$(( $(date +%s) - _t0 ))s"; }
+
+# Private apt configuration: the machine's own Debian mirror, with the suites we fetch from.
+apt_private() {
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+  local uri
+  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || die "cannot find the Debian mirror in /etc/apt/sources.list*"
+  local list="$APT_DIR/sources.list"
+  # trixie, trixie-backports and sid, one line each
+  local content=""
+  for s in trixie trixie-backports "$GUEST_SID_SUITE"; do
+    content+="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main"$'\n'
+  done
+  if [ ! -f "$list" ] || [ "$(cat "$list")" != "${content%$'\n'}" ]; then
+    printf '%s' "$content" > "$list"
+    rm -f "$APT_DIR/.updated"
+  fi
+  APT_OPTS=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=/nonexistent
+            -o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache=$APT_DIR/cache"
+            -o "Dir::State::status=/var/lib/dpkg/status" -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+  # refresh the index at most once a day
+  if [ ! -f "$APT_DIR/.updated" ] || [ -n "$(find "$APT_DIR/.updated" -mmin +1440)" ]; then
+    log "apt: updating the private index (trixie, trixie-backports, $GUEST_SID_SUITE)"
+    apt-get "${APT_OPTS[@]}" -q update >/dev/null
+    touch "$APT_DIR/.updated"
+  fi
+}
+
+# Download one .deb (name=version) into $DEB_DIR unless it is there.
+apt_fetch() {
+  local spec=$1 name=${1%%=*} ver=${1#*=}
+  local f; f=$(ls "$DEB_DIR/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+  if [ -z "$f" ]; then
+    mkdir -p "$DEB_DIR"
+    (cd "$DEB_DIR" && apt-get "${APT_OPTS[@]}" -q download "$spec" >/dev/null) ||
+      die "cannot download $spec; available: $(apt-cache "${APT_OPTS[@]}" madison "$name" | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')"
+    f=$(ls "$DEB_DIR/${name}_${ver//:/%3a}_"*.deb | head -n1)
+  fi
+  echo "$f"
+}
+
+# Candidate version of a package in a suite of the private index.
+apt_candidate() {
+  local name=$1 suite=$2
+  apt-cache "${APT_OPTS[@]}" madison "$name" | awk -F'|' -v s="$suite" '
+    { gsub(/ /,"",$2); if (index($3, " " s "/") ) { print $2; exit } }'
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Run a bash script as root inside the test guest and propagate its exit status.
+# usage: vm.sh SCRIPT [ARGS...]
+#   The checkout is at /src in the guest (read-only), rbond.ko is installed (`modprobe rbond`), the
+#   C driver is `modprobe bonding`. The run's folder is /out (RBOND_RUN_DIR on the host, a new
+#   folder under $RBOND_CACHE/runs by default).
+# Fails (exit 1) when the kernel log shows a WARNING, BUG, Oops, KASAN, lockdep, RCU stall,
+# hung task or kmemleak report, even if the script passed.
+. "$(dirname "$0")/common.sh"
+
+script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
+[ -f "$script" ] || die "no such script: $script"
+[ -f "$KOUT/.rbond-built" ] || die "kernel not built: run make first"
+initrd=$("$RBOND_TOP/scripts/build-guest.sh")
+
+run=${RBOND_RUN_DIR:-}
+if [ -z "$run" ]; then
+  mkdir -p "$RBOND_CACHE/runs"
+  # keep the last 20 runs
+  { ls -1dt "$RBOND_CACHE"/runs/run.* 2>/dev/null || true; } | tail -n +20 | xargs -r rm -rf
+  run=$(mktemp -d "$RBOND_CACHE/runs/run.XXXXXX")
+fi
+mkdir -p "$run"; rm -f "$run"/{rc,dmesg,kmemleak,script}
+abs=$(readlink -f "$script")
+if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
+  # a script of the checkout runs in place (/src), so that it finds its neighbours
+  { printf 'exec bash /src/%q' "${abs#"$RBOND_TOP"/}"; [ $# -gt 0 ] && printf ' %q' "$@"; printf '\n'; } > "$run/script"
+else
+  { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
+fi
+mem=1G; [ "$KERNEL" = debug ] && mem=3G
+set +e
+timeout --foreground "${QEMU_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
+  -nographic -no-reboot -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$initrd" \
+  -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 ${GUEST_APPEND:-}" \
+  -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \
+  -virtfs "local,path=$run,mount_tag=out,security_model=none,id=out" \
+  -virtfs local,path=/usr/lib,mount_tag=hostusrlib,security_model=none,readonly=on,id=hostusrlib \
+  -nic none < /dev/null | tr -d '\r'
+qrc=${PIPESTATUS[0]}
+set -e
+if [ ! -f "$run/rc" ]; then
+  echo "vm: the guest did not finish the script (qemu exit $qrc; a timeout is 124, a panic ends the guest early)" >&2
+  exit 125
+fi
+rc=$(cat "$run/rc")
+# the kernel log must be clean
+pat='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|rcu.*(detected stalls|self-detected stall)|INFO: task .* blocked for more than|suspected memory leak|unreferenced object'
+bad=$(cat "$run/dmesg" "$run/kmemleak" 2>/dev/null | grep -E "$pat" || true)
+if [ -n "$bad" ]; then
+  echo "vm: the kernel log reports a problem (full log: $run/dmesg):" >&2
+  printf '%s\n' "$bad" | head -n 20 | sed 's/^/vm:   /' >&2
+  [ "$rc" = 0 ] && rc=1
+fi
+exit "$rc"

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Minimal rtnetlink client for selftests: sends RTM_NEWLINK with exactly the attributes given
+(including ones iproute2 will not send for kind rbond) and prints the kernel's errno and extack.
+
+usage: rtnl.py newlink NAME KIND [ATTR=TYPE:VALUE ...]   (IFLA_INFO_DATA attributes by number)
+       TYPE is u8, u16, u32 or str. Exit status: 0 if the kernel accepted, else the errno.
+"""
+import errno
+import os
+import socket
+import struct
+import sys
+
+NETLINK_ROUTE = 0
+NETLINK_EXT_ACK = 11
+RTM_NEWLINK = 16
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x200, 0x400
+NLMSG_ERROR = 2
+NLA_F_NESTED = 0x8000
+IFLA_IFNAME, IFLA_LINKINFO = 3, 18
+IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+NLMSGERR_ATTR_MSG = 1
+
+
+def attr(kind, payload):
+    n = 4 + len(payload)
+    return struct.pack("HH", n, kind) + payload + b"\0" * ((4 - n % 4) % 4)
+
+
+def value(spec):
+    typ, _, val = spec.partition(":")
+    if typ == "u8":
+        return struct.pack("B", int(val))
+    if typ == "u16":
+        return struct.pack("H", int(val))
+    if typ == "u32":
+        return struct.pack("I", int(val))
+    if typ == "str":
+        return val.encode() + b"\0"
+    raise SystemExit(f"unknown attribute type {typ}")
+
+
+def newlink(name, kind, data):
+    ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
+    info = attr(IFLA_INFO_KIND, kind.encode() + b"\0")
+    if data:
+        info += attr(IFLA_INFO_DATA | NLA_F_NESTED, b"".join(attr(k, v) for k, v in data))
+    body = ifinfo + attr(IFLA_IFNAME, name.encode() + b"\0") + attr(IFLA_LINKINFO | NLA_F_NESTED, info)
+    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+    msg = struct.pack("IHHII", 16 + len(body), RTM_NEWLINK, flags, 1, 0) + body
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    s.setsockopt(270, NETLINK_EXT_ACK, 1)  # SOL_NETLINK
+    s.send(msg)
+    reply = s.recv(65536)
+    length, typ, flags, _, _ = struct.unpack_from("IHHII", reply)
+    if typ != NLMSG_ERROR:
+        raise SystemExit(f"unexpected reply type {typ}")
+    err = -struct.unpack_from("i", reply, 16)[0]
+    text = ""
+    # extack TLVs follow the echoed request header (capped ack: only its 16-byte header)
+    off = 16 + 4 + (16 if flags & 0x100 else struct.unpack_from("I", reply, 20)[0])
+    while off + 4 <= length:
+        alen, akind = struct.unpack_from("HH", reply, off)
+        if alen < 4:
+            break
+        if akind == NLMSGERR_ATTR_MSG:
+            text = reply[off + 4: off + alen].rstrip(b"\0").decode()
+        off += (alen + 3) & ~3
+    print(f"errno={err} ({errno.errorcode.get(err, 'OK') if err else 'OK'}) msg={text}")
+    return err
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4 or sys.argv[1] != "newlink":
+        raise SystemExit(__doc__)
+    pairs = []
+    for a in sys.argv[4:]:
+        k, _, spec = a.partition("=")
+        pairs.append((int(k), value(spec)))
+    sys.exit(newlink(sys.argv[2], sys.argv[3], pairs))

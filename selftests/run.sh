@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `make check`: runs selftests/rbond/*.sh (or the ones named) and writes numbered
+# TAP to stdout and to /out/results.tap.
+cd "$(dirname "$0")" || exit 1
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(rbond/*.sh)
+out=${RESULTS:-/out/results.tap}
+: > "$out"
+echo "TAP version 13" | tee -a "$out"
+n=0
+for t in "${tests[@]}"; do
+  echo "# ${t}" | tee -a "$out"
+  while IFS= read -r line; do
+    if [ "${line#\#@exit }" != "$line" ]; then
+      rc=${line#\#@exit }
+      # a test file ends with its last command's status; a timeout or a signal is a failure
+      [ "$rc" -lt 124 ] && continue
+      line="not ok - exited with status $rc (timeout or signal)"
+    fi
+    case "$line" in
+      "ok - "*|"not ok - "*)
+        n=$((n + 1))
+        line=$(sed -E "s/^(not ok|ok) - /\1 $n - $(basename "$t" .sh): /" <<< "$line")
+        ;;
+    esac
+    echo "$line" | tee -a "$out"
+  done < <(timeout 600 bash "$t" 2>&1; echo "#@exit $?")
+done
+echo "1..$n" | tee -a "$out"
