@@ -30,6 +30,9 @@ printf '%s\n%s\n' "$IPROUTE2_MIN_VERSION" "$ipver" | sort -V -C ||
   die "iproute2 from $GUEST_SID_SUITE is $ipver, older than $IPROUTE2_MIN_VERSION: the guest userland must match the kernel"
 
 # 2. the root file system
+for old in "$GUEST_DIR/$KERNEL"-*; do     # one guest image per kernel variant
+  [ -d "$old" ] && [ "$old" != "$OUT" ] && rm -rf "$old"
+done
 log "guest: building the initramfs (iproute2 $ipver)"
 R=$OUT/root
 rm -rf "$OUT"; mkdir -p "$R"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64,share} "$R"/{proc,sys,dev,tmp,run,src,out,root,etc,var/lib,host-usr-lib}

@@ -3,6 +3,10 @@
 . "$(dirname "$0")/common.sh"
 
 if [ -f "$KOUT/.rbond-built" ]; then exit 0; fi
+# builds of this variant for other versions or configurations are stale: the cache keeps one
+for old in "$RBOND_CACHE/kernel/$KERNEL"-*; do
+  [ -d "$old" ] && [ "$old" != "$KOUT" ] && { log "kernel: removing stale build $old"; rm -rf "$old"; }
+done
 log "kernel: configuring $LINUX_UPSTREAM_VERSION ($KERNEL) in $KOUT"
 mkdir -p "$KOUT"
 frags=("$RBOND_TOP/kernel/rbond.config")

@@ -27,13 +27,13 @@ LIBCLANG_PATH=$TOOLS_DIR/libclang-$LIBCLANG_VERSION
 export RUST_LIB_SRC LIBCLANG_PATH
 export PATH=$BINDGEN_ROOT/bin:$PATH
 
-# The kernel build folder is keyed by everything that changes its output.
+# The kernel build folder is keyed by everything that changes its output: versions and config.
 kernel_key() {
   local frags="$RBOND_TOP/kernel/rbond.config"
   [ "$KERNEL" = debug ] && frags="$frags $RBOND_TOP/kernel/debug.config"
   # shellcheck disable=SC2086
   { echo "$LINUX_SOURCE_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LIBCLANG_VERSION $(gcc -dumpfullversion)"
-    cat $frags "$RBOND_TOP/scripts/build-kernel.sh"; } | sha256sum | cut -c1-12
+    cat $frags; } | sha256sum | cut -c1-12
 }
 KOUT=$RBOND_CACHE/kernel/$KERNEL-$(kernel_key)
 GUEST_DIR=$RBOND_CACHE/guest
