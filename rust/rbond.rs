@@ -38,7 +38,16 @@ module! {
 }
 
 struct RbondModule {
+    // dropped in order: bonds go first, then the listener
     _link: Registration<bond::Bond>,
+    _events: sys::notifier::Registration<bond::Events>,
+}
+
+impl Drop for RbondModule {
+    fn drop(&mut self) {
+        // RCU callbacks that free rbond's snapshots run module code: wait for them
+        sys::rcu::barrier();
+    }
 }
 
 impl kernel::Module for RbondModule {
@@ -49,6 +58,7 @@ impl kernel::Module for RbondModule {
             return Err(EINVAL);
         }
         sys::check_layout()?;
+        let events = sys::notifier::Registration::<bond::Events>::register()?;
         let link = Registration::<bond::Bond>::register()?;
         {
             let rtnl = Rtnl::lock();
@@ -57,6 +67,6 @@ impl kernel::Module for RbondModule {
                 link.create(&rtnl).inspect_err(|e| pr_err!("cannot create a bond: {e:?}\n"))?;
             }
         }
-        Ok(RbondModule { _link: link })
+        Ok(RbondModule { _link: link, _events: events })
     }
 }

@@ -1,61 +1,751 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The driver tier: the bond master device. No `unsafe` here (the crate root forbids it); state is
+//! The driver tier: bonds and their slaves. No `unsafe` here (the crate root forbids it); state is
 //! owned here, decisions come from `logic`, and the kernel is reached through `sys`.
+//!
+//! Concurrency: the control state (`Control`) is touched only under RTNL. The data path reads
+//! `TxState`, a snapshot rebuilt whole under RTNL after every change of the slaves, of their
+//! state or of the options, and published by RCU: transmit takes no lock and allocates nothing.
 
-use crate::logic::netlink::{bond_attr_name, IFLA_BOND_MAX};
-use crate::sys::link::Master;
-use crate::sys::netdev::{NetDevice, Skb};
+mod params;
+mod slave;
+
+use crate::logic::hash::{slave_index, xmit_hash};
+use crate::logic::mii::{self, Link, Proposal};
+use crate::logic::netlink::IFLA_BOND_MAX;
+use crate::logic::options::mode;
+use crate::logic::select::{self, Candidate};
+use crate::sys::link::{self, Master};
+use crate::sys::netdev::{DevRef, NetDevice, Skb, Stats64};
 use crate::sys::netlink::{ExtAck, LinkData};
-use crate::sys::rtnl::Rtnl;
+use crate::sys::notifier::{NetdevEvent, NetdevListener};
+use crate::sys::rcu::{RcuBox, RcuRead};
+use crate::sys::rtnl::{Rtnl, RtnlCell};
+use crate::sys::rx;
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
-use kernel::str::CString;
+use kernel::sync::Arc;
+use params::{Change, Needs, Params};
+pub(crate) use slave::Slave;
 
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
 const DEFAULT_TX_QUEUES: u32 = 16;
+/// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
+const NET_ADDR_RANDOM: u8 = 1;
+const NET_ADDR_STOLEN: u8 = 2;
+
+/// What the transmit path reads: one consistent snapshot.
+struct TxState {
+    mode: u64,
+    policy: u64,
+    active: Option<Arc<Slave>>,
+    /// slaves that can transmit (`usable_slaves`)
+    usable: KVec<Arc<Slave>>,
+    /// every slave (`all_slaves`), for the counters
+    all: KVec<Arc<Slave>>,
+}
+
+/// RTNL-only state.
+struct Control {
+    params: Params,
+    slaves: KVec<Arc<Slave>>,
+    active: Option<Arc<Slave>>,
+    force_primary: bool,
+    /// counters of released slaves
+    departed: Stats64,
+    /// peer notifications still to send after a failover
+    send_peer_notif: u32,
+}
 
 /// The state of one bond device.
-pub(crate) struct Bond {}
+pub(crate) struct Bond {
+    ctl: RtnlCell<Control>,
+    tx: RcuBox<TxState>,
+    departed: RcuBox<Stats64>,
+    rr_next: AtomicU32,
+}
+
+fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
+    a.as_ref().is_some_and(|a| core::ptr::eq(&**a, &**b))
+}
+
+impl Control {
+    fn index_of(&self, dev: &NetDevice) -> Option<usize> {
+        self.slaves.iter().position(|s| s.is(dev))
+    }
+
+    fn primary_index(&self) -> Option<usize> {
+        if !self.params.uses_primary() || self.params.primary == 0 {
+            return None;
+        }
+        self.slaves.iter().position(|s| s.dev.ifindex() == self.params.primary)
+    }
+}
+
+impl Bond {
+    /// Rebuilds the transmit snapshot and the carrier from the control state (`bond_update_slave_arr()`
+    /// and `bond_set_carrier()`). Every change ends here.
+    fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
+        let mut usable = KVec::new();
+        let mut all = KVec::new();
+        for s in ctl.slaves.iter() {
+            // pushing into a KVec can fail only on allocation; then the bond keeps the old snapshot
+            if all.push(s.clone(), GFP_KERNEL).is_err() {
+                pr_err!("cannot allocate the slave array; keeping the previous one\n");
+                return;
+            }
+            if s.can_tx() && usable.push(s.clone(), GFP_KERNEL).is_err() {
+                pr_err!("cannot allocate the slave array; keeping the previous one\n");
+                return;
+            }
+        }
+        let t = TxState {
+            mode: ctl.params.mode,
+            policy: ctl.params.xmit_policy,
+            active: ctl.active.clone(),
+            usable,
+            all,
+        };
+        if self.tx.replace(rtnl, Some(t)).is_err() {
+            pr_err!("cannot allocate the slave array; keeping the previous one\n");
+        }
+        // carrier: up while a slave's link is up
+        let up = ctl.slaves.iter().any(|s| s.link() == Link::Up);
+        if up && !dev.carrier_ok() {
+            dev.carrier_on();
+        } else if !up && dev.carrier_ok() {
+            dev.carrier_off();
+        }
+    }
+
+    /// `bond_change_active_slave()` for active-backup.
+    fn change_active(&self, dev: &NetDevice, ctl: &mut Control, new: Option<Arc<Slave>>, rtnl: &Rtnl) {
+        let old = ctl.active.take();
+        if let (Some(o), Some(n)) = (&old, &new) {
+            if core::ptr::eq(&**o, &**n) {
+                ctl.active = old;
+                return;
+            }
+        }
+        if let Some(n) = &new {
+            if n.link() == Link::Back {
+                n.set_mii(mii::MiiSlave { link: Link::Up, delay: 0 });
+            }
+            pr_info!("{}: (slave {}): making interface the new active one\n", dev.name(rtnl), n.dev.name(rtnl));
+        }
+        if ctl.params.mode == mode::ACTIVEBACKUP {
+            if let Some(o) = &old {
+                o.set_backup(ctl.params.all_slaves_active);
+            }
+            if let Some(n) = &new {
+                n.set_active();
+                if dev.is_up() {
+                    ctl.send_peer_notif = u32::from(ctl.params.num_peer_notif);
+                }
+            }
+        }
+        ctl.active = new;
+        if ctl.active.is_some() && ctl.send_peer_notif > 0 && dev.carrier_ok() {
+            ctl.send_peer_notif -= 1;
+            dev.notify_peers(rtnl);
+        }
+    }
+
+    /// `bond_select_active_slave()`
+    fn select_active(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
+        if ctl.params.mode != mode::ACTIVEBACKUP {
+            return;
+        }
+        let mut cands = KVec::new();
+        for s in ctl.slaves.iter() {
+            let m = s.mii();
+            let c = Candidate {
+                link: m.link,
+                delay: m.delay,
+                is_up: s.dev.running_with_carrier(),
+                prio: s.prio.load(Relaxed),
+                speed: s.speed.load(Relaxed),
+                duplex: u8::from(s.duplex.load(Relaxed) == 1),
+            };
+            if cands.push(c, GFP_KERNEL).is_err() {
+                return;
+            }
+        }
+        let current = ctl.active.as_ref().and_then(|a| ctl.index_of(&a.dev));
+        let sel = select::Selection {
+            slaves: &cands,
+            primary: ctl.primary_index(),
+            current,
+            reselect: ctl.params.primary_reselect,
+            updelay: ctl.params.updelay,
+        };
+        let mut force = ctl.force_primary;
+        let best = select::best_slave(&sel, &mut force);
+        ctl.force_primary = force;
+        if best != current {
+            let new = best.map(|i| ctl.slaves[i].clone());
+            let had_carrier = dev.carrier_ok();
+            self.change_active(dev, ctl, new, rtnl);
+            if ctl.active.is_none() && had_carrier {
+                pr_info!("{}: now running without any active interface!\n", dev.name(rtnl));
+            }
+        }
+    }
+
+    /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
+    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
+        let p = ctl.params.clone();
+        let mut ignore_updelay = p.mode == mode::ACTIVEBACKUP && ctl.active.is_none();
+        let mut failover = false;
+        let primary = ctl.primary_index();
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            let mut m = s.mii();
+            let carrier = s.dev.running_with_carrier();
+            let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
+                s.set_mii(m);
+                continue;
+            };
+            mii::commit(&mut m, prop);
+            s.set_mii(m);
+            let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
+            match prop {
+                Proposal::Fail { delay } if delay > 0 => {
+                    let what = if same(&ctl.active, s) { "active " } else { "" };
+                    let ms = delay * p.miimon;
+                    pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
+                }
+                Proposal::Back { delay } if delay > 0 => {
+                    let ms = delay * p.miimon;
+                    pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
+                }
+                Proposal::UpAgain { after } => {
+                    let ms = after * p.miimon;
+                    pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+                }
+                Proposal::DownAgain { after } => {
+                    let ms = after * p.miimon;
+                    pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
+                }
+                Proposal::Up => {
+                    ignore_updelay = false;
+                    if let Some((sp, du)) = s.dev.speed_duplex(rtnl) {
+                        s.speed.store(sp, Relaxed);
+                        s.duplex.store(du, Relaxed);
+                    }
+                    if p.mode != mode::ACTIVEBACKUP {
+                        s.set_active();
+                    }
+                    let speed = s.speed.load(Relaxed);
+                    let duplex = if s.duplex.load(Relaxed) == 1 { "full" } else { "half" };
+                    pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
+                    let active_prio = ctl.active.as_ref().map(|a| a.prio.load(Relaxed));
+                    if ctl.active.is_none() || primary == Some(i) || active_prio.is_some_and(|ap| s.prio.load(Relaxed) > ap) {
+                        failover = true;
+                    }
+                }
+                Proposal::Down => {
+                    let _ = s.link_failure_count.fetch_update(Relaxed, Relaxed, |c| c.checked_add(1));
+                    if p.mode == mode::ACTIVEBACKUP {
+                        s.set_backup(p.all_slaves_active);
+                    }
+                    pr_info!("{bn}: (slave {sn}): link status definitely down, disabling slave\n");
+                    if same(&ctl.active, s) {
+                        failover = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if failover {
+            self.select_active(dev, ctl, rtnl);
+        }
+        if ctl.send_peer_notif > 0 && ctl.active.is_some() && dev.carrier_ok() {
+            ctl.send_peer_notif -= 1;
+            dev.notify_peers(rtnl);
+        }
+    }
+
+    /// Initial link state of a new slave (`bond_enslave()`).
+    fn initial_link(&self, p: &Params, s: &Slave) {
+        let carrier = s.dev.running_with_carrier();
+        let m = if p.miimon > 0 {
+            if carrier {
+                if p.updelay > 0 {
+                    mii::MiiSlave { link: Link::Back, delay: p.updelay }
+                } else {
+                    mii::MiiSlave { link: Link::Up, delay: 0 }
+                }
+            } else {
+                mii::MiiSlave { link: Link::Down, delay: 0 }
+            }
+        } else {
+            mii::MiiSlave { link: Link::Up, delay: 0 }
+        };
+        s.set_mii(m);
+    }
+
+    /// `bond_enslave()`
+    fn enslave(&self, dev: &NetDevice, sdev: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        let fail = |extack: &mut ExtAck<'_>, e: Error, m: &CStr| -> Result {
+            extack.set_msg(m);
+            Err(e)
+        };
+        if sdev.same(dev) {
+            return fail(extack, EPERM, c"Cannot enslave bond to itself.");
+        }
+        if sdev.is_loopback() {
+            return fail(extack, EPERM, c"The loopback device cannot be enslaved");
+        }
+        if sdev.is_master() {
+            return fail(extack, EPERM, c"Device type (master device) cannot be enslaved");
+        }
+        if !sdev.is_ethernet() {
+            return fail(extack, EINVAL, c"rbond enslaves Ethernet devices only");
+        }
+        if !sdev.same_netns(dev, rtnl) {
+            return fail(extack, EINVAL, c"The device is in another network namespace");
+        }
+        if sdev.rx_handler_busy(rtnl) {
+            return fail(extack, EBUSY, c"Device is in use and cannot be enslaved");
+        }
+        if sdev.is_up() {
+            return fail(extack, EPERM, c"Device can not be enslaved while up");
+        }
+
+        // the first slave gives the bond its MAC unless the user set one
+        let first = ctl.slaves.is_empty();
+        let bond_addr_was = dev.addr(rtnl);
+        let stole = first && dev.addr_assign_type(rtnl) == NET_ADDR_RANDOM;
+        if stole {
+            dev.take_addr(rtnl, &sdev.addr(rtnl), NET_ADDR_STOLEN)?;
+        }
+        let undo_addr = |rtnl: &Rtnl| {
+            if stole {
+                let _ = dev.take_addr(rtnl, &bond_addr_was, NET_ADDR_RANDOM);
+            }
+        };
+
+        let original_mtu = sdev.mtu();
+        if let Err(e) = sdev.change_mtu(rtnl, dev.mtu()) {
+            undo_addr(rtnl);
+            pr_err!("{}: (slave {}): Error {:?} calling dev_set_mtu\n", dev.name(rtnl), sdev.name(rtnl), e);
+            return Err(e);
+        }
+        let perm = sdev.addr(rtnl);
+        if let Err(e) = sdev.set_mac(rtnl, &dev.addr(rtnl), Some(extack)) {
+            let _ = sdev.change_mtu(rtnl, original_mtu);
+            undo_addr(rtnl);
+            return Err(e);
+        }
+        sdev.set_slave_flags(rtnl, true);
+        let undo_dev = |rtnl: &Rtnl| {
+            sdev.set_slave_flags(rtnl, false);
+            let _ = sdev.set_mac(rtnl, &perm, None);
+            let _ = sdev.change_mtu(rtnl, original_mtu);
+            undo_addr(rtnl);
+        };
+        if let Err(e) = sdev.open(rtnl, Some(extack)) {
+            undo_dev(rtnl);
+            return Err(e);
+        }
+        let mut base = Stats64::zeroed();
+        sdev.stats(&mut base);
+
+        let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
+        if let Some((sp, du)) = sdev.speed_duplex(rtnl) {
+            slave.speed.store(sp, Relaxed);
+            slave.duplex.store(du, Relaxed);
+        }
+        self.initial_link(&ctl.params, &slave);
+        if ctl.params.mode == mode::ACTIVEBACKUP {
+            slave.set_backup(ctl.params.all_slaves_active);
+        } else {
+            slave.set_active();
+        }
+        let slave = match Arc::new(slave, GFP_KERNEL) {
+            Ok(s) => s,
+            Err(e) => {
+                sdev.close(rtnl);
+                undo_dev(rtnl);
+                return Err(e.into());
+            }
+        };
+        if let Err(e) = ctl.slaves.reserve(1, GFP_KERNEL) {
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e.into());
+        }
+        if let Err(e) = rx::register(sdev, rtnl, slave.clone()) {
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e);
+        }
+        if let Err(e) = sdev.link_master(rtnl, dev, Some(extack)) {
+            drop(rx::unregister::<Slave>(sdev, rtnl));
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e);
+        }
+        // cannot fail: reserved above
+        let _ = ctl.slaves.push(slave.clone(), GFP_KERNEL);
+        if ctl.params.uses_primary() && ctl.params.primary == sdev.ifindex() {
+            ctl.force_primary = true;
+        }
+        let role = if slave.is_backup() { "a backup" } else { "an active" };
+        let state = if slave.link() == Link::Up { "an up" } else { "a down" };
+        pr_info!("{}: (slave {}): Enslaving as {role} interface with {state} link\n", dev.name(rtnl), sdev.name(rtnl));
+        match ctl.params.mode {
+            mode::ACTIVEBACKUP => self.select_active(dev, &mut ctl, rtnl),
+            _ => {
+                if ctl.active.is_none() && slave.link() == Link::Up {
+                    ctl.active = Some(slave.clone());
+                }
+            }
+        }
+        self.rebuild(dev, &ctl, rtnl);
+        Ok(())
+    }
+
+    /// `__bond_release_one()`
+    fn release(&self, dev: &NetDevice, ctl: &mut Control, idx: usize, unregistering: bool, rtnl: &Rtnl) {
+        let Ok(slave) = ctl.slaves.remove(idx) else { return };
+        let sdev = &slave.dev;
+        // no frame reaches the bond through this slave once this returns
+        drop(rx::unregister::<Slave>(sdev, rtnl));
+        sdev.unlink_master(rtnl, dev);
+        let role = if slave.is_backup() { "backup" } else { "active" };
+        pr_info!("{}: (slave {}): Releasing {role} interface\n", dev.name(rtnl), sdev.name(rtnl));
+        // its counters stay with the bond
+        let mut now = Stats64::zeroed();
+        sdev.stats(&mut now);
+        ctl.departed.fold(&now, &slave.stats_base);
+        let _ = self.departed.replace(rtnl, Some(ctl.departed.clone()));
+        if same(&ctl.active, &slave) {
+            ctl.active = None;
+            if ctl.params.mode == mode::ACTIVEBACKUP {
+                self.select_active(dev, ctl, rtnl);
+            } else {
+                ctl.active = ctl.slaves.iter().find(|s| s.link() == Link::Up).cloned();
+            }
+        }
+        if ctl.slaves.is_empty() {
+            dev.random_addr(rtnl);
+        }
+        self.rebuild(dev, ctl, rtnl);
+        // the data path may still hold the old snapshot: the device stays referenced by the Arc
+        // until the RCU callback drops it
+        sdev.close(rtnl);
+        sdev.set_slave_flags(rtnl, false);
+        let _ = sdev.set_mac(rtnl, &slave.perm_hwaddr, None);
+        if !unregistering {
+            let _ = sdev.change_mtu(rtnl, slave.original_mtu);
+        }
+    }
+
+    fn apply(&self, dev: &NetDevice, ctl: &mut Control, changes: &[(Change, &'static str)], extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        // check everything on a copy first: nothing is applied if anything is refused
+        let mut p = ctl.params.clone();
+        let mut active_req = None;
+        for (ch, name) in changes {
+            let busy = match ch.needs() {
+                Needs::Nothing => None,
+                Needs::NoSlaves if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
+                Needs::NoSlavesDown if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
+                Needs::NoSlavesDown if dev.is_up() => Some((EBUSY, "the bond is up")),
+                _ => None,
+            };
+            if let Some((e, why)) = busy {
+                if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set option because {why}")) {
+                    extack.set_msg(&m);
+                }
+                return Err(e);
+            }
+            match *ch {
+                Change::Mode(m) => p.mode = m,
+                Change::Miimon(v) => p.miimon = v,
+                Change::Updelay(ms) | Change::Downdelay(ms) => {
+                    if p.miimon == 0 {
+                        if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set, MII monitoring is disabled")) {
+                            extack.set_msg(&m);
+                        }
+                        return Err(EPERM);
+                    }
+                    if ms % p.miimon != 0 {
+                        let (bn, mi, r) = (dev.name(rtnl), p.miimon, ms / p.miimon * p.miimon);
+                        pr_warn!("{bn}: {name} ({ms}) is not a multiple of miimon ({mi}), value rounded to {r} ms\n");
+                    }
+                    if matches!(ch, Change::Updelay(_)) {
+                        p.updelay = ms / p.miimon;
+                    } else {
+                        p.downdelay = ms / p.miimon;
+                    }
+                }
+                Change::ActiveSlave(ifindex) => active_req = Some(ifindex),
+                Change::Primary(ifindex) => p.primary = ifindex,
+                Change::PrimaryReselect(v) => p.primary_reselect = v,
+                Change::FailOverMac(v) => p.fail_over_mac = v,
+                Change::XmitPolicy(v) => p.xmit_policy = v,
+                Change::NumPeerNotif(v) => p.num_peer_notif = v,
+                Change::AllSlavesActive(v) => p.all_slaves_active = v,
+            }
+        }
+        let active = match active_req {
+            None => None,
+            Some(0) => Some(None),
+            Some(ifindex) => {
+                if p.mode != mode::ACTIVEBACKUP {
+                    extack.set_msg(c"active_slave: option not supported in this mode");
+                    return Err(EACCES);
+                }
+                let Some(s) = ctl.slaves.iter().find(|s| s.dev.ifindex() == ifindex) else {
+                    extack.set_msg(c"active_slave: the device is not a slave of this bond");
+                    return Err(EINVAL);
+                };
+                if !s.dev.running_with_carrier() || s.link() != Link::Up {
+                    extack.set_msg(c"active_slave: the slave's link is not up");
+                    return Err(EINVAL);
+                }
+                Some(Some(s.clone()))
+            }
+        };
+        // mode 802.3ad/tlb/alb would set miimon here; rbond's modes keep it
+        let was = core::mem::replace(&mut ctl.params, p);
+        if was.miimon != ctl.params.miimon && dev.is_up() {
+            if ctl.params.miimon == 0 {
+                link::cancel_work(dev, self);
+            } else {
+                link::schedule_work(dev, self, 0);
+            }
+        }
+        if was.all_slaves_active != ctl.params.all_slaves_active {
+            for s in ctl.slaves.iter().filter(|s| s.is_backup()) {
+                s.set_backup(ctl.params.all_slaves_active);
+            }
+        }
+        if was.primary != ctl.params.primary || was.primary_reselect != ctl.params.primary_reselect {
+            ctl.force_primary = was.primary != ctl.params.primary && ctl.primary_index().is_some();
+            self.select_active(dev, ctl, rtnl);
+        }
+        match active {
+            Some(None) => {
+                ctl.active = None;
+                self.select_active(dev, ctl, rtnl);
+            }
+            Some(Some(s)) => self.change_active(dev, ctl, Some(s), rtnl),
+            None => {}
+        }
+        self.rebuild(dev, ctl, rtnl);
+        Ok(())
+    }
+
+    /// A netdevice event for one of our slaves.
+    fn slave_event(&self, dev: &NetDevice, sdev: &NetDevice, ev: NetdevEvent, rtnl: &Rtnl) {
+        // inside one of our own operations: it rebuilds when it is done
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return };
+        let Some(idx) = ctl.index_of(sdev) else { return };
+        match ev {
+            NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, true, rtnl),
+            NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
+                let s = ctl.slaves[idx].clone();
+                if let Some((sp, du)) = sdev.speed_duplex(rtnl) {
+                    s.speed.store(sp, Relaxed);
+                    s.duplex.store(du, Relaxed);
+                }
+                // react now rather than at the next poll
+                if ctl.params.miimon > 0 && dev.is_up() {
+                    self.miimon_round(dev, &mut ctl, rtnl);
+                }
+                self.rebuild(dev, &ctl, rtnl);
+            }
+            _ => self.rebuild(dev, &ctl, rtnl),
+        }
+    }
+}
 
 impl Master for Bond {
     const KIND: &'static CStr = c"rbond";
     const NAME_TEMPLATE: &'static CStr = c"rbond%d";
     const MAXTYPE: u16 = IFLA_BOND_MAX;
     const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
+    type Config = Params;
 
-    fn validate(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result {
-        // No bonding option is implemented yet: refuse each one by name rather than ignore it.
-        if let Some(attr) = data.present().next() {
-            let name = bond_attr_name(attr.kind()).unwrap_or("unknown attribute");
-            let msg = CString::try_from_fmt(fmt!("{name}: option not supported by rbond"))?;
-            extack.set_attr_msg(attr, &msg);
-            return Err(EOPNOTSUPP);
-        }
+    fn validate(_data: &LinkData<'_>, _extack: &mut ExtAck<'_>) -> Result {
+        // options are checked as a whole by parse_config / changelink
         Ok(())
     }
 
-    fn init(dev: &NetDevice, rtnl: &Rtnl) -> Result<Self> {
+    fn parse_config(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<Params> {
+        let changes = params::parse(data, extack)?;
+        let mut p = Params::defaults();
+        for (ch, name) in changes.iter() {
+            match *ch {
+                Change::Mode(m) => p.mode = m,
+                Change::Miimon(v) => p.miimon = v,
+                Change::Updelay(ms) | Change::Downdelay(ms) => {
+                    if p.miimon == 0 {
+                        if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set, MII monitoring is disabled")) {
+                            extack.set_msg(&m);
+                        }
+                        return Err(EPERM);
+                    }
+                    if matches!(ch, Change::Updelay(_)) {
+                        p.updelay = ms / p.miimon;
+                    } else {
+                        p.downdelay = ms / p.miimon;
+                    }
+                }
+                Change::ActiveSlave(i) if i != 0 => {
+                    extack.set_msg(c"active_slave: the device is not a slave of this bond");
+                    return Err(EINVAL);
+                }
+                Change::ActiveSlave(_) => {}
+                Change::Primary(i) => p.primary = i,
+                Change::PrimaryReselect(v) => p.primary_reselect = v,
+                Change::FailOverMac(v) => p.fail_over_mac = v,
+                Change::XmitPolicy(v) => p.xmit_policy = v,
+                Change::NumPeerNotif(v) => p.num_peer_notif = v,
+                Change::AllSlavesActive(v) => p.all_slaves_active = v,
+            }
+        }
+        Ok(p)
+    }
+
+    fn init(dev: &NetDevice, rtnl: &Rtnl, config: Option<Params>) -> Result<Self> {
         dev.random_addr_unless_set(rtnl);
         // like the C driver: no slave, no carrier
         dev.carrier_off();
-        Ok(Bond {})
+        let bond = Bond {
+            ctl: RtnlCell::new(Control {
+                params: config.unwrap_or(Params::defaults()),
+                slaves: KVec::new(),
+                active: None,
+                force_primary: false,
+                departed: Stats64::zeroed(),
+                send_peer_notif: 0,
+            }),
+            tx: RcuBox::empty(),
+            departed: RcuBox::empty(),
+            rr_next: AtomicU32::new(0),
+        };
+        Ok(bond)
     }
 
-    fn open(&self, _dev: &NetDevice, _rtnl: &Rtnl) -> Result {
+    fn uninit(&self, dev: &NetDevice, rtnl: &Rtnl) {
+        if let Some(mut ctl) = self.ctl.borrow(rtnl) {
+            while !ctl.slaves.is_empty() {
+                let last = ctl.slaves.len() - 1;
+                self.release(dev, &mut ctl, last, true, rtnl);
+            }
+        }
+        let _ = self.tx.replace(rtnl, None);
+    }
+
+    fn changelink(&self, dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        let changes = params::parse(data, extack)?;
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        self.apply(dev, &mut ctl, &changes, extack, rtnl)
+    }
+
+    fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        if ctl.params.miimon > 0 {
+            link::schedule_work(dev, self, 0);
+        }
+        self.rebuild(dev, &ctl, rtnl);
         Ok(())
     }
 
-    fn stop(&self, _dev: &NetDevice, _rtnl: &Rtnl) -> Result {
+    fn stop(&self, dev: &NetDevice, _rtnl: &Rtnl) -> Result {
+        link::cancel_work(dev, self);
         Ok(())
     }
 
     fn change_mtu(&self, dev: &NetDevice, rtnl: &Rtnl, mtu: u32) -> Result {
-        // Without slaves any MTU the core accepted (68..=65535) is fine.
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        // all slaves follow, or none (bond_change_mtu() unwinds the same way)
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            if let Err(e) = s.dev.change_mtu(rtnl, mtu) {
+                for t in ctl.slaves.iter().take(i) {
+                    let _ = t.dev.change_mtu(rtnl, dev.mtu());
+                }
+                return Err(e);
+            }
+        }
         dev.set_mtu(rtnl, mtu);
         Ok(())
     }
 
-    fn start_xmit(&self, dev: &NetDevice, skb: Skb) {
-        // no slave to send on
-        skb.drop_tx(dev);
+    fn add_slave(&self, dev: &NetDevice, slave: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        self.enslave(dev, slave, extack, rtnl)
+    }
+
+    fn del_slave(&self, dev: &NetDevice, slave: &NetDevice, rtnl: &Rtnl) -> Result {
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        let Some(idx) = ctl.index_of(slave) else { return Err(EINVAL) };
+        self.release(dev, &mut ctl, idx, false, rtnl);
+        Ok(())
+    }
+
+    fn get_stats64(&self, _dev: &NetDevice, stats: &mut Stats64) {
+        RcuRead::with(|rcu| {
+            if let Some(d) = self.departed.get(rcu) {
+                stats.copy_from(d);
+            }
+            if let Some(t) = self.tx.get(rcu) {
+                let mut now = Stats64::zeroed();
+                for s in t.all.iter() {
+                    s.dev.stats(&mut now);
+                    stats.fold(&now, &s.stats_base);
+                }
+            }
+        });
+    }
+
+    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
+        let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
+        let slave = match t.mode {
+            mode::ACTIVEBACKUP => t.active.as_ref(),
+            mode::XOR => xmit_hash(t.policy, &skb.frame())
+                .ok()
+                .and_then(|h| slave_index(h, t.usable.len()))
+                .map(|i| &t.usable[i]),
+            _ => {
+                // balance-rr: one frame per slave in turn
+                let n = self.rr_next.fetch_add(1, Relaxed);
+                slave_index(n, t.usable.len()).map(|i| &t.usable[i])
+            }
+        };
+        match slave {
+            Some(s) if s.can_tx() => skb.xmit_on(&s.dev),
+            _ => skb.drop_tx(dev),
+        }
+    }
+
+    fn work(&self, dev: &NetDevice) {
+        // bond_close() cancels this work under RTNL: never wait for RTNL here
+        let Some(rtnl) = Rtnl::try_lock() else {
+            link::schedule_work(dev, self, 1);
+            return;
+        };
+        let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
+        if ctl.params.miimon == 0 {
+            return;
+        }
+        self.miimon_round(dev, &mut ctl, &rtnl);
+        self.rebuild(dev, &ctl, &rtnl);
+        link::schedule_work(dev, self, ctl.params.miimon);
+    }
+}
+
+/// The module's netdevice listener: events of our slaves go to their bond.
+pub(crate) struct Events;
+
+impl NetdevListener for Events {
+    fn event(ev: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+        // hold the slave: handling the event may release it
+        let Some(slave) = rx::data::<Slave>(dev, rtnl) else { return };
+        let slave: Arc<Slave> = slave.into();
+        let Some(bond) = link::master_state::<Bond>(&slave.bond_dev) else { return };
+        bond.slave_event(&slave.bond_dev, dev, ev, rtnl);
     }
 }

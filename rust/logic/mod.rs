@@ -4,7 +4,11 @@
 
 /// Transmit hash policies of the C bonding driver, over packet bytes.
 pub mod hash;
+/// The MII link monitor's state machine.
+pub mod mii;
 /// Netlink attribute numbers and names of the bonding ABI.
 pub mod netlink;
 /// Option value tables (names and numbers as in the C driver) and their parser.
 pub mod options;
+/// Choice of the active slave in active-backup mode.
+pub mod select;

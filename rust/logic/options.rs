@@ -58,6 +58,16 @@ pub mod xmit_policy {
     pub const VLAN_SRCMAC: u64 = 5;
 }
 
+/// `primary_reselect` values (`BOND_PRI_RESELECT_*`).
+pub mod primary_reselect {
+    /// always
+    pub const ALWAYS: u64 = 0;
+    /// better
+    pub const BETTER: u64 = 1;
+    /// failure
+    pub const FAILURE: u64 = 2;
+}
+
 /// `mode`
 pub const MODE: &[OptValue] = &[
     v("balance-rr", mode::ROUNDROBIN, DEFAULT),

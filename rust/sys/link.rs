@@ -5,16 +5,19 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{NetDevice, Skb};
+use super::netdev::{NetDevice, Skb, Stats64};
+use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData};
 use super::rtnl::Rtnl;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::{size_of, MaybeUninit};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::error::from_result;
 use kernel::prelude::*;
 
-/// What a master device's driver implements. Every method but `start_xmit` runs under RTNL.
+/// What a master device's driver implements. Every method but `start_xmit` and `work` runs
+/// under RTNL.
 pub(crate) trait Master: Sized + Send + Sync {
     /// The link kind, as in `ip link add NAME type KIND`.
     const KIND: &'static CStr;
@@ -24,29 +27,53 @@ pub(crate) trait Master: Sized + Send + Sync {
     const MAXTYPE: u16;
     /// Transmit queues of a new device.
     const TX_QUEUES: u32;
+    /// Options parsed from a creation request, applied when the device initializes.
+    type Config: Send;
 
-    /// Checks the `IFLA_INFO_DATA` of a new or changed link; on error nothing is created.
+    /// Checks the `IFLA_INFO_DATA` of a new or changed link; on error nothing is created or changed.
     fn validate(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result;
-    /// Makes the driver state of a device being registered (`ndo_init`).
-    fn init(dev: &NetDevice, rtnl: &Rtnl) -> Result<Self>;
+    /// Parses the options of a new link (`ip link add ... type KIND OPTIONS`), before the device
+    /// is registered. On error the device is not created.
+    fn parse_config(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<Self::Config>;
+    /// Makes the driver state of a device being registered (`ndo_init`), with the options of the
+    /// creation request if there was one.
+    fn init(dev: &NetDevice, rtnl: &Rtnl, config: Option<Self::Config>) -> Result<Self>;
+    /// `ndo_uninit`: the device is being unregistered.
+    fn uninit(&self, dev: &NetDevice, rtnl: &Rtnl);
+    /// Changes options of an existing link; all or nothing.
+    fn changelink(&self, dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_open`
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_stop`
     fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_change_mtu`: the core has checked `mtu` against the device's limits.
     fn change_mtu(&self, dev: &NetDevice, rtnl: &Rtnl, mtu: u32) -> Result;
+    /// `ndo_add_slave` (`ip link set SLAVE master DEV`).
+    fn add_slave(&self, dev: &NetDevice, slave: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
+    /// `ndo_del_slave` (`ip link set SLAVE nomaster`).
+    fn del_slave(&self, dev: &NetDevice, slave: &NetDevice, rtnl: &Rtnl) -> Result;
+    /// `ndo_get_stats64`
+    fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
-    fn start_xmit(&self, dev: &NetDevice, skb: Skb);
+    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
+    /// The device's delayed work ran (see [`schedule_work`]); process context, no lock held.
+    fn work(&self, dev: &NetDevice);
 }
 
-/// The private area of a master: the driver state once `ndo_init` made it.
+/// The private area of a master: the driver state once `ndo_init` made it, the options of the
+/// creation request until then, and the device's delayed work.
 ///
 /// # Invariants
 ///
-/// `state` is initialized iff `ready` is true. It is written in `ndo_init` and dropped in
-/// `priv_destructor`, each under RTNL or after the device is gone from every list.
-struct Priv<T> {
+/// `state` is initialized iff `ready` is true; `config` iff `has_config`. `state` is written in
+/// `ndo_init` and dropped in `priv_destructor`; `config` is written by `newlink` before
+/// registration and taken by `ndo_init`. All of this happens under RTNL. `work` is initialized in
+/// `setup` and idle when `priv_destructor` runs (`ndo_uninit` cancels it).
+struct Priv<T: Master> {
     ready: bool,
+    has_config: bool,
+    work: bindings::delayed_work,
+    config: MaybeUninit<T::Config>,
     state: MaybeUninit<T>,
 }
 
@@ -58,12 +85,24 @@ impl<T: Master> Adapter<T> {
         // SAFETY: `net_device_ops` is a table of nullable function pointers: all zeroes is valid.
         let mut ops: bindings::net_device_ops = unsafe { core::mem::zeroed() };
         ops.ndo_init = Some(Self::ndo_init);
+        ops.ndo_uninit = Some(Self::ndo_uninit);
+        ops.ndo_add_slave = Some(Self::ndo_add_slave);
+        ops.ndo_del_slave = Some(Self::ndo_del_slave);
+        ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);
         ops.ndo_open = Some(Self::ndo_open);
         ops.ndo_stop = Some(Self::ndo_stop);
         ops.ndo_start_xmit = Some(Self::ndo_start_xmit);
         ops.ndo_change_mtu = Some(Self::ndo_change_mtu);
         ops
     };
+
+    /// # Safety
+    ///
+    /// `dev` must be a device of this link kind (allocated by alloc_netdev with our priv_size).
+    unsafe fn priv_of<'a>(dev: *mut bindings::net_device) -> *mut Priv<T> {
+        // SAFETY: by the caller's guarantee the private area is a `Priv<T>`.
+        unsafe { bindings::rbond_netdev_priv(dev).cast::<Priv<T>>() }
+    }
 
     /// # Safety
     ///
@@ -88,6 +127,7 @@ impl<T: Master> Adapter<T> {
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             bindings::rbond_master_setup_flags(dev);
+            bindings::rbond_init_delayed_work(&mut (*Self::priv_of(dev)).work, Some(Self::work_fn));
         }
     }
 
@@ -100,10 +140,17 @@ impl<T: Master> Adapter<T> {
         from_result(|| {
             // SAFETY: register_netdevice calls ndo_init under RTNL with a valid device.
             let (ndev, rtnl) = unsafe { (NetDevice::from_raw(dev), Rtnl::assume_held()) };
-            let state = T::init(ndev, rtnl)?;
-            // SAFETY: the private area is a zeroed `Priv<T>` (priv_size, alloc_netdev zeroes it)
-            // that nobody else touches before registration completes.
-            let p = unsafe { &mut *bindings::rbond_netdev_priv(dev).cast::<Priv<T>>() };
+            // SAFETY: the private area is a `Priv<T>` (priv_size; alloc_netdev zeroes it, so the
+            // flags are false unless set) that nobody else touches before registration completes.
+            let p = unsafe { &mut *Self::priv_of(dev) };
+            let config = if p.has_config {
+                p.has_config = false;
+                // SAFETY: `has_config` said `config` was written by newlink; it is taken once.
+                Some(unsafe { p.config.assume_init_read() })
+            } else {
+                None
+            };
+            let state = T::init(ndev, rtnl, config)?;
             p.state.write(state);
             // INVARIANT: state was just initialized.
             p.ready = true;
@@ -119,12 +166,153 @@ impl<T: Master> Adapter<T> {
     unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
         // SAFETY: called once, by netdev_run_todo or register_netdevice's error path, when no
         // callback can run any more; the private area is a `Priv<T>`.
-        let p = unsafe { &mut *bindings::rbond_netdev_priv(dev).cast::<Priv<T>>() };
+        let p = unsafe { &mut *Self::priv_of(dev) };
+        if p.has_config {
+            p.has_config = false;
+            // SAFETY: written by newlink and not taken (registration failed before ndo_init).
+            unsafe { p.config.assume_init_drop() };
+        }
         if p.ready {
             p.ready = false;
             // SAFETY: `ready` said the state is initialized; it is dropped once (ready is now false).
             unsafe { p.state.assume_init_drop() };
         }
+    }
+
+    /// `ndo_uninit`
+    ///
+    /// # Safety
+    ///
+    /// Called under RTNL while a device of this kind whose ndo_init succeeded is unregistered.
+    unsafe extern "C" fn ndo_uninit(dev: *mut bindings::net_device) {
+        // SAFETY: as documented; no work may run on a device being freed, so cancel it after the
+        // driver released what could schedule it.
+        unsafe {
+            let (s, d, r) = (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held());
+            s.uninit(d, r);
+            bindings::cancel_delayed_work_sync(&mut (*Self::priv_of(dev)).work);
+        }
+    }
+
+    /// The delayed work of a device of this kind.
+    ///
+    /// # Safety
+    ///
+    /// Called by the workqueue with the `work` of a `Priv<T>` that `setup` initialized; the work
+    /// is cancelled in `ndo_uninit`, before the device's state goes away.
+    unsafe extern "C" fn work_fn(work: *mut bindings::work_struct) {
+        // SAFETY: `work` is the first member of the delayed_work inside a `Priv<T>`; the state is
+        // initialized (work is only scheduled by the driver through a live device) and alive until
+        // ndo_uninit cancelled the work.
+        unsafe {
+            let p = work.cast::<u8>().sub(core::mem::offset_of!(Priv<T>, work)).cast::<Priv<T>>();
+            let dev = bindings::rbond_priv_to_netdev(p.cast());
+            (*p).state.assume_init_ref().work(NetDevice::from_raw(dev));
+        }
+    }
+
+    /// `ndo_add_slave`
+    ///
+    /// # Safety
+    ///
+    /// Called under RTNL with a registered device of this kind and a valid slave device.
+    unsafe extern "C" fn ndo_add_slave(
+        dev: *mut bindings::net_device,
+        slave: *mut bindings::net_device,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sl, r) = unsafe {
+                (Self::state(dev), NetDevice::from_raw(dev), NetDevice::from_raw(slave), Rtnl::assume_held())
+            };
+            // SAFETY: extack is valid or null for the call.
+            let mut ea = unsafe { ExtAck::from_raw(extack) };
+            s.add_slave(d, sl, &mut ea, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_del_slave`
+    ///
+    /// # Safety
+    ///
+    /// Called under RTNL with a registered device of this kind and a valid slave device.
+    unsafe extern "C" fn ndo_del_slave(dev: *mut bindings::net_device, slave: *mut bindings::net_device) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sl, r) = unsafe {
+                (Self::state(dev), NetDevice::from_raw(dev), NetDevice::from_raw(slave), Rtnl::assume_held())
+            };
+            s.del_slave(d, sl, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_get_stats64`
+    ///
+    /// # Safety
+    ///
+    /// Called with a registered device of this kind and a valid, exclusively ours stats struct.
+    unsafe extern "C" fn ndo_get_stats64(dev: *mut bindings::net_device, stats: *mut bindings::rtnl_link_stats64) {
+        // SAFETY: as documented.
+        let (s, d, st) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Stats64::from_raw(stats)) };
+        s.get_stats64(d, st);
+    }
+
+    /// `rtnl_link_ops.newlink`: parse the options, then register the device.
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with an allocated, unregistered device of this kind and
+    /// params whose `data` was parsed for our maxtype.
+    unsafe extern "C" fn newlink(
+        dev: *mut bindings::net_device,
+        params: *mut bindings::rtnl_newlink_params,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (data, mut ea) = unsafe { (LinkData::from_raw((*params).data, T::MAXTYPE), ExtAck::from_raw(extack)) };
+            let config = T::parse_config(&data, &mut ea)?;
+            // SAFETY: the device is not registered yet: its private area is ours alone.
+            let p = unsafe { &mut *Self::priv_of(dev) };
+            p.config.write(config);
+            // INVARIANT: config was just written.
+            p.has_config = true;
+            // SAFETY: RTNL is held; on failure register_netdevice cleans up (priv_destructor drops
+            // an untaken config) and rtnetlink frees the device.
+            kernel::error::to_result(unsafe { bindings::register_netdevice(dev) })?;
+            Ok(0)
+        })
+    }
+
+    /// `rtnl_link_ops.changelink`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered device of this kind and `data` parsed for
+    /// our maxtype (or null).
+    unsafe extern "C" fn changelink(
+        dev: *mut bindings::net_device,
+        _tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, r, data, mut ea) = unsafe {
+                (
+                    Self::state(dev),
+                    NetDevice::from_raw(dev),
+                    Rtnl::assume_held(),
+                    LinkData::from_raw(data, T::MAXTYPE),
+                    ExtAck::from_raw(extack),
+                )
+            };
+            s.changelink(d, &data, &mut ea, r)?;
+            Ok(0)
+        })
     }
 
     /// `ndo_open`
@@ -182,7 +370,9 @@ impl<T: Master> Adapter<T> {
         let (s, d) = unsafe { (Self::state(dev), NetDevice::from_raw(dev)) };
         // SAFETY: the skb's reference is ours now.
         if let Some(skb) = unsafe { Skb::from_raw(skb) } {
-            s.start_xmit(d, skb);
+            // SAFETY: the core transmits under rcu_read_lock_bh(), an RCU read-side section.
+            let rcu = unsafe { RcuRead::assume() };
+            s.start_xmit(d, skb, &rcu);
         }
         bindings::netdev_tx_NETDEV_TX_OK
     }
@@ -210,6 +400,49 @@ impl<T: Master> Adapter<T> {
     /// `rtnl_link_ops.get_num_tx_queues`
     extern "C" fn get_num_tx_queues() -> c_uint {
         T::TX_QUEUES
+    }
+}
+
+/// The link kinds this module has registered (`rtnl_link_ops` addresses), so that a device can be
+/// recognised as ours. All kinds of the module use the one `Master` type, `crate::bond::Bond`.
+static KINDS: [AtomicPtr<bindings::rtnl_link_ops>; 2] = [const { AtomicPtr::new(core::ptr::null_mut()) }; 2];
+
+/// The driver state of `dev` if it is a master of one of our kinds (and initialized).
+pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {
+    let raw = dev.as_raw();
+    // SAFETY: the device is valid; rtnl_link_ops is set before registration and never changes.
+    let ops = unsafe { (*raw).rtnl_link_ops };
+    if ops.is_null() || !KINDS.iter().any(|k| core::ptr::eq(k.load(Ordering::Acquire), ops)) {
+        return None;
+    }
+    // SAFETY: a device of one of our kinds has a `Priv<T>` (one Master type per module, see
+    // KINDS); `ready` says whether its state is initialized, and the state lives as long as the
+    // device (priv_destructor runs when the last reference is gone), which the borrow of `dev`
+    // keeps alive.
+    unsafe {
+        let p = &*bindings::rbond_netdev_priv(raw).cast::<Priv<T>>();
+        p.ready.then(|| p.state.assume_init_ref())
+    }
+}
+
+/// Schedules the delayed work of `dev` (a device of kind `T`) in `delay_ms` milliseconds, unless
+/// it is already pending.
+pub(crate) fn schedule_work<T: Master>(dev: &NetDevice, _state: &T, delay_ms: u32) {
+    // SAFETY: `_state` proves that `dev` is an initialized device of kind `T` (from
+    // `master_state` or a callback), so its `Priv<T>` holds a work initialized by `setup`.
+    unsafe {
+        let p = Adapter::<T>::priv_of(dev.as_raw());
+        bindings::rbond_queue_delayed_work(&mut (*p).work, delay_ms);
+    }
+}
+
+/// Cancels the delayed work of `dev` and waits for a running instance to finish. Must not be
+/// called from the work itself.
+pub(crate) fn cancel_work<T: Master>(dev: &NetDevice, _state: &T) {
+    // SAFETY: as in `schedule_work`.
+    unsafe {
+        let p = Adapter::<T>::priv_of(dev.as_raw());
+        bindings::cancel_delayed_work_sync(&mut (*p).work);
     }
 }
 
@@ -243,10 +476,19 @@ impl<T: Master> Registration<T> {
         ops.setup = Some(Adapter::<T>::setup);
         ops.maxtype = T::MAXTYPE.into();
         ops.validate = Some(Adapter::<T>::validate);
+        ops.newlink = Some(Adapter::<T>::newlink);
+        ops.changelink = Some(Adapter::<T>::changelink);
         ops.get_num_tx_queues = Some(Adapter::<T>::get_num_tx_queues);
         let ops = KBox::new(LinkOps(UnsafeCell::new(ops)), GFP_KERNEL)?;
+        let slot = KINDS
+            .iter()
+            .find(|k| k.compare_exchange(core::ptr::null_mut(), ops.0.get(), Ordering::AcqRel, Ordering::Acquire).is_ok())
+            .ok_or(EBUSY)?;
         // SAFETY: `ops` is fully set up and lives at a stable address until `drop` unregisters it.
-        kernel::error::to_result(unsafe { bindings::rtnl_link_register(ops.0.get()) })?;
+        if let Err(e) = kernel::error::to_result(unsafe { bindings::rtnl_link_register(ops.0.get()) }) {
+            slot.store(core::ptr::null_mut(), Ordering::Release);
+            return Err(e);
+        }
         // INVARIANT: registered above.
         Ok(Registration { ops, _t: PhantomData })
     }
@@ -290,5 +532,8 @@ impl<T: Master> Drop for Registration<T> {
         // SAFETY: registered by the type invariant; rtnl_link_unregister deletes every device of
         // the kind (taking RTNL itself) before it returns, so no callback runs afterwards.
         unsafe { bindings::rtnl_link_unregister(self.ops.0.get()) };
+        for k in &KINDS {
+            let _ = k.compare_exchange(self.ops.0.get(), core::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+        }
     }
 }

@@ -37,7 +37,10 @@ mod bindings {
 pub(crate) mod link;
 pub(crate) mod netdev;
 pub(crate) mod netlink;
+pub(crate) mod notifier;
+pub(crate) mod rcu;
 pub(crate) mod rtnl;
+pub(crate) mod rx;
 
 use kernel::prelude::*;
 

@@ -2,8 +2,10 @@
 //! `struct net_device`, `struct sk_buff` and `struct rtnl_link_stats64`, wrapped.
 
 use super::bindings;
+use super::netlink::ExtAck;
 use super::rtnl::Rtnl;
 use core::ptr::NonNull;
+use kernel::prelude::*;
 use kernel::types::Opaque;
 
 /// A network device.
@@ -27,6 +29,32 @@ impl NetDevice {
 
     pub(crate) fn as_raw(&self) -> *mut bindings::net_device {
         self.0.get()
+    }
+
+    /// The device name. Names change under RTNL, so reading one takes the proof.
+    pub(crate) fn name<'a>(&'a self, _rtnl: &'a Rtnl) -> &'a CStr {
+        // SAFETY: the device is valid; under RTNL the name is stable and NUL-terminated within
+        // IFNAMSIZ (dev_valid_name() guaranteed that when it was set).
+        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr().cast()) }
+    }
+
+    /// The interface index (0 until registered).
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: the device is valid by the type invariant; ifindex is written once, under RTNL,
+        // before the device becomes visible to anyone who could call this.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// The current MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: the device is valid by the type invariant; a plain read of an unsigned int.
+        unsafe { core::ptr::read_volatile(&(*self.as_raw()).mtu) }
+    }
+
+    /// A new random MAC address (`eth_hw_addr_random()`).
+    pub(crate) fn random_addr(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; RTNL serializes address changes.
+        unsafe { bindings::rbond_eth_hw_addr_random(self.as_raw()) }
     }
 
     /// Sets the MTU (WRITE_ONCE); the core has already checked it against min_mtu/max_mtu.
@@ -61,6 +89,26 @@ impl NetDevice {
 pub(crate) struct Skb(NonNull<bindings::sk_buff>);
 
 impl Skb {
+    /// The packet bytes and metadata the transmit hash reads.
+    pub(crate) fn frame(&self) -> crate::logic::hash::Frame<'_> {
+        let (mut len, mut proto, mut nhoff, mut tci, mut tagged) = (0u32, 0u16, 0u16, 0u16, false);
+        // SAFETY: we own a valid skb (type invariant); the returned pointer is to its linear data,
+        // `len` bytes long, valid while we own it (the borrow of `self`).
+        let data = unsafe {
+            let p = bindings::rbond_skb_data(self.0.as_ptr(), &mut len, &mut proto, &mut nhoff, &mut tci, &mut tagged);
+            core::slice::from_raw_parts(p, len as usize)
+        };
+        crate::logic::hash::Frame { data, protocol: proto, nhoff: usize::from(nhoff), vlan_tci: tagged.then_some(tci) }
+    }
+
+    /// Transmits the frame on `dev` (`dev_queue_xmit()`); the frame is gone either way.
+    pub(crate) fn xmit_on(self, dev: &NetDevice) {
+        let skb = core::mem::ManuallyDrop::new(self);
+        // SAFETY: we give our reference to the stack, which frees the skb when done or on error;
+        // `dev` is valid for the call (RCU keeps slaves alive on the transmit path).
+        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw()) };
+    }
+
     /// # Safety
     ///
     /// `ptr` must be a valid skb whose reference the caller gives to the returned `Skb`.
@@ -82,5 +130,266 @@ impl Drop for Skb {
     fn drop(&mut self) {
         // SAFETY: we own the skb by the type invariant; this is the one place it is freed.
         unsafe { bindings::rbond_skb_free(self.0.as_ptr()) }
+    }
+}
+
+/// What a slave needs from a device, read or changed under RTNL.
+impl NetDevice {
+    /// `dev->flags` (READ_ONCE).
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { bindings::rbond_dev_flags(self.as_raw()) }
+    }
+
+    /// Administratively up (`IFF_UP`).
+    pub(crate) fn is_up(&self) -> bool {
+        self.flags() & bindings::net_device_flags_IFF_UP != 0
+    }
+
+    /// A master device (`IFF_MASTER`): a bond, team or other aggregate.
+    pub(crate) fn is_master(&self) -> bool {
+        self.flags() & bindings::net_device_flags_IFF_MASTER != 0
+    }
+
+    /// The loopback device.
+    pub(crate) fn is_loopback(&self) -> bool {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { bindings::rbond_dev_is_loopback(self.as_raw()) }
+    }
+
+    /// An Ethernet device (`ARPHRD_ETHER`).
+    pub(crate) fn is_ethernet(&self) -> bool {
+        // SAFETY: the device is valid; `type` is fixed after registration (changes go through
+        // NETDEV_PRE_TYPE_CHANGE under RTNL).
+        u32::from(unsafe { bindings::rbond_dev_type(self.as_raw()) }) == bindings::ARPHRD_ETHER
+    }
+
+    /// Running with a carrier (`bond_slave_is_up()`).
+    pub(crate) fn running_with_carrier(&self) -> bool {
+        // SAFETY: the device is valid; both reads are plain bit tests that are safe anywhere.
+        unsafe { bindings::rbond_netif_running(self.as_raw()) && bindings::rbond_netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Both devices are the same.
+    pub(crate) fn same(&self, other: &NetDevice) -> bool {
+        core::ptr::eq(self, other)
+    }
+
+    /// Both devices are in the same network namespace.
+    pub(crate) fn same_netns(&self, other: &NetDevice, _rtnl: &Rtnl) -> bool {
+        // SAFETY: both devices are valid; under RTNL their namespaces do not change.
+        unsafe { bindings::rbond_dev_net_eq(self.as_raw(), other.as_raw()) }
+    }
+
+    /// The device's MAC address.
+    pub(crate) fn addr(&self, _rtnl: &Rtnl) -> [u8; 6] {
+        let mut a = [0u8; 6];
+        // SAFETY: the device is valid; `a` has room for ETH_ALEN bytes; RTNL serializes changes.
+        unsafe { bindings::rbond_dev_addr_get(self.as_raw(), a.as_mut_ptr()) };
+        a
+    }
+
+    /// `addr_assign_type` (NET_ADDR_PERM, _RANDOM, _STOLEN, _SET).
+    pub(crate) fn addr_assign_type(&self, _rtnl: &Rtnl) -> u8 {
+        // SAFETY: the device is valid; RTNL serializes changes.
+        unsafe { bindings::rbond_dev_addr_assign_type(self.as_raw()) }
+    }
+
+    /// Takes `addr` as the device's own address (a master taking its first slave's MAC), with the
+    /// notifications `bond_set_dev_addr()` sends.
+    pub(crate) fn take_addr(&self, _rtnl: &Rtnl, addr: &[u8; 6], assign_type: u8) -> Result {
+        // SAFETY: the device is valid; `addr` holds ETH_ALEN bytes; RTNL is held as both calls need.
+        unsafe {
+            kernel::error::to_result(bindings::netif_pre_changeaddr_notify(
+                self.as_raw(),
+                addr.as_ptr().cast(),
+                core::ptr::null_mut(),
+            ))?;
+            bindings::rbond_dev_addr_set(self.as_raw(), addr.as_ptr(), assign_type);
+            bindings::call_netdevice_notifiers(bindings::netdev_cmd_NETDEV_CHANGEADDR as usize, self.as_raw());
+        }
+        Ok(())
+    }
+
+    /// Sets the MAC address through the device's driver (`dev_set_mac_address()`).
+    pub(crate) fn set_mac(&self, _rtnl: &Rtnl, addr: &[u8; 6], extack: Option<&mut ExtAck<'_>>) -> Result {
+        let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
+        // SAFETY: the device is valid; `addr` holds ETH_ALEN bytes; RTNL is held.
+        kernel::error::to_result(unsafe { bindings::rbond_dev_set_mac(self.as_raw(), addr.as_ptr(), ea) })
+    }
+
+    /// Changes the MTU through the device's driver (`dev_set_mtu()`).
+    pub(crate) fn change_mtu(&self, _rtnl: &Rtnl, mtu: u32) -> Result {
+        let mtu = c_int::try_from(mtu).map_err(|_| EINVAL)?;
+        // SAFETY: the device is valid; RTNL is held as dev_set_mtu() needs.
+        kernel::error::to_result(unsafe { bindings::dev_set_mtu(self.as_raw(), mtu) })
+    }
+
+    /// Opens the device (`dev_open()`).
+    pub(crate) fn open(&self, _rtnl: &Rtnl, extack: Option<&mut ExtAck<'_>>) -> Result {
+        let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
+        // SAFETY: the device is valid; RTNL is held as dev_open() needs.
+        kernel::error::to_result(unsafe { bindings::dev_open(self.as_raw(), ea) })
+    }
+
+    /// Closes the device (`dev_close()`).
+    pub(crate) fn close(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; RTNL is held as dev_close() needs.
+        unsafe { bindings::dev_close(self.as_raw()) }
+    }
+
+    /// Marks the device as a slave (IFF_SLAVE, no IPv6 autoconfiguration), or clears the marks.
+    pub(crate) fn set_slave_flags(&self, _rtnl: &Rtnl, slave: bool) {
+        // SAFETY: the device is valid; RTNL serializes flag changes.
+        unsafe { bindings::rbond_dev_set_slave_flags(self.as_raw(), slave) }
+    }
+
+    /// An rx_handler (of a bridge, bond, team, macvlan...) is already attached.
+    pub(crate) fn rx_handler_busy(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: the device is valid; RTNL is held as the function requires.
+        unsafe { bindings::netdev_is_rx_handler_busy(self.as_raw()) }
+    }
+
+    /// Speed (Mb/s) and duplex (`DUPLEX_FULL` 1, `DUPLEX_HALF` 0) as the driver reports them.
+    pub(crate) fn speed_duplex(&self, _rtnl: &Rtnl) -> Option<(u32, u8)> {
+        let (mut speed, mut duplex) = (0u32, 0u8);
+        // SAFETY: the device is valid; RTNL is held as __ethtool_get_link_ksettings() needs.
+        let r = unsafe { bindings::rbond_dev_speed_duplex(self.as_raw(), &mut speed, &mut duplex) };
+        (r == 0).then_some((speed, duplex))
+    }
+
+    /// Links `self` below `master` (`netdev_master_upper_dev_link()`); `ip link` shows the master.
+    pub(crate) fn link_master(&self, _rtnl: &Rtnl, master: &NetDevice, extack: Option<&mut ExtAck<'_>>) -> Result {
+        let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
+        // SAFETY: both devices are valid; RTNL is held as the function requires.
+        kernel::error::to_result(unsafe {
+            bindings::netdev_master_upper_dev_link(
+                self.as_raw(),
+                master.as_raw(),
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+                ea,
+            )
+        })
+    }
+
+    /// Undoes [`NetDevice::link_master`].
+    pub(crate) fn unlink_master(&self, _rtnl: &Rtnl, master: &NetDevice) {
+        // SAFETY: both devices are valid and linked; RTNL is held.
+        unsafe { bindings::netdev_upper_dev_unlink(self.as_raw(), master.as_raw()) }
+    }
+
+}
+
+/// A counted reference to a network device (`dev_hold()` / `dev_put()`).
+///
+/// # Invariants
+///
+/// Holds one reference on a valid device, so the device stays allocated while this lives.
+pub(crate) struct DevRef(NonNull<bindings::net_device>);
+
+// SAFETY: a device reference may be dropped on any CPU (dev_put is atomic).
+unsafe impl Send for DevRef {}
+// SAFETY: `&DevRef` only gives `&NetDevice`, whose methods are safe from any thread.
+unsafe impl Sync for DevRef {}
+
+impl DevRef {
+    /// Takes a reference on `dev` (valid for the borrow, by `NetDevice`'s invariant).
+    pub(crate) fn of(dev: &NetDevice) -> DevRef {
+        // SAFETY: the device is valid by the type invariant of `NetDevice`.
+        unsafe { bindings::rbond_dev_hold(dev.as_raw()) };
+        // INVARIANT: we hold the reference just taken.
+        DevRef(NonNull::new(dev.as_raw()).expect("a reference is never null"))
+    }
+}
+
+impl core::ops::Deref for DevRef {
+    type Target = NetDevice;
+    fn deref(&self) -> &NetDevice {
+        // SAFETY: the reference keeps the device valid (type invariant).
+        unsafe { NetDevice::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for DevRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold one reference by the type invariant and give it back once.
+        unsafe { bindings::rbond_dev_put(self.0.as_ptr()) }
+    }
+}
+
+/// The 64-bit counters `ndo_get_stats64` fills.
+///
+/// # Invariants
+///
+/// Wraps a valid `struct rtnl_link_stats64`.
+#[repr(transparent)]
+pub(crate) struct Stats64(bindings::rtnl_link_stats64);
+
+impl Stats64 {
+    /// # Safety
+    ///
+    /// `ptr` must be valid and not accessed by anyone else for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::rtnl_link_stats64) -> &'a mut Stats64 {
+        // SAFETY: transparent wrapper; exclusivity and validity guaranteed by the caller.
+        unsafe { &mut *ptr.cast::<Stats64>() }
+    }
+
+    /// All counters zero.
+    pub(crate) fn zeroed() -> Stats64 {
+        // SAFETY: the struct is plain u64 counters: all zeroes is valid.
+        Stats64(unsafe { core::mem::zeroed() })
+    }
+
+    /// Adds `new - old` of every counter to `self` (`bond_fold_stats()`): a slave's progress since
+    /// the last reading, robust against counters that went backwards (then nothing is added).
+    pub(crate) fn fold(&mut self, new: &Stats64, old: &Stats64) {
+        let (s, n, o) = (&mut self.0, &new.0, &old.0);
+        macro_rules! fold {
+            ($($f:ident),*) => { $( s.$f = s.$f.wrapping_add(n.$f.saturating_sub(o.$f)); )* };
+        }
+        fold!(
+            rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped,
+            multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors, rx_frame_errors,
+            rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
+            tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler
+        );
+    }
+
+    /// Copies all counters.
+    pub(crate) fn copy_from(&mut self, o: &Stats64) {
+        self.0 = o.0;
+    }
+}
+
+impl NetDevice {
+    /// The device's counters (`dev_get_stats()`).
+    pub(crate) fn stats(&self, out: &mut Stats64) {
+        // SAFETY: the device is valid; `out` is a valid, exclusive stats struct.
+        unsafe { bindings::dev_get_stats(self.as_raw(), &mut out.0) };
+    }
+
+    /// Asks the IP stacks to announce the device's addresses (gratuitous ARP, unsolicited NA).
+    pub(crate) fn notify_peers(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; RTNL is held as call_netdevice_notifiers() needs.
+        unsafe { bindings::rbond_notify_peers(self.as_raw()) }
+    }
+
+    /// Turns the carrier on.
+    pub(crate) fn carrier_on(&self) {
+        // SAFETY: the device is valid; netif_carrier_on() may be called in any context.
+        unsafe { bindings::netif_carrier_on(self.as_raw()) }
+    }
+
+    /// The device has a carrier.
+    pub(crate) fn carrier_ok(&self) -> bool {
+        // SAFETY: the device is valid; a bit test.
+        unsafe { bindings::rbond_netif_carrier_ok(self.as_raw()) }
+    }
+}
+
+impl Clone for Stats64 {
+    fn clone(&self) -> Self {
+        Stats64(self.0)
     }
 }

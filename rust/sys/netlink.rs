@@ -17,6 +17,25 @@ impl NlAttr {
     pub(crate) fn kind(&self) -> u16 {
         self.0.nla_type & 0x3fff // NLA_TYPE_MASK: without NLA_F_NESTED / NLA_F_NET_BYTEORDER
     }
+
+    /// The payload (after the 4-byte header, `nla_len - 4` bytes).
+    pub(crate) fn payload(&self) -> &[u8] {
+        let len = usize::from(self.0.nla_len).saturating_sub(core::mem::size_of::<bindings::nlattr>());
+        // SAFETY: rtnetlink validated that each attribute's nla_len lies within the message, and the
+        // payload follows the header directly (NLA_HDRLEN = 4); the message outlives the borrow.
+        unsafe { core::slice::from_raw_parts((&self.0 as *const bindings::nlattr).add(1).cast::<u8>(), len) }
+    }
+
+    /// The payload as a u8 (`nla_get_u8`); EINVAL if it is shorter.
+    pub(crate) fn u8(&self) -> Result<u8> {
+        self.payload().first().copied().ok_or(EINVAL)
+    }
+
+    /// The payload as a u32 in host order (`nla_get_u32`); EINVAL if it is shorter.
+    pub(crate) fn u32(&self) -> Result<u32> {
+        let p = self.payload().get(..4).ok_or(EINVAL)?;
+        Ok(u32::from_ne_bytes([p[0], p[1], p[2], p[3]]))
+    }
 }
 
 /// The `IFLA_INFO_DATA` attributes of a link kind, indexed by type (`data[]` of `validate`).
@@ -74,6 +93,17 @@ impl ExtAck<'_> {
     pub(crate) unsafe fn from_raw<'b>(ptr: *mut bindings::netlink_ext_ack) -> ExtAck<'b> {
         // INVARIANT: guaranteed by the caller.
         ExtAck { ptr, _p: core::marker::PhantomData }
+    }
+
+    pub(crate) fn as_raw(&mut self) -> *mut bindings::netlink_ext_ack {
+        self.ptr
+    }
+
+    /// Reports `msg` to the user, without pointing at an attribute.
+    pub(crate) fn set_msg(&mut self, msg: &CStr) {
+        // SAFETY: `ptr` is null or valid by the type invariant (the shim ignores null); `msg` is
+        // NUL-terminated and is copied before the call returns.
+        unsafe { bindings::rbond_extack_set(self.ptr, core::ptr::null(), msg.as_char_ptr().cast()) };
     }
 
     /// Reports `msg` to the user, pointing at `attr` (copied; at most 79 bytes are kept).

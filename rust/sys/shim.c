@@ -3,10 +3,13 @@
  * rbond C shim: one-line functions for what C offers only as a static inline, a macro or a
  * bitfield, so that Rust (rust/sys) can call them. No logic lives here.
  */
+#include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
+#include <linux/ethtool.h>
+#include <linux/if_vlan.h>
 #include "shim.h"
 
 void *rbond_netdev_priv(const struct net_device *dev)
@@ -91,3 +94,196 @@ size_t rbond_layout(size_t *out, size_t n)
 		out[i] = v[i];
 	return ARRAY_SIZE(v);
 }
+
+/* ---- slaves ---- */
+
+void rbond_dev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
+}
+
+void rbond_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+bool rbond_netif_carrier_ok(const struct net_device *dev)
+{
+	return netif_carrier_ok(dev);
+}
+
+bool rbond_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+unsigned int rbond_dev_flags(const struct net_device *dev)
+{
+	return READ_ONCE(dev->flags);
+}
+
+unsigned short rbond_dev_type(const struct net_device *dev)
+{
+	return dev->type;
+}
+
+void rbond_dev_addr_get(const struct net_device *dev, u8 *addr)
+{
+	ether_addr_copy(addr, dev->dev_addr);
+}
+
+void rbond_dev_addr_set(struct net_device *dev, const u8 *addr, unsigned char assign_type)
+{
+	dev_addr_set(dev, addr);
+	dev->addr_assign_type = assign_type;
+}
+
+unsigned char rbond_dev_addr_assign_type(const struct net_device *dev)
+{
+	return dev->addr_assign_type;
+}
+
+int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack)
+{
+	struct sockaddr_storage ss = { .ss_family = dev->type };
+
+	memcpy(ss.__data, addr, ETH_ALEN);
+	return dev_set_mac_address(dev, &ss, extack);
+}
+
+/* IFF_SLAVE is what users see; IFF_NO_ADDRCONF keeps IPv6 from configuring the slave. Not
+ * IFF_BONDING: that flag makes bonding.ko take rx_handler_data for its own struct slave.
+ */
+void rbond_dev_set_slave_flags(struct net_device *dev, bool slave)
+{
+	if (slave) {
+		dev->flags |= IFF_SLAVE;
+		dev->priv_flags |= IFF_NO_ADDRCONF;
+	} else {
+		dev->flags &= ~IFF_SLAVE;
+		dev->priv_flags &= ~IFF_NO_ADDRCONF;
+	}
+}
+
+struct net *rbond_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b)
+{
+	return net_eq(dev_net(a), dev_net(b));
+}
+
+bool rbond_dev_is_loopback(const struct net_device *dev)
+{
+	return dev->flags & IFF_LOOPBACK;
+}
+
+/* bond_update_speed_duplex(): speed in Mb/s and DUPLEX_*; -EINVAL if the driver does not say */
+int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex)
+{
+	struct ethtool_link_ksettings ecmd;
+	int res;
+
+	res = __ethtool_get_link_ksettings(dev, &ecmd);
+	if (res < 0)
+		return -EINVAL;
+	if (ecmd.base.speed == 0 || ecmd.base.speed == ((__u32)-1))
+		return -EINVAL;
+	switch (ecmd.base.duplex) {
+	case DUPLEX_FULL:
+	case DUPLEX_HALF:
+		break;
+	default:
+		return -EINVAL;
+	}
+	*speed = ecmd.base.speed;
+	*duplex = ecmd.base.duplex;
+	return 0;
+}
+
+bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler)
+{
+	return rcu_access_pointer(dev->rx_handler) == handler;
+}
+
+void *rbond_rx_handler_data_rtnl(const struct net_device *dev)
+{
+	return rtnl_dereference(dev->rx_handler_data);
+}
+
+struct net_device *rbond_notifier_info_to_dev(void *ptr)
+{
+	return netdev_notifier_info_to_dev(ptr);
+}
+
+void rbond_init_delayed_work(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+void rbond_queue_delayed_work(struct delayed_work *dw, unsigned int delay_ms)
+{
+	queue_delayed_work(system_dfl_wq, dw, msecs_to_jiffies(delay_ms));
+}
+
+/* the inverse of netdev_priv() */
+struct net_device *rbond_priv_to_netdev(void *priv)
+{
+	return (struct net_device *)((char *)priv - ALIGN(sizeof(struct net_device), NETDEV_ALIGN));
+}
+
+/* gratuitous ARP / unsolicited NA from the IP stacks after a failover */
+void rbond_notify_peers(struct net_device *dev)
+{
+	call_netdevice_notifiers(NETDEV_NOTIFY_PEERS, dev);
+}
+
+/* ---- data path ---- */
+
+struct sk_buff *rbond_skb_share_check(struct sk_buff *skb)
+{
+	return skb_share_check(skb, GFP_ATOMIC);
+}
+
+void *rbond_skb_rx_handler_data(const struct sk_buff *skb)
+{
+	return rcu_dereference(skb->dev->rx_handler_data);
+}
+
+bool rbond_skb_dest_is_link_local(const struct sk_buff *skb)
+{
+	return is_link_local_ether_addr(eth_hdr(skb)->h_dest);
+}
+
+unsigned char rbond_skb_pkt_type(const struct sk_buff *skb)
+{
+	return skb->pkt_type;
+}
+
+void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->dev = dev;
+}
+
+int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->dev = dev;
+	return dev_queue_xmit(skb);
+}
+
+/* The linear bytes from the MAC header on, with what __bond_xmit_hash() reads beside them. */
+const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *protocol, u16 *nhoff,
+			 u16 *vlan_tci, bool *vlan_present)
+{
+	*len = skb_headlen(skb);
+	*protocol = ntohs(skb->protocol);
+	*nhoff = skb_network_offset(skb);
+	*vlan_present = skb_vlan_tag_present(skb);
+	*vlan_tci = *vlan_present ? skb_vlan_tag_get(skb) : 0;
+	return skb->data;
+}
+
+/* netif_pre_changeaddr_notify() is exported to this namespace only (bonding.ko imports it too) */
+MODULE_IMPORT_NS("NETDEV_INTERNAL");

@@ -15,4 +15,38 @@ void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_skb_free(struct sk_buff *skb);
 void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg);
 size_t rbond_layout(size_t *out, size_t n);
+
+/* slaves */
+void rbond_dev_hold(struct net_device *dev);
+void rbond_dev_put(struct net_device *dev);
+bool rbond_netif_carrier_ok(const struct net_device *dev);
+bool rbond_netif_running(const struct net_device *dev);
+unsigned int rbond_dev_flags(const struct net_device *dev);
+unsigned short rbond_dev_type(const struct net_device *dev);
+void rbond_dev_addr_get(const struct net_device *dev, u8 *addr);
+void rbond_dev_addr_set(struct net_device *dev, const u8 *addr, unsigned char assign_type);
+unsigned char rbond_dev_addr_assign_type(const struct net_device *dev);
+int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack);
+void rbond_dev_set_slave_flags(struct net_device *dev, bool slave);
+struct net *rbond_dev_net(const struct net_device *dev);
+bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b);
+bool rbond_dev_is_loopback(const struct net_device *dev);
+int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex);
+bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler);
+void *rbond_rx_handler_data_rtnl(const struct net_device *dev);
+struct net_device *rbond_notifier_info_to_dev(void *ptr);
+
+void rbond_init_delayed_work(struct delayed_work *dw, work_func_t fn);
+void rbond_queue_delayed_work(struct delayed_work *dw, unsigned int delay_ms);
+struct net_device *rbond_priv_to_netdev(void *priv);
+void rbond_notify_peers(struct net_device *dev);
+
+/* data path */
+struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
+void *rbond_skb_rx_handler_data(const struct sk_buff *skb);
+bool rbond_skb_dest_is_link_local(const struct sk_buff *skb);
+unsigned char rbond_skb_pkt_type(const struct sk_buff *skb);
+void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev);
+const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *protocol, u16 *nhoff, u16 *vlan_tci, bool *vlan_present);
 #endif

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The MII link monitor's per-slave state machine (`bond_miimon_inspect()` of the C driver).
+//!
+//! Each tick the driver reads every slave's carrier and calls [`inspect`]; the returned proposals
+//! are committed under RTNL (`bond_miimon_commit()`), where `Up` and `Down` take effect (failover,
+//! failure count) and `Fail` / `Back` only become the visible "going down" / "going back" states.
+
+/// A slave's link state as the C driver names it (`BOND_LINK_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// `BOND_LINK_UP`: "up"
+    Up,
+    /// `BOND_LINK_FAIL`: "going down" (waiting for downdelay)
+    Fail,
+    /// `BOND_LINK_DOWN`: "down"
+    Down,
+    /// `BOND_LINK_BACK`: "going back" (waiting for updelay)
+    Back,
+}
+
+impl Link {
+    /// The text of sysfs `bonding_slave/mii_status` (`bond_slave_link_status()`).
+    pub fn sysfs_name(self) -> &'static str {
+        match self {
+            Link::Up => "up",
+            Link::Fail => "going down",
+            Link::Down => "down",
+            Link::Back => "going back",
+        }
+    }
+
+    /// The number netlink reports (`IFLA_BOND_SLAVE_MII_STATUS`: `BOND_LINK_*`).
+    pub fn number(self) -> u8 {
+        match self {
+            Link::Up => 0,
+            Link::Fail => 1,
+            Link::Down => 2,
+            Link::Back => 3,
+        }
+    }
+}
+
+/// The monitor's memory of one slave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MiiSlave {
+    /// The committed state.
+    pub link: Link,
+    /// Ticks left of updelay or downdelay.
+    pub delay: u32,
+}
+
+/// What the monitor proposes for one slave this tick, and why (for the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proposal {
+    /// Carrier lost on an up slave: waiting `downdelay` ticks ("going down").
+    Fail {
+        /// ticks to wait
+        delay: u32,
+    },
+    /// Carrier came back before downdelay expired: up again after `after` ticks.
+    UpAgain {
+        /// ticks the slave spent going down
+        after: u32,
+    },
+    /// Definitely down.
+    Down,
+    /// Carrier back on a down slave: waiting `delay` ticks ("going back").
+    Back {
+        /// ticks to wait (0 when updelay is ignored)
+        delay: u32,
+    },
+    /// Carrier lost again while going back, after `after` ticks.
+    DownAgain {
+        /// ticks the slave spent going back
+        after: u32,
+    },
+    /// Definitely up.
+    Up,
+}
+
+impl Proposal {
+    /// The state the proposal commits.
+    pub fn new_link(self) -> Link {
+        match self {
+            Proposal::Fail { .. } => Link::Fail,
+            Proposal::UpAgain { .. } | Proposal::Up => Link::Up,
+            Proposal::Down | Proposal::DownAgain { .. } => Link::Down,
+            Proposal::Back { .. } => Link::Back,
+        }
+    }
+}
+
+/// One tick for one slave. `carrier` is what the slave reports now; `updelay` / `downdelay` are in
+/// ticks (the C driver stores them divided by miimon); `ignore_updelay` is set in active-backup
+/// while the bond has no active slave, so that the first slave to come back is used at once (the
+/// caller clears it after the first `Up`, as C does).
+///
+/// The delay counter is updated in `s` (as the C code does during inspection); the returned
+/// proposal, if any, is applied by the caller with [`commit`].
+pub fn inspect(s: &mut MiiSlave, carrier: bool, updelay: u32, downdelay: u32, ignore_updelay: bool) -> Option<Proposal> {
+    let mut first = None;
+    match s.link {
+        Link::Up | Link::Fail => {
+            if s.link == Link::Up {
+                if carrier {
+                    return None;
+                }
+                s.delay = downdelay;
+                first = Some(Proposal::Fail { delay: downdelay });
+            }
+            if carrier {
+                return Some(Proposal::UpAgain { after: downdelay.saturating_sub(s.delay) });
+            }
+            if s.delay == 0 {
+                return Some(Proposal::Down);
+            }
+            s.delay -= 1;
+            first
+        }
+        Link::Down | Link::Back => {
+            if s.link == Link::Down {
+                if !carrier {
+                    return None;
+                }
+                s.delay = updelay;
+                first = Some(Proposal::Back { delay: if ignore_updelay { 0 } else { updelay } });
+            }
+            if !carrier {
+                return Some(Proposal::DownAgain { after: updelay.saturating_sub(s.delay) });
+            }
+            if ignore_updelay {
+                s.delay = 0;
+            }
+            if s.delay == 0 {
+                return Some(Proposal::Up);
+            }
+            s.delay -= 1;
+            first
+        }
+    }
+}
+
+/// Applies a proposal to the committed state.
+pub fn commit(s: &mut MiiSlave, p: Proposal) {
+    s.link = p.new_link();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(s: &mut MiiSlave, carrier: bool, up: u32, down: u32) -> Option<Proposal> {
+        let p = inspect(s, carrier, up, down, false);
+        if let Some(p) = p {
+            commit(s, p);
+        }
+        p
+    }
+
+    #[test]
+    fn without_delays_links_change_in_one_tick() {
+        let mut s = MiiSlave { link: Link::Up, delay: 0 };
+        assert_eq!(run(&mut s, true, 0, 0), None);
+        assert_eq!(run(&mut s, false, 0, 0), Some(Proposal::Down));
+        assert_eq!(s.link, Link::Down);
+        assert_eq!(run(&mut s, false, 0, 0), None);
+        assert_eq!(run(&mut s, true, 0, 0), Some(Proposal::Up));
+        assert_eq!(s.link, Link::Up);
+    }
+
+    #[test]
+    fn downdelay_goes_down_after_the_delay() {
+        // downdelay 2 ticks: FAIL, then one more tick, then DOWN on the third
+        let mut s = MiiSlave { link: Link::Up, delay: 0 };
+        assert_eq!(run(&mut s, false, 0, 2), Some(Proposal::Fail { delay: 2 }));
+        assert_eq!((s.link, s.delay), (Link::Fail, 1));
+        assert_eq!(run(&mut s, false, 0, 2), None);
+        assert_eq!(s.delay, 0);
+        assert_eq!(run(&mut s, false, 0, 2), Some(Proposal::Down));
+        assert_eq!(s.link, Link::Down);
+    }
+
+    #[test]
+    fn carrier_back_during_downdelay_is_up_again() {
+        let mut s = MiiSlave { link: Link::Up, delay: 0 };
+        run(&mut s, false, 0, 3);
+        run(&mut s, false, 0, 3);
+        assert_eq!(run(&mut s, true, 0, 3), Some(Proposal::UpAgain { after: 2 }));
+        assert_eq!(s.link, Link::Up);
+    }
+
+    #[test]
+    fn updelay_and_its_interruption() {
+        let mut s = MiiSlave { link: Link::Down, delay: 0 };
+        assert_eq!(run(&mut s, true, 2, 0), Some(Proposal::Back { delay: 2 }));
+        assert_eq!(s.link, Link::Back);
+        assert_eq!(run(&mut s, false, 2, 0), Some(Proposal::DownAgain { after: 1 }));
+        assert_eq!(s.link, Link::Down);
+        run(&mut s, true, 2, 0);
+        assert_eq!(run(&mut s, true, 2, 0), None);
+        assert_eq!(run(&mut s, true, 2, 0), Some(Proposal::Up));
+    }
+
+    #[test]
+    fn ignore_updelay_brings_a_slave_up_at_once() {
+        // C proposes BACK and falls through to UP in the same tick
+        let mut s = MiiSlave { link: Link::Down, delay: 0 };
+        assert_eq!(inspect(&mut s, true, 5, 0, true), Some(Proposal::Up));
+        let mut s = MiiSlave { link: Link::Back, delay: 4 };
+        assert_eq!(inspect(&mut s, true, 5, 0, true), Some(Proposal::Up));
+    }
+
+    #[test]
+    fn names_and_numbers_match_sysfs_and_netlink() {
+        assert_eq!(Link::Fail.sysfs_name(), "going down");
+        assert_eq!(Link::Back.sysfs_name(), "going back");
+        assert_eq!([Link::Up, Link::Fail, Link::Down, Link::Back].map(Link::number), [0, 1, 2, 3]);
+    }
+}
