@@ -40,6 +40,7 @@ module! {
 struct RbondModule {
     // dropped in order: bonds go first, then the listener
     _link: Registration<bond::Bond>,
+    _proc: sys::procfs::Registration<bond::Bond>,
     _events: sys::notifier::Registration<bond::Events>,
 }
 
@@ -59,6 +60,7 @@ impl kernel::Module for RbondModule {
         }
         sys::check_layout()?;
         let events = sys::notifier::Registration::<bond::Events>::register()?;
+        let proc = sys::procfs::Registration::<bond::Bond>::register()?;
         let link = Registration::<bond::Bond>::register()?;
         {
             let rtnl = Rtnl::lock();
@@ -67,6 +69,6 @@ impl kernel::Module for RbondModule {
                 link.create(&rtnl).inspect_err(|e| pr_err!("cannot create a bond: {e:?}\n"))?;
             }
         }
-        Ok(RbondModule { _link: link, _events: events })
+        Ok(RbondModule { _link: link, _proc: proc, _events: events })
     }
 }

@@ -10,4 +10,9 @@ fresh=0; [ -f "$KOUT/.rbond-built" ] || fresh=1
 "$RBOND_TOP/scripts/fetch-toolchain.sh"
 "$RBOND_TOP/scripts/build-kernel.sh"
 [ $fresh = 1 ] && log "toolchain and kernel ready after $(( $(date +%s) - t0 ))s"
+# the module's objects live in the checkout: built for another kernel, they must go first
+if [ "$(cat "$RBOND_TOP/.rbond-kernel" 2>/dev/null)" != "$KOUT" ]; then
+  make -s -C "$KOUT" M="$RBOND_TOP" clean
+  echo "$KOUT" > "$RBOND_TOP/.rbond-kernel"
+fi
 make -s -C "$KOUT" M="$RBOND_TOP" "$@" modules

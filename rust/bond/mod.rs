@@ -18,6 +18,7 @@ use crate::sys::link::{self, Master};
 use crate::sys::netdev::{DevRef, NetDevice, Skb, Stats64};
 use crate::sys::netlink::{ExtAck, LinkData};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
+use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
 use crate::sys::rx;
@@ -37,7 +38,10 @@ const NET_ADDR_STOLEN: u8 = 2;
 struct TxState {
     mode: u64,
     policy: u64,
+    /// the options, for /proc readers
+    params: Params,
     active: Option<Arc<Slave>>,
+    primary: Option<Arc<Slave>>,
     /// slaves that can transmit (`usable_slaves`)
     usable: KVec<Arc<Slave>>,
     /// every slave (`all_slaves`), for the counters
@@ -54,6 +58,8 @@ struct Control {
     departed: Stats64,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
+    /// /proc/net/rbond/<bond>
+    proc: Option<procfs::Entry>,
 }
 
 /// The state of one bond device.
@@ -101,7 +107,9 @@ impl Bond {
         let t = TxState {
             mode: ctl.params.mode,
             policy: ctl.params.xmit_policy,
+            params: ctl.params.clone(),
             active: ctl.active.clone(),
+            primary: ctl.primary_index().map(|i| ctl.slaves[i].clone()),
             usable,
             all,
         };
@@ -227,10 +235,7 @@ impl Bond {
                 }
                 Proposal::Up => {
                     ignore_updelay = false;
-                    if let Some((sp, du)) = s.dev.speed_duplex(rtnl) {
-                        s.speed.store(sp, Relaxed);
-                        s.duplex.store(du, Relaxed);
-                    }
+                    s.update_speed_duplex(rtnl);
                     if p.mode != mode::ACTIVEBACKUP {
                         s.set_active();
                     }
@@ -352,10 +357,7 @@ impl Bond {
         sdev.stats(&mut base);
 
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
-        if let Some((sp, du)) = sdev.speed_duplex(rtnl) {
-            slave.speed.store(sp, Relaxed);
-            slave.duplex.store(du, Relaxed);
-        }
+        slave.update_speed_duplex(rtnl);
         self.initial_link(&ctl.params, &slave);
         if ctl.params.mode == mode::ACTIVEBACKUP {
             slave.set_backup(ctl.params.all_slaves_active);
@@ -538,6 +540,28 @@ impl Bond {
         Ok(())
     }
 
+    /// A netdevice event for a bond itself.
+    fn master_event(&self, dev: &NetDevice, ev: NetdevEvent, rtnl: &Rtnl) {
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return };
+        match ev {
+            NetdevEvent::Register | NetdevEvent::ChangeName => {
+                if let Some(e) = ctl.proc.take() {
+                    e.remove(rtnl);
+                }
+                ctl.proc = procfs::Entry::create(dev, rtnl, self);
+                if ctl.proc.is_none() {
+                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), Self::DIR, dev.name(rtnl));
+                }
+            }
+            NetdevEvent::Unregister => {
+                if let Some(e) = ctl.proc.take() {
+                    e.remove(rtnl);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A netdevice event for one of our slaves.
     fn slave_event(&self, dev: &NetDevice, sdev: &NetDevice, ev: NetdevEvent, rtnl: &Rtnl) {
         // inside one of our own operations: it rebuilds when it is done
@@ -546,11 +570,7 @@ impl Bond {
         match ev {
             NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, true, rtnl),
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
-                let s = ctl.slaves[idx].clone();
-                if let Some((sp, du)) = sdev.speed_duplex(rtnl) {
-                    s.speed.store(sp, Relaxed);
-                    s.duplex.store(du, Relaxed);
-                }
+                ctl.slaves[idx].update_speed_duplex(rtnl);
                 // react now rather than at the next poll
                 if ctl.params.miimon > 0 && dev.is_up() {
                     self.miimon_round(dev, &mut ctl, rtnl);
@@ -622,6 +642,7 @@ impl Master for Bond {
                 force_primary: false,
                 departed: Stats64::zeroed(),
                 send_peer_notif: 0,
+                proc: None,
             }),
             tx: RcuBox::empty(),
             departed: RcuBox::empty(),
@@ -632,6 +653,9 @@ impl Master for Bond {
 
     fn uninit(&self, dev: &NetDevice, rtnl: &Rtnl) {
         if let Some(mut ctl) = self.ctl.borrow(rtnl) {
+            if let Some(e) = ctl.proc.take() {
+                e.remove(rtnl);
+            }
             while !ctl.slaves.is_empty() {
                 let last = ctl.slaves.len() - 1;
                 self.release(dev, &mut ctl, last, true, rtnl);
@@ -742,10 +766,59 @@ pub(crate) struct Events;
 
 impl NetdevListener for Events {
     fn event(ev: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+        if let Some(bond) = link::master_state::<Bond>(dev) {
+            bond.master_event(dev, ev, rtnl);
+            return;
+        }
         // hold the slave: handling the event may release it
         let Some(slave) = rx::data::<Slave>(dev, rtnl) else { return };
         let slave: Arc<Slave> = slave.into();
         let Some(bond) = link::master_state::<Bond>(&slave.bond_dev) else { return };
         bond.slave_event(&slave.bond_dev, dev, ev, rtnl);
+    }
+}
+
+impl ProcShow for Bond {
+    const DIR: &'static CStr = c"rbond";
+
+    fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> core::fmt::Result {
+        use crate::logic::procfs::{write_master, write_slave, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
+        RcuRead::with(|rcu| {
+            let Some(t) = self.tx.get(rcu) else { return Ok(()) };
+            let p = &t.params;
+            let (mut pbuf, mut abuf) = ([0u8; 16], [0u8; 16]);
+            let primary = t.primary.as_ref().map(|s| s.dev.name_copy(&mut pbuf));
+            let active = t.active.as_ref().map(|s| s.dev.name_copy(&mut abuf));
+            write_master(w, &MasterInfo {
+                kernel_release: procfs::kernel_release(),
+                mode: p.mode,
+                fail_over_mac: p.fail_over_mac,
+                xmit_policy: p.xmit_policy,
+                primary: primary.as_deref(),
+                primary_reselect: p.primary_reselect,
+                active: if p.mode == mode::ACTIVEBACKUP { active.as_deref() } else { None },
+                carrier: dev.carrier_ok(),
+                miimon: p.miimon,
+                updelay: p.updelay,
+                downdelay: p.downdelay,
+                peer_notif_delay: 0,
+            })?;
+            for s in t.all.iter() {
+                let mut n = [0u8; 16];
+                let name = s.dev.name_copy(&mut n);
+                let speed = s.speed.load(Relaxed);
+                let duplex = s.duplex.load(Relaxed);
+                write_slave(w, &SlaveInfo {
+                    name: &name,
+                    link: s.link(),
+                    speed,
+                    duplex: if duplex > 1 { DUPLEX_UNKNOWN } else { duplex },
+                    link_failure_count: s.link_failure_count.load(Relaxed),
+                    perm_hwaddr: s.perm_hwaddr,
+                    queue_id: 0,
+                })?;
+            }
+            Ok(())
+        })
     }
 }

@@ -46,7 +46,7 @@ impl Slave {
             backup: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             link_failure_count: AtomicU32::new(0),
-            speed: AtomicU32::new(0),
+            speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
         }
@@ -89,6 +89,13 @@ impl Slave {
     /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     pub(crate) fn can_tx(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
+    }
+
+    /// `bond_update_speed_duplex()`: what the driver reports now, or unknown.
+    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl) {
+        let (sp, du) = self.dev.speed_duplex(rtnl).unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
+        self.speed.store(sp, Relaxed);
+        self.duplex.store(du, Relaxed);
     }
 
     pub(crate) fn is(&self, dev: &NetDevice) -> bool {

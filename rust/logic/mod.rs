@@ -10,5 +10,7 @@ pub mod mii;
 pub mod netlink;
 /// Option value tables (names and numbers as in the C driver) and their parser.
 pub mod options;
+/// The text of /proc/net/bonding/<bond>.
+pub mod procfs;
 /// Choice of the active slave in active-backup mode.
 pub mod select;

@@ -99,7 +99,7 @@ impl<T: Master> Adapter<T> {
     /// # Safety
     ///
     /// `dev` must be a device of this link kind (allocated by alloc_netdev with our priv_size).
-    unsafe fn priv_of<'a>(dev: *mut bindings::net_device) -> *mut Priv<T> {
+    unsafe fn priv_of(dev: *mut bindings::net_device) -> *mut Priv<T> {
         // SAFETY: by the caller's guarantee the private area is a `Priv<T>`.
         unsafe { bindings::rbond_netdev_priv(dev).cast::<Priv<T>>() }
     }

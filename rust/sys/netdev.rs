@@ -35,7 +35,20 @@ impl NetDevice {
     pub(crate) fn name<'a>(&'a self, _rtnl: &'a Rtnl) -> &'a CStr {
         // SAFETY: the device is valid; under RTNL the name is stable and NUL-terminated within
         // IFNAMSIZ (dev_valid_name() guaranteed that when it was set).
-        unsafe { CStr::from_ptr((*self.as_raw()).name.as_ptr().cast()) }
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr().cast()) }
+    }
+
+    /// A copy of the name for readers without RTNL (as C prints `dev->name` under RCU): a
+    /// concurrent rename may show the old or the new name, never a torn one longer than IFNAMSIZ.
+    pub(crate) fn name_copy<'b>(&self, buf: &'b mut [u8; 16]) -> NameBuf<'b> {
+        // SAFETY: the device is valid; we read IFNAMSIZ bytes of its name array.
+        let src = unsafe { &(*self.as_raw()).name };
+        for (d, s) in buf.iter_mut().zip(src.iter()) {
+            // SAFETY: reading a byte of the name array; a racing rename writes whole bytes.
+            *d = unsafe { core::ptr::read_volatile(s) };
+        }
+        let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        NameBuf(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
     }
 
     /// The interface index (0 until registered).
@@ -391,5 +404,15 @@ impl NetDevice {
 impl Clone for Stats64 {
     fn clone(&self) -> Self {
         Stats64(self.0)
+    }
+}
+
+/// A device name copied out of the device.
+pub(crate) struct NameBuf<'a>(&'a str);
+
+impl core::ops::Deref for NameBuf<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
     }
 }

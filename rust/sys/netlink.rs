@@ -23,7 +23,7 @@ impl NlAttr {
         let len = usize::from(self.0.nla_len).saturating_sub(core::mem::size_of::<bindings::nlattr>());
         // SAFETY: rtnetlink validated that each attribute's nla_len lies within the message, and the
         // payload follows the header directly (NLA_HDRLEN = 4); the message outlives the borrow.
-        unsafe { core::slice::from_raw_parts((&self.0 as *const bindings::nlattr).add(1).cast::<u8>(), len) }
+        unsafe { core::slice::from_raw_parts(core::ptr::from_ref(&self.0).add(1).cast::<u8>(), len) }
     }
 
     /// The payload as a u8 (`nla_get_u8`); EINVAL if it is shorter.

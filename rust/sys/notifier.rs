@@ -12,6 +12,8 @@ use kernel::prelude::*;
 /// The netdevice events rbond reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NetdevEvent {
+    /// NETDEV_REGISTER
+    Register,
     /// NETDEV_UP
     Up,
     /// NETDEV_DOWN
@@ -34,6 +36,7 @@ impl NetdevEvent {
     fn from_raw(ev: u64) -> Option<Self> {
         let ev = u32::try_from(ev).ok()?;
         Some(match ev {
+            bindings::netdev_cmd_NETDEV_REGISTER => Self::Register,
             bindings::netdev_cmd_NETDEV_UP => Self::Up,
             bindings::netdev_cmd_NETDEV_DOWN => Self::Down,
             bindings::netdev_cmd_NETDEV_CHANGE => Self::Change,

@@ -10,6 +10,10 @@
 #include <net/rtnetlink.h>
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <generated/utsrelease.h>
+#include <net/netns/generic.h>
 #include "shim.h"
 
 void *rbond_netdev_priv(const struct net_device *dev)
@@ -238,6 +242,21 @@ struct net_device *rbond_priv_to_netdev(void *priv)
 void rbond_notify_peers(struct net_device *dev)
 {
 	call_netdevice_notifiers(NETDEV_NOTIFY_PEERS, dev);
+}
+
+const char *rbond_uts_release(void)
+{
+	return UTS_RELEASE;
+}
+
+void *rbond_net_generic(const struct net *net, unsigned int id)
+{
+	return net_generic(net, id);
+}
+
+struct proc_dir_entry *rbond_net_proc_net(struct net *net)
+{
+	return net->proc_net;
 }
 
 /* ---- data path ---- */

@@ -41,6 +41,10 @@ void rbond_queue_delayed_work(struct delayed_work *dw, unsigned int delay_ms);
 struct net_device *rbond_priv_to_netdev(void *priv);
 void rbond_notify_peers(struct net_device *dev);
 
+const char *rbond_uts_release(void);
+void *rbond_net_generic(const struct net *net, unsigned int id);
+struct proc_dir_entry *rbond_net_proc_net(struct net *net);
+
 /* data path */
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);

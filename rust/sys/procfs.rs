@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+//! /proc/net/<dir>/<bond>: one directory per network namespace, one read-only file per bond,
+//! written through `seq_file`.
+
+use super::bindings;
+use super::link::{master_state, Master};
+use super::netdev::NetDevice;
+use super::rtnl::Rtnl;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+
+/// A master kind whose devices have a /proc file.
+pub(crate) trait ProcShow: Master {
+    /// Name of the per-namespace directory under /proc/net.
+    const DIR: &'static CStr;
+    /// Writes the file's text.
+    fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> fmt::Result;
+}
+
+/// Text output into a `seq_file`.
+///
+/// # Invariants
+///
+/// `seq` is the valid `seq_file` of a `show` call in progress.
+pub(crate) struct SeqWriter<'a> {
+    seq: *mut bindings::seq_file,
+    _p: PhantomData<&'a mut bindings::seq_file>,
+}
+
+impl fmt::Write for SeqWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // SAFETY: `seq` is valid for the show call (type invariant); `s` is valid for its length.
+        // On overflow seq_file retries `show` with a larger buffer, so the result is not an error.
+        unsafe { bindings::seq_write(self.seq, s.as_ptr().cast(), s.len()) };
+        Ok(())
+    }
+}
+
+/// The kernel release (`UTS_RELEASE`) the module was built for.
+pub(crate) fn kernel_release() -> &'static str {
+    // SAFETY: the shim returns a static NUL-terminated string.
+    let c = unsafe { CStr::from_char_ptr(bindings::rbond_uts_release().cast()) };
+    c.to_str().unwrap_or("?")
+}
+
+/// # Safety
+///
+/// Called by seq_file for a file made by `Entry::create::<T>`, whose data is the bond device; the
+/// entry is removed (waiting for readers) before the device goes away.
+unsafe extern "C" fn show<T: ProcShow>(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    // SAFETY: single_open() stored the device pointer we gave as the entry's data in `private`.
+    let dev = unsafe { NetDevice::from_raw((*seq).private.cast()) };
+    if let Some(state) = master_state::<T>(dev) {
+        // INVARIANT: `seq` is valid for this call.
+        let mut w = SeqWriter { seq, _p: PhantomData };
+        let _ = state.show(dev, &mut w);
+    }
+    0
+}
+
+struct NetId(UnsafeCell<c_uint>);
+// SAFETY: written once by register_pernet_subsys() before any reader, read-only afterwards.
+unsafe impl Sync for NetId {}
+static NET_ID: NetId = NetId(UnsafeCell::new(0));
+
+/// Per-namespace data (net_generic): the directory.
+#[repr(C)]
+struct NetData {
+    dir: *mut bindings::proc_dir_entry,
+}
+
+fn net_data(net: *const bindings::net) -> *mut NetData {
+    // SAFETY: `net` is a live namespace with our net_generic slot (allocated by the pernet core for
+    // every namespace while we are registered); NET_ID was set at registration.
+    unsafe { bindings::rbond_net_generic(net, *NET_ID.0.get()).cast() }
+}
+
+/// # Safety
+///
+/// Called by the pernet core for a new namespace, with our zeroed `NetData` allocated.
+unsafe extern "C" fn net_init<T: ProcShow>(net: *mut bindings::net) -> c_int {
+    // SAFETY: `net` is being set up; its proc_net directory exists; the name is NUL-terminated.
+    unsafe {
+        let dir = bindings::proc_mkdir(T::DIR.as_char_ptr().cast(), bindings::rbond_net_proc_net(net));
+        (*net_data(net)).dir = dir;
+    }
+    0
+}
+
+/// # Safety
+///
+/// Called by the pernet core when a namespace goes away (its devices are gone already).
+unsafe extern "C" fn net_exit<T: ProcShow>(net: *mut bindings::net) {
+    // SAFETY: our data of a dying namespace; proc_remove accepts null and removes the subtree.
+    unsafe {
+        let d = net_data(net);
+        bindings::proc_remove((*d).dir);
+        (*d).dir = core::ptr::null_mut();
+    }
+}
+
+struct Ops(UnsafeCell<bindings::pernet_operations>);
+// SAFETY: after registration only the pernet core touches the ops, under its own lock.
+unsafe impl Sync for Ops {}
+// SAFETY: as above.
+unsafe impl Send for Ops {}
+
+/// The per-namespace directories; removed on drop.
+///
+/// # Invariants
+///
+/// `ops` is registered for the whole life of the value, at a stable heap address.
+pub(crate) struct Registration<T: ProcShow> {
+    ops: KBox<Ops>,
+    _t: PhantomData<T>,
+}
+
+impl<T: ProcShow> Registration<T> {
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: pernet_operations is function pointers, a list link and sizes: zeroes are valid.
+        let mut ops: bindings::pernet_operations = unsafe { core::mem::zeroed() };
+        ops.init = Some(net_init::<T>);
+        ops.exit = Some(net_exit::<T>);
+        ops.id = NET_ID.0.get();
+        ops.size = core::mem::size_of::<NetData>();
+        let ops = KBox::new(Ops(UnsafeCell::new(ops)), GFP_KERNEL)?;
+        // SAFETY: the ops are set up and stay at a stable address until `drop` unregisters them.
+        kernel::error::to_result(unsafe { bindings::register_pernet_subsys(ops.0.get()) })?;
+        // INVARIANT: registered above.
+        Ok(Registration { ops, _t: PhantomData })
+    }
+}
+
+impl<T: ProcShow> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered by the type invariant.
+        unsafe { bindings::unregister_pernet_subsys(self.ops.0.get()) };
+    }
+}
+
+/// One bond's /proc file; removed (waiting for readers) by [`Entry::remove`].
+///
+/// # Invariants
+///
+/// `pde` is a live proc entry whose data is a device that outlives it.
+pub(crate) struct Entry {
+    pde: *mut bindings::proc_dir_entry,
+}
+
+// SAFETY: the entry is only created and removed under RTNL; the pointer is not tied to a thread.
+unsafe impl Send for Entry {}
+
+impl Entry {
+    /// Creates /proc/net/<T::DIR>/<dev's name>. `None` if the directory or the file cannot be made
+    /// (the bond works without it; the C driver only warns too).
+    pub(crate) fn create<T: ProcShow>(dev: &NetDevice, rtnl: &Rtnl, _state: &T) -> Option<Entry> {
+        let name = dev.name(rtnl);
+        // SAFETY: the device is valid and registered (or registering) in a live namespace, whose
+        // NetData exists; the name is NUL-terminated; the device outlives the entry because the
+        // driver removes the entry in ndo_uninit (`_state` is the device's initialized state).
+        let pde = unsafe {
+            let dir = (*net_data(bindings::rbond_dev_net(dev.as_raw()))).dir;
+            if dir.is_null() {
+                return None;
+            }
+            bindings::proc_create_single_data(name.as_char_ptr().cast(), 0o444, dir, Some(show::<T>), dev.as_raw().cast())
+        };
+        // INVARIANT: non-null means created with the device as data.
+        (!pde.is_null()).then_some(Entry { pde })
+    }
+
+    /// Removes the file; returns when no reader is inside `show` any more.
+    pub(crate) fn remove(self, _rtnl: &Rtnl) {
+        // SAFETY: live entry by the type invariant; removed once (self is consumed).
+        unsafe { bindings::proc_remove(self.pde) };
+    }
+}
