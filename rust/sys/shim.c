@@ -52,6 +52,10 @@ void rbond_master_setup_flags(struct net_device *dev)
 	dev->lltx = true;
 	dev->netns_immutable = true;
 	dev->max_mtu = ETH_MAX_MTU;
+	/* VLAN tags travel as metadata to the slaves, as on a C bond (the stack inserts them in
+	 * software for slaves that cannot); no VLAN filter offload: rbond has no ndo_vlan_rx_add_vid
+	 */
+	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX;
 }
 
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)

@@ -3,8 +3,11 @@
 """Minimal rtnetlink client for selftests: sends RTM_NEWLINK with exactly the attributes given
 (including ones iproute2 will not send for kind rbond) and prints the kernel's errno and extack.
 
-usage: rtnl.py newlink NAME KIND [ATTR=TYPE:VALUE ...]   (IFLA_INFO_DATA attributes by number)
-       TYPE is u8, u16, u32 or str. Exit status: 0 if the kernel accepted, else the errno.
+usage: rtnl.py newlink NAME KIND [OPTION ...]      create a link
+       rtnl.py changelink NAME KIND [OPTION ...]   change an existing link's options
+OPTION is either NUMBER=TYPE:VALUE (an IFLA_INFO_DATA attribute by number; TYPE u8, u16, u32 or
+str) or a bond option as iproute2 writes it for `type bond`, e.g. `mode active-backup miimon 100
+primary eth0`. Exit status: 0 if the kernel accepted, else the errno.
 """
 import errno
 import os
@@ -41,13 +44,64 @@ def value(spec):
     raise SystemExit(f"unknown attribute type {typ}")
 
 
-def newlink(name, kind, data):
+# iproute2's names for bond options (ip/iplink_bond.c): attribute number, type, value names
+MODES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"]
+BOND_OPTS = {
+    "mode": (1, "u8", MODES),
+    "active_slave": (2, "ifindex", None),
+    "miimon": (3, "u32", None),
+    "updelay": (4, "u32", None),
+    "downdelay": (5, "u32", None),
+    "use_carrier": (6, "u8", None),
+    "primary": (11, "ifindex", None),
+    "primary_reselect": (12, "u8", ["always", "better", "failure"]),
+    "fail_over_mac": (13, "u8", ["none", "active", "follow"]),
+    "xmit_hash_policy": (14, "u8", ["layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac"]),
+    "resend_igmp": (15, "u32", None),
+    "num_grat_arp": (16, "u8", None),
+    "num_unsol_na": (16, "u8", None),
+    "all_slaves_active": (17, "u8", None),
+    "min_links": (18, "u32", None),
+    "lacp_rate": (21, "u8", ["slow", "fast"]),
+    "ad_select": (22, "u8", ["stable", "bandwidth", "count", "actor_port_prio"]),
+}
+
+
+def ifindex(name):
+    return int(open(f"/sys/class/net/{name}/ifindex").read())
+
+
+def bond_options(words):
+    out = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if "=" in w and w.split("=", 1)[0].isdigit():
+            k, _, spec = w.partition("=")
+            out.append((int(k), value(spec)))
+            i += 1
+            continue
+        if w not in BOND_OPTS or i + 1 >= len(words):
+            raise SystemExit(f"unknown option or missing value: {w}")
+        nr, typ, names = BOND_OPTS[w]
+        v = words[i + 1]
+        if typ == "ifindex":
+            num = ifindex(v) if v else 0
+            out.append((nr, struct.pack("I", num)))
+        else:
+            num = names.index(v) if names and v in names else int(v)
+            out.append((nr, value(f"{typ}:{num}")))
+        i += 2
+    return out
+
+
+def newlink(name, kind, data, create=True):
     ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
     info = attr(IFLA_INFO_KIND, kind.encode() + b"\0")
     if data:
         info += attr(IFLA_INFO_DATA | NLA_F_NESTED, b"".join(attr(k, v) for k, v in data))
     body = ifinfo + attr(IFLA_IFNAME, name.encode() + b"\0") + attr(IFLA_LINKINFO | NLA_F_NESTED, info)
-    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+    flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_CREATE | NLM_F_EXCL if create else 0)
     msg = struct.pack("IHHII", 16 + len(body), RTM_NEWLINK, flags, 1, 0) + body
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
     s.setsockopt(270, NETLINK_EXT_ACK, 1)  # SOL_NETLINK
@@ -72,10 +126,6 @@ def newlink(name, kind, data):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 4 or sys.argv[1] != "newlink":
+    if len(sys.argv) < 4 or sys.argv[1] not in ("newlink", "changelink"):
         raise SystemExit(__doc__)
-    pairs = []
-    for a in sys.argv[4:]:
-        k, _, spec = a.partition("=")
-        pairs.append((int(k), value(spec)))
-    sys.exit(newlink(sys.argv[2], sys.argv[3], pairs))
+    sys.exit(newlink(sys.argv[2], sys.argv[3], bond_options(sys.argv[4:]), sys.argv[1] == "newlink"))

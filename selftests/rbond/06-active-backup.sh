@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# active-backup side by side with the C driver: same topology, same events, same outcome and the
+# same /proc text (names and MACs normalized).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/bond.sh"
+rbond_unload; modprobe -r bonding 2>/dev/null
+modprobe rbond max_bonds=0
+modprobe bonding max_bonds=0
+ip netns add rbpeer
+# r- is rbond's side, c- the C driver's; each bond reaches its own bridge in the peer namespace
+for side in r c; do
+  ip -n rbpeer link add $side-br type bridge
+  ip -n rbpeer link set $side-br up
+  for i in 1 2; do
+    ip link add $side-s$i type veth peer name $side-p$i netns rbpeer
+    ip -n rbpeer link set $side-p$i master $side-br
+    ip -n rbpeer link set $side-p$i up
+  done
+done
+ip -n rbpeer addr add 10.1.0.2/24 dev r-br
+ip -n rbpeer addr add 10.2.0.2/24 dev c-br
+
+mkbond rbond r-b mode active-backup miimon 100
+mkbond bonding c-b mode active-backup miimon 100
+for side in r c; do
+  ip link set $side-s1 master $side-b; ip link set $side-s2 master $side-b
+  ip link set $side-b up
+done
+ip addr add 10.1.0.1/24 dev r-b
+ip addr add 10.2.0.1/24 dev c-b
+wait_for 5 bash -c '[ "$(active_of rbond r-b)" = r-s1 ] && [ "$(active_of bonding c-b)" = c-s1 ]'
+sleep 0.5
+
+check "both bonds make the first slave active" equals "r-s1 c-s1" "$(active_of rbond r-b) $(active_of bonding c-b)"
+check "/proc text is the C driver's after setup" same_proc r-b c-b
+check "traffic flows over rbond" ping -c 2 -i 0.2 -W 1 10.1.0.2
+check "only the active slave transmits" bash -c '[ "$(txcount r-s2)" -eq 0 ] && [ "$(txcount r-s1)" -gt 0 ]'
+
+# the active slave loses its link
+dmesg -C
+tcpdump -i r-s2 -c 1 -w /tmp/garp.pcap arp 2>/dev/null & td=$!
+sleep 0.5
+ip -n rbpeer link set r-p1 down; ip -n rbpeer link set c-p1 down
+wait_for 5 bash -c '[ "$(active_of rbond r-b)" = r-s2 ] && [ "$(active_of bonding c-b)" = c-s2 ]'
+check "both fail over to the second slave" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
+sleep 0.3
+check "/proc text is the C driver's after the failover" same_proc r-b c-b
+check "traffic flows after the failover" ping -c 2 -i 0.2 -W 1 10.1.0.2
+wait_for 3 bash -c "! kill -0 $td"
+check "a gratuitous ARP announced the bond on the new active slave" \
+  bash -c "! kill -0 $td 2>/dev/null && tcpdump -r /tmp/garp.pcap -n 2>/dev/null | grep -q 'ARP.*10.1.0.1'"
+kill $td 2>/dev/null
+check "the kernel log says why, as the C driver does" \
+  bash -c 'dmesg | grep -q "r-b: (slave r-s1): link status definitely down, disabling slave" && dmesg | grep -q "c-b: (slave c-s1): link status definitely down, disabling slave"'
+
+# the link comes back: without a primary the current slave stays
+ip -n rbpeer link set r-p1 up; ip -n rbpeer link set c-p1 up
+wait_for 5 bash -c 'grep -A1 "Interface: r-s1" /proc/net/rbond/r-b | grep -q "MII Status: up"'
+sleep 0.5
+check "without a primary the active slave stays after the old one returns" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
+check "/proc text is the C driver's after the return (link failure count 1)" same_proc r-b c-b
+
+# a primary, and primary_reselect
+setbond rbond r-b primary r-s1; setbond bonding c-b primary c-s1
+sleep 0.3
+check "setting primary s1 makes it active" equals "r-s1 c-s1" "$(active_of rbond r-b) $(active_of bonding c-b)"
+check "/proc text is the C driver's with a primary" same_proc r-b c-b
+setbond rbond r-b primary_reselect failure; setbond bonding c-b primary_reselect failure
+setbond rbond r-b active_slave r-s2; setbond bonding c-b active_slave c-s2
+check "active_slave forces s2" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
+ip -n rbpeer link set r-p2 down; ip -n rbpeer link set c-p2 down
+wait_for 5 bash -c '[ "$(active_of rbond r-b)" = r-s1 ] && [ "$(active_of bonding c-b)" = c-s1 ]'
+ip -n rbpeer link set r-p2 up; ip -n rbpeer link set c-p2 up
+wait_for 5 bash -c 'grep -A1 "Interface: r-s2" /proc/net/rbond/r-b | grep -q "MII Status: up"'
+sleep 0.5
+check "primary_reselect failure: s1 stays active after s2 returns" equals "r-s1 c-s1" "$(active_of rbond r-b) $(active_of bonding c-b)"
+check "/proc text is the C driver's with primary_reselect failure" same_proc r-b c-b
+
+# delays
+setbond rbond r-b updelay 300 downdelay 200; setbond bonding c-b updelay 300 downdelay 200
+dmesg -C
+ip -n rbpeer link set r-p1 down; ip -n rbpeer link set c-p1 down
+wait_for 5 bash -c '[ "$(active_of rbond r-b)" = r-s2 ] && [ "$(active_of bonding c-b)" = c-s2 ]'
+check "downdelay: the log announces the delay as C does" \
+  bash -c 'dmesg | grep -q "r-b: (slave r-s1): link status down for active interface, disabling it in 200 ms"'
+ip -n rbpeer link set r-p1 up; ip -n rbpeer link set c-p1 up
+wait_for 5 bash -c 'grep -A1 "Interface: r-s1" /proc/net/rbond/r-b | grep -q "MII Status: up" && grep -A1 "Interface: c-s1" /proc/net/bonding/c-b | grep -q "MII Status: up"'
+check "updelay: the log announces the delay as C does" \
+  bash -c 'dmesg | grep -q "r-b: (slave r-s1): link status up, enabling it in 300 ms"'
+check "primary_reselect failure: the primary does not take over when it is back" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
+sleep 0.3
+check "/proc text is the C driver's with delays (Up Delay 300, Down Delay 200)" same_proc r-b c-b
+
+ip link del r-b; ip link del c-b
+ip netns del rbpeer
+rmmod rbond; rmmod bonding
