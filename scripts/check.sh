@@ -5,7 +5,7 @@
 set +e
 cd "$RBOND_TOP"
 pass=0 fail=0 skipped=0 n=0
-LOG=$RBOND_CACHE/check; mkdir -p "$LOG"
+LOG=$RBOND_CACHE/check-$KERNEL; mkdir -p "$LOG"
 echo "TAP version 13"
 tap() { # tap ok|fail DESCRIPTION [DIAG-FILE]
   n=$((n + 1))
@@ -74,7 +74,7 @@ else echo "# exit status was $rc" >> "$LOG/warn.log"; tap fail "runner: a kernel
 
 # 5. rbond's selftests in the guest
 echo "# guest selftests"
-run=$(mktemp -d "$RBOND_CACHE/check/guest.XXXXXX")
+run=$(mktemp -d "$LOG/guest.XXXXXX")
 RBOND_RUN_DIR=$run scripts/vm.sh selftests/run.sh "$@" > "$LOG/guest.log" 2>&1; rc=$?
 if [ -f "$run/results.tap" ]; then
   while IFS= read -r line; do

@@ -552,6 +552,8 @@ impl Bond {
                 if ctl.proc.is_none() {
                     pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), Self::DIR, dev.name(rtnl));
                 }
+                // the first snapshot, so that readers see the options of a bond without slaves
+                self.rebuild(dev, &ctl, rtnl);
             }
             NetdevEvent::Unregister => {
                 if let Some(e) = ctl.proc.take() {
@@ -696,6 +698,22 @@ impl Master for Bond {
             }
         }
         dev.set_mtu(rtnl, mtu);
+        Ok(())
+    }
+
+    fn set_mac_address(&self, dev: &NetDevice, addr: &[u8; 6], rtnl: &Rtnl) -> Result {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        // every slave takes the address, or none does (bond_set_mac_address())
+        let old = dev.addr(rtnl);
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            if let Err(e) = s.dev.set_mac(rtnl, addr, None) {
+                for t in ctl.slaves.iter().take(i) {
+                    let _ = t.dev.set_mac(rtnl, &old, None);
+                }
+                return Err(e);
+            }
+        }
+        dev.set_addr(rtnl, addr);
         Ok(())
     }
 

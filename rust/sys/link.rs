@@ -48,6 +48,8 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_change_mtu`: the core has checked `mtu` against the device's limits.
     fn change_mtu(&self, dev: &NetDevice, rtnl: &Rtnl, mtu: u32) -> Result;
+    /// `ndo_set_mac_address`: `addr` is a valid unicast address.
+    fn set_mac_address(&self, dev: &NetDevice, addr: &[u8; 6], rtnl: &Rtnl) -> Result;
     /// `ndo_add_slave` (`ip link set SLAVE master DEV`).
     fn add_slave(&self, dev: &NetDevice, slave: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_del_slave` (`ip link set SLAVE nomaster`).
@@ -86,6 +88,7 @@ impl<T: Master> Adapter<T> {
         let mut ops: bindings::net_device_ops = unsafe { core::mem::zeroed() };
         ops.ndo_init = Some(Self::ndo_init);
         ops.ndo_uninit = Some(Self::ndo_uninit);
+        ops.ndo_set_mac_address = Some(Self::ndo_set_mac_address);
         ops.ndo_add_slave = Some(Self::ndo_add_slave);
         ops.ndo_del_slave = Some(Self::ndo_del_slave);
         ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);
@@ -209,6 +212,28 @@ impl<T: Master> Adapter<T> {
             let dev = bindings::rbond_priv_to_netdev(p.cast());
             (*p).state.assume_init_ref().work(NetDevice::from_raw(dev));
         }
+    }
+
+    /// `ndo_set_mac_address`
+    ///
+    /// # Safety
+    ///
+    /// Called under RTNL with a registered device of this kind and a `struct sockaddr_storage`.
+    unsafe extern "C" fn ndo_set_mac_address(dev: *mut bindings::net_device, addr: *mut c_void) -> c_int {
+        from_result(|| {
+            let mut mac = [0u8; 6];
+            // SAFETY: as documented; the shim copies ETH_ALEN bytes of the address into `mac` and
+            // says whether it is a valid unicast address.
+            let (s, d, r, valid) = unsafe {
+                let valid = bindings::rbond_sockaddr_mac(addr, mac.as_mut_ptr());
+                (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), valid)
+            };
+            if !valid {
+                return Err(EADDRNOTAVAIL);
+            }
+            s.set_mac_address(d, &mac, r)?;
+            Ok(0)
+        })
     }
 
     /// `ndo_add_slave`

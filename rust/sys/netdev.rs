@@ -224,6 +224,13 @@ impl NetDevice {
         Ok(())
     }
 
+    /// Writes the device's own address (for a master's `ndo_set_mac_address`; the core then marks
+    /// it as set by the user).
+    pub(crate) fn set_addr(&self, _rtnl: &Rtnl, addr: &[u8; 6]) {
+        // SAFETY: the device is valid; `addr` holds ETH_ALEN bytes; RTNL serializes changes.
+        unsafe { bindings::rbond_dev_addr_set(self.as_raw(), addr.as_ptr(), bindings::NET_ADDR_SET as u8) }
+    }
+
     /// Sets the MAC address through the device's driver (`dev_set_mac_address()`).
     pub(crate) fn set_mac(&self, _rtnl: &Rtnl, addr: &[u8; 6], extack: Option<&mut ExtAck<'_>>) -> Result {
         let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());

@@ -151,6 +151,15 @@ unsigned char rbond_dev_addr_assign_type(const struct net_device *dev)
 	return dev->addr_assign_type;
 }
 
+/* the MAC of an ndo_set_mac_address() argument, and whether it is a valid unicast address */
+bool rbond_sockaddr_mac(const void *ss, u8 *mac)
+{
+	const struct sockaddr_storage *s = ss;
+
+	memcpy(mac, s->__data, ETH_ALEN);
+	return is_valid_ether_addr(mac);
+}
+
 int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack)
 {
 	struct sockaddr_storage ss = { .ss_family = dev->type };

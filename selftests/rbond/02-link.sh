@@ -13,12 +13,17 @@ mac=$(jfield rb0 .address)
 check "rb0 has a random, locally administered unicast MAC ($mac)" \
   bash -c "[ '$mac' != 00:00:00:00:00:00 ] && (( (0x${mac%%:*} & 3) == 2 ))"
 check "rb0's address is of type random (NET_ADDR_RANDOM)" equals 1 "$(cat /sys/class/net/rb0/addr_assign_type)"
+check "/proc/net/rbond/rb0 shows a new bond as the C driver shows bond0 (balance-rr, no slaves)" \
+  diff -u <(printf 'Ethernet Channel Bonding Driver: v%s\n\nBonding Mode: load balancing (round-robin)\nMII Status: down\nMII Polling Interval (ms): 0\nUp Delay (ms): 0\nDown Delay (ms): 0\nPeer Notification Delay (ms): 0\n' "$(uname -r)") /proc/net/rbond/rb0
 check "rb0 starts with MTU 1500" equals 1500 "$(jfield rb0 .mtu)"
 check "rb0 accepts MTU 68..65535 (min_mtu, max_mtu)" \
   bash -c '[ "$(ip -j -d link show rb0 | jq -r ".[0].min_mtu,.[0].max_mtu" | tr "\n" " ")" = "68 65535 " ]'
 check "ip link add rb1 address 02:11:22:33:44:55 keeps the user's MAC" \
   bash -c 'ip link add rb1 address 02:11:22:33:44:55 type rbond && [ "$(ip -j link show rb1 | jq -r ".[0].address")" = 02:11:22:33:44:55 ]'
 check "rb1's address is of type set (NET_ADDR_SET)" equals 3 "$(cat /sys/class/net/rb1/addr_assign_type)"
+check "ip link set rb1 address changes the bond's MAC" \
+  bash -c 'ip link set rb1 address 02:11:22:33:44:66 && [ "$(cat /sys/class/net/rb1/address)" = 02:11:22:33:44:66 ]'
+check_fails "a multicast MAC is refused" ip link set rb1 address 03:11:22:33:44:66
 check "two bonds get different random MACs" \
   bash -c 'ip link add rb2 type rbond && [ "$(ip -j link show rb2 | jq -r ".[0].address")" != "'"$mac"'" ]'
 

@@ -8,16 +8,34 @@ modprobe rbond max_bonds=0
 count() { ls /sys/class/net | wc -l; }
 n0=$(count)
 
-out=$($RTNL newlink rb0 rbond 1=u8:1 2>&1); rc=$?
-check "IFLA_BOND_MODE is refused with EOPNOTSUPP" equals 95 "$rc"
-check "the message names the attribute ($out)" \
-  bash -c "grep -q 'msg=IFLA_BOND_MODE: option not supported by rbond' <<< '$out'"
-out=$($RTNL newlink rb0 rbond 14=u8:1 2>&1); rc=$?
-check "IFLA_BOND_XMIT_HASH_POLICY is refused by name ($out)" \
-  bash -c "[ $rc = 95 ] && grep -q 'msg=IFLA_BOND_XMIT_HASH_POLICY' <<< '$out'"
+out=$($RTNL newlink rb0 rbond 7=u32:100 2>&1); rc=$?
+check "IFLA_BOND_ARP_INTERVAL (not implemented) is refused with EOPNOTSUPP ($out)" equals 95 "$rc"
+check "the message names the attribute" \
+  bash -c "grep -q 'msg=IFLA_BOND_ARP_INTERVAL: option not supported by rbond' <<< '$out'"
+out=$($RTNL newlink rb0 rbond mode 7 2>&1); rc=$?
+check "mode 7 is refused with EINVAL and a message naming mode ($out)" \
+  bash -c "[ $rc = 22 ] && grep -q 'msg=mode: invalid value 7' <<< '$out'"
+out=$($RTNL newlink rb0 rbond mode balance-tlb 2>&1); rc=$?
+check "a mode rbond does not implement is refused by name ($out)" \
+  bash -c "[ $rc = 95 ] && grep -q 'msg=mode balance-tlb is not supported by rbond yet' <<< '$out'"
+out=$($RTNL newlink rb0 rbond updelay 200 2>&1); rc=$?
+check "updelay without miimon is refused ($out)" \
+  bash -c "[ $rc = 1 ] && grep -q 'updelay: unable to set, MII monitoring is disabled' <<< '$out'"
+out=$($RTNL newlink rb0 rbond mode active-backup miimon 100 14=u8:9 2>&1); rc=$?
+check "one bad option refuses the whole request ($out)" \
+  bash -c "[ $rc = 22 ] && grep -q 'xmit_hash_policy: invalid value 9' <<< '$out'"
 check "no device was created by refused requests" equals "$n0" "$(count)"
 
 check_fails "iproute2 refuses bond options for kind rbond (no silent ignore)" ip link add rb0 type rbond mode 1
+ip link add rbc type rbond
+out=$($RTNL changelink rbc rbond miimon 100 mode 9 2>&1); rc=$?
+check "changelink is all or nothing: a bad mode leaves miimon unchanged ($out)" \
+  bash -c "[ $rc = 22 ] && grep -q '^MII Polling Interval (ms): 0' /proc/net/rbond/rbc"
+ip link set rbc up
+out=$($RTNL changelink rbc rbond mode active-backup 2>&1); rc=$?
+check "changing the mode of an up bond is refused with EBUSY ($out)" \
+  bash -c "[ $rc = 16 ] && grep -q 'mode: unable to set option because the bond is up' <<< '$out'"
+ip link del rbc
 check "nothing was created" link_absent rb0
 
 out=$($RTNL newlink 'a/b' rbond 2>&1); rc=$?

@@ -23,6 +23,9 @@ check "the second slave takes the bond's MTU (1400 -> 1500)" equals 1500 "$(cat 
 check "the bond's MTU change reaches every slave" \
   bash -c 'ip link set rb0 mtu 1400 && [ "$(cat /sys/class/net/v1/mtu) $(cat /sys/class/net/v2/mtu)" = "1400 1400" ]'
 ip link set rb0 mtu 1500
+check "setting the bond's MAC sets every slave's" \
+  bash -c 'ip link set rb0 address 02:aa:bb:cc:dd:ee && [ "$(cat /sys/class/net/v1/address) $(cat /sys/class/net/v2/address)" = "02:aa:bb:cc:dd:ee 02:aa:bb:cc:dd:ee" ]'
+ip link set rb0 address "$perm1"
 check "/proc lists both slaves" equals 2 "$(grep -c '^Slave Interface:' /proc/net/rbond/rb0)"
 check "/proc shows v2's permanent address" bash -c "grep -q 'Permanent HW addr: $perm2' /proc/net/rbond/rb0"
 
