@@ -15,7 +15,7 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::mode;
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, Master};
-use crate::sys::netdev::{DevRef, NetDevice, Skb, Stats64};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
 use crate::sys::netlink::{ExtAck, LinkData};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -139,6 +139,30 @@ impl Bond {
                 n.set_mii(mii::MiiSlave { link: Link::Up, delay: 0 });
             }
             pr_info!("{}: (slave {}): making interface the new active one\n", dev.name(rtnl), n.dev.name(rtnl));
+        }
+        // bond_hw_addr_swap(): promiscuity, allmulti and address lists follow the active slave
+        let flags = dev.flags();
+        if let Some(o) = &old {
+            if flags & FLAG_PROMISC != 0 {
+                let _ = o.dev.set_promiscuity(rtnl, -1);
+            }
+            if flags & FLAG_ALLMULTI != 0 {
+                let _ = o.dev.set_allmulti(rtnl, -1);
+            }
+            if dev.is_up() {
+                o.dev.unsync_addrs_from(rtnl, dev);
+            }
+        }
+        if let Some(n) = &new {
+            if flags & FLAG_PROMISC != 0 {
+                let _ = n.dev.set_promiscuity(rtnl, 1);
+            }
+            if flags & FLAG_ALLMULTI != 0 {
+                let _ = n.dev.set_allmulti(rtnl, 1);
+            }
+            if dev.is_up() {
+                n.dev.sync_addrs_from(rtnl, dev, false);
+            }
         }
         if ctl.params.mode == mode::ACTIVEBACKUP {
             if let Some(o) = &old {
@@ -388,6 +412,17 @@ impl Bond {
             undo_dev(rtnl);
             return Err(e);
         }
+        if !ctl.params.uses_primary() {
+            // every slave carries the bond's promiscuity, allmulti and address lists
+            let flags = dev.flags();
+            if flags & FLAG_PROMISC != 0 {
+                let _ = sdev.set_promiscuity(rtnl, 1);
+            }
+            if flags & FLAG_ALLMULTI != 0 {
+                let _ = sdev.set_allmulti(rtnl, 1);
+            }
+            sdev.sync_addrs_from(rtnl, dev, true);
+        }
         // cannot fail: reserved above
         let _ = ctl.slaves.push(slave.clone(), GFP_KERNEL);
         if ctl.params.uses_primary() && ctl.params.primary == sdev.ifindex() {
@@ -422,7 +457,12 @@ impl Bond {
         sdev.stats(&mut now);
         ctl.departed.fold(&now, &slave.stats_base);
         let _ = self.departed.replace(rtnl, Some(ctl.departed.clone()));
+        let flags = dev.flags();
         if same(&ctl.active, &slave) {
+            if ctl.params.uses_primary() {
+                // give back what bond_hw_addr_swap() gave it
+                self.change_active(dev, ctl, None, rtnl);
+            }
             ctl.active = None;
             if ctl.params.mode == mode::ACTIVEBACKUP {
                 self.select_active(dev, ctl, rtnl);
@@ -434,6 +474,15 @@ impl Bond {
             dev.random_addr(rtnl);
         }
         self.rebuild(dev, ctl, rtnl);
+        if !ctl.params.uses_primary() {
+            if flags & FLAG_PROMISC != 0 {
+                let _ = sdev.set_promiscuity(rtnl, -1);
+            }
+            if flags & FLAG_ALLMULTI != 0 {
+                let _ = sdev.set_allmulti(rtnl, -1);
+            }
+            sdev.unsync_addrs_from(rtnl, dev);
+        }
         // the data path may still hold the old snapshot: the device stays referenced by the Arc
         // until the RCU callback drops it
         sdev.close(rtnl);
@@ -726,6 +775,37 @@ impl Master for Bond {
         let Some(idx) = ctl.index_of(slave) else { return Err(EINVAL) };
         self.release(dev, &mut ctl, idx, false, rtnl);
         Ok(())
+    }
+
+    fn change_rx_flags(&self, _dev: &NetDevice, change: u32, rtnl: &Rtnl) {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return };
+        let flags = _dev.flags();
+        let targets: &[Arc<Slave>] = if ctl.params.uses_primary() {
+            ctl.active.as_slice()
+        } else {
+            &ctl.slaves
+        };
+        for s in targets {
+            if change & FLAG_PROMISC != 0 {
+                let _ = s.dev.set_promiscuity(rtnl, if flags & FLAG_PROMISC != 0 { 1 } else { -1 });
+            }
+            if change & FLAG_ALLMULTI != 0 {
+                let _ = s.dev.set_allmulti(rtnl, if flags & FLAG_ALLMULTI != 0 { 1 } else { -1 });
+            }
+        }
+    }
+
+    fn set_rx_mode(&self, dev: &NetDevice, lock: &AddrLock, rcu: &RcuRead) {
+        let Some(t) = self.tx.get(rcu) else { return };
+        if t.params.uses_primary() {
+            if let Some(a) = &t.active {
+                a.dev.sync_addrs_from_locked(dev, lock, false);
+            }
+        } else {
+            for s in t.all.iter() {
+                s.dev.sync_addrs_from_locked(dev, lock, true);
+            }
+        }
     }
 
     fn get_stats64(&self, _dev: &NetDevice, stats: &mut Stats64) {

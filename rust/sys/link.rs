@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{NetDevice, Skb, Stats64};
+use super::netdev::{AddrLock, NetDevice, Skb, Stats64};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData};
 use super::rtnl::Rtnl;
@@ -54,6 +54,11 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn add_slave(&self, dev: &NetDevice, slave: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_del_slave` (`ip link set SLAVE nomaster`).
     fn del_slave(&self, dev: &NetDevice, slave: &NetDevice, rtnl: &Rtnl) -> Result;
+    /// `ndo_change_rx_flags`: `change` holds the IFF_PROMISC / IFF_ALLMULTI bits that changed.
+    fn change_rx_flags(&self, dev: &NetDevice, change: u32, rtnl: &Rtnl);
+    /// `ndo_set_rx_mode`: atomic context, under the device's address lock and RCU, maybe
+    /// without RTNL.
+    fn set_rx_mode(&self, dev: &NetDevice, lock: &AddrLock, rcu: &RcuRead);
     /// `ndo_get_stats64`
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
@@ -89,6 +94,8 @@ impl<T: Master> Adapter<T> {
         ops.ndo_init = Some(Self::ndo_init);
         ops.ndo_uninit = Some(Self::ndo_uninit);
         ops.ndo_set_mac_address = Some(Self::ndo_set_mac_address);
+        ops.ndo_change_rx_flags = Some(Self::ndo_change_rx_flags);
+        ops.ndo_set_rx_mode = Some(Self::ndo_set_rx_mode);
         ops.ndo_add_slave = Some(Self::ndo_add_slave);
         ops.ndo_del_slave = Some(Self::ndo_del_slave);
         ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);
@@ -212,6 +219,29 @@ impl<T: Master> Adapter<T> {
             let dev = bindings::rbond_priv_to_netdev(p.cast());
             (*p).state.assume_init_ref().work(NetDevice::from_raw(dev));
         }
+    }
+
+    /// `ndo_change_rx_flags`
+    ///
+    /// # Safety
+    ///
+    /// Called under RTNL with a registered device of this kind.
+    unsafe extern "C" fn ndo_change_rx_flags(dev: *mut bindings::net_device, change: c_int) {
+        // SAFETY: as documented.
+        let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+        s.change_rx_flags(d, change as u32, r);
+    }
+
+    /// `ndo_set_rx_mode`
+    ///
+    /// # Safety
+    ///
+    /// Called with a registered device of this kind, its address lock held, bottom halves off.
+    unsafe extern "C" fn ndo_set_rx_mode(dev: *mut bindings::net_device) {
+        // SAFETY: as documented; bottom halves off is an RCU read-side section; the rx mode is set
+        // only on registered devices whose state is initialized.
+        let (s, d, lock, rcu) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), AddrLock::assume(), RcuRead::assume()) };
+        s.set_rx_mode(d, &lock, &rcu);
     }
 
     /// `ndo_set_mac_address`

@@ -395,6 +395,37 @@ impl NetDevice {
         unsafe { bindings::rbond_notify_peers(self.as_raw()) }
     }
 
+    /// `dev_set_promiscuity(dev, inc)`
+    pub(crate) fn set_promiscuity(&self, _rtnl: &Rtnl, inc: i32) -> Result {
+        // SAFETY: the device is valid; RTNL is held as the function requires.
+        kernel::error::to_result(unsafe { bindings::dev_set_promiscuity(self.as_raw(), inc) })
+    }
+
+    /// `dev_set_allmulti(dev, inc)`
+    pub(crate) fn set_allmulti(&self, _rtnl: &Rtnl, inc: i32) -> Result {
+        // SAFETY: the device is valid; RTNL is held as the function requires.
+        kernel::error::to_result(unsafe { bindings::dev_set_allmulti(self.as_raw(), inc) })
+    }
+
+    /// Copies `master`'s unicast and multicast address lists onto `self` (taking the master's
+    /// address lock); `multiple` when several slaves share them.
+    pub(crate) fn sync_addrs_from(&self, _rtnl: &Rtnl, master: &NetDevice, multiple: bool) {
+        // SAFETY: both devices are valid; the shim takes the master's address lock.
+        unsafe { bindings::rbond_addr_sync(self.as_raw(), master.as_raw(), multiple) }
+    }
+
+    /// The same from `ndo_set_rx_mode`, where the master's address lock is already held.
+    pub(crate) fn sync_addrs_from_locked(&self, master: &NetDevice, _lock: &AddrLock, multiple: bool) {
+        // SAFETY: both devices are valid; `_lock` proves the master's address lock is held.
+        unsafe { bindings::rbond_addr_sync_locked(self.as_raw(), master.as_raw(), multiple) }
+    }
+
+    /// Removes what `sync_addrs_from` added (`bond_hw_addr_flush()`).
+    pub(crate) fn unsync_addrs_from(&self, _rtnl: &Rtnl, master: &NetDevice) {
+        // SAFETY: both devices are valid; RTNL is held; the unsync functions lock by themselves.
+        unsafe { bindings::rbond_addr_unsync(self.as_raw(), master.as_raw()) }
+    }
+
     /// Turns the carrier on.
     pub(crate) fn carrier_on(&self) {
         // SAFETY: the device is valid; netif_carrier_on() may be called in any context.
@@ -423,3 +454,23 @@ impl core::ops::Deref for NameBuf<'_> {
         self.0
     }
 }
+
+/// Proof that the current context holds a master's address lock (`netif_addr_lock_bh`), as in
+/// `ndo_set_rx_mode`.
+pub(crate) struct AddrLock {
+    _p: core::marker::PhantomData<*mut ()>,
+}
+
+impl AddrLock {
+    /// # Safety
+    ///
+    /// The caller must hold the master's address lock for the value's lifetime.
+    pub(crate) unsafe fn assume() -> AddrLock {
+        AddrLock { _p: core::marker::PhantomData }
+    }
+}
+
+/// `IFF_PROMISC` and `IFF_ALLMULTI` changes (`ndo_change_rx_flags`).
+pub(crate) const FLAG_PROMISC: u32 = bindings::net_device_flags_IFF_PROMISC;
+/// see [`FLAG_PROMISC`]
+pub(crate) const FLAG_ALLMULTI: u32 = bindings::net_device_flags_IFF_ALLMULTI;

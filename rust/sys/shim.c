@@ -58,6 +58,18 @@ void rbond_master_setup_flags(struct net_device *dev)
 	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX;
 }
 
+/* for ndo_set_rx_mode, which runs with the master's address lock held */
+void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master, bool multiple)
+{
+	if (multiple) {
+		dev_uc_sync_multiple(slave, master);
+		dev_mc_sync_multiple(slave, master);
+	} else {
+		dev_uc_sync(slave, master);
+		dev_mc_sync(slave, master);
+	}
+}
+
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)
 {
 	dev_core_stats_tx_dropped_inc(dev);
@@ -270,6 +282,29 @@ void *rbond_net_generic(const struct net *net, unsigned int id)
 struct proc_dir_entry *rbond_net_proc_net(struct net *net)
 {
 	return net->proc_net;
+}
+
+/* the master's unicast and multicast address lists onto a slave (bond_hw_addr_swap(),
+ * bond_set_rx_mode()); @multiple when several slaves share the lists
+ */
+void rbond_addr_sync(struct net_device *slave, struct net_device *master, bool multiple)
+{
+	netif_addr_lock_bh(master);
+	if (multiple) {
+		dev_uc_sync_multiple(slave, master);
+		dev_mc_sync_multiple(slave, master);
+	} else {
+		dev_uc_sync(slave, master);
+		dev_mc_sync(slave, master);
+	}
+	netif_addr_unlock_bh(master);
+}
+
+/* bond_hw_addr_flush() */
+void rbond_addr_unsync(struct net_device *slave, struct net_device *master)
+{
+	dev_uc_unsync(slave, master);
+	dev_mc_unsync(slave, master);
 }
 
 /* ---- data path ---- */

@@ -46,6 +46,10 @@ const char *rbond_uts_release(void);
 void *rbond_net_generic(const struct net *net, unsigned int id);
 struct proc_dir_entry *rbond_net_proc_net(struct net *net);
 
+void rbond_addr_sync(struct net_device *slave, struct net_device *master, bool multiple);
+void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master, bool multiple);
+void rbond_addr_unsync(struct net_device *slave, struct net_device *master);
+
 /* data path */
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);
