@@ -92,6 +92,17 @@ check "primary_reselect failure: the primary does not take over when it is back"
 sleep 0.3
 check "/proc text is the C driver's with delays (Up Delay 300, Down Delay 200)" same_proc r-b c-b
 
+# counters: the bond reports what its slaves did since they were enslaved, and keeps a released
+# slave's share
+stat() { cat /sys/class/net/$1/statistics/$2; }
+sum() { echo $(( $(stat r-s1 $1) + $(stat r-s2 $1) )); }
+ping -c 3 -i 0.2 -W 1 10.1.0.2 >/dev/null
+check "the bond's tx_packets are the sum of its slaves' ($(sum tx_packets))" equals "$(sum tx_packets)" "$(stat r-b tx_packets)"
+check "the bond's rx_bytes are the sum of its slaves' ($(sum rx_bytes))" equals "$(sum rx_bytes)" "$(stat r-b rx_bytes)"
+before=$(stat r-b tx_packets)
+ip link set r-s2 nomaster
+check "releasing a slave does not take its share out of the bond's counters" test "$(stat r-b tx_packets)" -ge "$before"
+
 ip link del r-b; ip link del c-b
 ip netns del rbpeer
 rmmod rbond; rmmod bonding
