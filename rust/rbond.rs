@@ -32,7 +32,35 @@ module! {
     params: {
         max_bonds: i32 {
             default: 1,
-            description: "Number of bonding devices to create at load (rbond0, rbond1, ...); 0 or more",
+            description: "Max number of bonded devices (created at load: rbond0, rbond1, ...)",
+        },
+        miimon: i32 {
+            default: 0,
+            description: "Link check interval in milliseconds",
+        },
+        updelay: i32 {
+            default: 0,
+            description: "Delay before considering link up, in milliseconds",
+        },
+        downdelay: i32 {
+            default: 0,
+            description: "Delay before considering link down, in milliseconds",
+        },
+        use_carrier: i32 {
+            default: 1,
+            description: "option obsolete, use_carrier cannot be disabled",
+        },
+        num_grat_arp: i32 {
+            default: 1,
+            description: "Number of peer notifications to send on failover event (alias of num_unsol_na)",
+        },
+        num_unsol_na: i32 {
+            default: 1,
+            description: "Number of peer notifications to send on failover event (alias of num_grat_arp)",
+        },
+        all_slaves_active: i32 {
+            default: 0,
+            description: "Keep all frames received on an interface by setting active flag for all slaves; 0 for never (default), 1 for always.",
         },
     },
 }
@@ -55,10 +83,25 @@ impl kernel::Module for RbondModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let max_bonds = module_parameters::max_bonds.value();
         if max_bonds < 0 {
-            pr_err!("max_bonds={max_bonds} is invalid: accepted values are 0 to {}\n", i32::MAX);
+            pr_err!("max_bonds={max_bonds} is invalid; accepted values are 0 to {}\n", i32::MAX);
             return Err(EINVAL);
         }
         sys::check_layout()?;
+        use sys::StrParam;
+        bond::set_module_defaults(&bond::ModuleParams {
+            mode: StrParam::Mode.value(),
+            primary: StrParam::Primary.value(),
+            primary_reselect: StrParam::PrimaryReselect.value(),
+            xmit_hash_policy: StrParam::XmitHashPolicy.value(),
+            fail_over_mac: StrParam::FailOverMac.value(),
+            miimon: module_parameters::miimon.value(),
+            updelay: module_parameters::updelay.value(),
+            downdelay: module_parameters::downdelay.value(),
+            num_grat_arp: module_parameters::num_grat_arp.value(),
+            num_unsol_na: module_parameters::num_unsol_na.value(),
+            all_slaves_active: module_parameters::all_slaves_active.value(),
+            use_carrier: module_parameters::use_carrier.value(),
+        })?;
         let events = sys::notifier::Registration::<bond::Events>::register()?;
         let proc = sys::procfs::Registration::<bond::Bond>::register()?;
         let link = Registration::<bond::Bond>::register()?;

@@ -26,6 +26,7 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use params::{Change, Needs, Params};
+pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
@@ -79,11 +80,12 @@ impl Control {
         self.slaves.iter().position(|s| s.is(dev))
     }
 
-    fn primary_index(&self) -> Option<usize> {
-        if !self.params.uses_primary() || self.params.primary == 0 {
+    fn primary_index(&self, rtnl: &Rtnl) -> Option<usize> {
+        if !self.params.uses_primary() {
             return None;
         }
-        self.slaves.iter().position(|s| s.dev.ifindex() == self.params.primary)
+        let name = self.params.primary_name()?;
+        self.slaves.iter().position(|s| s.dev.name(rtnl).to_bytes() == name.as_bytes())
     }
 }
 
@@ -109,7 +111,7 @@ impl Bond {
             policy: ctl.params.xmit_policy,
             params: ctl.params.clone(),
             active: ctl.active.clone(),
-            primary: ctl.primary_index().map(|i| ctl.slaves[i].clone()),
+            primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
             usable,
             all,
         };
@@ -205,7 +207,7 @@ impl Bond {
         let current = ctl.active.as_ref().and_then(|a| ctl.index_of(&a.dev));
         let sel = select::Selection {
             slaves: &cands,
-            primary: ctl.primary_index(),
+            primary: ctl.primary_index(rtnl),
             current,
             reselect: ctl.params.primary_reselect,
             updelay: ctl.params.updelay,
@@ -228,7 +230,7 @@ impl Bond {
         let p = ctl.params.clone();
         let mut ignore_updelay = p.mode == mode::ACTIVEBACKUP && ctl.active.is_none();
         let mut failover = false;
-        let primary = ctl.primary_index();
+        let primary = ctl.primary_index(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {
             let mut m = s.mii();
             let carrier = s.dev.running_with_carrier();
@@ -425,7 +427,7 @@ impl Bond {
         }
         // cannot fail: reserved above
         let _ = ctl.slaves.push(slave.clone(), GFP_KERNEL);
-        if ctl.params.uses_primary() && ctl.params.primary == sdev.ifindex() {
+        if ctl.primary_index(rtnl).is_some_and(|i| ctl.slaves[i].is(sdev)) {
             ctl.force_primary = true;
         }
         let role = if slave.is_backup() { "a backup" } else { "an active" };
@@ -495,13 +497,10 @@ impl Bond {
 
     fn apply(&self, dev: &NetDevice, ctl: &mut Control, changes: &[(Change, &'static str)], extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
         // check everything on a copy first: nothing is applied if anything is refused
-        let mut p = ctl.params.clone();
-        let mut active_req = None;
         for (ch, name) in changes {
             let busy = match ch.needs() {
                 Needs::Nothing => None,
-                Needs::NoSlaves if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
-                Needs::NoSlavesDown if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
+                Needs::NoSlaves | Needs::NoSlavesDown if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
                 Needs::NoSlavesDown if dev.is_up() => Some((EBUSY, "the bond is up")),
                 _ => None,
             };
@@ -511,35 +510,9 @@ impl Bond {
                 }
                 return Err(e);
             }
-            match *ch {
-                Change::Mode(m) => p.mode = m,
-                Change::Miimon(v) => p.miimon = v,
-                Change::Updelay(ms) | Change::Downdelay(ms) => {
-                    if p.miimon == 0 {
-                        if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set, MII monitoring is disabled")) {
-                            extack.set_msg(&m);
-                        }
-                        return Err(EPERM);
-                    }
-                    if ms % p.miimon != 0 {
-                        let (bn, mi, r) = (dev.name(rtnl), p.miimon, ms / p.miimon * p.miimon);
-                        pr_warn!("{bn}: {name} ({ms}) is not a multiple of miimon ({mi}), value rounded to {r} ms\n");
-                    }
-                    if matches!(ch, Change::Updelay(_)) {
-                        p.updelay = ms / p.miimon;
-                    } else {
-                        p.downdelay = ms / p.miimon;
-                    }
-                }
-                Change::ActiveSlave(ifindex) => active_req = Some(ifindex),
-                Change::Primary(ifindex) => p.primary = ifindex,
-                Change::PrimaryReselect(v) => p.primary_reselect = v,
-                Change::FailOverMac(v) => p.fail_over_mac = v,
-                Change::XmitPolicy(v) => p.xmit_policy = v,
-                Change::NumPeerNotif(v) => p.num_peer_notif = v,
-                Change::AllSlavesActive(v) => p.all_slaves_active = v,
-            }
         }
+        let mut p = ctl.params.clone();
+        let active_req = params::fold(&mut p, changes, dev, extack, rtnl)?;
         let active = match active_req {
             None => None,
             Some(0) => Some(None),
@@ -574,7 +547,7 @@ impl Bond {
             }
         }
         if was.primary != ctl.params.primary || was.primary_reselect != ctl.params.primary_reselect {
-            ctl.force_primary = was.primary != ctl.params.primary && ctl.primary_index().is_some();
+            ctl.force_primary = was.primary != ctl.params.primary && ctl.primary_index(rtnl).is_some();
             self.select_active(dev, ctl, rtnl);
         }
         match active {
@@ -620,6 +593,14 @@ impl Bond {
         let Some(idx) = ctl.index_of(sdev) else { return };
         match ev {
             NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, true, rtnl),
+            NetdevEvent::ChangeName => {
+                // the primary is a name: a slave may become or stop being it
+                if ctl.params.uses_primary() && ctl.params.primary_name().is_some() {
+                    ctl.force_primary = ctl.primary_index(rtnl) == Some(idx);
+                    self.select_active(dev, &mut ctl, rtnl);
+                }
+                self.rebuild(dev, &ctl, rtnl);
+            }
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
                 ctl.slaves[idx].update_speed_duplex(rtnl);
                 // react now rather than at the next poll
@@ -645,37 +626,13 @@ impl Master for Bond {
         Ok(())
     }
 
-    fn parse_config(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<Params> {
+    fn parse_config(dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result<Params> {
         let changes = params::parse(data, extack)?;
-        let mut p = Params::defaults();
-        for (ch, name) in changes.iter() {
-            match *ch {
-                Change::Mode(m) => p.mode = m,
-                Change::Miimon(v) => p.miimon = v,
-                Change::Updelay(ms) | Change::Downdelay(ms) => {
-                    if p.miimon == 0 {
-                        if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set, MII monitoring is disabled")) {
-                            extack.set_msg(&m);
-                        }
-                        return Err(EPERM);
-                    }
-                    if matches!(ch, Change::Updelay(_)) {
-                        p.updelay = ms / p.miimon;
-                    } else {
-                        p.downdelay = ms / p.miimon;
-                    }
-                }
-                Change::ActiveSlave(i) if i != 0 => {
-                    extack.set_msg(c"active_slave: the device is not a slave of this bond");
-                    return Err(EINVAL);
-                }
-                Change::ActiveSlave(_) => {}
-                Change::Primary(i) => p.primary = i,
-                Change::PrimaryReselect(v) => p.primary_reselect = v,
-                Change::FailOverMac(v) => p.fail_over_mac = v,
-                Change::XmitPolicy(v) => p.xmit_policy = v,
-                Change::NumPeerNotif(v) => p.num_peer_notif = v,
-                Change::AllSlavesActive(v) => p.all_slaves_active = v,
+        let mut p = Params::module_defaults();
+        if let Some(i) = params::fold(&mut p, &changes, dev, extack, rtnl)? {
+            if i != 0 {
+                extack.set_msg(c"active_slave: the device is not a slave of this bond");
+                return Err(EINVAL);
             }
         }
         Ok(p)
@@ -687,7 +644,7 @@ impl Master for Bond {
         dev.carrier_off();
         let bond = Bond {
             ctl: RtnlCell::new(Control {
-                params: config.unwrap_or(Params::defaults()),
+                params: config.unwrap_or_else(Params::module_defaults),
                 slaves: KVec::new(),
                 active: None,
                 force_primary: false,

@@ -5,8 +5,14 @@
 use crate::logic::netlink::bond_attr_name;
 use crate::logic::options::{self as opt, check_value, mode, OptValue};
 use crate::sys::netlink::{ExtAck, LinkData, NlAttr};
+use crate::sys::netdev::NetDevice;
+use crate::sys::rtnl::Rtnl;
 use kernel::prelude::*;
 use kernel::str::CString;
+use kernel::sync::SetOnce;
+
+/// Defaults from the module parameters, set once at load.
+static MODULE_DEFAULTS: SetOnce<Params> = SetOnce::new();
 
 /// The options of one bond (`struct bond_params`, for what rbond implements).
 #[derive(Clone)]
@@ -22,8 +28,8 @@ pub(crate) struct Params {
     pub(crate) fail_over_mac: u64,
     pub(crate) num_peer_notif: u8,
     pub(crate) all_slaves_active: bool,
-    /// ifindex of the primary slave's device, 0 if none
-    pub(crate) primary: i32,
+    /// name of the primary slave (NUL-padded; empty if none), matched by name as in C
+    pub(crate) primary: [u8; 16],
 }
 
 impl Params {
@@ -39,8 +45,24 @@ impl Params {
             fail_over_mac: 0,
             num_peer_notif: 1,
             all_slaves_active: false,
-            primary: 0,
+            primary: [0; 16],
         }
+    }
+
+    /// The defaults of new bonds: the C defaults changed by the module parameters.
+    pub(crate) fn module_defaults() -> Self {
+        MODULE_DEFAULTS.as_ref().cloned().unwrap_or_else(Self::defaults)
+    }
+
+    pub(crate) fn primary_name(&self) -> Option<&str> {
+        let len = self.primary.iter().position(|&b| b == 0).unwrap_or(self.primary.len());
+        (len > 0).then(|| core::str::from_utf8(&self.primary[..len]).unwrap_or(""))
+    }
+
+    pub(crate) fn set_primary(&mut self, name: &[u8]) {
+        self.primary = [0; 16];
+        let n = name.len().min(15);
+        self.primary[..n].copy_from_slice(&name[..n]);
     }
 
     /// Modes with one active slave and a primary (`bond_uses_primary()`).
@@ -52,12 +74,14 @@ impl Params {
 /// An option change requested by netlink, checked and converted.
 pub(crate) enum Change {
     Mode(u64),
+    /// ifindex, 0 to clear
     ActiveSlave(i32),
     Miimon(u32),
     /// milliseconds
     Updelay(u32),
     /// milliseconds
     Downdelay(u32),
+    /// ifindex, 0 to clear
     Primary(i32),
     PrimaryReselect(u64),
     FailOverMac(u64),
@@ -147,4 +171,178 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
         out.push(ch, GFP_KERNEL)?;
     }
     Ok(out)
+}
+
+fn msg(extack: &mut ExtAck<'_>, m: fmt::Arguments<'_>) {
+    if let Ok(c) = CString::try_from_fmt(m) {
+        extack.set_msg(&c);
+    }
+}
+
+/// Applies checked changes to a copy of the options, as the C driver applies them one by one
+/// (updelay after miimon, names for ifindexes). Returns the active_slave request, if any: it
+/// needs the slaves and is handled by the caller.
+pub(crate) fn fold(
+    p: &mut Params,
+    changes: &[(Change, &'static str)],
+    dev: &NetDevice,
+    extack: &mut ExtAck<'_>,
+    rtnl: &Rtnl,
+) -> Result<Option<i32>> {
+    let mut active = None;
+    for (ch, name) in changes {
+        match *ch {
+            Change::Mode(m) => p.mode = m,
+            Change::Miimon(v) => p.miimon = v,
+            Change::Updelay(ms) | Change::Downdelay(ms) => {
+                if p.miimon == 0 {
+                    msg(extack, format_args!("{name}: unable to set, MII monitoring is disabled"));
+                    return Err(EPERM);
+                }
+                if ms % p.miimon != 0 {
+                    let (bn, mi, r) = (dev.name(rtnl), p.miimon, ms / p.miimon * p.miimon);
+                    pr_warn!("{bn}: {name} ({ms}) is not a multiple of miimon ({mi}), value rounded to {r} ms\n");
+                }
+                if matches!(ch, Change::Updelay(_)) {
+                    p.updelay = ms / p.miimon;
+                } else {
+                    p.downdelay = ms / p.miimon;
+                }
+            }
+            Change::ActiveSlave(i) => active = Some(i),
+            Change::Primary(0) => p.primary = [0; 16],
+            Change::Primary(i) => match dev.name_of_ifindex(rtnl, i) {
+                Some(n) => p.set_primary(&n[..n.iter().position(|&b| b == 0).unwrap_or(16)]),
+                None => {
+                    msg(extack, format_args!("primary: interface {i} does not exist"));
+                    return Err(ENODEV);
+                }
+            },
+            Change::PrimaryReselect(v) => p.primary_reselect = v,
+            Change::FailOverMac(v) => p.fail_over_mac = v,
+            Change::XmitPolicy(v) => p.xmit_policy = v,
+            Change::NumPeerNotif(v) => p.num_peer_notif = v,
+            Change::AllSlavesActive(v) => p.all_slaves_active = v,
+        }
+    }
+    Ok(active)
+}
+
+/// The module parameters as given at load.
+pub(crate) struct ModuleParams {
+    pub(crate) mode: Option<&'static str>,
+    pub(crate) primary: Option<&'static str>,
+    pub(crate) primary_reselect: Option<&'static str>,
+    pub(crate) xmit_hash_policy: Option<&'static str>,
+    pub(crate) fail_over_mac: Option<&'static str>,
+    pub(crate) miimon: i32,
+    pub(crate) updelay: i32,
+    pub(crate) downdelay: i32,
+    pub(crate) num_grat_arp: i32,
+    pub(crate) num_unsol_na: i32,
+    pub(crate) all_slaves_active: i32,
+    pub(crate) use_carrier: i32,
+}
+
+/// Accepted values of a table, for messages: "balance-rr (0), active-backup (1), ...".
+struct Accepted(&'static [OptValue], &'static [u64]);
+
+impl kernel::fmt::Display for Accepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for v in self.0.iter().filter(|v| self.1.is_empty() || self.1.contains(&v.value)) {
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            write!(f, "{} ({})", v.name, v.value)?;
+        }
+        Ok(())
+    }
+}
+
+fn str_param(name: &str, text: Option<&str>, table: &'static [OptValue], supported: &'static [u64]) -> Result<Option<u64>> {
+    let Some(text) = text else { return Ok(None) };
+    match opt::parse(table, text) {
+        Ok(v) if supported.is_empty() || supported.contains(&v) => Ok(Some(v)),
+        Ok(_) => {
+            pr_err!("{name}={text} is not supported by rbond yet; accepted values are {}\n", Accepted(table, supported));
+            Err(EINVAL)
+        }
+        Err(_) => {
+            pr_err!("{name}={text} is invalid; accepted values are {}\n", Accepted(table, supported));
+            Err(EINVAL)
+        }
+    }
+}
+
+fn int_param(name: &str, v: i32, min: i32, max: i32) -> Result<u32> {
+    if v < min || v > max {
+        pr_err!("{name}={v} is invalid; accepted values are {min} to {max}\n");
+        return Err(EINVAL);
+    }
+    Ok(v as u32)
+}
+
+/// Checks the module parameters (`bond_check_params()`) and makes them the defaults of every
+/// bond. A bad value fails the load with a message naming the parameter and what is accepted;
+/// what C only warns about, rbond warns about too.
+pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
+    let mut p = Params::defaults();
+    const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR];
+    const POLICIES: &[u64] = &[opt::xmit_policy::LAYER2, opt::xmit_policy::LAYER34, opt::xmit_policy::LAYER23, opt::xmit_policy::VLAN_SRCMAC];
+    if let Some(v) = str_param("mode", m.mode, opt::MODE, MODES)? {
+        p.mode = v;
+    }
+    if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, POLICIES)? {
+        if p.mode == mode::XOR {
+            p.xmit_policy = v;
+        } else {
+            pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", opt::name_of(opt::MODE, p.mode).unwrap_or("?"));
+        }
+    }
+    if let Some(v) = str_param("primary_reselect", m.primary_reselect, opt::PRIMARY_RESELECT, &[])? {
+        p.primary_reselect = v;
+    }
+    if let Some(v) = str_param("fail_over_mac", m.fail_over_mac, opt::FAIL_OVER_MAC, &[0])? {
+        p.fail_over_mac = v;
+    }
+    p.miimon = int_param("miimon", m.miimon, 0, i32::MAX)?;
+    let up = int_param("updelay", m.updelay, 0, i32::MAX)?;
+    let down = int_param("downdelay", m.downdelay, 0, i32::MAX)?;
+    int_param("use_carrier", m.use_carrier, 1, 1)?;
+    let grat = int_param("num_grat_arp", m.num_grat_arp, 0, 255)?;
+    let unsol = int_param("num_unsol_na", m.num_unsol_na, 0, 255)?;
+    if grat != 1 && unsol != 1 && grat != unsol {
+        pr_err!("num_grat_arp={grat} and num_unsol_na={unsol} disagree: they are one setting; give one of them\n");
+        return Err(EINVAL);
+    }
+    p.num_peer_notif = if grat != 1 { grat } else { unsol } as u8;
+    p.all_slaves_active = int_param("all_slaves_active", m.all_slaves_active, 0, 1)? == 1;
+    if p.miimon == 0 {
+        if up != 0 || down != 0 {
+            pr_warn!("Warning: miimon module parameter not set and updelay ({up}) or downdelay ({down}) module parameter is set; updelay and downdelay have no effect unless miimon is set\n");
+        }
+    } else {
+        if up % p.miimon != 0 {
+            pr_warn!("Warning: updelay ({up}) is not a multiple of miimon ({}), updelay rounded to {} ms\n", p.miimon, up / p.miimon * p.miimon);
+        }
+        if down % p.miimon != 0 {
+            pr_warn!("Warning: downdelay ({down}) is not a multiple of miimon ({}), downdelay rounded to {} ms\n", p.miimon, down / p.miimon * p.miimon);
+        }
+        p.updelay = up / p.miimon;
+        p.downdelay = down / p.miimon;
+        pr_info!("MII link monitoring set to {} ms\n", p.miimon);
+    }
+    if let Some(name) = m.primary {
+        if p.uses_primary() {
+            p.set_primary(name.as_bytes());
+        } else {
+            pr_warn!("Warning: {name} primary device specified but has no effect in {} mode\n", opt::name_of(opt::MODE, p.mode).unwrap_or("?"));
+        }
+    }
+    if !MODULE_DEFAULTS.populate(p) {
+        return Err(EBUSY);
+    }
+    Ok(())
 }

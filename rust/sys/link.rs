@@ -34,7 +34,7 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn validate(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result;
     /// Parses the options of a new link (`ip link add ... type KIND OPTIONS`), before the device
     /// is registered. On error the device is not created.
-    fn parse_config(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<Self::Config>;
+    fn parse_config(dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result<Self::Config>;
     /// Makes the driver state of a device being registered (`ndo_init`), with the options of the
     /// creation request if there was one.
     fn init(dev: &NetDevice, rtnl: &Rtnl, config: Option<Self::Config>) -> Result<Self>;
@@ -329,7 +329,9 @@ impl<T: Master> Adapter<T> {
         from_result(|| {
             // SAFETY: as documented.
             let (data, mut ea) = unsafe { (LinkData::from_raw((*params).data, T::MAXTYPE), ExtAck::from_raw(extack)) };
-            let config = T::parse_config(&data, &mut ea)?;
+            // SAFETY: the device is allocated (not registered); RTNL is held by rtnetlink.
+            let (d, r) = unsafe { (NetDevice::from_raw(dev), Rtnl::assume_held()) };
+            let config = T::parse_config(d, &data, &mut ea, r)?;
             // SAFETY: the device is not registered yet: its private area is ours alone.
             let p = unsafe { &mut *Self::priv_of(dev) };
             p.config.write(config);

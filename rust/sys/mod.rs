@@ -78,3 +78,28 @@ pub(crate) fn check_layout() -> Result {
     }
     Ok(())
 }
+
+/// The string module parameters (declared in the C shim, because `module!` parameters are integers).
+#[derive(Clone, Copy)]
+pub(crate) enum StrParam {
+    Mode = 0,
+    Primary = 1,
+    PrimaryReselect = 2,
+    XmitHashPolicy = 3,
+    FailOverMac = 4,
+}
+
+impl StrParam {
+    /// The parameter's value, if it was given at load.
+    pub(crate) fn value(self) -> Option<&'static str> {
+        // SAFETY: the shim returns a parameter's charp: null or a NUL-terminated string that the
+        // module loader set before init and that nobody changes afterwards (permission 0).
+        let p = unsafe { bindings::rbond_param_str(self as c_uint) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null, NUL-terminated, alive as long as the module (see above).
+        let c = unsafe { CStr::from_char_ptr(p.cast()) };
+        Some(c.to_str().unwrap_or("\u{fffd}"))
+    }
+}

@@ -51,6 +51,23 @@ impl NetDevice {
         NameBuf(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
     }
 
+    /// The name of the device with `ifindex` in `self`'s namespace.
+    pub(crate) fn name_of_ifindex(&self, _rtnl: &Rtnl, ifindex: i32) -> Option<[u8; 16]> {
+        // SAFETY: the device is valid; under RTNL the device list is stable and a device found in
+        // it stays valid; its name is a NUL-terminated array of IFNAMSIZ bytes.
+        unsafe {
+            let d = bindings::__dev_get_by_index(bindings::rbond_dev_net(self.as_raw()), ifindex);
+            if d.is_null() {
+                return None;
+            }
+            let mut n = [0u8; 16];
+            for (o, i) in n.iter_mut().zip((*d).name.iter()) {
+                *o = *i;
+            }
+            Some(n)
+        }
+    }
+
     /// The interface index (0 until registered).
     pub(crate) fn ifindex(&self) -> i32 {
         // SAFETY: the device is valid by the type invariant; ifindex is written once, under RTNL,

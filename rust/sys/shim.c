@@ -354,3 +354,39 @@ const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *prot
 
 /* netif_pre_changeaddr_notify() is exported to this namespace only (bonding.ko imports it too) */
 MODULE_IMPORT_NS("NETDEV_INTERNAL");
+
+/*
+ * String module parameters (Rust module! parameters are integers only). They are read once by
+ * rbond's init, which checks them with the option tables and refuses to load on a bad value.
+ */
+static char *mode;
+module_param(mode, charp, 0);
+MODULE_PARM_DESC(mode, "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor "
+		       "(3 broadcast, 4 802.3ad, 5 balance-tlb, 6 balance-alb: not supported by rbond yet)");
+static char *primary;
+module_param(primary, charp, 0);
+MODULE_PARM_DESC(primary, "Primary network device to use");
+static char *primary_reselect;
+module_param(primary_reselect, charp, 0);
+MODULE_PARM_DESC(primary_reselect, "Reselect primary slave once it comes up; 0 for always (default), "
+				   "1 for only if speed of primary is better, 2 for only on active slave failure");
+static char *xmit_hash_policy;
+module_param(xmit_hash_policy, charp, 0);
+MODULE_PARM_DESC(xmit_hash_policy, "balance-xor hashing method; 0 for layer 2 (default), 1 for layer 3+4, "
+				   "2 for layer 2+3, 5 for vlan+srcmac");
+static char *fail_over_mac;
+module_param(fail_over_mac, charp, 0);
+MODULE_PARM_DESC(fail_over_mac, "For active-backup, do not set all slaves to the same MAC; "
+				"0 for none (default) (active and follow: not supported by rbond yet)");
+
+const char *rbond_param_str(unsigned int which)
+{
+	switch (which) {
+	case 0: return mode;
+	case 1: return primary;
+	case 2: return primary_reselect;
+	case 3: return xmit_hash_policy;
+	case 4: return fail_over_mac;
+	default: return NULL;
+	}
+}

@@ -50,6 +50,8 @@ void rbond_addr_sync(struct net_device *slave, struct net_device *master, bool m
 void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master, bool multiple);
 void rbond_addr_unsync(struct net_device *slave, struct net_device *master);
 
+const char *rbond_param_str(unsigned int which);
+
 /* data path */
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);

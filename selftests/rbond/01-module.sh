@@ -33,7 +33,7 @@ rbond_unload
 dmesg -C
 check_fails "max_bonds=-1 is refused" modprobe rbond max_bonds=-1
 check "the refusal names max_bonds and the accepted values" \
-  bash -c 'dmesg | grep -q "max_bonds=-1 is invalid: accepted values are 0 to 2147483647"'
+  bash -c 'dmesg | grep -q "max_bonds=-1 is invalid; accepted values are 0 to 2147483647"'
 check "nothing was left behind by the refused load" \
   bash -c '! grep -q "^rbond " /proc/modules && ! ip link show rbond0 2>/dev/null'
 check_fails "max_bonds=abc is refused" modprobe rbond max_bonds=abc

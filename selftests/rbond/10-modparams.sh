@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Module parameters take names or numbers as with the C driver, set the defaults of every bond,
+# and a bad value fails the load with a message naming the parameter and what is accepted.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/bond.sh"
+rbond_unload; modprobe -r bonding 2>/dev/null
+
+# same parameters to both drivers: same /proc text for the bond made at load
+side_by_side() { # DESCRIPTION PARAMS...
+  local d=$1; shift
+  modprobe rbond max_bonds=1 "$@"; modprobe bonding max_bonds=1 "$@"
+  check "$d: /proc of rbond0 is the C driver's bond0" \
+    diff -u <(sed 's/bond0/BOND/' /proc/net/bonding/bond0) <(sed 's/rbond0/BOND/' /proc/net/rbond/rbond0)
+  rmmod rbond; rmmod bonding
+}
+side_by_side "mode=active-backup miimon=100 updelay=200 downdelay=100" mode=active-backup miimon=100 updelay=200 downdelay=100
+side_by_side "mode=1 (a number) primary_reselect=better" mode=1 primary_reselect=better miimon=50
+side_by_side "mode=balance-xor xmit_hash_policy=layer3+4" mode=balance-xor xmit_hash_policy=layer3+4
+side_by_side "mode=2 xmit_hash_policy=2 (numbers)" mode=2 xmit_hash_policy=2
+side_by_side "updelay=150 with miimon=100 is rounded like C" miimon=100 updelay=150
+
+modprobe rbond max_bonds=0 mode=active-backup miimon=100
+ip link add rb0 type rbond
+check "the module parameters are the defaults of bonds made later by ip link" \
+  bash -c 'grep -q "^Bonding Mode: fault-tolerance (active-backup)" /proc/net/rbond/rb0 && grep -q "^MII Polling Interval (ms): 100" /proc/net/rbond/rb0'
+ip link del rb0; rmmod rbond
+
+refused() { # PARAM=VALUE EXPECTED-MESSAGE
+  dmesg -C
+  check_fails "$1 fails the load" modprobe rbond max_bonds=0 "$1"
+  check "$1: the message says what is accepted" bash -c "dmesg | grep -qF \"$2\""
+  check "$1: rbond is not loaded" module_unloaded rbond
+}
+refused mode=foo "mode=foo is invalid; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
+refused mode=7 "mode=7 is invalid; accepted values are"
+refused mode=802.3ad "mode=802.3ad is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
+refused xmit_hash_policy=layer5 "xmit_hash_policy=layer5 is invalid; accepted values are layer2 (0), layer3+4 (1), layer2+3 (2), vlan+srcmac (5)"
+refused primary_reselect=sometimes "primary_reselect=sometimes is invalid; accepted values are always (0), better (1), failure (2)"
+refused fail_over_mac=follow "fail_over_mac=follow is not supported by rbond yet; accepted values are none (0)"
+refused miimon=-5 "miimon=-5 is invalid; accepted values are 0 to 2147483647"
+refused num_grat_arp=300 "num_grat_arp=300 is invalid; accepted values are 0 to 255"
+refused all_slaves_active=2 "all_slaves_active=2 is invalid; accepted values are 0 to 1"
+refused use_carrier=0 "use_carrier=0 is invalid; accepted values are 1 to 1"
