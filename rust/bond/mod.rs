@@ -178,9 +178,13 @@ impl Bond {
             }
         }
         ctl.active = new;
-        if ctl.active.is_some() && ctl.send_peer_notif > 0 && dev.carrier_ok() {
-            ctl.send_peer_notif -= 1;
-            dev.notify_peers(rtnl);
+        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
+            // the announcement goes out through the new active slave: publish it first
+            self.rebuild(dev, ctl, rtnl);
+            if dev.carrier_ok() {
+                ctl.send_peer_notif -= 1;
+                dev.notify_peers(rtnl);
+            }
         }
     }
 

@@ -13,6 +13,8 @@ NSLAVES=3
 setup() { # setup rbond|bonding NS POLICY
   local drv=$1 ns=$2 pol=$3
   ip netns add $ns; ip netns add $ns-peer
+  # no IPv6 autoconfiguration traffic to blur which slave sent a test frame
+  ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n $ns-peer link add pbr type bridge; ip -n $ns-peer link set pbr up
   ip netns exec $ns bash -c "$(declare -f mkbond); RTNL='$RTNL'; mkbond $drv bx mode balance-xor xmit_hash_policy $pol miimon 100"
   ip -n $ns link set bx address 02:00:00:00:00:01 || echo "not ok - $drv: cannot set the bond's MAC"
