@@ -8,6 +8,7 @@
 
 mod params;
 mod slave;
+pub(crate) mod sysfs;
 
 use crate::logic::hash::{slave_index, xmit_hash};
 use crate::logic::mii::{self, Link, Proposal};
@@ -418,6 +419,13 @@ impl Bond {
             undo_dev(rtnl);
             return Err(e);
         }
+        if let Err(e) = sdev.add_slave_sysfs(rtnl) {
+            sdev.unlink_master(rtnl, dev);
+            drop(rx::unregister::<Slave>(sdev, rtnl));
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e);
+        }
         if !ctl.params.uses_primary() {
             // every slave carries the bond's promiscuity, allmulti and address lists
             let flags = dev.flags();
@@ -453,6 +461,7 @@ impl Bond {
     fn release(&self, dev: &NetDevice, ctl: &mut Control, idx: usize, unregistering: bool, rtnl: &Rtnl) {
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
+        sdev.del_slave_sysfs(rtnl);
         // no frame reaches the bond through this slave once this returns
         drop(rx::unregister::<Slave>(sdev, rtnl));
         sdev.unlink_master(rtnl, dev);

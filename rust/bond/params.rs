@@ -83,6 +83,8 @@ pub(crate) enum Change {
     Downdelay(u32),
     /// ifindex, 0 to clear
     Primary(i32),
+    /// a name (sysfs), empty to clear; need not exist yet
+    PrimaryName([u8; 16]),
     PrimaryReselect(u64),
     FailOverMac(u64),
     XmitPolicy(u64),
@@ -218,6 +220,7 @@ pub(crate) fn fold(
                     return Err(ENODEV);
                 }
             },
+            Change::PrimaryName(n) => p.primary = n,
             Change::PrimaryReselect(v) => p.primary_reselect = v,
             Change::FailOverMac(v) => p.fail_over_mac = v,
             Change::XmitPolicy(v) => p.xmit_policy = v,
@@ -345,4 +348,13 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         return Err(EBUSY);
     }
     Ok(())
+}
+
+/// The option names the C driver's messages use, as 'static strings.
+pub(crate) fn sysfs_name(attr: &str) -> &'static str {
+    const NAMES: &[&str] = &[
+        "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
+        "num_grat_arp", "num_unsol_na", "all_slaves_active", "primary", "active_slave",
+    ];
+    NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")
 }

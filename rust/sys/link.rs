@@ -137,6 +137,7 @@ impl<T: Master> Adapter<T> {
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             bindings::rbond_master_setup_flags(dev);
+            bindings::rbond_set_sysfs_group(dev);
             bindings::rbond_init_delayed_work(&mut (*Self::priv_of(dev)).work, Some(Self::work_fn));
         }
     }

@@ -51,6 +51,27 @@ impl NetDevice {
         NameBuf(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
     }
 
+    /// Looks a device up by name in `self`'s namespace and takes a reference on it.
+    pub(crate) fn get_by_name_in_netns(&self, _rtnl: &Rtnl, name: &CStr) -> Option<DevRef> {
+        // SAFETY: the device is valid; under RTNL the device list and the namespace are stable;
+        // the name is NUL-terminated.
+        let d = unsafe { bindings::__dev_get_by_name(bindings::rbond_dev_net(self.as_raw()), name.as_char_ptr().cast()) };
+        // SAFETY: a device found under RTNL is valid while RTNL is held; we take a reference.
+        (!d.is_null()).then(|| DevRef::of(unsafe { NetDevice::from_raw(d) }))
+    }
+
+    /// Adds the `bonding_slave/` sysfs directory to a slave.
+    pub(crate) fn add_slave_sysfs(&self, _rtnl: &Rtnl) -> Result {
+        // SAFETY: the device is valid and registered; RTNL serializes adds and removes.
+        kernel::error::to_result(unsafe { bindings::rbond_slave_sysfs_add(self.as_raw()) })
+    }
+
+    /// Removes `bonding_slave/`; waits for readers inside its files.
+    pub(crate) fn del_slave_sysfs(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; the group was added by `add_slave_sysfs`.
+        unsafe { bindings::rbond_slave_sysfs_del(self.as_raw()) }
+    }
+
     /// The name of the device with `ifindex` in `self`'s namespace.
     pub(crate) fn name_of_ifindex(&self, _rtnl: &Rtnl, ifindex: i32) -> Option<[u8; 16]> {
         // SAFETY: the device is valid; under RTNL the device list is stable and a device found in

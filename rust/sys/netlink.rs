@@ -95,6 +95,12 @@ impl ExtAck<'_> {
         ExtAck { ptr, _p: core::marker::PhantomData }
     }
 
+    /// No extended ack (sysfs, module init): messages go nowhere; callers log instead.
+    pub(crate) fn none() -> ExtAck<'static> {
+        // INVARIANT: null is allowed.
+        ExtAck { ptr: core::ptr::null_mut(), _p: core::marker::PhantomData }
+    }
+
     pub(crate) fn as_raw(&mut self) -> *mut bindings::netlink_ext_ack {
         self.ptr
     }

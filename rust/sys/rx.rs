@@ -103,6 +103,19 @@ pub(crate) fn data<'a, T: RxHandler>(dev: &NetDevice, _rtnl: &'a Rtnl) -> Option
     Some(unsafe { ArcBorrow::from_raw(p) })
 }
 
+/// The `T` of `dev`'s hook, for a reader without RTNL (sysfs).
+pub(crate) fn data_rcu<'a, T: RxHandler>(dev: &NetDevice, _rcu: &'a RcuRead) -> Option<&'a T> {
+    // SAFETY: the device is valid; the handler and its data are read under RCU: a `T` installed by
+    // `register` is dropped only after `unregister`, which waits for a grace period
+    // (synchronize_net) after detaching the hook, so it outlives this read-side section.
+    unsafe {
+        if !bindings::rbond_rx_handler_is(dev.as_raw(), Some(handler::<T>)) {
+            return None;
+        }
+        bindings::rbond_rx_handler_data_rcu(dev.as_raw()).cast::<T>().as_ref()
+    }
+}
+
 /// Detaches the hook from `dev` and returns its data once no handler runs any more.
 pub(crate) fn unregister<T: RxHandler>(dev: &NetDevice, rtnl: &Rtnl) -> Option<Arc<T>> {
     let ptr: *const T = &*data::<T>(dev, rtnl)?;

@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <generated/utsrelease.h>
 #include <net/netns/generic.h>
+#include <linux/sched/signal.h>
 #include "shim.h"
 
 void *rbond_netdev_priv(const struct net_device *dev)
@@ -242,6 +243,11 @@ void *rbond_rx_handler_data_rtnl(const struct net_device *dev)
 	return rtnl_dereference(dev->rx_handler_data);
 }
 
+void *rbond_rx_handler_data_rcu(const struct net_device *dev)
+{
+	return rcu_dereference(dev->rx_handler_data);
+}
+
 struct net_device *rbond_notifier_info_to_dev(void *ptr)
 {
 	return netdev_notifier_info_to_dev(ptr);
@@ -389,4 +395,103 @@ const char *rbond_param_str(unsigned int which)
 	case 4: return fail_over_mac;
 	default: return NULL;
 	}
+}
+
+/*
+ * sysfs: /sys/class/net/<bond>/bonding/ and /sys/class/net/<slave>/bonding_slave/, with the C
+ * driver's attribute names and modes. The tables are C (they are built by macros); the text comes
+ * from Rust (rust/sys/sysfs.rs).
+ */
+ssize_t rbond_rs_bond_show(struct net_device *dev, const char *attr, char *buf);
+ssize_t rbond_rs_bond_store(struct net_device *dev, const char *attr, const char *buf, size_t count);
+ssize_t rbond_rs_slave_show(struct net_device *dev, const char *attr, char *buf);
+
+static ssize_t rbond_bond_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	return rbond_rs_bond_show(to_net_dev(d), attr->attr.name, buf);
+}
+
+static ssize_t rbond_bond_store(struct device *d, struct device_attribute *attr, const char *buf,
+				size_t count)
+{
+	return rbond_rs_bond_store(to_net_dev(d), attr->attr.name, buf, count);
+}
+
+static ssize_t rbond_slave_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	return rbond_rs_slave_show(to_net_dev(d), attr->attr.name, buf);
+}
+
+#define RB_RW(_n) static struct device_attribute rb_attr_##_n = __ATTR(_n, 0644, rbond_bond_show, rbond_bond_store)
+#define RB_RO(_n) static struct device_attribute rb_attr_##_n = __ATTR(_n, 0444, rbond_bond_show, NULL)
+RB_RW(slaves); RB_RW(mode); RB_RW(fail_over_mac); RB_RW(arp_validate); RB_RW(arp_all_targets);
+RB_RW(arp_interval); RB_RW(arp_ip_target); RB_RW(downdelay); RB_RW(updelay); RB_RW(peer_notif_delay);
+RB_RW(lacp_active); RB_RW(lacp_rate); RB_RW(ad_select); RB_RW(xmit_hash_policy); RB_RW(num_grat_arp);
+RB_RW(num_unsol_na); RB_RW(miimon); RB_RW(primary); RB_RW(primary_reselect); RB_RW(use_carrier);
+RB_RW(active_slave); RB_RO(mii_status); RB_RO(ad_aggregator); RB_RO(ad_num_ports); RB_RO(ad_actor_key);
+RB_RO(ad_partner_key); RB_RO(ad_partner_mac); RB_RW(queue_id); RB_RW(all_slaves_active);
+RB_RW(resend_igmp); RB_RW(min_links); RB_RW(lp_interval); RB_RW(packets_per_slave);
+RB_RW(tlb_dynamic_lb); RB_RW(ad_actor_sys_prio); RB_RW(ad_actor_system); RB_RW(ad_user_port_key);
+RB_RW(arp_missed_max);
+
+/* the order of per_bond_attrs[] in bond_sysfs.c */
+static struct attribute *rbond_bond_attrs[] = {
+	&rb_attr_slaves.attr, &rb_attr_mode.attr, &rb_attr_fail_over_mac.attr,
+	&rb_attr_arp_validate.attr, &rb_attr_arp_all_targets.attr, &rb_attr_arp_interval.attr,
+	&rb_attr_arp_ip_target.attr, &rb_attr_downdelay.attr, &rb_attr_updelay.attr,
+	&rb_attr_peer_notif_delay.attr, &rb_attr_lacp_active.attr, &rb_attr_lacp_rate.attr,
+	&rb_attr_ad_select.attr, &rb_attr_xmit_hash_policy.attr, &rb_attr_num_grat_arp.attr,
+	&rb_attr_num_unsol_na.attr, &rb_attr_miimon.attr, &rb_attr_primary.attr,
+	&rb_attr_primary_reselect.attr, &rb_attr_use_carrier.attr, &rb_attr_active_slave.attr,
+	&rb_attr_mii_status.attr, &rb_attr_ad_aggregator.attr, &rb_attr_ad_num_ports.attr,
+	&rb_attr_ad_actor_key.attr, &rb_attr_ad_partner_key.attr, &rb_attr_ad_partner_mac.attr,
+	&rb_attr_queue_id.attr, &rb_attr_all_slaves_active.attr, &rb_attr_resend_igmp.attr,
+	&rb_attr_min_links.attr, &rb_attr_lp_interval.attr, &rb_attr_packets_per_slave.attr,
+	&rb_attr_tlb_dynamic_lb.attr, &rb_attr_ad_actor_sys_prio.attr, &rb_attr_ad_actor_system.attr,
+	&rb_attr_ad_user_port_key.attr, &rb_attr_arp_missed_max.attr,
+	NULL,
+};
+
+static const struct attribute_group rbond_bond_group = {
+	.name = "bonding",
+	.attrs = rbond_bond_attrs,
+};
+
+#define RB_SLAVE(_n) static struct device_attribute rb_sattr_##_n = __ATTR(_n, 0444, rbond_slave_show, NULL)
+RB_SLAVE(state); RB_SLAVE(mii_status); RB_SLAVE(link_failure_count); RB_SLAVE(perm_hwaddr);
+RB_SLAVE(queue_id); RB_SLAVE(ad_aggregator_id); RB_SLAVE(ad_actor_oper_port_state);
+RB_SLAVE(ad_partner_oper_port_state);
+
+static struct attribute *rbond_slave_attrs[] = {
+	&rb_sattr_state.attr, &rb_sattr_mii_status.attr, &rb_sattr_link_failure_count.attr,
+	&rb_sattr_perm_hwaddr.attr, &rb_sattr_queue_id.attr, &rb_sattr_ad_aggregator_id.attr,
+	&rb_sattr_ad_actor_oper_port_state.attr, &rb_sattr_ad_partner_oper_port_state.attr,
+	NULL,
+};
+
+static const struct attribute_group rbond_slave_group = {
+	.name = "bonding_slave",
+	.attrs = rbond_slave_attrs,
+};
+
+/* before register_netdevice(): device_add() creates <bond>/bonding/ */
+void rbond_set_sysfs_group(struct net_device *dev)
+{
+	dev->sysfs_groups[0] = &rbond_bond_group;
+}
+
+int rbond_slave_sysfs_add(struct net_device *slave)
+{
+	return sysfs_create_group(&slave->dev.kobj, &rbond_slave_group);
+}
+
+void rbond_slave_sysfs_del(struct net_device *slave)
+{
+	sysfs_remove_group(&slave->dev.kobj, &rbond_slave_group);
+}
+
+/* sysfs stores that cannot get RTNL now ask to be restarted (bond_opt_tryset_rtnl()) */
+int rbond_restart_syscall(void)
+{
+	return restart_syscall();
 }

@@ -35,6 +35,7 @@ bool rbond_dev_is_loopback(const struct net_device *dev);
 int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex);
 bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler);
 void *rbond_rx_handler_data_rtnl(const struct net_device *dev);
+void *rbond_rx_handler_data_rcu(const struct net_device *dev);
 struct net_device *rbond_notifier_info_to_dev(void *ptr);
 
 void rbond_init_delayed_work(struct delayed_work *dw, work_func_t fn);
@@ -51,6 +52,11 @@ void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master,
 void rbond_addr_unsync(struct net_device *slave, struct net_device *master);
 
 const char *rbond_param_str(unsigned int which);
+
+void rbond_set_sysfs_group(struct net_device *dev);
+int rbond_slave_sysfs_add(struct net_device *slave);
+void rbond_slave_sysfs_del(struct net_device *slave);
+int rbond_restart_syscall(void);
 
 /* data path */
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);

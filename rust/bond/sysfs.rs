@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `/sys/class/net/<bond>/bonding/` and `<slave>/bonding_slave/`: the C driver's files and text.
+//! Readers use the RCU snapshot; writers go through the same all-or-nothing path as netlink.
+
+use super::params::{self, Change};
+use super::{Bond, Slave};
+use crate::logic::options::{self as opt, mode, parse, OptValue, ParseError};
+use crate::logic::procfs::Mac;
+use crate::sys::netdev::NetDevice;
+use crate::sys::netlink::ExtAck;
+use crate::sys::rcu::RcuRead;
+use crate::sys::rtnl::Rtnl;
+use crate::sys::rx;
+use core::fmt::{self, Write};
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::prelude::*;
+
+fn named(w: &mut dyn Write, t: &[OptValue], v: u64) -> fmt::Result {
+    writeln!(w, "{} {}", opt::name_of(t, v).unwrap_or("?"), v)
+}
+
+/// show() of one bond attribute (bond_sysfs.c). Options rbond does not implement show the value
+/// they have in rbond, which is the C default (an ARP interval of 0: no ARP monitor, ...).
+pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+    let Some(t) = b.tx.get(rcu) else { return Ok(()) };
+    let p = &t.params;
+    let mut nb = [0u8; 16];
+    match attr {
+        "slaves" | "queue_id" => {
+            let mut first = true;
+            for s in t.all.iter() {
+                if !first {
+                    w.write_char(' ')?;
+                }
+                first = false;
+                w.write_str(&s.dev.name_copy(&mut nb))?;
+                if attr == "queue_id" {
+                    w.write_str(":0")?;
+                }
+            }
+            if !first {
+                w.write_char('\n')?;
+            }
+            Ok(())
+        }
+        "mode" => named(w, opt::MODE, p.mode),
+        "fail_over_mac" => named(w, opt::FAIL_OVER_MAC, p.fail_over_mac),
+        "arp_validate" => named(w, opt::ARP_VALIDATE, 0),
+        "arp_all_targets" => named(w, opt::ARP_ALL_TARGETS, 0),
+        "lacp_active" => named(w, opt::LACP_ACTIVE, 1),
+        "lacp_rate" => named(w, opt::LACP_RATE, 0),
+        "ad_select" => named(w, opt::AD_SELECT, 0),
+        "xmit_hash_policy" => named(w, opt::XMIT_HASH_POLICY, p.xmit_policy),
+        "primary_reselect" => named(w, opt::PRIMARY_RESELECT, p.primary_reselect),
+        "arp_interval" | "peer_notif_delay" | "min_links" => writeln!(w, "0"),
+        "arp_ip_target" => Ok(()),
+        "downdelay" => writeln!(w, "{}", p.downdelay * p.miimon),
+        "updelay" => writeln!(w, "{}", p.updelay * p.miimon),
+        "num_grat_arp" | "num_unsol_na" => writeln!(w, "{}", p.num_peer_notif),
+        "miimon" => writeln!(w, "{}", p.miimon),
+        "primary" => match &t.primary {
+            Some(s) => writeln!(w, "{}", &*s.dev.name_copy(&mut nb)),
+            None => Ok(()),
+        },
+        "use_carrier" | "resend_igmp" | "lp_interval" | "packets_per_slave" | "tlb_dynamic_lb" => writeln!(w, "1"),
+        "active_slave" => match (&t.active, p.uses_primary()) {
+            (Some(s), true) => writeln!(w, "{}", &*s.dev.name_copy(&mut nb)),
+            _ => Ok(()),
+        },
+        "mii_status" => writeln!(w, "{}", if dev.carrier_ok() { "up" } else { "down" }),
+        "all_slaves_active" => writeln!(w, "{}", u8::from(p.all_slaves_active)),
+        "arp_missed_max" => writeln!(w, "2"),
+        // 802.3ad only (rbond has no 802.3ad yet): empty, as C shows them in other modes
+        _ => Ok(()),
+    }
+}
+
+fn value(dev: &NetDevice, rtnl: &Rtnl, name: &str, t: &[OptValue], text: &str) -> Result<u64> {
+    parse(t, text).map_err(|e| {
+        let shown = text.trim_end_matches('\n');
+        pr_err!("{}: option {name}: invalid value ({shown})\n", dev.name(rtnl));
+        if e == ParseError::OutOfRange {
+            if let (Some(min), Some(max)) = (
+                t.iter().find(|v| v.flags & opt::MIN != 0).map(|v| v.value).or(Some(0)),
+                t.iter().find(|v| v.flags & opt::MAX != 0).map(|v| v.value),
+            ) {
+                pr_err!("{}: option {name}: allowed values {min} - {max}\n", dev.name(rtnl));
+            }
+        }
+        EINVAL
+    })
+}
+
+/// store() of one bond attribute under RTNL.
+pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
+    let word = text.trim_end_matches('\n');
+    // as bond_opt_check_deps(): the bond's state is checked before the value
+    let needs = match attr {
+        "mode" => Some(super::params::Needs::NoSlavesDown),
+        "fail_over_mac" => Some(super::params::Needs::NoSlaves),
+        _ => None,
+    };
+    if let Some(n) = needs {
+        let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        if !ctl.slaves.is_empty() {
+            pr_err!("{}: option {attr}: unable to set because the bond device has slaves\n", dev.name(rtnl));
+            return Err(ENOTEMPTY);
+        }
+        if n == super::params::Needs::NoSlavesDown && dev.is_up() {
+            pr_err!("{}: option {attr}: unable to set because the bond device is up\n", dev.name(rtnl));
+            return Err(EBUSY);
+        }
+    }
+    let change = match attr {
+        "slaves" => return slaves(b, dev, word, rtnl),
+        "mode" => {
+            let v = value(dev, rtnl, attr, opt::MODE, text)?;
+            if !matches!(v, mode::ROUNDROBIN | mode::ACTIVEBACKUP | mode::XOR) {
+                pr_err!("{}: option mode: {} is not supported by rbond yet\n", dev.name(rtnl), opt::name_of(opt::MODE, v).unwrap_or("?"));
+                return Err(EOPNOTSUPP);
+            }
+            Change::Mode(v)
+        }
+        "miimon" => Change::Miimon(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
+        "updelay" => Change::Updelay(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
+        "downdelay" => Change::Downdelay(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
+        "use_carrier" => {
+            value(dev, rtnl, attr, opt::USE_CARRIER, text)?;
+            return Ok(());
+        }
+        "xmit_hash_policy" => {
+            let v = value(dev, rtnl, attr, opt::XMIT_HASH_POLICY, text)?;
+            if matches!(v, opt::xmit_policy::ENCAP23 | opt::xmit_policy::ENCAP34) {
+                pr_err!("{}: option xmit_hash_policy: encap2+3 and encap3+4 are not supported by rbond yet\n", dev.name(rtnl));
+                return Err(EOPNOTSUPP);
+            }
+            Change::XmitPolicy(v)
+        }
+        "primary_reselect" => Change::PrimaryReselect(value(dev, rtnl, attr, opt::PRIMARY_RESELECT, text)?),
+        "fail_over_mac" => {
+            let v = value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?;
+            if v != 0 {
+                pr_err!("{}: option fail_over_mac: only none is supported by rbond yet\n", dev.name(rtnl));
+                return Err(EOPNOTSUPP);
+            }
+            Change::FailOverMac(v)
+        }
+        "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)? as u8),
+        "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)? != 0),
+        "primary" => Change::PrimaryName(name_buf(word)),
+        "active_slave" => {
+            if word.is_empty() {
+                Change::ActiveSlave(0)
+            } else {
+                let Some(c) = cstr(word) else { return Err(EINVAL) };
+                match dev.get_by_name_in_netns(rtnl, &c) {
+                    Some(s) => Change::ActiveSlave(s.ifindex()),
+                    None => {
+                        pr_err!("{}: option active_slave: interface {word} does not exist!\n", dev.name(rtnl));
+                        return Err(ENODEV);
+                    }
+                }
+            }
+        }
+        _ => {
+            pr_err!("{}: option {attr}: not supported by rbond\n", dev.name(rtnl));
+            return Err(EOPNOTSUPP);
+        }
+    };
+    let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+    let name = params::sysfs_name(attr);
+    b.apply(dev, &mut ctl, &[(change, name)], &mut ExtAck::none(), rtnl).inspect_err(|e| {
+        let why = match *e {
+            e if e == EBUSY => "unable to set because the bond device is up",
+            e if e == ENOTEMPTY => "unable to set because the bond device has slaves",
+            e if e == EACCES => "mode dependency failed, not supported in this mode",
+            _ => "not applied",
+        };
+        pr_err!("{}: option {attr}: {why}\n", dev.name(rtnl));
+    })
+}
+
+fn name_buf(word: &str) -> [u8; 16] {
+    let mut n = [0u8; 16];
+    let len = word.len().min(15);
+    n[..len].copy_from_slice(&word.as_bytes()[..len]);
+    n
+}
+
+fn cstr(word: &str) -> Option<kernel::str::CString> {
+    kernel::str::CString::try_from_fmt(fmt!("{word}")).ok()
+}
+
+/// `slaves`: `+ifname` enslaves, `-ifname` releases (bond_option_slaves_set()).
+fn slaves(b: &Bond, dev: &NetDevice, word: &str, rtnl: &Rtnl) -> Result {
+    let (cmd, ifname) = match word.as_bytes().first() {
+        Some(b'+') | Some(b'-') => (word.as_bytes()[0], word[1..].trim()),
+        _ => {
+            pr_err!("{}: no command found in slaves file - use +ifname or -ifname\n", dev.name(rtnl));
+            return Err(EPERM);
+        }
+    };
+    let Some(c) = cstr(ifname) else { return Err(EINVAL) };
+    let Some(sdev) = dev.get_by_name_in_netns(rtnl, &c) else {
+        pr_err!("{}: interface {ifname} does not exist!\n", dev.name(rtnl));
+        return Err(ENODEV);
+    };
+    if cmd == b'+' {
+        b.enslave(dev, &sdev, &mut ExtAck::none(), rtnl)
+    } else {
+        let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        let Some(idx) = ctl.index_of(&sdev) else {
+            pr_err!("{}: (slave {}): interface not enslaved\n", dev.name(rtnl), ifname);
+            return Err(EINVAL);
+        };
+        b.release(dev, &mut ctl, idx, false, rtnl);
+        Ok(())
+    }
+}
+
+/// show() of one `bonding_slave/` attribute (bond_sysfs_slave.c).
+pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+    let Some(s) = rx::data_rcu::<Slave>(sdev, rcu) else { return Ok(()) };
+    match attr {
+        "state" => writeln!(w, "{}", if s.is_backup() { "backup" } else { "active" }),
+        "mii_status" => writeln!(w, "{}", s.link().sysfs_name()),
+        "link_failure_count" => writeln!(w, "{}", s.link_failure_count.load(Relaxed)),
+        "perm_hwaddr" => writeln!(w, "{}", Mac(&s.perm_hwaddr)),
+        "queue_id" => writeln!(w, "0"),
+        _ => writeln!(w, "N/A"),
+    }
+}
