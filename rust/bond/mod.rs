@@ -35,6 +35,9 @@ const DEFAULT_TX_QUEUES: u32 = 16;
 /// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
 const NET_ADDR_RANDOM: u8 = 1;
 const NET_ADDR_STOLEN: u8 = 2;
+/// `fail_over_mac` values
+const FOM_ACTIVE: u64 = 1;
+const FOM_FOLLOW: u64 = 2;
 
 /// What the transmit path reads: one consistent snapshot.
 struct TxState {
@@ -173,6 +176,7 @@ impl Bond {
             }
             if let Some(n) = &new {
                 n.set_active();
+                self.do_fail_over_mac(dev, ctl, n, old.as_ref(), rtnl);
                 if dev.is_up() {
                     ctl.send_peer_notif = u32::from(ctl.params.num_peer_notif);
                 }
@@ -186,6 +190,40 @@ impl Bond {
                 ctl.send_peer_notif -= 1;
                 dev.notify_peers(rtnl);
             }
+        }
+    }
+
+    /// `bond_do_fail_over_mac()`: active: the bond takes the new active slave's MAC; follow: the
+    /// new active slave takes the bond's MAC and the old one the new one's.
+    fn do_fail_over_mac(&self, dev: &NetDevice, ctl: &Control, new: &Arc<Slave>, old: Option<&Arc<Slave>>, rtnl: &Rtnl) {
+        match ctl.params.fom() {
+            FOM_ACTIVE => {
+                if let Err(e) = dev.take_addr(rtnl, &new.dev.addr(rtnl), NET_ADDR_STOLEN) {
+                    pr_err!("{}: (slave {}): Error {:?} setting bond MAC from slave\n", dev.name(rtnl), new.dev.name(rtnl), e);
+                }
+            }
+            FOM_FOLLOW => {
+                // the old active slave: the one passed, or (after a release) one with the bond's MAC
+                let bond_mac = dev.addr(rtnl);
+                let old = old.cloned().or_else(|| {
+                    ctl.slaves.iter().find(|s| !core::ptr::eq(&***s, &**new) && s.dev.addr(rtnl) == bond_mac).cloned()
+                });
+                let new_mac = new.dev.addr(rtnl);
+                let target = match &old {
+                    Some(o) => o.dev.addr(rtnl),
+                    None => bond_mac,
+                };
+                if let Err(e) = new.dev.set_mac(rtnl, &target, None) {
+                    pr_err!("{}: (slave {}): Error {:?} setting MAC of new active slave\n", dev.name(rtnl), new.dev.name(rtnl), e);
+                    return;
+                }
+                if let Some(o) = old {
+                    if let Err(e) = o.dev.set_mac(rtnl, &new_mac, None) {
+                        pr_err!("{}: (slave {}): Error {:?} setting MAC of old active slave\n", dev.name(rtnl), o.dev.name(rtnl), e);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -368,10 +406,22 @@ impl Bond {
             return Err(e);
         }
         let perm = sdev.addr(rtnl);
-        if let Err(e) = sdev.set_mac(rtnl, &dev.addr(rtnl), Some(extack)) {
-            let _ = sdev.change_mtu(rtnl, original_mtu);
-            undo_addr(rtnl);
-            return Err(e);
+        // the slave takes the bond's MAC, except with fail_over_mac (active-backup): then it keeps
+        // its own, or with follow gets a random one if it has the bond's (bond_enslave())
+        let fom = ctl.params.fom();
+        let mac = if fom == 0 {
+            Some(dev.addr(rtnl))
+        } else if fom == FOM_FOLLOW && !first && perm == dev.addr(rtnl) {
+            Some(crate::sys::netdev::random_mac())
+        } else {
+            None
+        };
+        if let Some(mac) = mac {
+            if let Err(e) = sdev.set_mac(rtnl, &mac, Some(extack)) {
+                let _ = sdev.change_mtu(rtnl, original_mtu);
+                undo_addr(rtnl);
+                return Err(e);
+            }
         }
         sdev.set_slave_flags(rtnl, true);
         let undo_dev = |rtnl: &Rtnl| {
@@ -502,7 +552,9 @@ impl Bond {
         // until the RCU callback drops it
         sdev.close(rtnl);
         sdev.set_slave_flags(rtnl, false);
-        let _ = sdev.set_mac(rtnl, &slave.perm_hwaddr, None);
+        if ctl.params.fom() != FOM_ACTIVE {
+            let _ = sdev.set_mac(rtnl, &slave.perm_hwaddr, None);
+        }
         if !unregistering {
             let _ = sdev.change_mtu(rtnl, slave.original_mtu);
         }
@@ -722,6 +774,10 @@ impl Master for Bond {
 
     fn set_mac_address(&self, dev: &NetDevice, addr: &[u8; 6], rtnl: &Rtnl) -> Result {
         let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        // with fail_over_mac the C driver does nothing and reports success
+        if ctl.params.fom() != 0 {
+            return Ok(());
+        }
         // every slave takes the address, or none does (bond_set_mac_address())
         let old = dev.addr(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {

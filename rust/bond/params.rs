@@ -65,6 +65,11 @@ impl Params {
         self.primary[..n].copy_from_slice(&name[..n]);
     }
 
+    /// fail_over_mac in effect: active-backup with active (1) or follow (2).
+    pub(crate) fn fom(&self) -> u64 {
+        if self.mode == mode::ACTIVEBACKUP { self.fail_over_mac } else { 0 }
+    }
+
     /// Modes with one active slave and a primary (`bond_uses_primary()`).
     pub(crate) fn uses_primary(&self) -> bool {
         self.mode == mode::ACTIVEBACKUP
@@ -153,11 +158,7 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             11 => (Change::Primary(attr.u32()? as i32), "primary"),
             12 => (Change::PrimaryReselect(table_value(opt::PRIMARY_RESELECT, attr, attr.u8()?.into(), "primary_reselect", extack)?), "primary_reselect"),
             13 => {
-                let v = table_value(opt::FAIL_OVER_MAC, attr, attr.u8()?.into(), "fail_over_mac", extack)?;
-                if v != 0 {
-                    return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("fail_over_mac: only none is supported by rbond yet")));
-                }
-                (Change::FailOverMac(v), "fail_over_mac")
+                (Change::FailOverMac(table_value(opt::FAIL_OVER_MAC, attr, attr.u8()?.into(), "fail_over_mac", extack)?), "fail_over_mac")
             }
             14 => {
                 let v = table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?;
@@ -307,8 +308,11 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     if let Some(v) = str_param("primary_reselect", m.primary_reselect, opt::PRIMARY_RESELECT, &[])? {
         p.primary_reselect = v;
     }
-    if let Some(v) = str_param("fail_over_mac", m.fail_over_mac, opt::FAIL_OVER_MAC, &[0])? {
+    if let Some(v) = str_param("fail_over_mac", m.fail_over_mac, opt::FAIL_OVER_MAC, &[])? {
         p.fail_over_mac = v;
+        if p.mode != mode::ACTIVEBACKUP {
+            pr_warn!("Warning: fail_over_mac only affects active-backup mode\n");
+        }
     }
     p.miimon = int_param("miimon", m.miimon, 0, i32::MAX)?;
     let up = int_param("updelay", m.updelay, 0, i32::MAX)?;

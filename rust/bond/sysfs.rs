@@ -137,14 +137,7 @@ pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rt
             Change::XmitPolicy(v)
         }
         "primary_reselect" => Change::PrimaryReselect(value(dev, rtnl, attr, opt::PRIMARY_RESELECT, text)?),
-        "fail_over_mac" => {
-            let v = value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?;
-            if v != 0 {
-                pr_err!("{}: option fail_over_mac: only none is supported by rbond yet\n", dev.name(rtnl));
-                return Err(EOPNOTSUPP);
-            }
-            Change::FailOverMac(v)
-        }
+        "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
         "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)? as u8),
         "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)? != 0),
         "primary" => Change::PrimaryName(name_buf(word)),

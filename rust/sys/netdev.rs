@@ -512,3 +512,11 @@ impl AddrLock {
 pub(crate) const FLAG_PROMISC: u32 = bindings::net_device_flags_IFF_PROMISC;
 /// see [`FLAG_PROMISC`]
 pub(crate) const FLAG_ALLMULTI: u32 = bindings::net_device_flags_IFF_ALLMULTI;
+
+/// A random locally administered unicast MAC (`eth_random_addr()`).
+pub(crate) fn random_mac() -> [u8; 6] {
+    let mut m = [0u8; 6];
+    // SAFETY: `m` has room for ETH_ALEN bytes.
+    unsafe { bindings::rbond_random_mac(m.as_mut_ptr()) };
+    m
+}

@@ -27,6 +27,11 @@ void rbond_eth_hw_addr_random(struct net_device *dev)
 	eth_hw_addr_random(dev);
 }
 
+void rbond_random_mac(u8 *mac)
+{
+	eth_random_addr(mac);
+}
+
 bool rbond_addr_is_perm_zero(const struct net_device *dev)
 {
 	return is_zero_ether_addr(dev->dev_addr) && dev->addr_assign_type == NET_ADDR_PERM;
@@ -383,7 +388,7 @@ MODULE_PARM_DESC(xmit_hash_policy, "balance-xor hashing method; 0 for layer 2 (d
 static char *fail_over_mac;
 module_param(fail_over_mac, charp, 0);
 MODULE_PARM_DESC(fail_over_mac, "For active-backup, do not set all slaves to the same MAC; "
-				"0 for none (default) (active and follow: not supported by rbond yet)");
+				"0 for none (default), 1 for active, 2 for follow");
 
 const char *rbond_param_str(unsigned int which)
 {

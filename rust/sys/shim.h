@@ -7,6 +7,7 @@
 
 void *rbond_netdev_priv(const struct net_device *dev);
 void rbond_eth_hw_addr_random(struct net_device *dev);
+void rbond_random_mac(u8 *mac);
 bool rbond_addr_is_perm_zero(const struct net_device *dev);
 void rbond_dev_set_mtu(struct net_device *dev, unsigned int mtu);
 void rbond_dev_net_set(struct net_device *dev, struct net *net);
