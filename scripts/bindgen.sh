@@ -14,8 +14,8 @@ bg_opts=$(echo "$bg_opts" | sed -E 's/ -o [^ ]+//')     # drop its output
 cl_flags=$(echo "$cl_flags" | sed -E "s/-Wp,-MMD,[^ ]+//; s/-DKBUILD_[A-Z]+='\"[^ ]*\"'//g; s/-D__KBUILD_MODNAME=[^ ]+//")
 ALLOW=(
   --allowlist-function 'register_netdevice|netdev_rx_handler_register|netdev_rx_handler_unregister|netdev_is_rx_handler_busy|netdev_master_upper_dev_link|netdev_upper_dev_unlink|netdev_has_upper_dev|dev_set_mtu|dev_open|dev_close|netif_pre_changeaddr_notify|call_netdevice_notifiers|register_netdevice_notifier|unregister_netdevice_notifier|call_rcu|rcu_barrier|cancel_delayed_work_sync|proc_mkdir|proc_remove|proc_create_single_data|seq_write|register_pernet_subsys|unregister_pernet_subsys|synchronize_net|__dev_get_by_name|__dev_get_by_index|dev_set_promiscuity|dev_set_allmulti|unregister_netdevice_queue|unregister_netdevice_many|rtnl_link_register|rtnl_link_unregister|rtnl_lock|rtnl_trylock|rtnl_unlock|rtnl_is_locked|ether_setup|alloc_netdev_mqs|free_netdev|netif_carrier_on|netif_carrier_off|dev_get_stats|dev_valid_name|rbond_.*'
-  --allowlist-type 'pernet_operations|seq_file|proc_dir_entry|net_device_flags|callback_head|notifier_block|delayed_work|work_struct|work_func_t|rx_handler_result|rx_handler_func_t|rcu_head|netdev_cmd|net_device|net_device_ops|rtnl_link_ops|rtnl_newlink_params|rtnl_link_stats64|nlattr|netlink_ext_ack|sk_buff|netdev_tx|net'
-  --allowlist-var 'init_net|ARPHRD_.*|NET_ADDR_.*|NOTIFY_.*|PACKET_.*|DUPLEX_.*|IFF_.*|NETDEV_ALIGN|ETH_MAX_MTU|ETH_MIN_MTU|IFLA_BOND_.*|IFLA_.*|NET_NAME_.*|IFNAMSIZ'
+  --allowlist-type 'ifreq|pernet_operations|seq_file|proc_dir_entry|net_device_flags|callback_head|notifier_block|delayed_work|work_struct|work_func_t|rx_handler_result|rx_handler_func_t|rcu_head|netdev_cmd|net_device|net_device_ops|rtnl_link_ops|rtnl_newlink_params|rtnl_link_stats64|nlattr|netlink_ext_ack|sk_buff|netdev_tx|net'
+  --allowlist-var 'init_net|SIOCBOND.*|ARPHRD_.*|NET_ADDR_.*|NOTIFY_.*|PACKET_.*|DUPLEX_.*|IFF_.*|NETDEV_ALIGN|ETH_MAX_MTU|ETH_MIN_MTU|IFLA_BOND_.*|IFLA_.*|NET_NAME_.*|IFNAMSIZ'
   --opaque-type 'sk_buff'
 )
 cd "$KOUT"     # include paths like -I./include are relative to the build folder

@@ -15,7 +15,7 @@ use crate::logic::mii::{self, Link, Proposal};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::mode;
 use crate::logic::select::{self, Candidate};
-use crate::sys::link::{self, Master};
+use crate::sys::link::{self, BondIoctl, Master};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
 use crate::sys::netlink::{ExtAck, LinkData};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
@@ -801,6 +801,18 @@ impl Master for Bond {
         let Some(idx) = ctl.index_of(slave) else { return Err(EINVAL) };
         self.release(dev, &mut ctl, idx, false, rtnl);
         Ok(())
+    }
+
+    fn ioctl(&self, dev: &NetDevice, cmd: BondIoctl, slave: &NetDevice, rtnl: &Rtnl) -> Result {
+        match cmd {
+            BondIoctl::Enslave => self.enslave(dev, slave, &mut ExtAck::none(), rtnl),
+            BondIoctl::Release => self.del_slave(dev, slave, rtnl),
+            BondIoctl::SetHwAddr => dev.take_addr(rtnl, &slave.addr(rtnl), NET_ADDR_STOLEN),
+            BondIoctl::ChangeActive => {
+                let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+                self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)
+            }
+        }
     }
 
     fn change_rx_flags(&self, _dev: &NetDevice, change: u32, rtnl: &Rtnl) {

@@ -4,6 +4,8 @@
 #include <linux/etherdevice.h>
 #include <linux/if_link.h>
 #include <linux/if_arp.h>
+#include <linux/if_bonding.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
 #include <net/netlink.h>

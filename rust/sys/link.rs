@@ -59,12 +59,27 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// `ndo_set_rx_mode`: atomic context, under the device's address lock and RCU, maybe
     /// without RTNL.
     fn set_rx_mode(&self, dev: &NetDevice, lock: &AddrLock, rcu: &RcuRead);
+    /// `ndo_siocbond`: the ifenslave ioctls, under RTNL, with the slave they name.
+    fn ioctl(&self, dev: &NetDevice, cmd: BondIoctl, slave: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_get_stats64`
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
     /// The device's delayed work ran (see [`schedule_work`]); process context, no lock held.
     fn work(&self, dev: &NetDevice);
+}
+
+/// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BondIoctl {
+    /// SIOCBONDENSLAVE
+    Enslave,
+    /// SIOCBONDRELEASE
+    Release,
+    /// SIOCBONDSETHWADDR
+    SetHwAddr,
+    /// SIOCBONDCHANGEACTIVE
+    ChangeActive,
 }
 
 /// The private area of a master: the driver state once `ndo_init` made it, the options of the
@@ -96,6 +111,7 @@ impl<T: Master> Adapter<T> {
         ops.ndo_set_mac_address = Some(Self::ndo_set_mac_address);
         ops.ndo_change_rx_flags = Some(Self::ndo_change_rx_flags);
         ops.ndo_set_rx_mode = Some(Self::ndo_set_rx_mode);
+        ops.ndo_siocbond = Some(Self::ndo_siocbond);
         ops.ndo_add_slave = Some(Self::ndo_add_slave);
         ops.ndo_del_slave = Some(Self::ndo_del_slave);
         ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);
@@ -220,6 +236,35 @@ impl<T: Master> Adapter<T> {
             let dev = bindings::rbond_priv_to_netdev(p.cast());
             (*p).state.assume_init_ref().work(NetDevice::from_raw(dev));
         }
+    }
+
+    /// `ndo_siocbond`
+    ///
+    /// # Safety
+    ///
+    /// Called by dev_ioctl() under RTNL, after its CAP_NET_ADMIN check, with a registered device of
+    /// this kind and a kernel copy of the request.
+    unsafe extern "C" fn ndo_siocbond(dev: *mut bindings::net_device, ifr: *mut bindings::ifreq, cmd: c_int) -> c_int {
+        from_result(|| {
+            let cmd = match cmd as u32 {
+                bindings::SIOCBONDENSLAVE => BondIoctl::Enslave,
+                bindings::SIOCBONDRELEASE => BondIoctl::Release,
+                bindings::SIOCBONDSETHWADDR => BondIoctl::SetHwAddr,
+                bindings::SIOCBONDCHANGEACTIVE => BondIoctl::ChangeActive,
+                _ => return Err(EOPNOTSUPP),
+            };
+            // SAFETY: as documented; the shim looks the slave up under RTNL, and a device found
+            // so stays valid while RTNL is held.
+            let (s, d, r, slave) = unsafe {
+                let slave = bindings::rbond_ioctl_slave(dev, ifr);
+                if slave.is_null() {
+                    return Err(ENODEV);
+                }
+                (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), NetDevice::from_raw(slave))
+            };
+            s.ioctl(d, cmd, slave, r)?;
+            Ok(0)
+        })
     }
 
     /// `ndo_change_rx_flags`

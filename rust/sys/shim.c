@@ -10,6 +10,7 @@
 #include <net/rtnetlink.h>
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
+#include <linux/if_bonding.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <generated/utsrelease.h>
@@ -316,6 +317,12 @@ void rbond_addr_unsync(struct net_device *slave, struct net_device *master)
 {
 	dev_uc_unsync(slave, master);
 	dev_mc_unsync(slave, master);
+}
+
+/* the slave an SIOCBOND* ioctl names (ifr_slave), found in the bond's namespace; NULL if none */
+struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr)
+{
+	return __dev_get_by_name(dev_net(bond), ifr->ifr_slave);
 }
 
 /* ---- data path ---- */

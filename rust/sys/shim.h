@@ -59,6 +59,8 @@ int rbond_slave_sysfs_add(struct net_device *slave);
 void rbond_slave_sysfs_del(struct net_device *slave);
 int rbond_restart_syscall(void);
 
+struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
+
 /* data path */
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);

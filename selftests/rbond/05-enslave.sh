@@ -57,6 +57,11 @@ out=$(ip link set rbtun0 master rb0 2>&1); check "a non-Ethernet device is refus
 ip link del rbtun0
 check "refusals left the slaves as they were" equals "$n_before" "$(grep -c '^Slave Interface:' /proc/net/rbond/rb0)"
 
+IFENSLAVE="python3 $(dirname "$0")/../lib/ifenslave.py"
+ip link set v2 down
+check "the ifenslave ioctl SIOCBONDENSLAVE enslaves" bash -c "$IFENSLAVE enslave rb0 v2 && [ \"\$(ip -j link show v2 | jq -r '.[0].master')\" = rb0 ]"
+check "the ifenslave ioctl SIOCBONDRELEASE releases" bash -c "$IFENSLAVE release rb0 v2 && [ \"\$(ip -j link show v2 | jq -r '.[0].master')\" = null ]"
+check "SIOCBONDENSLAVE of an unknown device fails with ENODEV" bash -c "$IFENSLAVE enslave rb0 nosuchdev; [ \$? = 19 ]"
 check "deleting a slave device releases it" bash -c 'ip link del v1 && ! grep -q "Slave Interface: v1" /proc/net/rbond/rb0'
 check "the last release gives the bond a new random MAC" \
   bash -c '[ "$(cat /sys/class/net/rb0/address)" != "'"$perm1"'" ] && [ "$(cat /sys/class/net/rb0/addr_assign_type)" = 1 ]'
