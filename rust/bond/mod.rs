@@ -489,6 +489,7 @@ impl Bond {
         }
         // cannot fail: reserved above
         let _ = ctl.slaves.push(slave.clone(), GFP_KERNEL);
+        dev.compute_upper_features(rtnl);
         if ctl.primary_index(rtnl).is_some_and(|i| ctl.slaves[i].is(sdev)) {
             ctl.force_primary = true;
         }
@@ -538,6 +539,7 @@ impl Bond {
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
         }
+        dev.compute_upper_features(rtnl);
         self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
@@ -672,6 +674,10 @@ impl Bond {
                 if ctl.params.miimon > 0 && dev.is_up() {
                     self.miimon_round(dev, &mut ctl, rtnl);
                 }
+                self.rebuild(dev, &ctl, rtnl);
+            }
+            NetdevEvent::FeatChange => {
+                dev.compute_upper_features(rtnl);
                 self.rebuild(dev, &ctl, rtnl);
             }
             _ => self.rebuild(dev, &ctl, rtnl),

@@ -112,6 +112,8 @@ impl<T: Master> Adapter<T> {
         ops.ndo_change_rx_flags = Some(Self::ndo_change_rx_flags);
         ops.ndo_set_rx_mode = Some(Self::ndo_set_rx_mode);
         ops.ndo_siocbond = Some(Self::ndo_siocbond);
+        // bond_fix_features() over the lower devices (C shim)
+        ops.ndo_fix_features = Some(bindings::rbond_fix_features);
         ops.ndo_add_slave = Some(Self::ndo_add_slave);
         ops.ndo_del_slave = Some(Self::ndo_del_slave);
         ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);

@@ -464,6 +464,13 @@ impl NetDevice {
         unsafe { bindings::rbond_addr_unsync(self.as_raw(), master.as_raw()) }
     }
 
+    /// Recomputes a master's features, header room and TSO limits from its lower devices
+    /// (`netdev_compute_master_upper_features()`), then its features (ndo_fix_features).
+    pub(crate) fn compute_upper_features(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid and registered; RTNL is held as the function requires.
+        unsafe { bindings::netdev_compute_master_upper_features(self.as_raw(), true) }
+    }
+
     /// Turns the carrier on.
     pub(crate) fn carrier_on(&self) {
         // SAFETY: the device is valid; netif_carrier_on() may be called in any context.

@@ -59,10 +59,13 @@ void rbond_master_setup_flags(struct net_device *dev)
 	dev->lltx = true;
 	dev->netns_immutable = true;
 	dev->max_mtu = ETH_MAX_MTU;
-	/* VLAN tags travel as metadata to the slaves, as on a C bond (the stack inserts them in
-	 * software for slaves that cannot); no VLAN filter offload: rbond has no ndo_vlan_rx_add_vid
+	/* bond_setup()'s features, without VLAN filter offload (rbond has no ndo_vlan_rx_add_vid):
+	 * VLAN tags travel as metadata; rbond_fix_features() narrows the rest to what the slaves do
 	 */
-	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX;
+	dev->hw_features = MASTER_UPPER_DEV_VLAN_FEATURES | NETIF_F_HW_VLAN_CTAG_RX |
+			   NETIF_F_HW_VLAN_STAG_RX | NETIF_F_GSO_ENCAP_ALL;
+	dev->features |= dev->hw_features;
+	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX | NETIF_F_GSO_PARTIAL;
 }
 
 /* for ndo_set_rx_mode, which runs with the master's address lock held */
@@ -75,6 +78,19 @@ void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master,
 		dev_uc_sync(slave, master);
 		dev_mc_sync(slave, master);
 	}
+}
+
+/* ndo_fix_features: bond_fix_features() over the lower devices, which are the slaves */
+netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t features)
+{
+	netdev_features_t mask = features;
+	struct net_device *lower;
+	struct list_head *iter;
+
+	features = netdev_base_features(features);
+	netdev_for_each_lower_dev(dev, lower, iter)
+		features = netdev_increment_features(features, lower->features, mask);
+	return netdev_add_tso_features(features, mask);
 }
 
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)

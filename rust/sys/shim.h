@@ -12,6 +12,7 @@ bool rbond_addr_is_perm_zero(const struct net_device *dev);
 void rbond_dev_set_mtu(struct net_device *dev, unsigned int mtu);
 void rbond_dev_net_set(struct net_device *dev, struct net *net);
 void rbond_master_setup_flags(struct net_device *dev);
+netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t features);
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_skb_free(struct sk_buff *skb);
 void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg);
