@@ -37,6 +37,23 @@ check "/proc text is the C driver's after setup" same_proc r-b c-b
 check "traffic flows over rbond" ping -c 2 -i 0.2 -W 1 10.1.0.2
 check "only the active slave transmits" bash -c '[ "$(txcount r-s2)" -eq 0 ] && [ "$(txcount r-s1)" -gt 0 ]'
 
+# frames that arrive on the backup slave do not reach the bond, as with C; all_slaves_active lets
+# them in
+INJECT="python3 $(dirname "$0")/../lib/inject.py"
+inechos() { awk '/^Icmp:/ { if (n++) print $10 }' /proc/net/snmp; }
+delivered() { # SIDE PEER-PORT: how many of 3 echo requests sent into the slave behind PORT reached IP
+  local before; before=$(inechos)
+  ip netns exec rbpeer $INJECT $2 "$(cat /sys/class/net/$1-b/address)" "10.$3.0.2" "10.$3.0.1" 3
+  sleep 0.3
+  echo $(( $(inechos) - before ))
+}
+check "frames arriving on the backup slave are not delivered to the bond (C: $(delivered c c-p2 2))" equals 0 "$(delivered r r-p2 1)"
+check "frames arriving on the active slave are delivered (C: $(delivered c c-p1 2))" equals 3 "$(delivered r r-p1 1)"
+setbond rbond r-b all_slaves_active 1; setbond bonding c-b all_slaves_active 1
+check "with all_slaves_active 1 the backup slave delivers too (C: $(delivered c c-p2 2))" equals 3 "$(delivered r r-p2 1)"
+setbond rbond r-b all_slaves_active 0; setbond bonding c-b all_slaves_active 0
+check "back to all_slaves_active 0 the backup slave drops again (C: $(delivered c c-p2 2))" equals 0 "$(delivered r r-p2 1)"
+
 # the active slave loses its link
 dmesg -C
 tcpdump -i r-s2 -c 1 -w /tmp/garp.pcap arp 2>/dev/null & td=$!
