@@ -10,10 +10,10 @@ mod params;
 mod slave;
 pub(crate) mod sysfs;
 
-use crate::logic::hash::{slave_index, xmit_hash};
+use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
 use crate::logic::mii::{self, Link, Proposal};
 use crate::logic::netlink::IFLA_BOND_MAX;
-use crate::logic::options::mode;
+use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
@@ -871,10 +871,16 @@ impl Master for Bond {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         let slave = match t.mode {
             mode::ACTIVEBACKUP => t.active.as_ref(),
-            mode::XOR => xmit_hash(t.policy, &skb.frame())
-                .ok()
-                .and_then(|h| slave_index(h, t.usable.len()))
-                .map(|i| &t.usable[i]),
+            mode::XOR => {
+                let h = match t.policy {
+                    xmit_policy::ENCAP34 if skb.l4_hash().is_some() => skb.l4_hash(),
+                    xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => {
+                        encap_hash(t.policy, skb.frame().data, skb.dissect(dev)).ok()
+                    }
+                    _ => xmit_hash(t.policy, &skb.frame()).ok(),
+                };
+                h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i])
+            }
             _ => {
                 // balance-rr: one frame per slave in turn
                 let n = self.rr_next.fetch_add(1, Relaxed);

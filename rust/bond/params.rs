@@ -160,13 +160,7 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             13 => {
                 (Change::FailOverMac(table_value(opt::FAIL_OVER_MAC, attr, attr.u8()?.into(), "fail_over_mac", extack)?), "fail_over_mac")
             }
-            14 => {
-                let v = table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?;
-                if matches!(v, opt::xmit_policy::ENCAP23 | opt::xmit_policy::ENCAP34) {
-                    return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("xmit_hash_policy: encap2+3/encap3+4 not supported by rbond yet")));
-                }
-                (Change::XmitPolicy(v), "xmit_hash_policy")
-            }
+            14 => (Change::XmitPolicy(table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?), "xmit_hash_policy"),
             16 => (Change::NumPeerNotif(table_value(opt::NUM_PEER_NOTIF, attr, attr.u8()?.into(), "num_peer_notif", extack)? as u8), "num_peer_notif"),
             17 => (Change::AllSlavesActive(table_value(opt::ALL_SLAVES_ACTIVE, attr, attr.u8()?.into(), "all_slaves_active", extack)? != 0), "all_slaves_active"),
             _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: option not supported by rbond"))),
@@ -294,11 +288,10 @@ fn int_param(name: &str, v: i32, min: i32, max: i32) -> Result<u32> {
 pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     let mut p = Params::defaults();
     const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR];
-    const POLICIES: &[u64] = &[opt::xmit_policy::LAYER2, opt::xmit_policy::LAYER34, opt::xmit_policy::LAYER23, opt::xmit_policy::VLAN_SRCMAC];
     if let Some(v) = str_param("mode", m.mode, opt::MODE, MODES)? {
         p.mode = v;
     }
-    if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, POLICIES)? {
+    if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, &[])? {
         if p.mode == mode::XOR {
             p.xmit_policy = v;
         } else {

@@ -128,14 +128,7 @@ pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rt
             value(dev, rtnl, attr, opt::USE_CARRIER, text)?;
             return Ok(());
         }
-        "xmit_hash_policy" => {
-            let v = value(dev, rtnl, attr, opt::XMIT_HASH_POLICY, text)?;
-            if matches!(v, opt::xmit_policy::ENCAP23 | opt::xmit_policy::ENCAP34) {
-                pr_err!("{}: option xmit_hash_policy: encap2+3 and encap3+4 are not supported by rbond yet\n", dev.name(rtnl));
-                return Err(EOPNOTSUPP);
-            }
-            Change::XmitPolicy(v)
-        }
+        "xmit_hash_policy" => Change::XmitPolicy(value(dev, rtnl, attr, opt::XMIT_HASH_POLICY, text)?),
         "primary_reselect" => Change::PrimaryReselect(value(dev, rtnl, attr, opt::PRIMARY_RESELECT, text)?),
         "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
         "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)? as u8),

@@ -219,6 +219,38 @@ pub fn xmit_hash(policy: u64, f: &Frame<'_>) -> Result<u32, HashError> {
     }
 }
 
+/// What the kernel's flow dissector found for the encap policies (`flow_get_u32_src/dst()`,
+/// `ports.ports`, `struct flow_dissector_key_icmp`), each as the native u32 C reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DissectedFlow {
+    /// `flow_get_u32_src()`
+    pub src: u32,
+    /// `flow_get_u32_dst()`
+    pub dst: u32,
+    /// the ports word
+    pub ports: u32,
+    /// type, code and id as one word
+    pub icmp: u32,
+}
+
+/// `__bond_xmit_hash()` for encap2+3 and encap3+4, given the flow dissector's result (`None` when
+/// it failed: then the layer2 hash, as in C).
+pub fn encap_hash(policy: u64, data: &[u8], flow: Option<DissectedFlow>) -> Result<u32, HashError> {
+    if policy != xmit_policy::ENCAP23 && policy != xmit_policy::ENCAP34 {
+        return Err(HashError::UnknownPolicy);
+    }
+    let Some(f) = flow else { return Ok(eth_hash(data)) };
+    let h = if policy == xmit_policy::ENCAP23 {
+        eth_hash(data)
+    } else if f.icmp >> 16 != 0 {
+        f.icmp
+    } else {
+        f.ports
+    };
+    let fk = Flow { src: f.src, dst: f.dst, ports: f.ports, icmp: f.icmp };
+    Ok(ip_hash(h, &fk, policy))
+}
+
 /// The slave index the C driver picks from an array of `count` usable slaves (`hash % count`).
 pub fn slave_index(hash: u32, count: usize) -> Option<usize> {
     (count != 0).then(|| hash as usize % count)
@@ -357,6 +389,24 @@ mod tests {
             used[slave_index(h, 2).unwrap()] += 1;
         }
         assert!(used[0] > 0 && used[1] > 0, "{used:?}");
+    }
+
+    #[test]
+    fn encap_hash_uses_the_dissected_flow() {
+        let mut b = [0u8; 128];
+        let n = v4(&mut b, IPPROTO_TCP, 0, &tcp(40000, 80));
+        // for a plain TCP/IPv4 frame the dissector finds what layer3+4 reads: the same hash
+        let f = DissectedFlow {
+            src: u32::from_ne_bytes([10, 0, 0, 1]),
+            dst: u32::from_ne_bytes([10, 0, 0, 2]),
+            ports: u32::from_ne_bytes([0x9c, 0x40, 0, 0x50]),
+            icmp: 0,
+        };
+        assert_eq!(encap_hash(ENCAP34, &b[..n], Some(f)), xmit_hash(LAYER34, &Frame::ethernet(&b[..n])));
+        assert_eq!(encap_hash(ENCAP23, &b[..n], Some(f)), xmit_hash(LAYER23, &Frame::ethernet(&b[..n])));
+        // no flow: the layer2 hash
+        assert_eq!(encap_hash(ENCAP34, &b[..n], None), Ok(0x803));
+        assert_eq!(encap_hash(LAYER2, &b[..n], None), Err(HashError::UnknownPolicy));
     }
 
     #[test]

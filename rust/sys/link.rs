@@ -112,8 +112,9 @@ impl<T: Master> Adapter<T> {
         ops.ndo_change_rx_flags = Some(Self::ndo_change_rx_flags);
         ops.ndo_set_rx_mode = Some(Self::ndo_set_rx_mode);
         ops.ndo_siocbond = Some(Self::ndo_siocbond);
-        // bond_fix_features() over the lower devices (C shim)
+        // bond_fix_features() over the lower devices, bond_select_queue() (C shim)
         ops.ndo_fix_features = Some(bindings::rbond_fix_features);
+        ops.ndo_select_queue = Some(bindings::rbond_select_queue);
         ops.ndo_add_slave = Some(Self::ndo_add_slave);
         ops.ndo_del_slave = Some(Self::ndo_del_slave);
         ops.ndo_get_stats64 = Some(Self::ndo_get_stats64);

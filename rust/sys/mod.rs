@@ -77,6 +77,8 @@ pub(crate) fn check_layout() -> Result {
         pr_err!("layout mismatch between GCC and bindgen: C {:?}, Rust {:?}\n", c, rust);
         return Err(EINVAL);
     }
+    // SAFETY: initializes the module's static flow dissector once, at load, before any transmit.
+    unsafe { bindings::rbond_flow_dissector_init() };
     Ok(())
 }
 

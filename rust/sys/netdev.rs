@@ -152,6 +152,22 @@ impl Skb {
         crate::logic::hash::Frame { data, protocol: proto, nhoff: usize::from(nhoff), vlan_tci: tagged.then_some(tci) }
     }
 
+    /// What the kernel's flow dissector finds in the frame with bonding's keys (through
+    /// tunnels), for the encap policies; `None` if it cannot dissect it.
+    pub(crate) fn dissect(&self, bond: &NetDevice) -> Option<crate::logic::hash::DissectedFlow> {
+        let mut w = [0u32; 4];
+        // SAFETY: we own a valid skb; `bond` is valid; `w` has room for the four words.
+        let ok = unsafe { bindings::rbond_skb_flow_dissect(bond.as_raw(), self.0.as_ptr(), w.as_mut_ptr()) };
+        ok.then_some(crate::logic::hash::DissectedFlow { src: w[0], dst: w[1], ports: w[2], icmp: w[3] })
+    }
+
+    /// The stack's L4 hash of the frame, if it has one (`skb->l4_hash`).
+    pub(crate) fn l4_hash(&self) -> Option<u32> {
+        let mut h = 0u32;
+        // SAFETY: we own a valid skb.
+        unsafe { bindings::rbond_skb_l4_hash(self.0.as_ptr(), &mut h) }.then_some(h)
+    }
+
     /// Transmits the frame on `dev` (`dev_queue_xmit()`); the frame is gone either way.
     pub(crate) fn xmit_on(self, dev: &NetDevice) {
         let skb = core::mem::ManuallyDrop::new(self);

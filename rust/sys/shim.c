@@ -10,6 +10,8 @@
 #include <net/rtnetlink.h>
 #include <linux/ethtool.h>
 #include <linux/if_vlan.h>
+#include <net/flow_dissector.h>
+#include <net/sch_generic.h>
 #include <linux/if_bonding.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -343,6 +345,51 @@ struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr)
 
 /* ---- data path ---- */
 
+/* the keys bonding dissects for encap2+3 / encap3+4 (flow_keys_bonding_keys in bond_main.c) */
+static const struct flow_dissector_key rbond_flow_keys[] = {
+	{ .key_id = FLOW_DISSECTOR_KEY_CONTROL, .offset = offsetof(struct flow_keys, control) },
+	{ .key_id = FLOW_DISSECTOR_KEY_BASIC, .offset = offsetof(struct flow_keys, basic) },
+	{ .key_id = FLOW_DISSECTOR_KEY_IPV4_ADDRS, .offset = offsetof(struct flow_keys, addrs.v4addrs) },
+	{ .key_id = FLOW_DISSECTOR_KEY_IPV6_ADDRS, .offset = offsetof(struct flow_keys, addrs.v6addrs) },
+	{ .key_id = FLOW_DISSECTOR_KEY_TIPC, .offset = offsetof(struct flow_keys, addrs.tipckey) },
+	{ .key_id = FLOW_DISSECTOR_KEY_PORTS, .offset = offsetof(struct flow_keys, ports) },
+	{ .key_id = FLOW_DISSECTOR_KEY_ICMP, .offset = offsetof(struct flow_keys, icmp) },
+	{ .key_id = FLOW_DISSECTOR_KEY_VLAN, .offset = offsetof(struct flow_keys, vlan) },
+	{ .key_id = FLOW_DISSECTOR_KEY_FLOW_LABEL, .offset = offsetof(struct flow_keys, tags) },
+	{ .key_id = FLOW_DISSECTOR_KEY_GRE_KEYID, .offset = offsetof(struct flow_keys, keyid) },
+};
+static struct flow_dissector rbond_flow_dissector __read_mostly;
+
+void rbond_flow_dissector_init(void)
+{
+	skb_flow_dissector_init(&rbond_flow_dissector, rbond_flow_keys, ARRAY_SIZE(rbond_flow_keys));
+}
+
+/* bond_flow_dissect() for the encap policies: src, dst, ports and icmp words as C hashes them */
+bool rbond_skb_flow_dissect(const struct net_device *bond, const struct sk_buff *skb, u32 *out)
+{
+	struct flow_keys fk;
+
+	memset(&fk, 0, sizeof(fk));
+	if (!__skb_flow_dissect(dev_net(bond), skb, &rbond_flow_dissector, &fk, skb->data,
+				skb->protocol, skb_network_offset(skb), skb_headlen(skb), 0))
+		return false;
+	out[0] = (__force u32)flow_get_u32_src(&fk);
+	out[1] = (__force u32)flow_get_u32_dst(&fk);
+	out[2] = (__force u32)fk.ports.ports;
+	memcpy(&out[3], &fk.icmp, sizeof(u32));
+	return true;
+}
+
+/* encap3+4 takes the stack's L4 hash when there is one (bond_xmit_hash()) */
+bool rbond_skb_l4_hash(const struct sk_buff *skb, u32 *hash)
+{
+	if (!skb->l4_hash)
+		return false;
+	*hash = skb->hash;
+	return true;
+}
+
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb)
 {
 	return skb_share_check(skb, GFP_ATOMIC);
@@ -368,10 +415,29 @@ void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
 	skb->dev = dev;
 }
 
+/* bond_dev_queue_xmit(): the queue mapping rbond_select_queue() saved goes to the slave */
 int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	skb->dev = dev;
+	skb_set_queue_mapping(skb, qdisc_skb_cb(skb)->slave_dev_queue_mapping);
 	return dev_queue_xmit(skb);
+}
+
+/* ndo_select_queue: bond_select_queue(). It keeps the stack from hashing the flow for the queue
+ * choice (skb_tx_hash() would set skb->l4_hash, which encap3+4 then uses), and records the
+ * queue mapping for the slave.
+ */
+u16 rbond_select_queue(struct net_device *dev, struct sk_buff *skb, struct net_device *sb_dev)
+{
+	u16 txq = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0;
+
+	qdisc_skb_cb(skb)->slave_dev_queue_mapping = skb_get_queue_mapping(skb);
+	if (unlikely(txq >= dev->real_num_tx_queues)) {
+		do {
+			txq -= dev->real_num_tx_queues;
+		} while (txq >= dev->real_num_tx_queues);
+	}
+	return txq;
 }
 
 /* The linear bytes from the MAC header on, with what __bond_xmit_hash() reads beside them. */
@@ -407,7 +473,7 @@ MODULE_PARM_DESC(primary_reselect, "Reselect primary slave once it comes up; 0 f
 static char *xmit_hash_policy;
 module_param(xmit_hash_policy, charp, 0);
 MODULE_PARM_DESC(xmit_hash_policy, "balance-xor hashing method; 0 for layer 2 (default), 1 for layer 3+4, "
-				   "2 for layer 2+3, 5 for vlan+srcmac");
+				   "2 for layer 2+3, 3 for encap layer 2+3, 4 for encap layer 3+4, 5 for vlan+srcmac");
 static char *fail_over_mac;
 module_param(fail_over_mac, charp, 0);
 MODULE_PARM_DESC(fail_over_mac, "For active-backup, do not set all slaves to the same MAC; "

@@ -63,6 +63,10 @@ int rbond_restart_syscall(void);
 struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
 
 /* data path */
+void rbond_flow_dissector_init(void);
+bool rbond_skb_flow_dissect(const struct net_device *bond, const struct sk_buff *skb, u32 *out);
+bool rbond_skb_l4_hash(const struct sk_buff *skb, u32 *hash);
+u16 rbond_select_queue(struct net_device *dev, struct sk_buff *skb, struct net_device *sb_dev);
 struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);
 bool rbond_skb_dest_is_link_local(const struct sk_buff *skb);

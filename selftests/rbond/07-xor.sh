@@ -59,7 +59,7 @@ print(" ".join(out))
 PY
 }
 
-for pol in layer2 layer2+3 layer3+4 vlan+srcmac; do
+for pol in layer2 layer2+3 layer3+4 encap2+3 encap3+4 vlan+srcmac; do
   setup rbond rbx "$pol"; setup bonding cbx "$pol"
   sleep 1
   dst=10.9.0.2; [ "$pol" = vlan+srcmac ] && dst=10.9.1.2
@@ -67,7 +67,7 @@ for pol in layer2 layer2+3 layer3+4 vlan+srcmac; do
   check "$pol: every one of 28 flows left by one slave under C" equals 28 "$(grep -Eo '(^| )[0-9]+' <<< "$c" | wc -l)"
   check "$pol: rbond picks the C driver's slave for each of 28 flows (C: $c)" equals "$c" "$r"
   used=$(tr ' ' '\n' <<< "$r" | sort -u | grep -vc -- -)
-  if [ "$pol" = layer3+4 ]; then
+  if [ "$pol" = layer3+4 ] || [ "$pol" = encap3+4 ]; then
     check "$pol: the flows are spread over all $NSLAVES slaves (used: $used)" test "$used" -eq $NSLAVES
   fi
   check "$pol: /proc text is the C driver's" \
