@@ -19,6 +19,8 @@ side_by_side "mode=1 (a number) primary_reselect=better" mode=1 primary_reselect
 side_by_side "mode=balance-xor xmit_hash_policy=layer3+4" mode=balance-xor xmit_hash_policy=layer3+4
 side_by_side "mode=2 xmit_hash_policy=2 (numbers)" mode=2 xmit_hash_policy=2
 side_by_side "updelay=150 with miimon=100 is rounded like C" miimon=100 updelay=150
+side_by_side "mode=active-backup fail_over_mac=active" mode=active-backup fail_over_mac=active
+side_by_side "mode=balance-xor xmit_hash_policy=encap3+4" mode=balance-xor xmit_hash_policy=encap3+4
 
 modprobe rbond max_bonds=0 mode=active-backup miimon=100
 ip link add rb0 type rbond
@@ -31,13 +33,14 @@ refused() { # PARAM=VALUE EXPECTED-MESSAGE
   check_fails "$1 fails the load" modprobe rbond max_bonds=0 "$1"
   check "$1: the message says what is accepted" bash -c "dmesg | grep -qF \"$2\""
   check "$1: rbond is not loaded" module_unloaded rbond
+  rbond_unload
 }
 refused mode=foo "mode=foo is invalid; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
 refused mode=7 "mode=7 is invalid; accepted values are"
 refused mode=802.3ad "mode=802.3ad is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
 refused xmit_hash_policy=layer5 "xmit_hash_policy=layer5 is invalid; accepted values are layer2 (0), layer3+4 (1), layer2+3 (2), encap2+3 (3), encap3+4 (4), vlan+srcmac (5)"
 refused primary_reselect=sometimes "primary_reselect=sometimes is invalid; accepted values are always (0), better (1), failure (2)"
-refused fail_over_mac=follow "fail_over_mac=follow is not supported by rbond yet; accepted values are none (0)"
+refused fail_over_mac=sideways "fail_over_mac=sideways is invalid; accepted values are none (0), active (1), follow (2)"
 refused miimon=-5 "miimon=-5 is invalid; accepted values are 0 to 2147483647"
 refused num_grat_arp=300 "num_grat_arp=300 is invalid; accepted values are 0 to 255"
 refused all_slaves_active=2 "all_slaves_active=2 is invalid; accepted values are 0 to 1"
