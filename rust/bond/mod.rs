@@ -332,9 +332,13 @@ impl Bond {
         if failover {
             self.select_active(dev, ctl, rtnl);
         }
-        if ctl.send_peer_notif > 0 && ctl.active.is_some() && dev.carrier_ok() {
+        // bond_peer_notify_may_events(bond, true): one announcement per tick while some are due;
+        // the count goes down even when the bond cannot announce now
+        if ctl.send_peer_notif > 0 {
+            if ctl.active.is_some() && dev.carrier_ok() {
+                dev.notify_peers(rtnl);
+            }
             ctl.send_peer_notif -= 1;
-            dev.notify_peers(rtnl);
         }
     }
 

@@ -78,6 +78,23 @@ sleep 0.5
 check "without a primary the active slave stays after the old one returns" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
 check "/proc text is the C driver's after the return (link failure count 1)" same_proc r-b c-b
 
+# num_grat_arp 3: three announcements after a failover, as with C
+garps() { # SIDE: gratuitous ARPs the bond sends in 1.5 s after its active slave fails
+  local s=$1 n=$2
+  timeout 2 tcpdump -i $s-s1 -n -l arp 2>/dev/null > /tmp/garp-$s.txt &
+  sleep 0.3
+  ip -n rbpeer link set $s-p2 down
+  sleep 1.7
+  ip -n rbpeer link set $s-p2 up
+  grep -c "Reply 10.$n.0.1 is-at\|Request who-has 10.$n.0.1 tell 10.$n.0.1" /tmp/garp-$s.txt
+}
+setbond rbond r-b num_grat_arp 3; setbond bonding c-b num_grat_arp 3
+c=$(garps c 2); r=$(garps r 1)
+check "num_grat_arp 3: as many gratuitous ARPs after a failover as C sends ($c)" equals "$c" "$r"
+check "num_grat_arp 3: C sent 3" equals 3 "$c"
+setbond rbond r-b num_grat_arp 1; setbond bonding c-b num_grat_arp 1
+wait_for 5 bash -c 'grep -A1 "Interface: r-s2" /proc/net/rbond/r-b | grep -q "MII Status: up" && grep -A1 "Interface: c-s2" /proc/net/bonding/c-b | grep -q "MII Status: up"'
+
 # a primary, and primary_reselect
 setbond rbond r-b primary r-s1; setbond bonding c-b primary c-s1
 sleep 0.3
