@@ -28,9 +28,11 @@ if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
 else
   { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
 fi
-mem=1G; [ "$KERNEL" = debug ] && mem=3G
+mem=1G; tmo=900
+# the debug kernel (lockdep, kmemleak, SLUB debugging) runs the suite several times slower
+[ "$KERNEL" = debug ] && { mem=3G; tmo=3600; }
 set +e
-timeout --foreground "${QEMU_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
+timeout --foreground "${QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
   -nographic -no-reboot -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$initrd" \
   -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 ${GUEST_APPEND:-}" \
   -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \

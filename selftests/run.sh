@@ -6,6 +6,8 @@ cd "$(dirname "$0")" || exit 1
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(rbond/*.sh)
 out=${RESULTS:-/out/results.tap}
+# a test file gets 10 minutes, 40 on the debug kernel (kmemleak is only there)
+tmo=600; [ -e /sys/kernel/debug/kmemleak ] && tmo=2400
 : > "$out"
 echo "TAP version 13" | tee -a "$out"
 n=0
@@ -25,6 +27,6 @@ for t in "${tests[@]}"; do
         ;;
     esac
     echo "$line" | tee -a "$out"
-  done < <(timeout 600 bash "$t" 2>&1; echo "#@exit $?")
+  done < <(timeout $tmo bash "$t" 2>&1; echo "#@exit $?")
 done
 echo "1..$n" | tee -a "$out"
