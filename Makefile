@@ -3,6 +3,7 @@
 #   make            build rbond.ko (the first run fetches and builds toolchain and kernel)
 #   make run        boot a guest, load rbond, show a working bond
 #   make check      all tests: host, module build, guest selftests; ends with "N passed, N failed"
+#   make bench      transmit speed of rbond and bonding.ko side by side in one guest (a ratio)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
 #   make clean
 # Variables: KERNEL=release|debug (debug: lockdep, KASAN, kmemleak), RBOND_CACHE (default ~/.cache/rbond).
@@ -10,7 +11,7 @@ SHELL := /bin/bash
 KERNEL ?= release
 export KERNEL
 
-.PHONY: all modules run check vm clippy clean distclean
+.PHONY: all modules run check bench vm clippy clean distclean
 all modules:
 	@scripts/build.sh
 
@@ -22,6 +23,9 @@ run: all
 
 check:
 	@scripts/check.sh
+
+bench: all
+	@scripts/vm.sh scripts/bench.sh
 
 vm: all
 	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=path/to/script.sh [ARGS='...']" >&2; exit 2; }
