@@ -6,7 +6,8 @@ use super::params::{self, Change};
 use super::{Bond, Slave};
 use crate::logic::options::{self as opt, mode, parse, OptValue, ParseError};
 use crate::logic::procfs::Mac;
-use crate::sys::netdev::NetDevice;
+use crate::sys::link;
+use crate::sys::netdev::{NetDevice, NetNs};
 use crate::sys::netlink::ExtAck;
 use crate::sys::rcu::RcuRead;
 use crate::sys::rtnl::Rtnl;
@@ -214,5 +215,60 @@ pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &
         "perm_hwaddr" => writeln!(w, "{}", Mac(&s.perm_hwaddr)),
         "queue_id" => writeln!(w, "0"),
         _ => writeln!(w, "N/A"),
+    }
+}
+
+/// `rbond_masters`: the bonds of the namespace, space-separated (bonding_show_bonds()).
+pub(crate) fn masters_show(net: &NetNs, w: &mut dyn Write) -> fmt::Result {
+    let mut first = true;
+    let mut res = Ok(());
+    net.for_each_dev(|d| {
+        if link::master_state::<Bond>(d).is_some() {
+            let mut n = [0u8; 16];
+            if !first {
+                res = res.and(w.write_char(' '));
+            }
+            first = false;
+            res = res.and(w.write_str(&d.name_copy(&mut n)));
+        }
+    });
+    if !first {
+        res = res.and(w.write_char('\n'));
+    }
+    res
+}
+
+/// `rbond_masters` writes: `+name` creates a bond, `-name` deletes one (bonding_store_bonds()).
+pub(crate) fn masters_store(net: &NetNs, text: &str, rtnl: &Rtnl) -> Result {
+    let word = text.split_ascii_whitespace().next().unwrap_or("");
+    let name = word.get(1..).unwrap_or("");
+    let valid = !name.is_empty() && name.len() < 16 && name != "." && name != ".." && !name.contains(['/', ':']);
+    let cmd = word.as_bytes().first().copied();
+    if !valid || !matches!(cmd, Some(b'+') | Some(b'-')) {
+        pr_err!("no command found in rbond_masters - use +ifname or -ifname\n");
+        return Err(EPERM);
+    }
+    let Some(c) = cstr(name) else { return Err(ENOMEM) };
+    if cmd == Some(b'+') {
+        pr_info!("{name} is being created...\n");
+        link::create::<Bond>(rtnl, net, Some(&c)).inspect_err(|e| {
+            if *e == EEXIST {
+                pr_info!("{name} already exists\n");
+            } else {
+                pr_info!("{name} creation failed\n");
+            }
+        })
+    } else {
+        match net.get_by_name(rtnl, &c) {
+            Some(d) if link::master_state::<Bond>(&d).is_some() => {
+                pr_info!("{name} is being deleted...\n");
+                d.unregister(rtnl);
+                Ok(())
+            }
+            _ => {
+                pr_err!("unable to delete non-existent {name}\n");
+                Err(ENODEV)
+            }
+        }
     }
 }

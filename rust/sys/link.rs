@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, NetDevice, Skb, Stats64};
+use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData};
 use super::rtnl::Rtnl;
@@ -601,36 +601,48 @@ impl<T: Master> Registration<T> {
 
     /// Creates and registers a device of this kind in the initial namespace, named from
     /// `T::NAME_TEMPLATE` (what `max_bonds` does at load).
-    pub(crate) fn create(&self, _rtnl: &Rtnl) -> Result {
-        let ops = self.ops.0.get();
-        // SAFETY: the template is NUL-terminated; setup and priv_size are those of this kind.
-        let dev = unsafe {
-            bindings::alloc_netdev_mqs(
-                size_of::<Priv<T>>() as c_int,
-                T::NAME_TEMPLATE.as_char_ptr().cast(),
-                bindings::NET_NAME_UNKNOWN as u8,
-                Some(Adapter::<T>::setup),
-                T::TX_QUEUES,
-                T::TX_QUEUES,
-            )
-        };
-        if dev.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `dev` is ours until registered; RTNL is held (the proof) as registration needs;
-        // `ops` outlives the device (unregistering the kind deletes its devices first); on
-        // failure the device was never visible, so we free it.
-        unsafe {
-            bindings::rbond_dev_net_set(dev, core::ptr::addr_of_mut!(bindings::init_net));
-            (*dev).rtnl_link_ops = ops;
-            let ret = bindings::register_netdevice(dev);
-            if ret < 0 {
-                bindings::free_netdev(dev);
-                return Err(Error::from_errno(ret));
-            }
-        }
-        Ok(())
+    pub(crate) fn create(&self, rtnl: &Rtnl) -> Result {
+        // SAFETY: init_net lives as long as the kernel.
+        let net = unsafe { NetNs::from_raw(core::ptr::addr_of_mut!(bindings::init_net)) };
+        create::<T>(rtnl, net, None)
     }
+}
+
+/// Creates and registers a device of our (first) kind in `net`, named `name` or from
+/// `T::NAME_TEMPLATE` (`bond_create()`).
+pub(crate) fn create<T: Master>(_rtnl: &Rtnl, net: &NetNs, name: Option<&CStr>) -> Result {
+    let ops = KINDS[0].load(Ordering::Acquire);
+    if ops.is_null() {
+        return Err(ENODEV);
+    }
+    let name = name.unwrap_or(T::NAME_TEMPLATE);
+    // SAFETY: the name is NUL-terminated; setup and priv_size are those of this kind.
+    let dev = unsafe {
+        bindings::alloc_netdev_mqs(
+            size_of::<Priv<T>>() as c_int,
+            name.as_char_ptr().cast(),
+            bindings::NET_NAME_UNKNOWN as u8,
+            Some(Adapter::<T>::setup),
+            T::TX_QUEUES,
+            T::TX_QUEUES,
+        )
+    };
+    if dev.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: `dev` is ours until registered; RTNL is held (the proof) as registration needs;
+    // `ops` outlives the device (unregistering the kind deletes its devices first); on failure
+    // the device was never visible, so we free it.
+    unsafe {
+        bindings::rbond_dev_net_set(dev, net.as_raw());
+        (*dev).rtnl_link_ops = ops;
+        let ret = bindings::register_netdevice(dev);
+        if ret < 0 {
+            bindings::free_netdev(dev);
+            return Err(Error::from_errno(ret));
+        }
+    }
+    Ok(())
 }
 
 impl<T: Master> Drop for Registration<T> {

@@ -543,3 +543,55 @@ pub(crate) fn random_mac() -> [u8; 6] {
     unsafe { bindings::rbond_random_mac(m.as_mut_ptr()) };
     m
 }
+
+/// A network namespace.
+///
+/// # Invariants
+///
+/// Wraps a live `struct net` for the borrow.
+#[repr(transparent)]
+pub(crate) struct NetNs(Opaque<bindings::net>);
+
+impl NetNs {
+    /// # Safety
+    ///
+    /// `net` must be a live namespace for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(net: *mut bindings::net) -> &'a NetNs {
+        // SAFETY: transparent wrapper; validity by the caller.
+        unsafe { &*net.cast::<NetNs>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::net {
+        self.0.get()
+    }
+
+    /// Calls `f` for every device of the namespace, under RCU.
+    pub(crate) fn for_each_dev<F: FnMut(&NetDevice)>(&self, mut f: F) {
+        /// # Safety
+        ///
+        /// `ctx` must be a `&mut G` alive for the call and `dev` a device valid for it.
+        unsafe extern "C" fn cb<G: FnMut(&NetDevice)>(ctx: *mut c_void, dev: *mut bindings::net_device) {
+            // SAFETY: `ctx` is the `&mut G` below, alive for the iteration; `dev` is a device of the
+            // list, valid under the RCU read lock the shim holds.
+            unsafe { (*ctx.cast::<G>())(NetDevice::from_raw(dev)) }
+        }
+        // SAFETY: the namespace is live; the callback gets `f` back as its context.
+        unsafe { bindings::rbond_for_each_netdev_rcu(self.as_raw(), Some(cb::<F>), core::ptr::from_mut(&mut f).cast()) }
+    }
+
+    /// Looks a device up by name and takes a reference on it.
+    pub(crate) fn get_by_name(&self, _rtnl: &Rtnl, name: &CStr) -> Option<DevRef> {
+        // SAFETY: the namespace is live; under RTNL its device list is stable.
+        let d = unsafe { bindings::__dev_get_by_name(self.as_raw(), name.as_char_ptr().cast()) };
+        // SAFETY: a device found under RTNL is valid while RTNL is held; we take a reference.
+        (!d.is_null()).then(|| DevRef::of(unsafe { NetDevice::from_raw(d) }))
+    }
+}
+
+impl NetDevice {
+    /// Unregisters the device (`unregister_netdevice()`), as `ip link del` does.
+    pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid and registered; RTNL is held as the function requires.
+        unsafe { bindings::rbond_unregister_netdevice(self.as_raw()) }
+    }
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! /proc/net/<dir>/<bond>: one directory per network namespace, one read-only file per bond,
-//! written through `seq_file`.
+//! Per network namespace: /proc/net/<dir>/ with one read-only file per bond (written through
+//! `seq_file`), and /sys/class/net/rbond_masters.
 
 use super::bindings;
 use super::link::{master_state, Master};
@@ -65,13 +65,7 @@ struct NetId(UnsafeCell<c_uint>);
 unsafe impl Sync for NetId {}
 static NET_ID: NetId = NetId(UnsafeCell::new(0));
 
-/// Per-namespace data (net_generic): the directory.
-#[repr(C)]
-struct NetData {
-    dir: *mut bindings::proc_dir_entry,
-}
-
-fn net_data(net: *const bindings::net) -> *mut NetData {
+fn net_data(net: *const bindings::net) -> *mut bindings::rbond_net {
     // SAFETY: `net` is a live namespace with our net_generic slot (allocated by the pernet core for
     // every namespace while we are registered); NET_ID was set at registration.
     unsafe { bindings::rbond_net_generic(net, *NET_ID.0.get()).cast() }
@@ -81,10 +75,17 @@ fn net_data(net: *const bindings::net) -> *mut NetData {
 ///
 /// Called by the pernet core for a new namespace, with our zeroed `NetData` allocated.
 unsafe extern "C" fn net_init<T: ProcShow>(net: *mut bindings::net) -> c_int {
-    // SAFETY: `net` is being set up; its proc_net directory exists; the name is NUL-terminated.
+    // SAFETY: `net` is being set up; its proc_net directory exists; the names are NUL-terminated;
+    // our zeroed `rbond_net` is ours to fill.
     unsafe {
-        let dir = bindings::proc_mkdir(T::DIR.as_char_ptr().cast(), bindings::rbond_net_proc_net(net));
-        (*net_data(net)).dir = dir;
+        let rn = net_data(net);
+        (*rn).net = net;
+        (*rn).dir = bindings::proc_mkdir(T::DIR.as_char_ptr().cast(), bindings::rbond_net_proc_net(net));
+        bindings::rbond_masters_init(rn);
+        // as bonding: a namespace works without the file if it cannot be made
+        if bindings::rbond_masters_add(rn) != 0 {
+            (*rn).net = core::ptr::null_mut();
+        }
     }
     0
 }
@@ -93,11 +94,15 @@ unsafe extern "C" fn net_init<T: ProcShow>(net: *mut bindings::net) -> c_int {
 ///
 /// Called by the pernet core when a namespace goes away (its devices are gone already).
 unsafe extern "C" fn net_exit<T: ProcShow>(net: *mut bindings::net) {
-    // SAFETY: our data of a dying namespace; proc_remove accepts null and removes the subtree.
+    // SAFETY: our data of a dying namespace; proc_remove accepts null and removes the subtree;
+    // the class file was added iff `net` is set.
     unsafe {
-        let d = net_data(net);
-        bindings::proc_remove((*d).dir);
-        (*d).dir = core::ptr::null_mut();
+        let rn = net_data(net);
+        if !(*rn).net.is_null() {
+            bindings::rbond_masters_del(rn);
+        }
+        bindings::proc_remove((*rn).dir);
+        (*rn).dir = core::ptr::null_mut();
     }
 }
 
@@ -124,7 +129,7 @@ impl<T: ProcShow> Registration<T> {
         ops.init = Some(net_init::<T>);
         ops.exit = Some(net_exit::<T>);
         ops.id = NET_ID.0.get();
-        ops.size = core::mem::size_of::<NetData>();
+        ops.size = core::mem::size_of::<bindings::rbond_net>();
         let ops = KBox::new(Ops(UnsafeCell::new(ops)), GFP_KERNEL)?;
         // SAFETY: the ops are set up and stay at a stable address until `drop` unregisters them.
         kernel::error::to_result(unsafe { bindings::register_pernet_subsys(ops.0.get()) })?;

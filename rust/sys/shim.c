@@ -589,3 +589,56 @@ int rbond_restart_syscall(void)
 {
 	return restart_syscall();
 }
+
+/* /sys/class/net/rbond_masters of one namespace (bonding_masters of the C driver) */
+ssize_t rbond_rs_masters_show(struct net *net, char *buf);
+ssize_t rbond_rs_masters_store(struct net *net, const char *buf, size_t count);
+
+static ssize_t rbond_masters_show(const struct class *cls, const struct class_attribute *attr, char *buf)
+{
+	const struct rbond_net *rn = container_of_const(attr, struct rbond_net, masters);
+
+	return rbond_rs_masters_show(rn->net, buf);
+}
+
+static ssize_t rbond_masters_store(const struct class *cls, const struct class_attribute *attr,
+				   const char *buf, size_t count)
+{
+	const struct rbond_net *rn = container_of_const(attr, struct rbond_net, masters);
+
+	return rbond_rs_masters_store(rn->net, buf, count);
+}
+
+void rbond_masters_init(struct rbond_net *rn)
+{
+	rn->masters.attr.name = "rbond_masters";
+	rn->masters.attr.mode = 0644;
+	rn->masters.show = rbond_masters_show;
+	rn->masters.store = rbond_masters_store;
+	sysfs_attr_init(&rn->masters.attr);
+}
+
+int rbond_masters_add(struct rbond_net *rn)
+{
+	return netdev_class_create_file_ns(&rn->masters, to_ns_common(rn->net));
+}
+
+void rbond_masters_del(struct rbond_net *rn)
+{
+	netdev_class_remove_file_ns(&rn->masters, to_ns_common(rn->net));
+}
+
+void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net_device *dev), void *ctx)
+{
+	struct net_device *dev;
+
+	rcu_read_lock();
+	for_each_netdev_rcu(net, dev)
+		cb(ctx, dev);
+	rcu_read_unlock();
+}
+
+void rbond_unregister_netdevice(struct net_device *dev)
+{
+	unregister_netdevice(dev);
+}

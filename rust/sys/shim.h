@@ -4,6 +4,7 @@
 #define RBOND_SHIM_H
 #include <linux/netdevice.h>
 #include <net/netlink.h>
+#include <linux/device/class.h>
 
 void *rbond_netdev_priv(const struct net_device *dev);
 void rbond_eth_hw_addr_random(struct net_device *dev);
@@ -61,6 +62,18 @@ void rbond_slave_sysfs_del(struct net_device *slave);
 int rbond_restart_syscall(void);
 
 struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
+
+/* per network namespace (net_generic): /proc/net/rbond and /sys/class/net/rbond_masters */
+struct rbond_net {
+	struct proc_dir_entry *dir;
+	struct net *net;
+	struct class_attribute masters;
+};
+void rbond_masters_init(struct rbond_net *rn);
+int rbond_masters_add(struct rbond_net *rn);
+void rbond_masters_del(struct rbond_net *rn);
+void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net_device *dev), void *ctx);
+void rbond_unregister_netdevice(struct net_device *dev);
 
 /* data path */
 void rbond_flow_dissector_init(void);

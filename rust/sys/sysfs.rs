@@ -111,3 +111,36 @@ pub(crate) unsafe extern "C" fn rbond_rs_slave_show(dev: *mut bindings::net_devi
     });
     page.len as isize
 }
+
+/// show() of `/sys/class/net/rbond_masters` in namespace `net`.
+///
+/// # Safety
+///
+/// Called by the shim for the class file of a live namespace, with a page buffer.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rbond_rs_masters_show(net: *mut bindings::net, buf: *mut u8) -> isize {
+    // SAFETY: as documented.
+    let net = unsafe { super::netdev::NetNs::from_raw(net) };
+    // INVARIANT: sysfs passes a page.
+    let mut page = Page { buf, len: 0 };
+    let _ = bond::sysfs::masters_show(net, &mut page);
+    page.len as isize
+}
+
+/// store() of `/sys/class/net/rbond_masters`: `+name` creates a bond, `-name` deletes one.
+///
+/// # Safety
+///
+/// Called by the shim for the class file of a live namespace, with `count` bytes at `buf`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rbond_rs_masters_store(net: *mut bindings::net, buf: *const u8, count: usize) -> isize {
+    // SAFETY: as documented.
+    let (net, bytes) = unsafe { (super::netdev::NetNs::from_raw(net), core::slice::from_raw_parts(buf, count)) };
+    let Ok(text) = core::str::from_utf8(bytes) else { return EINVAL.to_errno() as isize };
+    // as bonding_store_bonds(): the class file is not removed under RTNL, so waiting is safe
+    let rtnl = Rtnl::lock();
+    match bond::sysfs::masters_store(net, text, &rtnl) {
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
