@@ -4,6 +4,8 @@
 
 /// Transmit hash policies of the C bonding driver, over packet bytes.
 pub mod hash;
+/// 802.3ad per-port state machines (receive, periodic, transmit, churn), sans-IO.
+pub mod ad;
 /// 802.3ad wire formats (LACPDU, marker PDU) and port keys.
 pub mod lacp;
 /// The MII link monitor's state machine.
