@@ -6,7 +6,7 @@
 #   make bench      transmit speed of rbond and bonding.ko side by side in one guest (a ratio)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
 #   make clean
-# Variables: KERNEL=release|debug (debug: lockdep, KASAN, kmemleak), RBOND_CACHE (default ~/.cache/rbond).
+# Variables: KERNEL=release|debug (debug: lockdep, kmemleak, KFENCE, SLUB debug), RBOND_CACHE (default ~/.cache/rbond).
 SHELL := /bin/bash
 KERNEL ?= release
 export KERNEL
