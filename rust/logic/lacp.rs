@@ -308,6 +308,36 @@ mod tests {
         assert_eq!(parse(&long), Ok(Pdu::Lacp(steady())));
     }
 
+    /// A LACPDU captured from bonding.ko (testdata/README says how).
+    const CAPTURED: &str = include_str!("testdata/lacpdu-bonding-7.3.4.hex");
+
+    fn unhex(s: &str, out: &mut [u8]) -> usize {
+        let s = s.trim().as_bytes();
+        for (i, pair) in s.chunks(2).enumerate() {
+            let d = |c: u8| (c as char).to_digit(16).unwrap() as u8;
+            out[i] = d(pair[0]) << 4 | d(pair[1]);
+        }
+        s.len() / 2
+    }
+
+    #[test]
+    fn parses_and_reemits_a_frame_captured_from_bonding_ko() {
+        let mut f = [0u8; 256];
+        let n = unhex(CAPTURED, &mut f);
+        assert_eq!(n, 14 + PDU_LEN);
+        assert_eq!(&f[..6], &SLOW_PROTOCOLS_MULTICAST);
+        assert_eq!(u16::from_be_bytes([f[12], f[13]]), ETH_P_SLOW);
+        let Ok(Pdu::Lacp(p)) = parse(&f[14..n]) else { panic!("not a LACPDU") };
+        let me = PortInfo { system_priority: 65535, system: [2, 0, 0, 0, 0, 1], key: 15, port_priority: 255, port_number: 1, state: 0x3f };
+        assert_eq!(p.actor, me);
+        assert_eq!(p.partner.system, [2, 0, 0, 0, 0, 2]);
+        assert_eq!(p.partner.state, 0x3f);
+        // what rbond emits for the same information is the same 110 bytes
+        let mut b = [0u8; PDU_LEN];
+        emit_lacpdu(&p, &mut b);
+        assert_eq!(&b[..], &f[14..n]);
+    }
+
     #[test]
     fn marker_round_trip() {
         let m = Marker { tlv_type: marker::INFORMATION, requester_port: [0, 1], requester_system: [2, 0, 0, 0, 0, 1], transaction_id: [1, 2, 3, 4] };
