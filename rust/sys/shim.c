@@ -320,13 +320,7 @@ struct proc_dir_entry *rbond_net_proc_net(struct net *net)
 void rbond_addr_sync(struct net_device *slave, struct net_device *master, bool multiple)
 {
 	netif_addr_lock_bh(master);
-	if (multiple) {
-		dev_uc_sync_multiple(slave, master);
-		dev_mc_sync_multiple(slave, master);
-	} else {
-		dev_uc_sync(slave, master);
-		dev_mc_sync(slave, master);
-	}
+	rbond_addr_sync_locked(slave, master, multiple);
 	netif_addr_unlock_bh(master);
 }
 
