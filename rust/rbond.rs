@@ -66,15 +66,19 @@ module! {
 }
 
 struct RbondModule {
-    // dropped in order: bonds go first, then the listener
-    _link: Registration<bond::Bond>,
-    _proc: sys::procfs::Registration<bond::Bond>,
-    _events: sys::notifier::Registration<bond::Events>,
+    link: Option<Registration<bond::Bond>>,
+    proc: Option<sys::procfs::Registration<bond::Bond>>,
+    events: Option<sys::notifier::Registration<bond::Events>>,
 }
 
 impl Drop for RbondModule {
     fn drop(&mut self) {
-        // RCU callbacks that free rbond's snapshots run module code: wait for them
+        // bonds first (unregistering the kind deletes them), then the /proc directories and the
+        // listener; then wait for the RCU callbacks that free rbond's snapshots, which run module
+        // code, before the module goes away
+        self.link.take();
+        self.proc.take();
+        self.events.take();
         sys::rcu::barrier();
     }
 }
@@ -102,16 +106,17 @@ impl kernel::Module for RbondModule {
             all_slaves_active: module_parameters::all_slaves_active.value(),
             use_carrier: module_parameters::use_carrier.value(),
         })?;
-        let events = sys::notifier::Registration::<bond::Events>::register()?;
-        let proc = sys::procfs::Registration::<bond::Bond>::register()?;
-        let link = Registration::<bond::Bond>::register()?;
+        // built step by step: on an error, dropping `m` undoes what was done, in order
+        let mut m = RbondModule { link: None, proc: None, events: None };
+        m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);
+        m.proc = Some(sys::procfs::Registration::<bond::Bond>::register()?);
+        let link = m.link.insert(Registration::<bond::Bond>::register()?);
         {
             let rtnl = Rtnl::lock();
             for _ in 0..max_bonds {
-                // On failure the registration is dropped, which deletes the bonds made so far.
                 link.create(&rtnl).inspect_err(|e| pr_err!("cannot create a bond: {e:?}\n"))?;
             }
         }
-        Ok(RbondModule { _link: link, _proc: proc, _events: events })
+        Ok(m)
     }
 }
