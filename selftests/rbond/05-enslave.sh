@@ -55,6 +55,9 @@ ip link del rbmv0
 ip tuntap add rbtun0 mode tun
 out=$(ip link set rbtun0 master rb0 2>&1); check "a non-Ethernet device is refused ($out)" grep -q "Ethernet devices only" <<< "$out"
 ip link del rbtun0
+ip -n rbpeer link add rbfar type dummy
+out=$(bash -c 'echo +rbfar > /sys/class/net/rb0/bonding/slaves' 2>&1)
+check "a device of another namespace cannot be enslaved (it is not found there: $out)" grep -q "No such device" <<< "$out"
 check "refusals left the slaves as they were" equals "$n_before" "$(grep -c '^Slave Interface:' /proc/net/rbond/rb0)"
 
 IFENSLAVE="python3 $(dirname "$0")/../lib/ifenslave.py"
