@@ -269,7 +269,9 @@ impl Bond {
     }
 
     /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
-    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
+    /// Returns whether a slave's link state changed (then the caller rebuilds the snapshot).
+    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) -> bool {
+        let mut changed = false;
         let p = ctl.params.clone();
         let mut ignore_updelay = p.mode == mode::ACTIVEBACKUP && ctl.active.is_none();
         let mut failover = false;
@@ -283,6 +285,7 @@ impl Bond {
             };
             mii::commit(&mut m, prop);
             s.set_mii(m);
+            changed = true;
             let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
             match prop {
                 Proposal::Fail { delay } if delay > 0 => {
@@ -340,6 +343,7 @@ impl Bond {
             }
             ctl.send_peer_notif -= 1;
         }
+        changed
     }
 
     /// Initial link state of a new slave (`bond_enslave()`).
@@ -676,7 +680,7 @@ impl Bond {
                 ctl.slaves[idx].update_speed_duplex(rtnl);
                 // react now rather than at the next poll
                 if ctl.params.miimon > 0 && dev.is_up() {
-                    self.miimon_round(dev, &mut ctl, rtnl);
+                    let _ = self.miimon_round(dev, &mut ctl, rtnl);
                 }
                 self.rebuild(dev, &ctl, rtnl);
             }
@@ -877,10 +881,10 @@ impl Master for Bond {
             mode::ACTIVEBACKUP => t.active.as_ref(),
             mode::XOR => {
                 let h = match t.policy {
-                    xmit_policy::ENCAP34 if skb.l4_hash().is_some() => skb.l4_hash(),
-                    xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => {
-                        encap_hash(t.policy, skb.frame().data, skb.dissect(dev)).ok()
-                    }
+                    xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
+                        Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
+                        _ => encap_hash(t.policy, skb.frame().data, skb.dissect(dev)).ok(),
+                    },
                     _ => xmit_hash(t.policy, &skb.frame()).ok(),
                 };
                 h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i])
@@ -907,8 +911,11 @@ impl Master for Bond {
         if ctl.params.miimon == 0 {
             return;
         }
-        self.miimon_round(dev, &mut ctl, &rtnl);
-        self.rebuild(dev, &ctl, &rtnl);
+        // a quiet tick publishes nothing: every other change (events, options, enslave) rebuilds
+        // when it happens
+        if self.miimon_round(dev, &mut ctl, &rtnl) {
+            self.rebuild(dev, &ctl, &rtnl);
+        }
         link::schedule_work(dev, self, ctl.params.miimon);
     }
 }

@@ -222,12 +222,7 @@ impl Port {
     fn choose_matched(&mut self, pdu: &Lacpdu) {
         let agg = state::AGGREGATION;
         let p = &pdu.partner;
-        let matched = (p.port_number == self.actor.port_number
-            && p.port_priority == self.actor.port_priority
-            && p.system == self.actor.system
-            && p.system_priority == self.actor.system_priority
-            && p.key == self.actor.key
-            && (p.state & agg) == (self.actor.state & agg))
+        let matched = (same_info(p, &self.actor) && (p.state & agg) == (self.actor.state & agg))
             || pdu.actor.state & agg == 0;
         if matched {
             self.vars |= vars::MATCHED;
@@ -270,13 +265,7 @@ impl Port {
     fn update_ntt(&mut self, pdu: &Lacpdu) {
         let bits = state::ACTIVITY | state::TIMEOUT | state::SYNCHRONIZATION | state::AGGREGATION;
         let p = &pdu.partner;
-        if p.port_number != self.actor.port_number
-            || p.port_priority != self.actor.port_priority
-            || p.system != self.actor.system
-            || p.system_priority != self.actor.system_priority
-            || p.key != self.actor.key
-            || (p.state & bits) != (self.actor.state & bits)
-        {
+        if !same_info(p, &self.actor) || (p.state & bits) != (self.actor.state & bits) {
             self.ntt = true;
         }
     }
