@@ -7,10 +7,13 @@
 //! [`Port::rx_machine`] as they arrive. Nothing here sends or logs: the transmit machine returns
 //! the LACPDU to send, and the receive machine returns what the driver should report.
 //!
-//! This module has the receive, periodic, transmit and churn machines. Selection and the mux
-//! machine (aggregators) are not here yet.
+//! The bond-level part (aggregators, port selection, aggregator selection, the mux machine and
+//! the tick in the C order) works on a slice of [`Member`]s, one per slave in the bond's slave
+//! order, each a port and the aggregator it owns (`struct ad_slave_info`); see [`AdBond::tick`].
+//! What the C driver does to the slave (`__enable_port()`, `__disable_port()`, ...) is recorded
+//! as the port's `backup` / `inactive` flags, which the driver copies to the slave.
 
-use super::lacp::{state, Lacpdu, PortInfo};
+use super::lacp::{speed_class, state, Lacpdu, PortInfo};
 
 /// Ticks per second (`ad_ticks_per_sec`).
 pub const TICKS_PER_SEC: u16 = 10;
@@ -125,7 +128,26 @@ const PARTNER_TEMPLATE: PortInfo = PortInfo {
     state: 0,
 };
 
-/// One port (slave) of an 802.3ad bond, as far as these machines go.
+/// Mux machine states (`mux_states_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuxState {
+    /// not started
+    Dummy = 0,
+    /// DETACHED
+    Detached = 1,
+    /// WAITING
+    Waiting = 2,
+    /// ATTACHED
+    Attached = 3,
+    /// COLLECTING (coupled_control off)
+    Collecting = 4,
+    /// DISTRIBUTING (coupled_control off)
+    Distributing = 5,
+    /// COLLECTING_DISTRIBUTING
+    CollectingDistributing = 6,
+}
+
+/// One port (slave) of an 802.3ad bond.
 #[derive(Debug, Clone)]
 pub struct Port {
     /// Actor: system, system priority, operational key, port priority and number, oper state.
@@ -161,6 +183,31 @@ pub struct Port {
     pub churn_actor_count: u32,
     /// Times the partner churned.
     pub churn_partner_count: u32,
+    /// Mux machine.
+    pub mux_state: MuxState,
+    mux_timer: u16,
+    /// The aggregator the port is attached to: the [`Member::uid`] of its owner.
+    pub agg: Option<u32>,
+    /// When the port joined its aggregator (orders `lag_ports`: the latest is the head).
+    joined: u32,
+    /// Input: the slave's link is up for the bond (`slave->link == BOND_LINK_UP`).
+    pub link_up: bool,
+    /// Input: the slave device is running with carrier (`bond_slave_is_up()`).
+    pub dev_up: bool,
+    /// Input: the slave's speed in Mb/s.
+    pub speed: u32,
+    /// Input: the slave is full duplex.
+    pub full_duplex: bool,
+    /// Output: the slave does not distribute (`BOND_STATE_BACKUP`).
+    pub backup: bool,
+    /// Output: frames received on the slave are not the bond's (`slave->inactive`).
+    pub inactive: bool,
+    /// Output: collecting disabled (`slave->rx_disabled`).
+    pub rx_disabled: bool,
+    /// Ticks since the last LACPDU was received (saturating); for diagnostics.
+    pub ticks_since_rx: u32,
+    /// LACPDUs received.
+    pub lacpdu_rx: u64,
 }
 
 /// `__ad_timer_to_ticks(AD_CURRENT_WHILE_TIMER, short)`
@@ -209,7 +256,94 @@ impl Port {
             churn_partner_timer: 0,
             churn_actor_count: 0,
             churn_partner_count: 0,
+            mux_state: MuxState::Dummy,
+            mux_timer: 0,
+            agg: None,
+            joined: 0,
+            link_up: false,
+            dev_up: false,
+            speed: 0,
+            full_duplex: false,
+            backup: false,
+            inactive: false,
+            rx_disabled: false,
+            ticks_since_rx: u32::MAX,
+            lacpdu_rx: 0,
         }
+    }
+
+    /// The port's speed class while its link is up (`__get_link_speed()`).
+    pub fn speed_class(&self) -> u16 {
+        speed_class(self.link_up, self.speed)
+    }
+
+    /// `ad_update_actor_keys()`: recompute the keys from speed and duplex (`reset`: link down,
+    /// speed and duplex 0). Returns a message for the log when the speed became 0.
+    pub fn update_actor_keys(&mut self, reset: bool) -> bool {
+        const SPEED_MASK: u16 = 0x3e;
+        let old = self.actor.key;
+        self.actor_admin_key &= !(SPEED_MASK | DUPLEX_KEY_MASK);
+        let (mut speed, mut ospeed, mut duplex) = (0, 0, 0);
+        if !reset {
+            speed = self.speed_class();
+            ospeed = (old & SPEED_MASK) >> 1;
+            duplex = u16::from(self.link_up && self.full_duplex);
+            self.actor_admin_key |= (speed << 1) | duplex;
+        }
+        self.actor.key = self.actor_admin_key;
+        let mut speed_zero = false;
+        if old != self.actor.key {
+            if duplex != 0 {
+                self.vars |= vars::LACP_ENABLED;
+            } else {
+                self.vars &= !vars::LACP_ENABLED;
+            }
+            if !reset {
+                if speed == 0 {
+                    speed_zero = true;
+                } else if duplex != 0 && ospeed != speed {
+                    self.vars |= vars::BEGIN;
+                }
+            }
+        }
+        speed_zero
+    }
+
+    /// `__enable_port()`: collect and distribute, if the slave is up.
+    fn enable(&mut self) {
+        if self.link_up && self.dev_up {
+            self.backup = false;
+            self.inactive = false;
+            self.rx_disabled = false;
+        }
+    }
+
+    /// `__disable_port()`
+    fn disable(&mut self, all_slaves_active: bool) {
+        self.backup = true;
+        if !all_slaves_active {
+            self.inactive = true;
+        }
+        self.rx_disabled = true;
+    }
+
+    /// `__enable_collecting_port()`
+    fn enable_collecting(&mut self) {
+        if self.link_up && self.dev_up {
+            self.rx_disabled = false;
+        }
+    }
+
+    /// `__port_move_to_attached_state()`
+    fn move_to_attached(&mut self) -> bool {
+        if self.vars & vars::SELECTED == 0
+            || self.vars & vars::STANDBY != 0
+            || self.partner_oper.state & state::SYNCHRONIZATION == 0
+            || self.actor.state & state::SYNCHRONIZATION == 0
+        {
+            self.mux_state = MuxState::Attached;
+        }
+        self.mux_state == MuxState::Attached
     }
 
     /// `__record_default()`
@@ -279,6 +413,8 @@ impl Port {
         } else if !self.is_enabled {
             self.rx_state = RxState::PortDisabled;
         } else if pdu.is_some() && matches!(self.rx_state, RxState::Expired | RxState::Defaulted | RxState::Current) {
+            self.ticks_since_rx = 0;
+            self.lacpdu_rx += 1;
             if self.rx_state != RxState::Current {
                 self.vars |= vars::CHURNED;
             }
@@ -470,6 +606,653 @@ impl Port {
     /// End of a tick: BEGIN has been handled by every machine.
     pub fn end_tick(&mut self) {
         self.vars &= !vars::BEGIN;
+        self.ticks_since_rx = self.ticks_since_rx.saturating_add(1);
+    }
+}
+
+/// `ad_select` values (`BOND_AD_*`).
+pub mod select {
+    /// stable
+    pub const STABLE: u64 = 0;
+    /// bandwidth
+    pub const BANDWIDTH: u64 = 1;
+    /// count
+    pub const COUNT: u64 = 2;
+    /// actor_port_prio
+    pub const PRIO: u64 = 3;
+}
+
+/// Ticks before the first aggregator selection of a bond (`AD_AGGREGATOR_SELECTION_TIMER`).
+pub const AGG_SELECTION_TICKS: u16 = 8 * TICKS_PER_SEC;
+const AGGREGATE_WAIT_TICKS: u16 = 2 * TICKS_PER_SEC;
+
+/// An aggregator (`struct aggregator`); every port owns one.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregator {
+    /// `aggregator_identifier` (shown in /proc and sysfs).
+    pub id: u16,
+    /// `aggregator_mac_address`
+    pub mac: [u8; 6],
+    /// `is_individual`
+    pub is_individual: bool,
+    /// `actor_admin_aggregator_key`
+    pub actor_admin_key: u16,
+    /// `actor_oper_aggregator_key`
+    pub actor_oper_key: u16,
+    /// `partner_system`
+    pub partner_system: [u8; 6],
+    /// `partner_system_priority`
+    pub partner_system_priority: u16,
+    /// `partner_oper_aggregator_key`
+    pub partner_oper_key: u16,
+    /// `receive_state`
+    pub receive_state: bool,
+    /// `transmit_state`
+    pub transmit_state: bool,
+    /// `is_active`
+    pub is_active: bool,
+}
+
+impl Aggregator {
+    /// `ad_clear_agg()`: keeps identity (id, MAC).
+    fn clear(&mut self) {
+        *self = Aggregator { id: self.id, mac: self.mac, ..Aggregator::default() };
+    }
+
+    /// `__agg_has_partner()`
+    pub fn has_partner(&self) -> bool {
+        self.partner_system != [0; 6]
+    }
+}
+
+/// A slave's 802.3ad state: its port and the aggregator it owns.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Identity within the bond, never reused (aggregators are referred to by it).
+    pub uid: u32,
+    /// The port.
+    pub port: Port,
+    /// The aggregator this slave owns.
+    pub agg: Aggregator,
+}
+
+/// The options the machines read.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// `ad_select`
+    pub ad_select: u64,
+    /// `coupled_control`
+    pub coupled_control: bool,
+    /// `all_slaves_active`
+    pub all_slaves_active: bool,
+    /// `min_links`
+    pub min_links: u32,
+    /// `lacp_strict`: carrier counts collecting/distributing ports, not enabled ones.
+    pub lacp_strict: bool,
+}
+
+/// What the machines ask of the driver (besides the ports' flags and LACPDUs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// The usable-slaves array must be rebuilt.
+    pub update_slave_arr: bool,
+    /// An individual aggregator was chosen: "No 802.3ad response from the link partner for any
+    /// adapters in the bond".
+    pub no_partner: bool,
+}
+
+/// The active aggregator's summary (`struct ad_info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggInfo {
+    /// Aggregator ID
+    pub id: u16,
+    /// Enabled ports in it (`__agg_active_ports()`).
+    pub ports: u16,
+    /// Actor key
+    pub actor_key: u16,
+    /// Partner key
+    pub partner_key: u16,
+    /// Partner system MAC
+    pub partner_mac: [u8; 6],
+}
+
+/// The bond-level 802.3ad state (`struct ad_bond_info`).
+#[derive(Debug, Clone, Default)]
+pub struct AdBond {
+    /// `agg_select_timer`, in ticks.
+    pub agg_select_timer: u16,
+    /// Last aggregator ID given (`aggregator_identifier`).
+    pub last_agg_id: u16,
+    next_uid: u32,
+    join_seq: u32,
+}
+
+fn find(ms: &[Member], uid: u32) -> Option<usize> {
+    ms.iter().position(|m| m.uid == uid)
+}
+
+/// The ports attached to the aggregator of member `a`.
+fn lag_ports(ms: &[Member], a: usize) -> impl Iterator<Item = usize> + '_ {
+    let uid = ms[a].uid;
+    ms.iter().enumerate().filter(move |(_, m)| m.port.agg == Some(uid)).map(|(i, _)| i)
+}
+
+fn has_ports(ms: &[Member], a: usize) -> bool {
+    lag_ports(ms, a).next().is_some()
+}
+
+/// `__agg_active_ports()`
+fn active_ports(ms: &[Member], a: usize) -> u16 {
+    lag_ports(ms, a).filter(|&i| ms[i].port.is_enabled).count() as u16
+}
+
+/// `__agg_usable_ports()`
+fn usable_ports(ms: &[Member], a: usize) -> u16 {
+    let cd = state::COLLECTING | state::DISTRIBUTING;
+    lag_ports(ms, a).filter(|&i| ms[i].port.actor.state & cd == cd).count() as u16
+}
+
+/// `__agg_ports_priority()`
+fn ports_priority(ms: &[Member], a: usize) -> u32 {
+    lag_ports(ms, a).filter(|&i| ms[i].port.is_enabled).map(|i| u32::from(ms[i].port.actor.port_priority)).sum()
+}
+
+/// Mb/s of a speed class.
+pub fn class_mbps(class: u16) -> u32 {
+    const MBPS: [u32; 20] = [
+        0, 1, 10, 100, 1000, 2500, 5000, 10000, 14000, 20000, 25000, 40000, 50000, 56000, 80000, 100000, 200000,
+        400000, 800000, 1600000,
+    ];
+    MBPS.get(usize::from(class)).copied().unwrap_or(0)
+}
+
+/// `__get_agg_bandwidth()`: enabled ports times the speed of the head port (the last joined).
+fn bandwidth(ms: &[Member], a: usize) -> u32 {
+    let n = u32::from(active_ports(ms, a));
+    let head = lag_ports(ms, a).max_by_key(|&i| ms[i].port.joined);
+    head.map_or(0, |h| n.saturating_mul(class_mbps(ms[h].port.speed_class())))
+}
+
+/// `agg_device_up()`
+fn device_up(ms: &[Member], a: usize) -> bool {
+    lag_ports(ms, a).any(|i| ms[i].port.dev_up)
+}
+
+/// `__agg_ports_are_ready()` + `__set_agg_ports_ready()`
+fn update_ready(ms: &mut [Member], agg: Option<u32>) {
+    let Some(a) = agg.and_then(|u| find(ms, u)) else { return };
+    let ready = lag_ports(ms, a).all(|i| ms[i].port.vars & vars::READY_N != 0);
+    let uid = ms[a].uid;
+    for m in ms.iter_mut().filter(|m| m.port.agg == Some(uid)) {
+        if ready {
+            m.port.vars |= vars::READY;
+        } else {
+            m.port.vars &= !vars::READY;
+        }
+    }
+}
+
+fn agg_is_active(ms: &[Member], agg: Option<u32>) -> bool {
+    agg.and_then(|u| find(ms, u)).is_some_and(|a| ms[a].agg.is_active)
+}
+
+fn agg_has_partner(ms: &[Member], agg: Option<u32>) -> bool {
+    agg.and_then(|u| find(ms, u)).is_some_and(|a| ms[a].agg.has_partner())
+}
+
+/// The member whose aggregator is active (`__get_active_agg()`).
+pub fn active_agg(ms: &[Member]) -> Option<usize> {
+    ms.iter().position(|m| m.agg.is_active)
+}
+
+/// `__bond_3ad_get_active_agg_info()`: the first slave's port whose aggregator is active.
+pub fn active_agg_info(ms: &[Member]) -> Option<AggInfo> {
+    let a = ms.iter().filter_map(|m| m.port.agg.and_then(|u| find(ms, u))).find(|&a| ms[a].agg.is_active)?;
+    let g = &ms[a].agg;
+    Some(AggInfo {
+        id: g.id,
+        ports: active_ports(ms, a),
+        actor_key: g.actor_oper_key,
+        partner_key: g.partner_oper_key,
+        partner_mac: g.partner_system,
+    })
+}
+
+/// `bond_3ad_set_carrier()`: whether the bond has carrier.
+pub fn carrier(ms: &[Member], cfg: &Config) -> bool {
+    let Some(a) = active_agg(ms) else { return false };
+    let n = if cfg.lacp_strict { usable_ports(ms, a) } else { active_ports(ms, a) };
+    u32::from(n) >= cfg.min_links
+}
+
+/// `ad_agg_selection_test()`
+fn selection_test(ms: &[Member], best: Option<usize>, curr: usize, cfg: &Config) -> Option<usize> {
+    let Some(b) = best else { return Some(curr) };
+    let (c, bb) = (&ms[curr].agg, &ms[b].agg);
+    if !c.is_individual && bb.is_individual {
+        return Some(curr);
+    }
+    if c.is_individual && !bb.is_individual {
+        return best;
+    }
+    if c.has_partner() && !bb.has_partner() {
+        return Some(curr);
+    }
+    if !c.has_partner() && bb.has_partner() {
+        return best;
+    }
+    let sel = cfg.ad_select;
+    if sel == select::PRIO {
+        let (pc, pb) = (ports_priority(ms, curr), ports_priority(ms, b));
+        if pc != pb {
+            return if pc > pb { Some(curr) } else { best };
+        }
+    }
+    if sel == select::PRIO || sel == select::COUNT {
+        let (nc, nb) = (active_ports(ms, curr), active_ports(ms, b));
+        if nc != nb {
+            return if nc > nb { Some(curr) } else { best };
+        }
+    }
+    if bandwidth(ms, curr) > bandwidth(ms, b) {
+        return Some(curr);
+    }
+    best
+}
+
+/// `ad_agg_selection_logic()`
+fn agg_selection(ms: &mut [Member], cfg: &Config, out: &mut Effects) {
+    let active = active_agg(ms);
+    let mut best = active.filter(|&a| device_up(ms, a));
+    for j in 0..ms.len() {
+        ms[j].agg.is_active = false;
+        if active_ports(ms, j) > 0 && device_up(ms, j) {
+            best = selection_test(ms, best, j, cfg);
+        }
+    }
+    if let (Some(b), Some(a)) = (best, active) {
+        if cfg.ad_select == select::STABLE
+            && has_ports(ms, a)
+            && active_ports(ms, a) > 0
+            && (ms[a].agg.has_partner() || !ms[b].agg.has_partner())
+            && !(ms[a].agg.actor_oper_key == 0 && ms[b].agg.actor_oper_key != 0)
+        {
+            best = None;
+            ms[a].agg.is_active = true;
+        }
+    }
+    if best.is_some() && best == active {
+        best = None;
+        if let Some(a) = active {
+            ms[a].agg.is_active = true;
+        }
+    }
+    if let Some(b) = best {
+        if ms[b].agg.is_individual {
+            out.no_partner = true;
+        }
+        ms[b].agg.is_active = true;
+        if let Some(a) = active {
+            let uid = ms[a].uid;
+            for m in ms.iter_mut().filter(|m| m.port.agg == Some(uid)) {
+                m.port.disable(cfg.all_slaves_active);
+            }
+        }
+        out.update_slave_arr = true;
+    }
+    if let Some(a) = active_agg(ms) {
+        if !ms[a].agg.has_partner() {
+            let uid = ms[a].uid;
+            for m in ms.iter_mut().filter(|m| m.port.agg == Some(uid)) {
+                m.port.enable();
+            }
+            out.update_slave_arr = true;
+        }
+    }
+}
+
+impl AdBond {
+    /// `bond_3ad_initialize()` (when the bond opens): aggregator IDs count from 1 again and the
+    /// first aggregator selection waits [`AGG_SELECTION_TICKS`].
+    pub fn initialize(&mut self) {
+        self.last_agg_id = 0;
+        self.agg_select_timer = AGG_SELECTION_TICKS;
+    }
+
+    /// `bond_3ad_bind_slave()`: the member for a new slave. `port` comes from [`Port::new`] with
+    /// the actor system, priority and number set; `mac` is the bond's address.
+    pub fn bind(&mut self, mut port: Port, user_key: u16, mac: [u8; 6], all_slaves_active: bool) -> Member {
+        port.actor_admin_key = user_key << 6;
+        port.update_actor_keys(false);
+        port.tx_timer = TICKS_PER_SEC / MAX_TX_IN_SECOND;
+        port.disable(all_slaves_active);
+        self.next_uid += 1;
+        self.last_agg_id = self.last_agg_id.wrapping_add(1);
+        Member { uid: self.next_uid, port, agg: Aggregator { id: self.last_agg_id, mac, ..Aggregator::default() } }
+    }
+
+    /// `bond_3ad_unbind_slave()` for member `i`, before the caller removes it from the slice.
+    /// Returns the LACPDU telling the partner the port no longer aggregates (to send on it).
+    pub fn unbind(&mut self, ms: &mut [Member], i: usize, cfg: &Config) -> Lacpdu {
+        let mut ignored = Effects::default();
+        let p = &mut ms[i].port;
+        p.actor.state &= !(state::SYNCHRONIZATION | state::COLLECTING | state::DISTRIBUTING | state::AGGREGATION);
+        let goodbye = p.lacpdu();
+        let own = ms[i].uid;
+        // ports of other slaves in this slave's aggregator move to a free aggregator
+        let others = lag_ports(ms, i).any(|j| j != i);
+        if others {
+            let target = (0..ms.len()).find(|&j| {
+                j != i && {
+                    let mut ports = lag_ports(ms, j);
+                    match ports.next() {
+                        None => true,
+                        Some(first) => first == i && ports.next().is_none(),
+                    }
+                }
+            });
+            if let Some(t) = target {
+                let select_new = ms[t].agg.is_active && lag_ports(ms, t).any(|j| j == i);
+                let (id, mac) = (ms[t].agg.id, ms[t].agg.mac);
+                ms[t].agg = Aggregator { id, mac, ..ms[i].agg.clone() };
+                let tuid = ms[t].uid;
+                for m in ms.iter_mut().filter(|m| m.port.agg == Some(own)) {
+                    m.port.agg = Some(tuid);
+                }
+                ms[i].agg.clear();
+                if select_new {
+                    agg_selection(ms, cfg, &mut ignored);
+                }
+            }
+        } else if has_ports(ms, i) {
+            let select_new = ms[i].agg.is_active;
+            ms[i].agg.clear();
+            if select_new {
+                agg_selection(ms, cfg, &mut ignored);
+            }
+        }
+        // detach the port from its aggregator
+        if let Some(a) = ms[i].port.agg.and_then(|u| find(ms, u)) {
+            ms[i].port.agg = None;
+            if active_ports(ms, a) == 0 {
+                let select_new = ms[a].agg.is_active;
+                if !has_ports(ms, a) {
+                    ms[a].agg.clear();
+                }
+                if select_new {
+                    agg_selection(ms, cfg, &mut ignored);
+                }
+            }
+        }
+        ms[i].agg.is_active = false;
+        goodbye
+    }
+
+    /// `bond_3ad_handle_link_change()`: the slave's link went up or down (the port's `link_up`,
+    /// `dev_up`, `speed` and `full_duplex` already say so). The caller then rebuilds the
+    /// usable-slaves array. Returns whether the speed became 0 (C logs it).
+    pub fn link_change(&mut self, ms: &mut [Member], i: usize, up: bool, cfg: &Config) -> bool {
+        ms[i].port.is_enabled = up;
+        let zero = ms[i].port.update_actor_keys(!up);
+        if !ms.is_empty() {
+            agg_selection(ms, cfg, &mut Effects::default());
+        }
+        zero
+    }
+
+    /// `ad_port_selection_logic()` for member `i`.
+    fn port_selection(&mut self, ms: &mut [Member], i: usize, cfg: &Config, out: &mut Effects) -> bool {
+        if ms[i].port.vars & vars::SELECTED != 0 {
+            return true;
+        }
+        // detach from the former aggregator
+        if let Some(old) = ms[i].port.agg.take() {
+            if let Some(a) = find(ms, old) {
+                if !has_ports(ms, a) {
+                    ms[a].agg.clear();
+                }
+            }
+        }
+        let p = &ms[i].port;
+        let mut free = None;
+        let mut found = None;
+        for j in 0..ms.len() {
+            if !has_ports(ms, j) {
+                free.get_or_insert(j);
+                continue;
+            }
+            let a = &ms[j].agg;
+            if a.actor_oper_key == p.actor.key
+                && a.partner_system == p.partner_oper.system
+                && a.partner_system_priority == p.partner_oper.system_priority
+                && a.partner_oper_key == p.partner_oper.key
+                && a.has_partner()
+                && !a.is_individual
+            {
+                found = Some(j);
+                break;
+            }
+        }
+        let a = match (found, free) {
+            (Some(j), _) => j,
+            (None, Some(f)) => {
+                let p = &ms[i].port;
+                let g = Aggregator {
+                    id: ms[f].agg.id,
+                    mac: ms[f].agg.mac,
+                    is_individual: p.actor.key & DUPLEX_KEY_MASK == 0,
+                    actor_admin_key: p.actor_admin_key,
+                    actor_oper_key: p.actor.key,
+                    partner_system: p.partner_oper.system,
+                    partner_system_priority: p.partner_oper.system_priority,
+                    partner_oper_key: p.partner_oper.key,
+                    receive_state: true,
+                    transmit_state: true,
+                    is_active: ms[f].agg.is_active,
+                };
+                ms[f].agg = g;
+                f
+            }
+            // "Port %d did not find a suitable aggregator"
+            (None, None) => return false,
+        };
+        self.join_seq += 1;
+        let uid = ms[a].uid;
+        let p = &mut ms[i].port;
+        p.agg = Some(uid);
+        p.joined = self.join_seq;
+        p.vars |= vars::SELECTED;
+        update_ready(ms, Some(uid));
+        agg_selection(ms, cfg, out);
+        if !ms[a].agg.is_active {
+            ms[i].port.actor.state &= !state::SYNCHRONIZATION;
+        }
+        true
+    }
+
+    /// `ad_enable_collecting_distributing()`
+    fn enable_collecting_distributing(ms: &mut [Member], i: usize, out: &mut Effects) {
+        if agg_is_active(ms, ms[i].port.agg) {
+            ms[i].port.enable();
+            out.update_slave_arr = true;
+        }
+    }
+
+    /// `ad_disable_collecting_distributing()`
+    fn disable_collecting_distributing(ms: &mut [Member], i: usize, cfg: &Config, out: &mut Effects) {
+        if agg_has_partner(ms, ms[i].port.agg) {
+            ms[i].port.disable(cfg.all_slaves_active);
+            out.update_slave_arr = true;
+        }
+    }
+
+    /// The mux machine (`ad_mux_machine()`) for member `i`.
+    fn mux_machine(&self, ms: &mut [Member], i: usize, cfg: &Config, out: &mut Effects) {
+        let agg = ms[i].port.agg;
+        let active = agg_is_active(ms, agg);
+        let last = ms[i].port.mux_state;
+        let timer_running = self.agg_select_timer != 0;
+        if ms[i].port.vars & vars::BEGIN != 0 {
+            ms[i].port.mux_state = MuxState::Detached;
+        } else {
+            let p = &mut ms[i].port;
+            let selected = p.vars & vars::SELECTED != 0;
+            let standby = p.vars & vars::STANDBY != 0;
+            let partner_sync = p.partner_oper.state & state::SYNCHRONIZATION != 0;
+            match p.mux_state {
+                MuxState::Detached => {
+                    if selected || standby {
+                        p.mux_state = MuxState::Waiting;
+                    }
+                }
+                MuxState::Waiting => {
+                    if !selected {
+                        p.vars &= !vars::READY_N;
+                        p.mux_state = MuxState::Detached;
+                        update_ready(ms, agg);
+                    } else {
+                        if p.mux_timer != 0 {
+                            p.mux_timer -= 1;
+                            if p.mux_timer == 0 {
+                                p.vars |= vars::READY_N;
+                            }
+                        }
+                        update_ready(ms, agg);
+                        let p = &mut ms[i].port;
+                        if p.vars & vars::READY != 0 && p.mux_timer == 0 {
+                            p.mux_state = MuxState::Attached;
+                        }
+                    }
+                }
+                MuxState::Attached => {
+                    if selected && partner_sync && !timer_running {
+                        if active {
+                            p.mux_state = if cfg.coupled_control {
+                                MuxState::CollectingDistributing
+                            } else {
+                                MuxState::Collecting
+                            };
+                        }
+                    } else if !selected || standby {
+                        p.vars &= !vars::READY_N;
+                        p.mux_state = MuxState::Detached;
+                        update_ready(ms, agg);
+                    } else if active {
+                        p.actor.state |= state::SYNCHRONIZATION;
+                    }
+                }
+                MuxState::CollectingDistributing => {
+                    if !p.move_to_attached() && active && p.backup {
+                        p.enable();
+                        out.update_slave_arr = true;
+                    }
+                }
+                MuxState::Collecting => {
+                    if !p.move_to_attached() {
+                        if selected && partner_sync && p.partner_oper.state & state::COLLECTING != 0 {
+                            p.mux_state = MuxState::Distributing;
+                        } else if active && p.rx_disabled {
+                            // ad_enable_collecting()
+                            p.enable_collecting();
+                            out.update_slave_arr = true;
+                        }
+                    }
+                }
+                MuxState::Distributing => {
+                    if !selected
+                        || standby
+                        || p.partner_oper.state & state::COLLECTING == 0
+                        || !partner_sync
+                        || p.actor.state & state::SYNCHRONIZATION == 0
+                    {
+                        p.mux_state = MuxState::Collecting;
+                    } else if active && p.backup {
+                        p.enable();
+                        out.update_slave_arr = true;
+                    }
+                }
+                MuxState::Dummy => {}
+            }
+        }
+        let now = ms[i].port.mux_state;
+        if now == last {
+            return;
+        }
+        let sc = state::SYNCHRONIZATION | state::COLLECTING;
+        match now {
+            MuxState::Detached => {
+                ms[i].port.actor.state &= !(sc | state::DISTRIBUTING);
+                Self::disable_collecting_distributing(ms, i, cfg, out);
+                ms[i].port.ntt = true;
+            }
+            MuxState::Waiting => ms[i].port.mux_timer = AGGREGATE_WAIT_TICKS,
+            MuxState::Attached => {
+                let p = &mut ms[i].port;
+                if active {
+                    p.actor.state |= state::SYNCHRONIZATION;
+                } else {
+                    p.actor.state &= !state::SYNCHRONIZATION;
+                }
+                p.actor.state &= !(state::COLLECTING | state::DISTRIBUTING);
+                Self::disable_collecting_distributing(ms, i, cfg, out);
+                ms[i].port.ntt = true;
+            }
+            MuxState::CollectingDistributing => {
+                ms[i].port.actor.state |= sc | state::DISTRIBUTING;
+                Self::enable_collecting_distributing(ms, i, out);
+                ms[i].port.ntt = true;
+            }
+            MuxState::Collecting => {
+                let p = &mut ms[i].port;
+                p.actor.state |= sc;
+                p.actor.state &= !state::DISTRIBUTING;
+                if active {
+                    p.enable_collecting();
+                }
+                // ad_disable_distributing()
+                if agg_has_partner(ms, agg) {
+                    ms[i].port.backup = true;
+                    out.update_slave_arr = true;
+                }
+                ms[i].port.ntt = true;
+            }
+            MuxState::Distributing => {
+                ms[i].port.actor.state |= state::DISTRIBUTING | state::SYNCHRONIZATION;
+                Self::enable_collecting_distributing(ms, i, out);
+            }
+            MuxState::Dummy => {}
+        }
+    }
+
+    /// One tick of 100 ms for the whole bond (`bond_3ad_state_machine_handler()`). LACPDUs
+    /// received since the last tick must have been given to [`Port::rx_machine`] already. The
+    /// LACPDUs to send are returned through `send(member index, pdu)`; the caller sends them (and
+    /// calls [`Port::tx_failed`] on a failure).
+    pub fn tick(&mut self, ms: &mut [Member], cfg: &Config, out: &mut Effects, mut send: impl FnMut(usize, &Lacpdu) -> bool) {
+        if ms.is_empty() {
+            return;
+        }
+        if self.agg_select_timer != 0 {
+            self.agg_select_timer -= 1;
+            if self.agg_select_timer == 0 {
+                agg_selection(ms, cfg, out);
+            }
+        }
+        for i in 0..ms.len() {
+            ms[i].port.rx_machine(None);
+            ms[i].port.periodic_machine();
+            // a port without a suitable aggregator ("did not find a suitable aggregator") runs
+            // the other machines all the same, as in C
+            let _ = self.port_selection(ms, i, cfg, out);
+            self.mux_machine(ms, i, cfg, out);
+            if let Some(pdu) = ms[i].port.tx_machine() {
+                if !send(i, &pdu) {
+                    ms[i].port.tx_failed();
+                }
+            }
+            ms[i].port.churn_machine();
+            ms[i].port.end_tick();
+        }
     }
 }
 
@@ -479,6 +1262,7 @@ mod tests {
 
     const SYS_A: [u8; 6] = [2, 0, 0, 0, 0, 0xa];
     const SYS_B: [u8; 6] = [2, 0, 0, 0, 0, 0xb];
+    const SYS_C: [u8; 6] = [2, 0, 0, 0, 0, 0xc];
 
     fn port(sys: [u8; 6], number: u16, active: bool, fast: bool) -> Port {
         let mut p = Port::new(active, fast);
@@ -623,5 +1407,316 @@ mod tests {
         assert_eq!(a.churn_actor, ChurnState::Churn);
         assert_eq!(a.churn_actor_count, 1);
         assert_eq!(ChurnState::Churn.desc(), "churned");
+    }
+
+    // ---- bonds: aggregators, selection, mux ----
+
+    const CFG: Config = Config { ad_select: select::STABLE, coupled_control: true, all_slaves_active: false, min_links: 0, lacp_strict: false };
+
+    /// One side: a bond with N ports of 10G full duplex, all up.
+    struct Side<const N: usize> {
+        bond: AdBond,
+        ms: [Member; N],
+        cfg: Config,
+    }
+
+    fn side<const N: usize>(sys: [u8; 6], active: bool, fast: bool) -> Side<N> {
+        let mut bond = AdBond::default();
+        bond.initialize();
+        let ms = core::array::from_fn(|i| {
+            let mut p = Port::new(active, fast);
+            p.actor.system = sys;
+            p.actor.system_priority = 0xffff;
+            p.actor.port_number = i as u16 + 1;
+            p.link_up = true;
+            p.dev_up = true;
+            p.speed = 10000;
+            p.full_duplex = true;
+            bond.bind(p, 0, sys, false)
+        });
+        Side { bond, ms, cfg: CFG }
+    }
+
+    /// Wire port i of `a` to port i of `b` where `wired[i]`; run `ticks` ticks. Frames sent in a
+    /// tick arrive before the next. `b_silent`: b sends nothing.
+    fn run2<const N: usize>(a: &mut Side<N>, b: &mut Side<N>, wired: [bool; N], ticks: u32, b_silent: bool) -> Effects {
+        let mut eff = Effects::default();
+        for _ in 0..ticks {
+            let mut to_b: [Option<Lacpdu>; N] = [None; N];
+            let mut to_a: [Option<Lacpdu>; N] = [None; N];
+            let cfg = a.cfg;
+            a.bond.tick(&mut a.ms, &cfg, &mut eff, |i, pdu| {
+                to_b[i] = Some(*pdu);
+                true
+            });
+            let cfg = b.cfg;
+            b.bond.tick(&mut b.ms, &cfg, &mut Effects::default(), |i, pdu| {
+                to_a[i] = Some(*pdu);
+                true
+            });
+            for i in 0..N {
+                if !wired[i] {
+                    continue;
+                }
+                if let Some(pdu) = &to_b[i] {
+                    b.ms[i].port.rx_machine(Some(pdu));
+                }
+                if let Some(pdu) = &to_a[i] {
+                    if !b_silent {
+                        a.ms[i].port.rx_machine(Some(pdu));
+                    }
+                }
+            }
+        }
+        eff
+    }
+
+    fn formed<const N: usize>(s: &Side<N>) -> bool {
+        let agg = s.ms[0].port.agg;
+        agg.is_some()
+            && s.ms.iter().all(|m| m.port.agg == agg && m.port.actor.state == 63 && m.port.partner_oper.state == 63 && !m.port.backup)
+    }
+
+    #[test]
+    fn two_bonds_form_one_aggregate_of_two_ports() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        // nothing is distributed before the first aggregator selection (8 s)
+        run2(&mut a, &mut b, [true; 2], 70, false);
+        assert!(!formed(&a));
+        assert!(a.ms.iter().all(|m| m.port.backup));
+        let eff = run2(&mut a, &mut b, [true; 2], 60, false);
+        assert!(formed(&a), "{:?}", a.ms[0].port);
+        assert!(formed(&b));
+        assert!(eff.update_slave_arr);
+        assert!(!eff.no_partner);
+        let info = active_agg_info(&a.ms).unwrap();
+        assert_eq!(info.ports, 2);
+        assert_eq!(info.partner_mac, SYS_B);
+        assert_eq!(info.actor_key, 15);
+        assert_eq!(info.partner_key, 15);
+        assert_eq!(info.id, a.ms[0].agg.id);
+        assert!(carrier(&a.ms, &a.cfg));
+        assert_eq!(a.ms[0].port.mux_state, MuxState::CollectingDistributing);
+    }
+
+    #[test]
+    fn a_port_that_goes_down_leaves_and_rejoins() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 2], 130, false);
+        assert!(formed(&a));
+        // port 1's link fails on both sides
+        for s in [&mut a, &mut b] {
+            s.ms[1].port.link_up = false;
+            s.ms[1].port.dev_up = false;
+            let cfg = s.cfg;
+            s.bond.link_change(&mut s.ms, 1, false, &cfg);
+        }
+        run2(&mut a, &mut b, [true, false], 50, false);
+        assert_eq!(active_agg_info(&a.ms).unwrap().ports, 1);
+        assert_ne!(a.ms[1].port.actor.state & state::DISTRIBUTING, state::DISTRIBUTING);
+        assert!(a.ms[1].port.backup);
+        assert!(!a.ms[0].port.backup);
+        assert!(carrier(&a.ms, &a.cfg));
+        // and comes back
+        for s in [&mut a, &mut b] {
+            s.ms[1].port.link_up = true;
+            s.ms[1].port.dev_up = true;
+            let cfg = s.cfg;
+            s.bond.link_change(&mut s.ms, 1, true, &cfg);
+        }
+        run2(&mut a, &mut b, [true; 2], 60, false);
+        assert!(formed(&a), "{:?}", a.ms[1].port);
+        assert_eq!(active_agg_info(&a.ms).unwrap().ports, 2);
+    }
+
+    #[test]
+    fn a_silent_partner_leaves_the_ports_defaulted_and_individual() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 2], 130, false);
+        assert!(formed(&a));
+        run2(&mut a, &mut b, [true; 2], 80, true);
+        for m in &a.ms {
+            assert_eq!(m.port.rx_state, RxState::Defaulted);
+            assert!(m.port.actor.state & state::DEFAULTED != 0);
+            assert_eq!(m.port.partner_oper.system, [0; 6]);
+        }
+        // the aggregate of the partner is gone: the active aggregator has no partner
+        let info = active_agg_info(&a.ms).unwrap();
+        assert_eq!(info.partner_mac, [0; 6]);
+        assert!(a.ms[0].port.ticks_since_rx >= 80);
+    }
+
+    #[test]
+    fn a_half_duplex_port_is_individual() {
+        // seed 000: a USB adapter reporting half duplex
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        a.ms[1].port.full_duplex = false;
+        a.ms[1].port.update_actor_keys(false);
+        assert_eq!(a.ms[1].port.actor.key & DUPLEX_KEY_MASK, 0);
+        run2(&mut a, &mut b, [true; 2], 150, false);
+        assert_eq!(a.ms[1].port.rx_state, RxState::LacpDisabled);
+        assert_ne!(a.ms[0].port.agg, a.ms[1].port.agg);
+        let g = &a.ms[find(&a.ms, a.ms[1].port.agg.unwrap()).unwrap()].agg;
+        assert!(g.is_individual);
+        // the full duplex port aggregates with the partner
+        let info = active_agg_info(&a.ms).unwrap();
+        assert_eq!(info.ports, 1);
+        assert_eq!(info.partner_mac, SYS_B);
+        assert!(a.ms[1].port.backup);
+    }
+
+    #[test]
+    fn ports_to_two_partners_make_two_aggregators_and_count_picks_the_bigger() {
+        // a's ports 0 and 1 go to system B, port 2 to system C
+        let mut a = side::<3>(SYS_A, true, true);
+        a.cfg.ad_select = select::COUNT;
+        let mut b = side::<3>(SYS_B, true, true);
+        let mut c = side::<3>(SYS_C, true, true);
+        for _ in 0..150 {
+            let mut out: [Option<Lacpdu>; 3] = [None; 3];
+            let cfg = a.cfg;
+            a.bond.tick(&mut a.ms, &cfg, &mut Effects::default(), |i, p| {
+                out[i] = Some(*p);
+                true
+            });
+            let mut from_b: [Option<Lacpdu>; 3] = [None; 3];
+            let cfg = b.cfg;
+            b.bond.tick(&mut b.ms, &cfg, &mut Effects::default(), |i, p| {
+                from_b[i] = Some(*p);
+                true
+            });
+            let mut from_c: [Option<Lacpdu>; 3] = [None; 3];
+            let cfg = c.cfg;
+            c.bond.tick(&mut c.ms, &cfg, &mut Effects::default(), |i, p| {
+                from_c[i] = Some(*p);
+                true
+            });
+            for i in 0..2 {
+                if let Some(p) = &out[i] {
+                    b.ms[i].port.rx_machine(Some(p));
+                }
+                if let Some(p) = &from_b[i] {
+                    a.ms[i].port.rx_machine(Some(p));
+                }
+            }
+            if let Some(p) = &out[2] {
+                c.ms[2].port.rx_machine(Some(p));
+            }
+            if let Some(p) = &from_c[2] {
+                a.ms[2].port.rx_machine(Some(p));
+            }
+        }
+        assert_eq!(a.ms[0].port.agg, a.ms[1].port.agg);
+        assert_ne!(a.ms[0].port.agg, a.ms[2].port.agg);
+        let info = active_agg_info(&a.ms).unwrap();
+        assert_eq!((info.ports, info.partner_mac), (2, SYS_B));
+        assert!(!a.ms[0].port.backup && !a.ms[1].port.backup);
+        assert!(a.ms[2].port.backup);
+        assert_eq!(a.ms[2].port.actor.state & state::SYNCHRONIZATION, 0);
+    }
+
+    #[test]
+    fn min_links_holds_the_carrier_down() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        a.cfg.min_links = 2;
+        run2(&mut a, &mut b, [true; 2], 130, false);
+        assert!(carrier(&a.ms, &a.cfg));
+        a.ms[1].port.link_up = false;
+        a.ms[1].port.dev_up = false;
+        let cfg = a.cfg;
+        a.bond.link_change(&mut a.ms, 1, false, &cfg);
+        assert!(!carrier(&a.ms, &a.cfg));
+        // lacp_strict counts collecting/distributing ports
+        a.cfg.min_links = 1;
+        a.cfg.lacp_strict = true;
+        assert!(carrier(&a.ms, &a.cfg));
+    }
+
+    #[test]
+    fn two_passive_bonds_never_aggregate_with_a_partner() {
+        let (mut a, mut b) = (side::<2>(SYS_A, false, true), side::<2>(SYS_B, false, true));
+        run2(&mut a, &mut b, [true; 2], 150, false);
+        let info = active_agg_info(&a.ms).unwrap();
+        assert_eq!(info.partner_mac, [0; 6]);
+        // one passive side is enough when the other is active
+        let (mut a, mut b) = (side::<2>(SYS_A, false, true), side::<2>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 2], 150, false);
+        assert!(formed_passive(&a));
+    }
+
+    fn formed_passive<const N: usize>(s: &Side<N>) -> bool {
+        let agg = s.ms[0].port.agg;
+        s.ms.iter().all(|m| m.port.agg == agg && m.port.actor.state & 0x3c == 0x3c && !m.port.backup)
+    }
+
+    #[test]
+    fn a_speed_change_gives_a_new_key_and_restarts_the_port() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 2], 130, false);
+        assert!(formed(&a));
+        a.ms[1].port.speed = 1000;
+        assert!(!a.ms[1].port.update_actor_keys(false));
+        assert_eq!(a.ms[1].port.actor.key, 9);
+        assert!(a.ms[1].port.vars & vars::BEGIN != 0);
+        run2(&mut a, &mut b, [true; 2], 60, false);
+        // its key no longer matches the aggregator's: it sits in an aggregator of its own
+        assert_ne!(a.ms[0].port.agg, a.ms[1].port.agg);
+        assert_eq!(active_agg_info(&a.ms).unwrap().ports, 1);
+        assert!(a.ms[1].port.backup);
+    }
+
+    #[test]
+    fn uncoupled_control_collects_then_distributes() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        a.cfg.coupled_control = false;
+        b.cfg.coupled_control = false;
+        run2(&mut a, &mut b, [true; 2], 150, false);
+        assert!(formed(&a));
+        assert_eq!(a.ms[0].port.mux_state, MuxState::Distributing);
+    }
+
+    #[test]
+    fn releasing_a_slave_moves_its_aggregator_to_the_others() {
+        let (mut a, mut b) = (side::<3>(SYS_A, true, true), side::<3>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 3], 130, false);
+        assert!(formed(&a));
+        let owner = a.ms[0].port.agg.and_then(|u| find(&a.ms, u)).unwrap();
+        let cfg = a.cfg;
+        let bye = a.bond.unbind(&mut a.ms, owner, &cfg);
+        assert_eq!(bye.actor.state & (state::SYNCHRONIZATION | state::AGGREGATION), 0);
+        // the others are in one active aggregator owned by someone else
+        let rest: [usize; 2] = match owner {
+            0 => [1, 2],
+            1 => [0, 2],
+            _ => [0, 1],
+        };
+        let agg = a.ms[rest[0]].port.agg;
+        assert_eq!(agg, a.ms[rest[1]].port.agg);
+        let g = find(&a.ms, agg.unwrap()).unwrap();
+        assert_ne!(g, owner);
+        assert!(a.ms[g].agg.is_active);
+        assert_eq!(a.ms[g].agg.partner_system, SYS_B);
+        assert!(!a.ms[owner].agg.is_active);
+        assert_eq!(a.ms[owner].port.agg, None);
+    }
+
+    #[test]
+    fn bandwidth_and_prio_selection() {
+        let mut ms = side::<3>(SYS_A, true, true).ms;
+        for (i, m) in ms.iter_mut().enumerate() {
+            m.agg.partner_system = SYS_B;
+            m.agg.actor_oper_key = 15;
+            m.port.is_enabled = true;
+            m.port.agg = Some(m.uid);
+            m.port.actor.port_priority = [10, 20, 30][i];
+        }
+        ms[2].port.speed = 100000;
+        let mut cfg = CFG;
+        cfg.ad_select = select::BANDWIDTH;
+        assert_eq!(selection_test(&ms, Some(0), 2, &cfg), Some(2));
+        assert_eq!(selection_test(&ms, Some(0), 1, &cfg), Some(0));
+        cfg.ad_select = select::PRIO;
+        assert_eq!(selection_test(&ms, Some(0), 1, &cfg), Some(1));
+        assert_eq!(class_mbps(7), 10000);
     }
 }
