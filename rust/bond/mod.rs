@@ -6,6 +6,7 @@
 //! `TxState`, a snapshot rebuilt whole under RTNL after every change of the slaves, of their
 //! state or of the options, and published by RCU: transmit takes no lock and allocates nothing.
 
+mod ad;
 mod params;
 mod slave;
 pub(crate) mod sysfs;
@@ -15,7 +16,7 @@ use crate::logic::mii::{self, Link, Proposal};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
-use crate::sys::link::{self, BondIoctl, Master};
+use crate::sys::link::{self, BondIoctl, Master, Work};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
 use crate::sys::netlink::{ExtAck, LinkData};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
@@ -23,7 +24,7 @@ use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
 use crate::sys::rx;
-use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use params::{Change, Needs, Params};
@@ -73,6 +74,10 @@ pub(crate) struct Bond {
     tx: RcuBox<TxState>,
     departed: RcuBox<Stats64>,
     rr_next: AtomicU32,
+    /// 802.3ad: the mode lock and the machines' state
+    ad: ad::AdLock,
+    /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
+    ad_arr_pending: AtomicBool,
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -99,13 +104,22 @@ impl Bond {
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
         let mut usable = KVec::new();
         let mut all = KVec::new();
+        let lacp = ctl.params.mode == mode::IEEE8023AD;
+        // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
+        // none if there is no active aggregator
+        let ad = if lacp { Some(self.ad.lock()) } else { None };
+        let active_agg = ad.as_ref().and_then(|st| st.active_agg_uid());
         for s in ctl.slaves.iter() {
             // pushing into a KVec can fail only on allocation; then the bond keeps the old snapshot
             if all.push(s.clone(), GFP_KERNEL).is_err() {
                 pr_err!("cannot allocate the slave array; keeping the previous one\n");
                 return;
             }
-            if s.can_tx() && usable.push(s.clone(), GFP_KERNEL).is_err() {
+            let in_agg = match &ad {
+                None => true,
+                Some(st) => active_agg.is_some() && st.member(s).and_then(|m| m.port.agg) == active_agg,
+            };
+            if in_agg && s.can_tx() && usable.push(s.clone(), GFP_KERNEL).is_err() {
                 pr_err!("cannot allocate the slave array; keeping the previous one\n");
                 return;
             }
@@ -122,8 +136,13 @@ impl Bond {
         if self.tx.replace(rtnl, Some(t)).is_err() {
             pr_err!("cannot allocate the slave array; keeping the previous one\n");
         }
-        // carrier: up while a slave's link is up
-        let up = ctl.slaves.iter().any(|s| s.link() == Link::Up);
+        // carrier: up while a slave's link is up; 802.3ad: while the active aggregator has
+        // min_links ports
+        let up = match &ad {
+            Some(st) => crate::logic::ad::carrier(&st.ms, &st.cfg),
+            None => ctl.slaves.iter().any(|s| s.link() == Link::Up),
+        };
+        drop(ad);
         if up && !dev.carrier_ok() {
             dev.carrier_on();
         } else if !up && dev.carrier_ok() {
@@ -281,6 +300,12 @@ impl Bond {
             let carrier = s.dev.running_with_carrier();
             let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
                 s.set_mii(m);
+                // 802.3ad: speed and duplex again, in case they recovered before the monitor
+                // decided anything
+                if p.mode == mode::IEEE8023AD && m.link == Link::Up {
+                    s.update_speed_duplex(rtnl);
+                    self.ad_speed_duplex_changed(dev, s, rtnl);
+                }
                 continue;
             };
             mii::commit(&mut m, prop);
@@ -308,12 +333,19 @@ impl Bond {
                 Proposal::Up => {
                     ignore_updelay = false;
                     s.update_speed_duplex(rtnl);
-                    if p.mode != mode::ACTIVEBACKUP {
+                    if p.mode == mode::IEEE8023AD {
+                        // not the active one until the 802.3ad machines say so
+                        s.set_backup_only();
+                    } else if p.mode != mode::ACTIVEBACKUP {
                         s.set_active();
                     }
                     let speed = s.speed.load(Relaxed);
+                    let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
                     let duplex = if s.duplex.load(Relaxed) == 1 { "full" } else { "half" };
                     pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
+                    if p.mode == mode::IEEE8023AD {
+                        self.ad_link_change(dev, s, true, rtnl);
+                    }
                     let active_prio = ctl.active.as_ref().map(|a| a.prio.load(Relaxed));
                     if ctl.active.is_none() || primary == Some(i) || active_prio.is_some_and(|ap| s.prio.load(Relaxed) > ap) {
                         failover = true;
@@ -325,6 +357,9 @@ impl Bond {
                         s.set_backup(p.all_slaves_active);
                     }
                     pr_info!("{bn}: (slave {sn}): link status definitely down, disabling slave\n");
+                    if p.mode == mode::IEEE8023AD {
+                        self.ad_link_change(dev, s, false, rtnl);
+                    }
                     if same(&ctl.active, s) {
                         failover = true;
                     }
@@ -448,7 +483,7 @@ impl Bond {
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
         slave.update_speed_duplex(rtnl);
         self.initial_link(&ctl.params, &slave);
-        if ctl.params.mode == mode::ACTIVEBACKUP {
+        if matches!(ctl.params.mode, mode::ACTIVEBACKUP | mode::IEEE8023AD) {
             slave.set_backup(ctl.params.all_slaves_active);
         } else {
             slave.set_active();
@@ -465,6 +500,13 @@ impl Bond {
             sdev.close(rtnl);
             undo_dev(rtnl);
             return Err(e.into());
+        }
+        if ctl.params.mode == mode::IEEE8023AD {
+            if let Err(e) = self.ad_reserve() {
+                sdev.close(rtnl);
+                undo_dev(rtnl);
+                return Err(e);
+            }
         }
         if let Err(e) = rx::register(sdev, rtnl, slave.clone()) {
             sdev.close(rtnl);
@@ -506,6 +548,8 @@ impl Bond {
         pr_info!("{}: (slave {}): Enslaving as {role} interface with {state} link\n", dev.name(rtnl), sdev.name(rtnl));
         match ctl.params.mode {
             mode::ACTIVEBACKUP => self.select_active(dev, &mut ctl, rtnl),
+            // the 802.3ad machines activate the ports of the selected aggregator
+            mode::IEEE8023AD => self.ad_bind(dev, &ctl.params, &slave, rtnl),
             _ => {
                 if ctl.active.is_none() && slave.link() == Link::Up {
                     ctl.active = Some(slave.clone());
@@ -520,6 +564,9 @@ impl Bond {
     fn release(&self, dev: &NetDevice, ctl: &mut Control, idx: usize, unregistering: bool, rtnl: &Rtnl) {
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
+        if ctl.params.mode == mode::IEEE8023AD {
+            self.ad_unbind(dev, &slave, rtnl);
+        }
         sdev.del_slave_sysfs(rtnl);
         // no frame reaches the bond through this slave once this returns
         drop(rx::unregister::<Slave>(sdev, rtnl));
@@ -538,10 +585,10 @@ impl Bond {
                 self.change_active(dev, ctl, None, rtnl);
             }
             ctl.active = None;
-            if ctl.params.mode == mode::ACTIVEBACKUP {
-                self.select_active(dev, ctl, rtnl);
-            } else {
-                ctl.active = ctl.slaves.iter().find(|s| s.link() == Link::Up).cloned();
+            match ctl.params.mode {
+                mode::ACTIVEBACKUP => self.select_active(dev, ctl, rtnl),
+                mode::IEEE8023AD => {}
+                _ => ctl.active = ctl.slaves.iter().find(|s| s.link() == Link::Up).cloned(),
             }
         }
         if ctl.slaves.is_empty() {
@@ -611,11 +658,12 @@ impl Bond {
         let was = core::mem::replace(&mut ctl.params, p);
         if was.miimon != ctl.params.miimon && dev.is_up() {
             if ctl.params.miimon == 0 {
-                link::cancel_work(dev, self);
+                link::cancel_work(dev, self, Work::Monitor);
             } else {
-                link::schedule_work(dev, self, 0);
+                link::schedule_work(dev, self, Work::Monitor, 0);
             }
         }
+        self.ad_options(&ctl.params, &was);
         if was.all_slaves_active != ctl.params.all_slaves_active {
             for s in ctl.slaves.iter().filter(|s| s.is_backup()) {
                 s.set_backup(ctl.params.all_slaves_active);
@@ -678,6 +726,10 @@ impl Bond {
             }
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
                 ctl.slaves[idx].update_speed_duplex(rtnl);
+                if ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
+                    let s = ctl.slaves[idx].clone();
+                    self.ad_speed_duplex_changed(dev, &s, rtnl);
+                }
                 // react now rather than at the next poll
                 if ctl.params.miimon > 0 && dev.is_up() {
                     let _ = self.miimon_round(dev, &mut ctl, rtnl);
@@ -734,6 +786,8 @@ impl Master for Bond {
             tx: RcuBox::empty(),
             departed: RcuBox::empty(),
             rr_next: AtomicU32::new(0),
+            ad: ad::new_lock()?,
+            ad_arr_pending: AtomicBool::new(false),
         };
         Ok(bond)
     }
@@ -760,14 +814,18 @@ impl Master for Bond {
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
         let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
         if ctl.params.miimon > 0 {
-            link::schedule_work(dev, self, 0);
+            link::schedule_work(dev, self, Work::Monitor, 0);
+        }
+        if ctl.params.mode == mode::IEEE8023AD {
+            self.ad_open(dev, rtnl);
         }
         self.rebuild(dev, &ctl, rtnl);
         Ok(())
     }
 
-    fn stop(&self, dev: &NetDevice, _rtnl: &Rtnl) -> Result {
-        link::cancel_work(dev, self);
+    fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
+        link::cancel_work(dev, self, Work::Monitor);
+        self.ad_stop(dev, rtnl);
         Ok(())
     }
 
@@ -879,7 +937,7 @@ impl Master for Bond {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         let slave = match t.mode {
             mode::ACTIVEBACKUP => t.active.as_ref(),
-            mode::XOR => {
+            mode::XOR | mode::IEEE8023AD => {
                 let h = match t.policy {
                     xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
                         Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
@@ -901,10 +959,13 @@ impl Master for Bond {
         }
     }
 
-    fn work(&self, dev: &NetDevice) {
+    fn work(&self, dev: &NetDevice, which: Work) {
+        if which == Work::Ad {
+            return self.ad_tick(dev);
+        }
         // bond_close() cancels this work under RTNL: never wait for RTNL here
         let Some(rtnl) = Rtnl::try_lock() else {
-            link::schedule_work(dev, self, 1);
+            link::schedule_work(dev, self, Work::Monitor, 1);
             return;
         };
         let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
@@ -916,7 +977,7 @@ impl Master for Bond {
         if self.miimon_round(dev, &mut ctl, &rtnl) {
             self.rebuild(dev, &ctl, &rtnl);
         }
-        link::schedule_work(dev, self, ctl.params.miimon);
+        link::schedule_work(dev, self, Work::Monitor, ctl.params.miimon);
     }
 }
 

@@ -76,6 +76,12 @@ impl Params {
     }
 }
 
+/// The modes rbond implements.
+pub(crate) const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR, mode::IEEE8023AD];
+
+/// Default `miimon` of the modes that need a link monitor (`BOND_DEFAULT_MIIMON`).
+const DEFAULT_MIIMON: u32 = 100;
+
 /// An option change requested by netlink, checked and converted.
 pub(crate) enum Change {
     Mode(u64),
@@ -141,7 +147,7 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
         let ch = match nr {
             1 => {
                 let v = table_value(opt::MODE, attr, attr.u8()?.into(), "mode", extack)?;
-                if !matches!(v, mode::ROUNDROBIN | mode::ACTIVEBACKUP | mode::XOR) {
+                if !MODES.contains(&v) {
                     let n = opt::name_of(opt::MODE, v).unwrap_or("?");
                     return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("mode {n} is not supported by rbond yet")));
                 }
@@ -189,7 +195,13 @@ pub(crate) fn fold(
     let mut active = None;
     for (ch, name) in changes {
         match *ch {
-            Change::Mode(m) => p.mode = m,
+            Change::Mode(m) => {
+                // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
+                if matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB) && p.miimon == 0 {
+                    p.miimon = DEFAULT_MIIMON;
+                }
+                p.mode = m;
+            }
             Change::Miimon(v) => p.miimon = v,
             Change::Updelay(ms) | Change::Downdelay(ms) => {
                 if p.miimon == 0 {
@@ -287,12 +299,11 @@ fn int_param(name: &str, v: i32, min: i32, max: i32) -> Result<u32> {
 /// what C only warns about, rbond warns about too.
 pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     let mut p = Params::defaults();
-    const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR];
     if let Some(v) = str_param("mode", m.mode, opt::MODE, MODES)? {
         p.mode = v;
     }
     if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, &[])? {
-        if p.mode == mode::XOR {
+        if p.mode == mode::XOR || p.mode == mode::IEEE8023AD {
             p.xmit_policy = v;
         } else {
             pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", opt::name_of(opt::MODE, p.mode).unwrap_or("?"));
@@ -308,6 +319,11 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         }
     }
     p.miimon = int_param("miimon", m.miimon, 0, i32::MAX)?;
+    if p.mode == mode::IEEE8023AD && p.miimon == 0 {
+        pr_warn!("Warning: miimon must be specified, otherwise bonding will not detect link failure, speed and duplex which are essential for 802.3ad operation\n");
+        pr_warn!("Forcing miimon to 100msec\n");
+        p.miimon = DEFAULT_MIIMON;
+    }
     let up = int_param("updelay", m.updelay, 0, i32::MAX)?;
     let down = int_param("downdelay", m.downdelay, 0, i32::MAX)?;
     int_param("use_carrier", m.use_carrier, 1, 1)?;

@@ -4,8 +4,57 @@
 use crate::logic::mii::{Link, MiiSlave};
 use crate::sys::netdev::{DevRef, NetDevice, Stats64};
 use crate::sys::rcu::RcuRead;
-use crate::sys::rx::{RxAction, RxHandler, RxSkb};
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU8, Ordering::Relaxed};
+use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
+
+/// One received Slow Protocols PDU on its way from the receive path to the 802.3ad tick: a
+/// lock-free single slot. The receive path writes (a newer PDU replaces one not yet taken), the
+/// tick takes; neither waits: a writer that meets another writer or the reader drops its PDU, as
+/// a lost frame would be.
+pub(crate) struct PduSlot {
+    state: AtomicU8,
+    words: [AtomicU64; 14],
+}
+
+const SLOT_EMPTY: u8 = 0;
+const SLOT_WRITING: u8 = 1;
+const SLOT_FULL: u8 = 2;
+const SLOT_READING: u8 = 3;
+
+impl PduSlot {
+    const fn new() -> Self {
+        PduSlot { state: AtomicU8::new(SLOT_EMPTY), words: [const { AtomicU64::new(0) }; 14] }
+    }
+
+    /// Stores `pdu` (receive path: no lock, no allocation).
+    pub(crate) fn put(&self, pdu: &[u8; 110]) {
+        let s = self.state.load(Relaxed);
+        if !matches!(s, SLOT_EMPTY | SLOT_FULL) || self.state.compare_exchange(s, SLOT_WRITING, Acquire, Relaxed).is_err() {
+            return;
+        }
+        for (i, w) in self.words.iter().enumerate() {
+            let mut b = [0u8; 8];
+            let n = (pdu.len() - i * 8).min(8);
+            b[..n].copy_from_slice(&pdu[i * 8..i * 8 + n]);
+            w.store(u64::from_ne_bytes(b), Relaxed);
+        }
+        self.state.store(SLOT_FULL, Release);
+    }
+
+    /// Takes the PDU stored since the last call, if any.
+    pub(crate) fn take(&self, out: &mut [u8; 110]) -> bool {
+        if self.state.compare_exchange(SLOT_FULL, SLOT_READING, Acquire, Relaxed).is_err() {
+            return false;
+        }
+        for (i, w) in self.words.iter().enumerate() {
+            let b = w.load(Relaxed).to_ne_bytes();
+            let n = (out.len() - i * 8).min(8);
+            out[i * 8..i * 8 + n].copy_from_slice(&b[..n]);
+        }
+        self.state.store(SLOT_EMPTY, Release);
+        true
+    }
+}
 
 /// A slave. Fields that the data path, /proc or sysfs read without RTNL are atomics; all writes
 /// happen under RTNL.
@@ -31,6 +80,14 @@ pub(crate) struct Slave {
     /// 1 full, 0 half, 0xff unknown
     pub(crate) duplex: AtomicU8,
     pub(crate) prio: AtomicI32,
+    /// LACPDUs and markers are the 802.3ad machines' (an 802.3ad bond that is up).
+    pub(crate) lacp: AtomicBool,
+    /// The last Slow Protocols PDU received.
+    pub(crate) pdu: PduSlot,
+    /// Slow Protocols frames too short to be a LACPDU (`lacpdu_illegal_rx`).
+    pub(crate) lacpdu_illegal_rx: AtomicU64,
+    /// Slow Protocols frames of an unknown subtype (`lacpdu_unknown_rx`).
+    pub(crate) lacpdu_unknown_rx: AtomicU64,
 }
 
 impl Slave {
@@ -49,6 +106,10 @@ impl Slave {
             speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
+            lacp: AtomicBool::new(false),
+            pdu: PduSlot::new(),
+            lacpdu_illegal_rx: AtomicU64::new(0),
+            lacpdu_unknown_rx: AtomicU64::new(0),
         }
     }
 
@@ -86,6 +147,17 @@ impl Slave {
         self.inactive.store(!all_slaves_active, Relaxed);
     }
 
+    /// `bond_set_backup_slave()`: not distributing; reception unchanged.
+    pub(crate) fn set_backup_only(&self) {
+        self.backup.store(true, Relaxed);
+    }
+
+    /// The flags the 802.3ad machines decided.
+    pub(crate) fn set_flags(&self, backup: bool, inactive: bool) {
+        self.backup.store(backup, Relaxed);
+        self.inactive.store(inactive, Relaxed);
+    }
+
     /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     pub(crate) fn can_tx(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
@@ -107,6 +179,23 @@ impl RxHandler for Slave {
     /// `bond_handle_frame()`: frames of an inactive slave stay on it (link-local ones pass as
     /// usual); everything else is the bond's.
     fn rx<'a>(&'a self, skb: &RxSkb, _rcu: &'a RcuRead) -> RxAction<'a> {
+        if self.lacp.load(Relaxed) {
+            // bond_3ad_lacpdu_recv(): LACPDUs and markers go to the 802.3ad tick
+            let mut buf = [0u8; 110];
+            match skb.slow_pdu(&mut buf) {
+                SlowFrame::Pdu if buf[0] == crate::logic::lacp::SUBTYPE_LACP || buf[0] == crate::logic::lacp::SUBTYPE_MARKER => {
+                    self.pdu.put(&buf);
+                    return RxAction::Consumed;
+                }
+                SlowFrame::Pdu => {
+                    self.lacpdu_unknown_rx.fetch_add(1, Relaxed);
+                }
+                SlowFrame::Short => {
+                    self.lacpdu_illegal_rx.fetch_add(1, Relaxed);
+                }
+                SlowFrame::No => {}
+            }
+        }
         if self.inactive.load(Relaxed) {
             if skb.dest_is_link_local() {
                 return RxAction::Pass;

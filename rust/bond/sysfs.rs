@@ -4,7 +4,7 @@
 
 use super::params::{self, Change};
 use super::{Bond, Slave};
-use crate::logic::options::{self as opt, mode, parse, OptValue, ParseError};
+use crate::logic::options::{self as opt, parse, OptValue, ParseError};
 use crate::logic::procfs::Mac;
 use crate::sys::link;
 use crate::sys::netdev::{NetDevice, NetNs};
@@ -116,7 +116,7 @@ pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rt
         "slaves" => return slaves(b, dev, word, rtnl),
         "mode" => {
             let v = value(dev, rtnl, attr, opt::MODE, text)?;
-            if !matches!(v, mode::ROUNDROBIN | mode::ACTIVEBACKUP | mode::XOR) {
+            if !super::params::MODES.contains(&v) {
                 pr_err!("{}: option mode: {} is not supported by rbond yet\n", dev.name(rtnl), opt::name_of(opt::MODE, v).unwrap_or("?"));
                 return Err(EOPNOTSUPP);
             }

@@ -318,8 +318,8 @@ impl Port {
         }
     }
 
-    /// `__disable_port()`
-    fn disable(&mut self, all_slaves_active: bool) {
+    /// `__disable_port()` (`bond_set_slave_inactive_flags()`).
+    pub fn disable(&mut self, all_slaves_active: bool) {
         self.backup = true;
         if !all_slaves_active {
             self.inactive = true;

@@ -65,8 +65,18 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
-    /// The device's delayed work ran (see [`schedule_work`]); process context, no lock held.
-    fn work(&self, dev: &NetDevice);
+    /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
+    /// held.
+    fn work(&self, dev: &NetDevice, which: Work);
+}
+
+/// The delayed works of a master device.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Work {
+    /// The link monitor (`mii_work`).
+    Monitor = 0,
+    /// The 802.3ad state machines' tick (`ad_work`).
+    Ad = 1,
 }
 
 /// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
@@ -89,12 +99,13 @@ pub(crate) enum BondIoctl {
 ///
 /// `state` is initialized iff `ready` is true; `config` iff `has_config`. `state` is written in
 /// `ndo_init` and dropped in `priv_destructor`; `config` is written by `newlink` before
-/// registration and taken by `ndo_init`. All of this happens under RTNL. `work` is initialized in
-/// `setup` and idle when `priv_destructor` runs (`ndo_uninit` cancels it).
+/// registration and taken by `ndo_init`. All of this happens under RTNL. `work[i]` is initialized
+/// in `setup` with `work_fn::<T, i>` and idle when `priv_destructor` runs (`ndo_uninit` cancels
+/// both).
 struct Priv<T: Master> {
     ready: bool,
     has_config: bool,
-    work: bindings::delayed_work,
+    work: [bindings::delayed_work; 2],
     config: MaybeUninit<T::Config>,
     state: MaybeUninit<T>,
 }
@@ -157,7 +168,9 @@ impl<T: Master> Adapter<T> {
             (*dev).priv_destructor = Some(Self::priv_destructor);
             bindings::rbond_master_setup_flags(dev);
             bindings::rbond_set_sysfs_group(dev);
-            bindings::rbond_init_delayed_work(&mut (*Self::priv_of(dev)).work, Some(Self::work_fn));
+            let w = &mut (*Self::priv_of(dev)).work;
+            bindings::rbond_init_delayed_work(&mut w[0], Some(Self::work_fn::<0>));
+            bindings::rbond_init_delayed_work(&mut w[1], Some(Self::work_fn::<1>));
         }
     }
 
@@ -220,24 +233,28 @@ impl<T: Master> Adapter<T> {
         unsafe {
             let (s, d, r) = (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held());
             s.uninit(d, r);
-            bindings::cancel_delayed_work_sync(&mut (*Self::priv_of(dev)).work);
+            for w in (*Self::priv_of(dev)).work.iter_mut() {
+                bindings::cancel_delayed_work_sync(w);
+            }
         }
     }
 
-    /// The delayed work of a device of this kind.
+    /// The delayed work `I` of a device of this kind.
     ///
     /// # Safety
     ///
-    /// Called by the workqueue with the `work` of a `Priv<T>` that `setup` initialized; the work
-    /// is cancelled in `ndo_uninit`, before the device's state goes away.
-    unsafe extern "C" fn work_fn(work: *mut bindings::work_struct) {
-        // SAFETY: `work` is the first member of the delayed_work inside a `Priv<T>`; the state is
-        // initialized (work is only scheduled by the driver through a live device) and alive until
-        // ndo_uninit cancelled the work.
+    /// Called by the workqueue with `work[I]` of a `Priv<T>` that `setup` initialized; the works
+    /// are cancelled in `ndo_uninit`, before the device's state goes away.
+    unsafe extern "C" fn work_fn<const I: usize>(work: *mut bindings::work_struct) {
+        let which = if I == 0 { Work::Monitor } else { Work::Ad };
+        let off = core::mem::offset_of!(Priv<T>, work) + I * core::mem::size_of::<bindings::delayed_work>();
+        // SAFETY: `work` is the first member of `work[I]` (a delayed_work) inside a `Priv<T>`;
+        // the state is initialized (works are only scheduled by the driver through a live device)
+        // and alive until ndo_uninit cancelled the works.
         unsafe {
-            let p = work.cast::<u8>().sub(core::mem::offset_of!(Priv<T>, work)).cast::<Priv<T>>();
+            let p = work.cast::<u8>().sub(off).cast::<Priv<T>>();
             let dev = bindings::rbond_priv_to_netdev(p.cast());
-            (*p).state.assume_init_ref().work(NetDevice::from_raw(dev));
+            (*p).state.assume_init_ref().work(NetDevice::from_raw(dev), which);
         }
     }
 
@@ -531,24 +548,24 @@ pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {
     }
 }
 
-/// Schedules the delayed work of `dev` (a device of kind `T`) in `delay_ms` milliseconds, unless
-/// it is already pending.
-pub(crate) fn schedule_work<T: Master>(dev: &NetDevice, _state: &T, delay_ms: u32) {
+/// Schedules the delayed work `which` of `dev` (a device of kind `T`) in `delay_ms`
+/// milliseconds, unless it is already pending.
+pub(crate) fn schedule_work<T: Master>(dev: &NetDevice, _state: &T, which: Work, delay_ms: u32) {
     // SAFETY: `_state` proves that `dev` is an initialized device of kind `T` (from
-    // `master_state` or a callback), so its `Priv<T>` holds a work initialized by `setup`.
+    // `master_state` or a callback), so its `Priv<T>` holds works initialized by `setup`.
     unsafe {
         let p = Adapter::<T>::priv_of(dev.as_raw());
-        bindings::rbond_queue_delayed_work(&mut (*p).work, delay_ms);
+        bindings::rbond_queue_delayed_work(&mut (*p).work[which as usize], delay_ms);
     }
 }
 
-/// Cancels the delayed work of `dev` and waits for a running instance to finish. Must not be
-/// called from the work itself.
-pub(crate) fn cancel_work<T: Master>(dev: &NetDevice, _state: &T) {
+/// Cancels the delayed work `which` of `dev` and waits for a running instance to finish. Must not
+/// be called from that work itself.
+pub(crate) fn cancel_work<T: Master>(dev: &NetDevice, _state: &T, which: Work) {
     // SAFETY: as in `schedule_work`.
     unsafe {
         let p = Adapter::<T>::priv_of(dev.as_raw());
-        bindings::cancel_delayed_work_sync(&mut (*p).work);
+        bindings::cancel_delayed_work_sync(&mut (*p).work[which as usize]);
     }
 }
 

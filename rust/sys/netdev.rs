@@ -488,6 +488,27 @@ impl NetDevice {
     }
 
     /// Turns the carrier on.
+    /// Sends a Slow Protocols frame (`ad_lacpdu_send()`): to 01:80:c2:00:00:02 from `src`, the
+    /// payload `pdu`, at control priority. Process context.
+    pub(crate) fn send_slow(&self, src: &[u8; 6], pdu: &[u8]) -> Result {
+        // SAFETY: the device is valid (a reference or RTNL keeps it); the shim copies `pdu` and
+        // `src` into a new skb.
+        kernel::error::to_result(unsafe { bindings::rbond_send_slow(self.as_raw(), src.as_ptr(), pdu.as_ptr(), pdu.len() as u32) })
+    }
+
+    /// Adds (`add`) or removes a reference to the multicast address `addr` on the device
+    /// (`dev_mc_add()` / `dev_mc_del()`).
+    pub(crate) fn mc(&self, _rtnl: &Rtnl, addr: &[u8; 6], add: bool) {
+        // SAFETY: valid device under RTNL; the core copies the address.
+        unsafe {
+            if add {
+                let _ = bindings::dev_mc_add(self.as_raw(), addr.as_ptr());
+            } else {
+                let _ = bindings::dev_mc_del(self.as_raw(), addr.as_ptr());
+            }
+        }
+    }
+
     pub(crate) fn carrier_on(&self) {
         // SAFETY: the device is valid; netif_carrier_on() may be called in any context.
         unsafe { bindings::netif_carrier_on(self.as_raw()) }

@@ -18,6 +18,18 @@ pub(crate) enum RxAction<'a> {
     Exact,
     /// Deliver it on `dev` instead (`RX_HANDLER_ANOTHER`): the bond receives it.
     Another(&'a NetDevice),
+    /// The handler took what it needed; free the frame (`RX_HANDLER_CONSUMED`).
+    Consumed,
+}
+
+/// A Slow Protocols frame (802.3ad LACPDU or marker) seen by [`RxSkb::slow_pdu`].
+pub(crate) enum SlowFrame {
+    /// Not one: another protocol or destination.
+    No,
+    /// One, but shorter than a LACPDU (the C driver counts it as illegal and passes it on).
+    Short,
+    /// The first 110 bytes after the Ethernet header, copied.
+    Pdu,
 }
 
 /// A received frame, borrowed by the handler.
@@ -32,6 +44,17 @@ impl RxSkb {
     pub(crate) fn dest_is_link_local(&self) -> bool {
         // SAFETY: valid skb with a MAC header (rx handlers run after eth_type_trans).
         unsafe { bindings::rbond_skb_dest_is_link_local(self.0.as_ptr()) }
+    }
+
+    /// Copies the payload of a Slow Protocols frame sent to 01:80:c2:00:00:02 into `buf`
+    /// (`bond_3ad_lacpdu_recv()`).
+    pub(crate) fn slow_pdu(&self, buf: &mut [u8; 110]) -> SlowFrame {
+        // SAFETY: valid skb; `buf` has room for the 110 bytes the shim copies at most.
+        match unsafe { bindings::rbond_skb_slow_pdu(self.0.as_ptr(), buf.as_mut_ptr(), buf.len() as u32) } {
+            1 => SlowFrame::Pdu,
+            0 => SlowFrame::Short,
+            _ => SlowFrame::No,
+        }
     }
 
 }
@@ -69,6 +92,11 @@ unsafe extern "C" fn handler<T: RxHandler>(pskb: *mut *mut bindings::sk_buff) ->
             // SAFETY: valid skb; `dev` is valid for the RCU section the core keeps us in.
             unsafe { bindings::rbond_skb_set_dev(skb.as_ptr(), dev.as_raw()) };
             bindings::rx_handler_result_RX_HANDLER_ANOTHER
+        }
+        RxAction::Consumed => {
+            // SAFETY: the skb is ours (unshared) and the core does not touch it after CONSUMED.
+            unsafe { bindings::rbond_consume_skb(skb.as_ptr()) };
+            bindings::rx_handler_result_RX_HANDLER_CONSUMED
         }
     }
 }

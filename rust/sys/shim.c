@@ -13,6 +13,7 @@
 #include <net/flow_dissector.h>
 #include <net/sch_generic.h>
 #include <linux/if_bonding.h>
+#include <linux/pkt_sched.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <generated/utsrelease.h>
@@ -635,4 +636,42 @@ void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net
 void rbond_unregister_netdevice(struct net_device *dev)
 {
 	unregister_netdevice(dev);
+}
+
+void rbond_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+/* bond_3ad_lacpdu_recv(): 1 and the first len bytes after the Ethernet header copied for a Slow
+ * Protocols frame to the LACP group address, 0 for one too short, -1 for anything else */
+int rbond_skb_slow_pdu(const struct sk_buff *skb, u8 *buf, unsigned int len)
+{
+	static const u8 group[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x02 };
+
+	if (skb->protocol != htons(ETH_P_SLOW) || !ether_addr_equal_64bits(eth_hdr(skb)->h_dest, group))
+		return -1;
+	return skb_copy_bits(skb, 0, buf, len) ? 0 : 1;
+}
+
+/* ad_lacpdu_send() / ad_marker_send() */
+int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsigned int len)
+{
+	static const u8 group[ETH_ALEN] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x02 };
+	struct sk_buff *skb = dev_alloc_skb(ETH_HLEN + len);
+	struct ethhdr *eth;
+
+	if (!skb)
+		return -ENOMEM;
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	skb->network_header = skb->mac_header + ETH_HLEN;
+	skb->protocol = htons(ETH_P_SLOW);
+	skb->priority = TC_PRIO_CONTROL;
+	eth = skb_put(skb, ETH_HLEN);
+	ether_addr_copy(eth->h_dest, group);
+	ether_addr_copy(eth->h_source, src);
+	eth->h_proto = htons(ETH_P_SLOW);
+	skb_put_data(skb, pdu, len);
+	return dev_queue_xmit(skb);
 }

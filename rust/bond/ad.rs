@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+//! 802.3ad in the driver tier: the machines of `logic::ad` driven by the kernel.
+//!
+//! Concurrency (the C driver's `mode_lock`, as a mutex): the machines' state (`AdState`) is behind
+//! one mutex, the mode lock. The 100 ms tick (delayed work `Work::Ad`) takes only the mode lock:
+//! it never waits for RTNL, so it runs on time whatever RTNL is doing. Operations under RTNL
+//! (enslave, release, link events, options) take the mode lock inside RTNL, never the other way
+//! round. What needs RTNL after a tick (rebuilding the usable-slaves array) is done after the mode
+//! lock is released, with `rtnl_trylock()`; if RTNL is busy the next tick tries again.
+//!
+//! The receive path takes no lock: it copies a LACPDU or marker into the slave's one-slot mailbox
+//! (`PduSlot`), and the tick hands it to the receive machine before running the machines, which is
+//! what the C driver's order of events amounts to at tick granularity.
+
+use super::params::Params;
+use super::{Bond, Slave};
+use crate::logic::ad::{self, AdBond, Config, Effects, Member, Port, RxEvent};
+use crate::logic::lacp::{self, marker, Pdu, PDU_LEN, SLOW_PROTOCOLS_MULTICAST};
+use crate::logic::mii::Link;
+use crate::sys::link::{self, Work};
+use crate::sys::netdev::NetDevice;
+use crate::sys::rtnl::Rtnl;
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+
+/// The 802.3ad tick (`AD_TIMER_INTERVAL`).
+const TICK_MS: u32 = 100;
+
+/// The machines' state of one bond, under the mode lock.
+pub(crate) struct AdState {
+    pub(crate) bond: AdBond,
+    /// One per slave, in the bond's slave order; `slaves[i]` is the slave of `ms[i]`.
+    pub(crate) ms: KVec<Member>,
+    pub(crate) slaves: KVec<Arc<Slave>>,
+    pub(crate) cfg: Config,
+    /// The 802.3ad tick runs (the bond is up in mode 802.3ad).
+    running: bool,
+}
+
+/// `bond->mode_lock` and what it protects.
+pub(crate) type AdLock = Arc<Mutex<AdState>>;
+
+pub(crate) fn new_lock() -> Result<AdLock> {
+    let st = AdState {
+        bond: AdBond::default(),
+        ms: KVec::new(),
+        slaves: KVec::new(),
+        cfg: config(&Params::defaults()),
+        running: false,
+    };
+    Arc::pin_init(kernel::new_mutex!(st, "rbond_mode_lock"), GFP_KERNEL)
+}
+
+/// The options the machines read.
+pub(crate) fn config(p: &Params) -> Config {
+    Config {
+        ad_select: ad::select::STABLE,
+        coupled_control: true,
+        all_slaves_active: p.all_slaves_active,
+        min_links: 0,
+        lacp_strict: false,
+    }
+}
+
+/// LACP activity and rate for new ports (`lacp_active`, `lacp_rate`).
+fn lacp_active_fast(_p: &Params) -> (bool, bool) {
+    (true, false)
+}
+
+impl AdState {
+    fn index_of(&self, s: &Slave) -> Option<usize> {
+        self.slaves.iter().position(|x| core::ptr::eq(&**x, s))
+    }
+
+    /// The member of slave `s`.
+    pub(crate) fn member(&self, s: &Slave) -> Option<&Member> {
+        self.index_of(s).map(|i| &self.ms[i])
+    }
+
+    /// The identity of the active aggregator as the usable-slaves array sees it
+    /// (`bond_3ad_get_active_agg_info()`: the aggregator of the first port whose one is active).
+    pub(crate) fn active_agg_uid(&self) -> Option<u32> {
+        self.ms.iter().filter_map(|m| m.port.agg).find(|&u| self.ms.iter().any(|o| o.uid == u && o.agg.is_active))
+    }
+
+    /// The slaves take the flags their ports decided.
+    fn push_flags(&self) {
+        for (m, s) in self.ms.iter().zip(self.slaves.iter()) {
+            s.set_flags(m.port.backup, m.port.inactive);
+        }
+    }
+
+    /// The port's view of its slave (`slave->link`, running with carrier, speed, duplex).
+    fn refresh_inputs(&mut self) {
+        for (m, s) in self.ms.iter_mut().zip(self.slaves.iter()) {
+            refresh_port(&mut m.port, s);
+        }
+    }
+}
+
+fn refresh_port(p: &mut Port, s: &Slave) {
+    p.link_up = s.link() == Link::Up;
+    p.dev_up = s.dev.running_with_carrier();
+    p.speed = s.speed.load(Relaxed);
+    p.full_duplex = s.duplex.load(Relaxed) == 1;
+}
+
+/// Sends a LACPDU on the slave (`ad_lacpdu_send()`): from its permanent address, as C does so
+/// that loops can be recognised.
+fn send_lacpdu(s: &Slave, pdu: &lacp::Lacpdu) -> bool {
+    let mut b = [0u8; PDU_LEN];
+    lacp::emit_lacpdu(pdu, &mut b);
+    s.dev.send_slow(&s.perm_hwaddr, &b).is_ok()
+}
+
+impl Bond {
+    /// Room for one more slave, so that [`Bond::ad_bind`] cannot fail.
+    pub(super) fn ad_reserve(&self) -> Result {
+        let mut st = self.ad.lock();
+        st.ms.reserve(1, GFP_KERNEL)?;
+        st.slaves.reserve(1, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// `bond_3ad_bind_slave()` and the 802.3ad part of `bond_enslave()`, under RTNL, after
+    /// [`Bond::ad_reserve`].
+    pub(super) fn ad_bind(&self, dev: &NetDevice, p: &Params, slave: &Arc<Slave>, rtnl: &Rtnl) {
+        let mut st = self.ad.lock();
+        let first = st.ms.is_empty();
+        if first {
+            st.bond.initialize();
+        }
+        let number = st.ms.last().map_or(1, |m| m.port.actor.port_number.wrapping_add(1));
+        let (active, fast) = lacp_active_fast(p);
+        let mut port = Port::new(active, fast);
+        let addr = dev.addr(rtnl);
+        port.actor.system = addr;
+        port.actor.system_priority = 0xffff;
+        port.actor.port_number = number;
+        port.actor.port_priority = 0xff;
+        refresh_port(&mut port, slave);
+        let cfg = config(p);
+        st.cfg = cfg;
+        let m = st.bond.bind(port, 0, addr, cfg.all_slaves_active);
+        slave.set_flags(m.port.backup, m.port.inactive);
+        // cannot fail: reserved above
+        let _ = st.ms.push(m, GFP_KERNEL);
+        let _ = st.slaves.push(slave.clone(), GFP_KERNEL);
+        if st.running {
+            slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, true);
+            slave.lacp.store(true, Relaxed);
+        }
+    }
+
+    /// `bond_3ad_unbind_slave()`, under RTNL, before the slave is released: tells the partner the
+    /// port no longer aggregates and hands its aggregator's other ports to another one.
+    pub(super) fn ad_unbind(&self, dev: &NetDevice, slave: &Slave, rtnl: &Rtnl) {
+        let mut st = self.ad.lock();
+        let Some(i) = st.index_of(slave) else { return };
+        let cfg = st.cfg;
+        let st = &mut *st;
+        let bye = st.bond.unbind(&mut st.ms, i, &cfg);
+        let _ = send_lacpdu(slave, &bye);
+        let _ = st.ms.remove(i);
+        let _ = st.slaves.remove(i);
+        slave.lacp.store(false, Relaxed);
+        if st.running && dev.is_up() {
+            slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, false);
+        }
+        st.push_flags();
+    }
+
+    /// `bond_3ad_handle_link_change()`, under RTNL; the caller rebuilds the usable array.
+    pub(super) fn ad_link_change(&self, dev: &NetDevice, slave: &Slave, up: bool, rtnl: &Rtnl) {
+        let mut st = self.ad.lock();
+        let Some(i) = st.index_of(slave) else { return };
+        let cfg = st.cfg;
+        let st = &mut *st;
+        if !up {
+            // bond_set_slave_inactive_flags() of bond_miimon_commit()
+            st.ms[i].port.disable(cfg.all_slaves_active);
+        } else {
+            // bond_set_backup_slave(): not the active one until the machines say so
+            st.ms[i].port.backup = true;
+        }
+        refresh_port(&mut st.ms[i].port, slave);
+        if st.bond.link_change(&mut st.ms, i, up, &cfg) {
+            let n = st.ms[i].port.actor.port_number;
+            pr_err!("{}: (slave {}): speed changed to 0 on port {n}\n", dev.name(rtnl), slave.dev.name(rtnl));
+        }
+        st.push_flags();
+    }
+
+    /// `bond_3ad_adapter_speed_duplex_changed()`, under RTNL.
+    pub(super) fn ad_speed_duplex_changed(&self, dev: &NetDevice, slave: &Slave, rtnl: &Rtnl) {
+        let mut st = self.ad.lock();
+        let Some(i) = st.index_of(slave) else { return };
+        refresh_port(&mut st.ms[i].port, slave);
+        if st.ms[i].port.update_actor_keys(false) {
+            let n = st.ms[i].port.actor.port_number;
+            pr_err!("{}: (slave {}): speed changed to 0 on port {n}\n", dev.name(rtnl), slave.dev.name(rtnl));
+        }
+    }
+
+    /// The options changed (under RTNL).
+    pub(super) fn ad_options(&self, p: &Params, was: &Params) {
+        let mut st = self.ad.lock();
+        st.cfg = config(p);
+        if p.all_slaves_active != was.all_slaves_active {
+            // bond_option_all_slaves_active_set(): backups follow
+            for m in st.ms.iter_mut().filter(|m| m.port.backup) {
+                m.port.inactive = !p.all_slaves_active;
+            }
+            st.push_flags();
+        }
+    }
+
+    /// The 802.3ad part of `bond_open()`: LACPDUs are received, the tick starts and the
+    /// aggregator is selected at the first tick.
+    pub(super) fn ad_open(&self, dev: &NetDevice, rtnl: &Rtnl) {
+        let mut st = self.ad.lock();
+        st.running = true;
+        st.bond.agg_select_timer = 1;
+        for s in st.slaves.iter() {
+            s.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, true);
+            s.lacp.store(true, Relaxed);
+        }
+        drop(st);
+        link::schedule_work(dev, self, Work::Ad, 0);
+    }
+
+    /// The 802.3ad part of `bond_close()`.
+    pub(super) fn ad_stop(&self, dev: &NetDevice, rtnl: &Rtnl) {
+        {
+            let mut st = self.ad.lock();
+            st.running = false;
+            for s in st.slaves.iter() {
+                s.lacp.store(false, Relaxed);
+                s.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, false);
+            }
+        }
+        // the mode lock is not held: the tick may be waiting for it
+        link::cancel_work(dev, self, Work::Ad);
+    }
+
+    /// The 802.3ad tick (`bond_3ad_state_machine_handler()`): process context, takes the mode
+    /// lock and never RTNL while holding it.
+    pub(super) fn ad_tick(&self, dev: &NetDevice) {
+        let mut eff = Effects::default();
+        let carrier;
+        {
+            let mut guard = self.ad.lock();
+            if !guard.running {
+                return;
+            }
+            let st = &mut *guard;
+            st.refresh_inputs();
+            let mut bname = [0u8; 16];
+            let bname = dev.name_copy(&mut bname);
+            let bname: &str = &bname;
+            // what arrived since the last tick (bond_3ad_rx_indication())
+            for (m, s) in st.ms.iter_mut().zip(st.slaves.iter()) {
+                let mut buf = [0u8; PDU_LEN];
+                if !s.pdu.take(&mut buf) {
+                    continue;
+                }
+                match lacp::parse(&buf) {
+                    Ok(Pdu::Lacp(pdu)) => {
+                        if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
+                            let mut n = [0u8; 16];
+                            pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
+                        }
+                    }
+                    Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
+                        // ad_marker_info_received(): answer with the same marker as a response
+                        let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
+                        let mut b = [0u8; PDU_LEN];
+                        lacp::emit_marker(&resp, &mut b);
+                        let _ = s.dev.send_slow(&s.perm_hwaddr, &b);
+                    }
+                    Ok(Pdu::Marker(_)) => {}
+                    Err(_) => {
+                        s.lacpdu_unknown_rx.fetch_add(1, Relaxed);
+                    }
+                }
+            }
+            let cfg = st.cfg;
+            let slaves = &st.slaves;
+            st.bond.tick(&mut st.ms, &cfg, &mut eff, |i, pdu| send_lacpdu(&slaves[i], pdu));
+            st.push_flags();
+            carrier = ad::carrier(&st.ms, &cfg);
+            if eff.no_partner {
+                pr_warn!("{bname}: Warning: No 802.3ad response from the link partner for any adapters in the bond\n");
+            }
+        }
+        if carrier != dev.carrier_ok() {
+            if carrier {
+                dev.carrier_on();
+            } else {
+                dev.carrier_off();
+            }
+        }
+        if eff.update_slave_arr {
+            self.ad_arr_pending.store(true, Relaxed);
+        }
+        if self.ad_arr_pending.load(Relaxed) {
+            // the usable-slaves array is rebuilt under RTNL; if RTNL is busy, the next tick tries
+            if let Some(rtnl) = Rtnl::try_lock() {
+                if let Some(ctl) = self.ctl.borrow(&rtnl) {
+                    self.ad_arr_pending.store(false, Relaxed);
+                    self.rebuild(dev, &ctl, &rtnl);
+                }
+            }
+        }
+        link::schedule_work(dev, self, Work::Ad, TICK_MS);
+    }
+}
