@@ -84,10 +84,12 @@ impl AdState {
         self.ms.iter().filter_map(|m| m.port.agg).find(|&u| self.ms.iter().any(|o| o.uid == u && o.agg.is_active))
     }
 
-    /// The slaves take the flags their ports decided.
+    /// The slaves take the flags their ports decided, and show their ports' state.
     fn push_flags(&self) {
         for (m, s) in self.ms.iter().zip(self.slaves.iter()) {
             s.set_flags(m.port.backup, m.port.inactive);
+            let agg = m.port.agg.and_then(|u| self.ms.iter().find(|o| o.uid == u)).map_or(0, |o| o.agg.id);
+            s.set_ad_view(agg, m.port.actor.state, m.port.partner_oper.state);
         }
     }
 
@@ -143,10 +145,10 @@ impl Bond {
         let cfg = config(p);
         st.cfg = cfg;
         let m = st.bond.bind(port, 0, addr, cfg.all_slaves_active);
-        slave.set_flags(m.port.backup, m.port.inactive);
         // cannot fail: reserved above
         let _ = st.ms.push(m, GFP_KERNEL);
         let _ = st.slaves.push(slave.clone(), GFP_KERNEL);
+        st.push_flags();
         if st.running {
             slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, true);
             slave.lacp.store(true, Relaxed);
@@ -165,6 +167,7 @@ impl Bond {
         let _ = st.ms.remove(i);
         let _ = st.slaves.remove(i);
         slave.lacp.store(false, Relaxed);
+        slave.set_ad_view(0, 0, 0);
         if st.running && dev.is_up() {
             slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, false);
         }

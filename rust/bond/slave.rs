@@ -88,6 +88,10 @@ pub(crate) struct Slave {
     pub(crate) lacpdu_illegal_rx: AtomicU64,
     /// Slow Protocols frames of an unknown subtype (`lacpdu_unknown_rx`).
     pub(crate) lacpdu_unknown_rx: AtomicU64,
+    /// 802.3ad, as published by the machines for lock-free readers: aggregator ID (0: none or not
+    /// 802.3ad) and the actor and partner port states.
+    ad_agg_id: AtomicU32,
+    ad_states: AtomicU32,
 }
 
 impl Slave {
@@ -110,6 +114,8 @@ impl Slave {
             pdu: PduSlot::new(),
             lacpdu_illegal_rx: AtomicU64::new(0),
             lacpdu_unknown_rx: AtomicU64::new(0),
+            ad_agg_id: AtomicU32::new(0),
+            ad_states: AtomicU32::new(0),
         }
     }
 
@@ -150,6 +156,18 @@ impl Slave {
     /// `bond_set_backup_slave()`: not distributing; reception unchanged.
     pub(crate) fn set_backup_only(&self) {
         self.backup.store(true, Relaxed);
+    }
+
+    /// Publishes the port's 802.3ad view (aggregator ID, 0 for none; actor and partner states).
+    pub(crate) fn set_ad_view(&self, agg_id: u16, actor: u8, partner: u8) {
+        self.ad_states.store(u32::from(actor) | (u32::from(partner) << 8), Relaxed);
+        self.ad_agg_id.store(u32::from(agg_id), Relaxed);
+    }
+
+    /// The port's 802.3ad view: (aggregator ID or 0, actor state, partner state).
+    pub(crate) fn ad_view(&self) -> (u32, u8, u8) {
+        let st = self.ad_states.load(Relaxed);
+        (self.ad_agg_id.load(Relaxed), st as u8, (st >> 8) as u8)
     }
 
     /// The flags the 802.3ad machines decided.

@@ -20,6 +20,31 @@ fn named(w: &mut dyn Write, t: &[OptValue], v: u64) -> fmt::Result {
     writeln!(w, "{} {}", opt::name_of(t, v).unwrap_or("?"), v)
 }
 
+/// show() of the 802.3ad state attributes (`bonding_show_ad_*()`), which read the machines under
+/// the mode lock: process context, no RCU. None for any other attribute.
+pub(crate) fn show_locked(b: &Bond, _dev: &NetDevice, attr: &str, w: &mut dyn Write) -> Option<fmt::Result> {
+    let private = matches!(attr, "ad_actor_key" | "ad_partner_key" | "ad_partner_mac");
+    if !private && !matches!(attr, "ad_aggregator" | "ad_num_ports") {
+        return None;
+    }
+    let lacp = RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == opt::mode::IEEE8023AD));
+    if !lacp || (private && !crate::sys::capable_net_admin()) {
+        return Some(Ok(()));
+    }
+    let info = {
+        let st = b.ad.lock();
+        crate::logic::ad::active_agg_info(&st.ms)
+    };
+    Some(match (attr, info) {
+        ("ad_aggregator", i) => writeln!(w, "{}", i.map_or(0, |i| i.id)),
+        ("ad_num_ports", i) => writeln!(w, "{}", i.map_or(0, |i| i.ports)),
+        ("ad_actor_key", i) => writeln!(w, "{}", i.map_or(0, |i| i.actor_key)),
+        ("ad_partner_key", i) => writeln!(w, "{}", i.map_or(0, |i| i.partner_key)),
+        ("ad_partner_mac", Some(i)) => writeln!(w, "{}", Mac(&i.partner_mac)),
+        _ => Ok(()),
+    })
+}
+
 /// show() of one bond attribute (bond_sysfs.c). Options rbond does not implement show the value
 /// they have in rbond, which is the C default (an ARP interval of 0: no ARP monitor, ...).
 pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
@@ -214,6 +239,16 @@ pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &
         "link_failure_count" => writeln!(w, "{}", s.link_failure_count.load(Relaxed)),
         "perm_hwaddr" => writeln!(w, "{}", Mac(&s.perm_hwaddr)),
         "queue_id" => writeln!(w, "0"),
+        // 802.3ad: published by the machines (0: no aggregator, or not 802.3ad)
+        "ad_aggregator_id" | "ad_actor_oper_port_state" | "ad_partner_oper_port_state" => {
+            let (agg, actor, partner) = s.ad_view();
+            match (agg, attr) {
+                (0, _) => writeln!(w, "N/A"),
+                (_, "ad_aggregator_id") => writeln!(w, "{agg}"),
+                (_, "ad_actor_oper_port_state") => writeln!(w, "{actor}"),
+                _ => writeln!(w, "{partner}"),
+            }
+        }
         _ => writeln!(w, "N/A"),
     }
 }

@@ -420,16 +420,18 @@ impl Port {
             }
             self.rx_timer = 0;
             self.rx_state = RxState::Current;
-        } else if self.rx_timer != 0 {
+        } else if self.rx_timer != 0 && {
             self.rx_timer -= 1;
-            if self.rx_timer == 0 {
-                match self.rx_state {
-                    RxState::Expired => self.rx_state = RxState::Defaulted,
-                    RxState::Current => self.rx_state = RxState::Expired,
-                    _ => {}
-                }
+            self.rx_timer == 0
+        } {
+            // the timer expired
+            match self.rx_state {
+                RxState::Expired => self.rx_state = RxState::Defaulted,
+                RxState::Current => self.rx_state = RxState::Expired,
+                _ => {}
             }
         } else if self.rx_state == RxState::PortDisabled {
+            // no timer expired (one may still run, as in C): a disabled port that is enabled again
             if self.vars & vars::LACP_ENABLED != 0 {
                 self.rx_state = RxState::Expired;
             } else {
@@ -1527,6 +1529,27 @@ mod tests {
         run2(&mut a, &mut b, [true; 2], 60, false);
         assert!(formed(&a), "{:?}", a.ms[1].port);
         assert_eq!(active_agg_info(&a.ms).unwrap().ports, 2);
+    }
+
+    #[test]
+    fn a_port_enabled_again_leaves_port_disabled_while_its_timer_runs() {
+        // slow rate: a 90 s current_while timer runs when the link fails; when the link is back
+        // the port must not wait for that timer (C takes the "no timer expired" branch)
+        let (mut a, mut b) = (side::<2>(SYS_A, true, false), side::<2>(SYS_B, true, false));
+        run2(&mut a, &mut b, [true; 2], 130, false);
+        assert!(formed_passive(&a));
+        for up in [false, true] {
+            for s in [&mut a, &mut b] {
+                s.ms[1].port.link_up = up;
+                s.ms[1].port.dev_up = up;
+                let cfg = s.cfg;
+                s.bond.link_change(&mut s.ms, 1, up, &cfg);
+            }
+            run2(&mut a, &mut b, [true, up], 30, false);
+        }
+        run2(&mut a, &mut b, [true; 2], 40, false);
+        assert_eq!(a.ms[1].port.rx_state, RxState::Current);
+        assert!(formed_passive(&a), "{:?}", a.ms[1].port);
     }
 
     #[test]

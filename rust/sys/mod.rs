@@ -49,6 +49,12 @@ use kernel::prelude::*;
 /// Compares struct sizes and field offsets as GCC compiled them (`rbond_layout()` in the shim) with
 /// bindgen's view, so that a mismatch between the two compilers fails the load instead of
 /// corrupting memory.
+/// The calling task may administer networking (`capable(CAP_NET_ADMIN)`).
+pub(crate) fn capable_net_admin() -> bool {
+    // SAFETY: plain FFI call in process context.
+    unsafe { bindings::rbond_capable_net_admin() }
+}
+
 pub(crate) fn check_layout() -> Result {
     use bindings::{net_device, net_device_ops, rtnl_link_ops, rtnl_link_stats64, rtnl_newlink_params};
     use core::mem::{offset_of, size_of};

@@ -14,6 +14,7 @@
 #include <net/sch_generic.h>
 #include <linux/if_bonding.h>
 #include <linux/pkt_sched.h>
+#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <generated/utsrelease.h>
@@ -636,6 +637,11 @@ void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net
 void rbond_unregister_netdevice(struct net_device *dev)
 {
 	unregister_netdevice(dev);
+}
+
+bool rbond_capable_net_admin(void)
+{
+	return capable(CAP_NET_ADMIN);
 }
 
 void rbond_consume_skb(struct sk_buff *skb)

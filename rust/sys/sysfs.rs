@@ -59,9 +59,12 @@ pub(crate) unsafe extern "C" fn rbond_rs_bond_show(dev: *mut bindings::net_devic
     // INVARIANT: sysfs passes a page.
     let mut page = Page { buf, len: 0 };
     if let Some(b) = master_state::<Bond>(d) {
-        RcuRead::with(|rcu| {
-            let _ = bond::sysfs::show(b, d, name, &mut page, rcu);
-        });
+        // attributes read under the bond's mode lock (a mutex) are shown outside RCU
+        if bond::sysfs::show_locked(b, d, name, &mut page).is_none() {
+            RcuRead::with(|rcu| {
+                let _ = bond::sysfs::show(b, d, name, &mut page, rcu);
+            });
+        }
     }
     page.len as isize
 }
