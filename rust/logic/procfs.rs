@@ -105,7 +105,7 @@ pub struct AdSlaveInfo<'a> {
     pub actor: PortInfo,
     /// `partner_oper`
     pub partner: PortInfo,
-    /// rbond's `Aggregation:` line (e.g. an `AggReason`), printed after the C lines; `None`:
+    /// rbond's `Aggregation:` line (e.g. an [`AggReason`]), printed after the C lines; `None`:
     /// no line. Newlines in the text are printed as spaces.
     pub aggregation: Option<&'a dyn fmt::Display>,
 }
@@ -292,6 +292,218 @@ impl Write for OneLine<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The active aggregator, as far as [`agg_reason`] compares a port with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveAggFacts {
+    /// Its id.
+    pub id: u16,
+    /// The speed of its ports in Mb/s ([`SPEED_UNKNOWN`] if unknown).
+    pub speed: u32,
+    /// Its partner's system MAC address.
+    pub partner_system: [u8; 6],
+    /// Its partner's key.
+    pub partner_key: u16,
+}
+
+/// What [`agg_reason`] knows of one 802.3ad port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggFacts {
+    /// The slave's link is up (for the monitor).
+    pub link_up: bool,
+    /// Mb/s or [`SPEED_UNKNOWN`].
+    pub speed: u32,
+    /// 1 full, 0 half, or [`DUPLEX_UNKNOWN`].
+    pub duplex: u8,
+    /// The bond's `lacp_active`.
+    pub lacp_active: bool,
+    /// Seconds since this port last received a LACPDU; `None`: never.
+    pub lacpdu_age_secs: Option<u32>,
+    /// `actor_oper_port_state` ([`super::lacp::state`] bits).
+    pub actor_state: u8,
+    /// `partner_oper`.
+    pub partner: PortInfo,
+    /// `AD_PORT_SELECTED` is set.
+    pub selected: bool,
+    /// `AD_PORT_STANDBY` is set.
+    pub standby: bool,
+    /// The actor or the partner churn machine is in the churned state.
+    pub churned: bool,
+    /// The id of the port's aggregator, if it has one.
+    pub aggregator: Option<u16>,
+    /// The bond's active aggregator, if there is one.
+    pub active: Option<ActiveAggFacts>,
+}
+
+/// Why an 802.3ad port does or does not aggregate: rbond's `Aggregation:` line. `Display` gives
+/// one short line starting with "yes" or "no".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggReason {
+    /// Collecting and distributing in the active aggregator.
+    InActiveAggregator {
+        /// Its id.
+        id: u16,
+    },
+    /// The link is down.
+    LinkDown,
+    /// The port runs half duplex.
+    HalfDuplex,
+    /// The driver reports no duplex.
+    DuplexUnknown,
+    /// Neither side sends LACPDUs: `lacp_active` is off here and nothing was ever received.
+    LacpPassive,
+    /// The partner's LACPDUs stopped or never came (the port is defaulted or expired).
+    PartnerSilent {
+        /// Seconds since the last one; `None`: none received.
+        seconds: Option<u32>,
+    },
+    /// The port is in no aggregator, or not selected.
+    NotSelected,
+    /// The bond has no active aggregator.
+    NoActiveAggregator,
+    /// The port runs at another speed than the active aggregator's ports.
+    SpeedDiffers {
+        /// The port's speed, Mb/s or [`SPEED_UNKNOWN`].
+        port_mbps: u32,
+        /// The active aggregator's, Mb/s or [`SPEED_UNKNOWN`].
+        agg_mbps: u32,
+    },
+    /// The port's partner is another system, or another key, than the active aggregator's.
+    OtherPartner {
+        /// The port's partner system.
+        system: [u8; 6],
+        /// The port's partner key.
+        key: u16,
+        /// The active aggregator's partner system.
+        agg_system: [u8; 6],
+        /// The active aggregator's partner key.
+        agg_key: u16,
+    },
+    /// The port is in another aggregator than the active one, with the same partner and speed.
+    OtherAggregator {
+        /// The port's aggregator.
+        id: u16,
+        /// The active one.
+        active: u16,
+    },
+    /// Selected into the active aggregator but held in standby.
+    Standby,
+    /// In the active aggregator, but the actor or partner churn machine reports churn.
+    Churned,
+    /// In the active aggregator, not yet collecting and distributing.
+    Negotiating,
+}
+
+/// Why the port described by `f` does or does not aggregate. The first cause found wins, in the
+/// order: link, duplex, in use, LACPDUs, selection, active aggregator (partner, speed, key),
+/// standby, churn.
+pub fn agg_reason(f: &AggFacts) -> AggReason {
+    use super::lacp::state;
+    if !f.link_up {
+        return AggReason::LinkDown;
+    }
+    match f.duplex {
+        0 => return AggReason::HalfDuplex,
+        DUPLEX_UNKNOWN => return AggReason::DuplexUnknown,
+        _ => {}
+    }
+    let in_active = matches!((f.aggregator, f.active), (Some(a), Some(act)) if a == act.id);
+    let cd = state::COLLECTING | state::DISTRIBUTING;
+    if in_active && f.actor_state & cd == cd {
+        return AggReason::InActiveAggregator { id: f.aggregator.unwrap_or(0) };
+    }
+    if f.lacpdu_age_secs.is_none() && !f.lacp_active {
+        return AggReason::LacpPassive;
+    }
+    if f.lacpdu_age_secs.is_none() || f.actor_state & (state::DEFAULTED | state::EXPIRED) != 0 {
+        return AggReason::PartnerSilent { seconds: f.lacpdu_age_secs };
+    }
+    let (Some(agg), true) = (f.aggregator, f.selected) else { return AggReason::NotSelected };
+    let Some(act) = f.active else { return AggReason::NoActiveAggregator };
+    if agg != act.id {
+        let other = AggReason::OtherPartner {
+            system: f.partner.system,
+            key: f.partner.key,
+            agg_system: act.partner_system,
+            agg_key: act.partner_key,
+        };
+        return if f.partner.system != act.partner_system {
+            other
+        } else if f.speed != act.speed {
+            AggReason::SpeedDiffers { port_mbps: f.speed, agg_mbps: act.speed }
+        } else if f.partner.key != act.partner_key {
+            other
+        } else {
+            AggReason::OtherAggregator { id: agg, active: act.id }
+        };
+    }
+    if f.standby {
+        AggReason::Standby
+    } else if f.churned {
+        AggReason::Churned
+    } else {
+        AggReason::Negotiating
+    }
+}
+
+/// A speed as "1000 Mb/s" or "unknown".
+struct Speed(u32);
+
+impl fmt::Display for Speed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SPEED_UNKNOWN => f.write_str("unknown"),
+            s => write!(f, "{s} Mb/s"),
+        }
+    }
+}
+
+impl fmt::Display for AggReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            AggReason::InActiveAggregator { id } => {
+                write!(f, "yes: collecting and distributing in aggregator {id}")
+            }
+            AggReason::LinkDown => f.write_str("no: link down"),
+            AggReason::HalfDuplex => f.write_str(
+                "no: half duplex (LACP needs full duplex; check the NIC/driver, \
+                 e.g. USB cdc_ncm adapters report half duplex)",
+            ),
+            AggReason::DuplexUnknown => {
+                f.write_str("no: duplex unknown (LACP needs full duplex; the driver reports none)")
+            }
+            AggReason::LacpPassive => {
+                f.write_str("no: LACP passive on both sides (set lacp_active on here, or active mode on the partner)")
+            }
+            AggReason::PartnerSilent { seconds: Some(s) } => {
+                write!(f, "no: partner sends no LACPDUs (last one {s} s ago)")
+            }
+            AggReason::PartnerSilent { seconds: None } => {
+                f.write_str("no: partner sends no LACPDUs (none received; is LACP on at the partner?)")
+            }
+            AggReason::NotSelected => f.write_str("no: not selected into an aggregator yet"),
+            AggReason::NoActiveAggregator => f.write_str("no: the bond has no active aggregator yet"),
+            AggReason::SpeedDiffers { port_mbps, agg_mbps } => {
+                write!(f, "no: speed {} differs from the active aggregator's {}", Speed(port_mbps), Speed(agg_mbps))
+            }
+            AggReason::OtherPartner { system, key, agg_system, agg_key } => write!(
+                f,
+                "no: partner {} key {} is not the active aggregator's ({} key {}); \
+                 check the partner's LAG",
+                Mac(&system),
+                key,
+                Mac(&agg_system),
+                agg_key
+            ),
+            AggReason::OtherAggregator { id, active } => {
+                write!(f, "no: in aggregator {id}, but ad_select chose aggregator {active}")
+            }
+            AggReason::Standby => f.write_str("no: standby in the active aggregator"),
+            AggReason::Churned => f.write_str("no: churned (no LACP agreement with the partner; check its LAG config)"),
+            AggReason::Negotiating => f.write_str("no: negotiating (partner not in sync yet)"),
+        }
     }
 }
 
@@ -724,5 +936,216 @@ mod tests {
         let got = file(&m, &[e]);
         assert!(!got.text().contains("802.3ad info"));
         assert!(got.text().ends_with("Slave queue ID: 0\n"));
+    }
+
+    const SWITCH: [u8; 6] = [0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc];
+
+    /// A port of the healthy bond above: in active aggregator 1, collecting and distributing.
+    fn healthy() -> AggFacts {
+        AggFacts {
+            link_up: true,
+            speed: 1000,
+            duplex: 1,
+            lacp_active: true,
+            lacpdu_age_secs: Some(0),
+            actor_state: 63,
+            partner: PortInfo {
+                system_priority: 32768,
+                system: SWITCH,
+                key: 15,
+                port_priority: 32768,
+                port_number: 0x101,
+                state: 61,
+            },
+            selected: true,
+            standby: false,
+            churned: false,
+            aggregator: Some(1),
+            active: Some(ActiveAggFacts { id: 1, speed: 1000, partner_system: SWITCH, partner_key: 15 }),
+        }
+    }
+
+    /// `agg_reason(f)` and its text.
+    fn why(f: &AggFacts) -> (AggReason, S) {
+        let r = agg_reason(f);
+        let mut s = S::new();
+        write!(s, "{r}").unwrap();
+        assert!(!s.text().contains('\n'));
+        (r, s)
+    }
+
+    #[test]
+    fn aggregating_port() {
+        let (r, s) = why(&healthy());
+        assert_eq!(r, AggReason::InActiveAggregator { id: 1 });
+        assert_eq!(s.text(), "yes: collecting and distributing in aggregator 1");
+    }
+
+    #[test]
+    fn link_down_comes_first() {
+        let mut f = healthy();
+        f.link_up = false;
+        f.duplex = 0;
+        f.lacpdu_age_secs = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::LinkDown);
+        assert_eq!(s.text(), "no: link down");
+    }
+
+    #[test]
+    fn half_duplex_and_unknown_duplex() {
+        let mut f = healthy();
+        f.duplex = 0;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::HalfDuplex);
+        assert_eq!(
+            s.text(),
+            "no: half duplex (LACP needs full duplex; check the NIC/driver, e.g. USB cdc_ncm adapters \
+             report half duplex)"
+        );
+        f.duplex = DUPLEX_UNKNOWN;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::DuplexUnknown);
+        assert_eq!(s.text(), "no: duplex unknown (LACP needs full duplex; the driver reports none)");
+    }
+
+    #[test]
+    fn passive_on_both_sides() {
+        let mut f = healthy();
+        f.lacp_active = false;
+        f.lacpdu_age_secs = None;
+        f.actor_state = 0x44; // aggregation, defaulted
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::LacpPassive);
+        assert_eq!(s.text(), "no: LACP passive on both sides (set lacp_active on here, or active mode on the partner)");
+    }
+
+    #[test]
+    fn silent_partner() {
+        let mut f = healthy();
+        f.actor_state = 0x47; // activity, short timeout, aggregation, defaulted
+        f.lacpdu_age_secs = Some(12);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::PartnerSilent { seconds: Some(12) });
+        assert_eq!(s.text(), "no: partner sends no LACPDUs (last one 12 s ago)");
+        f.actor_state = 0x87; // expired
+        assert_eq!(agg_reason(&f), AggReason::PartnerSilent { seconds: Some(12) });
+        f.lacpdu_age_secs = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::PartnerSilent { seconds: None });
+        assert_eq!(s.text(), "no: partner sends no LACPDUs (none received; is LACP on at the partner?)");
+    }
+
+    #[test]
+    fn not_selected_and_no_active_aggregator() {
+        let mut f = healthy();
+        f.actor_state = 0x0f;
+        f.aggregator = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::NotSelected);
+        assert_eq!(s.text(), "no: not selected into an aggregator yet");
+        f.aggregator = Some(1);
+        f.selected = false;
+        assert_eq!(agg_reason(&f), AggReason::NotSelected);
+        f.selected = true;
+        f.active = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::NoActiveAggregator);
+        assert_eq!(s.text(), "no: the bond has no active aggregator yet");
+    }
+
+    #[test]
+    fn speed_differs() {
+        let mut f = healthy();
+        f.speed = 100;
+        f.actor_state = 0x07;
+        f.aggregator = Some(2);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::SpeedDiffers { port_mbps: 100, agg_mbps: 1000 });
+        assert_eq!(s.text(), "no: speed 100 Mb/s differs from the active aggregator's 1000 Mb/s");
+        // the partner may key its ports by speed too: the speed is the cause
+        f.partner.key = 16;
+        assert_eq!(agg_reason(&f), AggReason::SpeedDiffers { port_mbps: 100, agg_mbps: 1000 });
+        f.speed = SPEED_UNKNOWN;
+        let (_, s) = why(&f);
+        assert_eq!(s.text(), "no: speed unknown differs from the active aggregator's 1000 Mb/s");
+    }
+
+    #[test]
+    fn other_partner() {
+        let mut f = healthy();
+        f.actor_state = 0x07;
+        f.aggregator = Some(2);
+        f.speed = 100; // another switch: that comes before the speed
+        f.partner.system = [0x00, 0x1b, 0x21, 0x11, 0x22, 0x33];
+        f.partner.key = 7;
+        let (r, s) = why(&f);
+        assert_eq!(
+            r,
+            AggReason::OtherPartner {
+                system: [0x00, 0x1b, 0x21, 0x11, 0x22, 0x33],
+                key: 7,
+                agg_system: SWITCH,
+                agg_key: 15
+            }
+        );
+        assert_eq!(
+            s.text(),
+            "no: partner 00:1b:21:11:22:33 key 7 is not the active aggregator's \
+             (00:1b:21:aa:bb:cc key 15); check the partner's LAG"
+        );
+        // same switch, same speed, another LAG
+        f.partner.system = SWITCH;
+        f.speed = 1000;
+        assert!(matches!(agg_reason(&f), AggReason::OtherPartner { key: 7, agg_key: 15, .. }));
+    }
+
+    #[test]
+    fn other_aggregator() {
+        let mut f = healthy();
+        f.actor_state = 0x07;
+        f.aggregator = Some(3);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::OtherAggregator { id: 3, active: 1 });
+        assert_eq!(s.text(), "no: in aggregator 3, but ad_select chose aggregator 1");
+    }
+
+    #[test]
+    fn standby_churned_negotiating() {
+        let mut f = healthy();
+        f.actor_state = 0x0f; // in sync, not collecting
+        f.churned = true;
+        f.standby = true;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Standby);
+        assert_eq!(s.text(), "no: standby in the active aggregator");
+        f.standby = false;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Churned);
+        assert_eq!(s.text(), "no: churned (no LACP agreement with the partner; check its LAG config)");
+        f.churned = false;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Negotiating);
+        assert_eq!(s.text(), "no: negotiating (partner not in sync yet)");
+    }
+
+    #[test]
+    fn the_aggregation_line_follows_the_c_lines() {
+        let mut f = healthy();
+        f.duplex = 0;
+        let r = agg_reason(&f);
+        let mut e = lacp_port("usb0", 1, true);
+        e.duplex = 0;
+        if let Some(ad) = e.ad.as_mut() {
+            ad.aggregation = Some(&r);
+        }
+        let mut got = S::new();
+        write_slave(&mut got, &e).unwrap();
+        assert!(got.text().ends_with(
+            "    port state: 61\n\
+             Aggregation: no: half duplex (LACP needs full duplex; check the NIC/driver, e.g. USB \
+             cdc_ncm adapters report half duplex)\n"
+        ));
+        assert_eq!(got.text().matches('\n').count(), 28);
     }
 }
