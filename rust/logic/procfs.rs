@@ -51,7 +51,7 @@ pub struct MasterInfo<'a> {
 pub struct AggInfo {
     /// `aggregator_identifier`
     pub id: u16,
-    /// Ports of the aggregator that are distributing (`__agg_active_ports()`).
+    /// Its enabled ports (`__agg_active_ports()`).
     pub ports: u16,
     /// `actor_oper_aggregator_key`
     pub actor_key: u16,
