@@ -1022,6 +1022,7 @@ impl ProcShow for Bond {
                 updelay: p.updelay,
                 downdelay: p.downdelay,
                 peer_notif_delay: 0,
+                ad: None,
             })?;
             for s in t.all.iter() {
                 let mut n = [0u8; 16];
@@ -1036,6 +1037,7 @@ impl ProcShow for Bond {
                     link_failure_count: s.link_failure_count.load(Relaxed),
                     perm_hwaddr: s.perm_hwaddr,
                     queue_id: 0,
+                    ad: None,
                 })?;
             }
             Ok(())

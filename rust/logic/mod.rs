@@ -18,3 +18,5 @@ pub mod options;
 pub mod procfs;
 /// Choice of the active slave in active-backup mode.
 pub mod select;
+/// The text of the 802.3ad sysfs attributes of the bond and its slaves.
+pub mod sysfs;

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The text of /proc/net/bonding/<bond> (`bond_procfs.c`), for the modes rbond implements.
 //! Tools parse this file: it must match the C driver byte for byte.
+//!
+//! In 802.3ad mode rbond adds one line of its own to each slave, `Aggregation: <why or why not>`,
+//! after all of that slave's C lines.
 
+use super::ad::ChurnState;
+use super::lacp::PortInfo;
 use super::mii::Link;
 use super::options::{self, mode};
 use core::fmt::{self, Write};
@@ -37,6 +42,72 @@ pub struct MasterInfo<'a> {
     pub downdelay: u32,
     /// peer_notif_delay in miimon ticks
     pub peer_notif_delay: u32,
+    /// The "802.3ad info" block: `Some` in 802.3ad mode, `None` otherwise (nothing is printed).
+    pub ad: Option<AdMasterInfo<'a>>,
+}
+
+/// The active aggregator, as `__bond_3ad_get_active_agg_info()` reports it (`struct ad_info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggInfo {
+    /// `aggregator_identifier`
+    pub id: u16,
+    /// Its enabled ports (`__agg_active_ports()`).
+    pub ports: u16,
+    /// `actor_oper_aggregator_key`
+    pub actor_key: u16,
+    /// `partner_oper_aggregator_key`
+    pub partner_key: u16,
+    /// `partner_system`
+    pub partner_mac: [u8; 6],
+}
+
+/// The master's 802.3ad block (`bond_info_show_master()`, `BOND_MODE_8023AD`).
+#[derive(Debug, Clone, Copy)]
+pub struct AdMasterInfo<'a> {
+    /// The bond's name (for "bond %s has no active aggregator").
+    pub bond_name: &'a str,
+    /// The reader has `CAP_NET_ADMIN`: C shows the system and the active aggregator only then.
+    pub privileged: bool,
+    /// `lacp_active`
+    pub lacp_active: bool,
+    /// `lacp_rate` is fast.
+    pub lacp_fast: bool,
+    /// `min_links`
+    pub min_links: u32,
+    /// `ad_select` ([`options::AD_SELECT`]).
+    pub ad_select: u64,
+    /// The 802.3ad system priority in use (`BOND_AD_INFO(bond).system.sys_priority`).
+    pub system_priority: u16,
+    /// The 802.3ad system MAC address in use (`sys_mac_addr`).
+    pub system_mac: [u8; 6],
+    /// The active aggregator, if there is one.
+    pub active: Option<AggInfo>,
+}
+
+/// One slave's 802.3ad lines (`bond_info_show_slave()`, `BOND_MODE_8023AD`).
+#[derive(Clone, Copy)]
+pub struct AdSlaveInfo<'a> {
+    /// The reader has `CAP_NET_ADMIN`: C shows the "details ... lacp pdu" blocks only then.
+    pub privileged: bool,
+    /// The id of the port's aggregator; `None` when the port has none: C then prints only
+    /// `Aggregator ID: N/A` and none of the fields below (but rbond's `Aggregation:` line).
+    pub aggregator_id: Option<u16>,
+    /// `sm_churn_actor_state`
+    pub actor_churn: ChurnState,
+    /// `sm_churn_partner_state`
+    pub partner_churn: ChurnState,
+    /// `churn_actor_count`
+    pub actor_churn_count: u32,
+    /// `churn_partner_count`
+    pub partner_churn_count: u32,
+    /// The actor: system priority and MAC, `actor_oper_port_key`, port priority and number,
+    /// `actor_oper_port_state`.
+    pub actor: PortInfo,
+    /// `partner_oper`
+    pub partner: PortInfo,
+    /// rbond's `Aggregation:` line (e.g. an [`AggReason`]), printed after the C lines; `None`:
+    /// no line. Newlines in the text are printed as spaces.
+    pub aggregation: Option<&'a dyn fmt::Display>,
 }
 
 /// What one slave's part shows.
@@ -55,6 +126,8 @@ pub struct SlaveInfo<'a> {
     pub perm_hwaddr: [u8; 6],
     /// `queue_id`
     pub queue_id: u16,
+    /// The 802.3ad lines: `Some` in 802.3ad mode, `None` otherwise (nothing is printed).
+    pub ad: Option<AdSlaveInfo<'a>>,
 }
 
 /// The mode names of `bond_mode_name()`.
@@ -105,10 +178,46 @@ pub fn write_master(w: &mut dyn Write, m: &MasterInfo<'_>) -> fmt::Result {
     writeln!(w, "MII Polling Interval (ms): {}", m.miimon)?;
     writeln!(w, "Up Delay (ms): {}", m.updelay * m.miimon)?;
     writeln!(w, "Down Delay (ms): {}", m.downdelay * m.miimon)?;
-    writeln!(w, "Peer Notification Delay (ms): {}", m.peer_notif_delay * m.miimon)
+    writeln!(w, "Peer Notification Delay (ms): {}", m.peer_notif_delay * m.miimon)?;
+    // C prints the ARP monitor's lines here when arp_interval > 0; rbond has no ARP monitor.
+    match &m.ad {
+        Some(ad) => write_master_ad(w, ad),
+        None => Ok(()),
+    }
 }
 
-/// One slave's part (`bond_info_show_slave()`), without the 802.3ad lines.
+/// The "802.3ad info" block, the end of the master part.
+fn write_master_ad(w: &mut dyn Write, ad: &AdMasterInfo<'_>) -> fmt::Result {
+    // seq_puts(seq, "\n802.3ad info\n");
+    // "LACP active: %s\n" on/off, "LACP rate: %s\n" fast/slow, "Min links: %d\n",
+    // "Aggregator selection policy (ad_select): %s\n"
+    writeln!(w, "\n802.3ad info")?;
+    writeln!(w, "LACP active: {}", if ad.lacp_active { "on" } else { "off" })?;
+    writeln!(w, "LACP rate: {}", if ad.lacp_fast { "fast" } else { "slow" })?;
+    // min_links is an unsigned int printed with %d
+    writeln!(w, "Min links: {}", ad.min_links as i32)?;
+    let sel = options::name_of(options::AD_SELECT, ad.ad_select).unwrap_or("?");
+    writeln!(w, "Aggregator selection policy (ad_select): {sel}")?;
+    if !ad.privileged {
+        return Ok(());
+    }
+    writeln!(w, "System priority: {}", ad.system_priority)?;
+    writeln!(w, "System MAC address: {}", Mac(&ad.system_mac))?;
+    match &ad.active {
+        None => writeln!(w, "bond {} has no active aggregator", ad.bond_name),
+        Some(a) => {
+            writeln!(w, "Active Aggregator Info:")?;
+            writeln!(w, "\tAggregator ID: {}", a.id)?;
+            writeln!(w, "\tNumber of ports: {}", a.ports)?;
+            writeln!(w, "\tActor Key: {}", a.actor_key)?;
+            writeln!(w, "\tPartner Key: {}", a.partner_key)?;
+            writeln!(w, "\tPartner Mac Address: {}", Mac(&a.partner_mac))
+        }
+    }
+}
+
+/// One slave's part (`bond_info_show_slave()`); in 802.3ad mode followed by rbond's
+/// `Aggregation:` line.
 pub fn write_slave(w: &mut dyn Write, s: &SlaveInfo<'_>) -> fmt::Result {
     writeln!(w, "\nSlave Interface: {}", s.name)?;
     writeln!(w, "MII Status: {}", s.link.sysfs_name())?;
@@ -125,14 +234,284 @@ pub fn write_slave(w: &mut dyn Write, s: &SlaveInfo<'_>) -> fmt::Result {
     }
     writeln!(w, "Link Failure Count: {}", s.link_failure_count)?;
     writeln!(w, "Permanent HW addr: {}", Mac(&s.perm_hwaddr))?;
-    writeln!(w, "Slave queue ID: {}", s.queue_id)
+    writeln!(w, "Slave queue ID: {}", s.queue_id)?;
+    match &s.ad {
+        Some(ad) => write_slave_ad(w, ad),
+        None => Ok(()),
+    }
+}
+
+/// One side's "details ... lacp pdu:" lines; the partner's key is its "oper key".
+fn write_details(w: &mut dyn Write, side: &str, key: &str, p: &PortInfo) -> fmt::Result {
+    writeln!(w, "details {side} lacp pdu:")?;
+    writeln!(w, "    system priority: {}", p.system_priority)?;
+    writeln!(w, "    system mac address: {}", Mac(&p.system))?;
+    writeln!(w, "    {key}: {}", p.key)?;
+    writeln!(w, "    port priority: {}", p.port_priority)?;
+    writeln!(w, "    port number: {}", p.port_number)?;
+    writeln!(w, "    port state: {}", p.state)
+}
+
+/// The 802.3ad lines of a slave, then rbond's `Aggregation:` line.
+fn write_slave_ad(w: &mut dyn Write, ad: &AdSlaveInfo<'_>) -> fmt::Result {
+    match ad.aggregator_id {
+        None => writeln!(w, "Aggregator ID: N/A")?,
+        Some(id) => {
+            writeln!(w, "Aggregator ID: {id}")?;
+            writeln!(w, "Actor Churn State: {}", ad.actor_churn.desc())?;
+            writeln!(w, "Partner Churn State: {}", ad.partner_churn.desc())?;
+            // u32 counters printed with %d
+            writeln!(w, "Actor Churned Count: {}", ad.actor_churn_count as i32)?;
+            writeln!(w, "Partner Churned Count: {}", ad.partner_churn_count as i32)?;
+            if ad.privileged {
+                write_details(w, "actor", "port key", &ad.actor)?;
+                write_details(w, "partner", "oper key", &ad.partner)?;
+            }
+        }
+    }
+    if let Some(text) = ad.aggregation {
+        w.write_str("Aggregation: ")?;
+        write!(OneLine(w), "{text}")?;
+        w.write_char('\n')?;
+    }
+    Ok(())
+}
+
+/// Writes through, newlines and carriage returns as spaces.
+struct OneLine<'w>(&'w mut dyn Write);
+
+impl Write for OneLine<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for part in s.split_inclusive(['\n', '\r']) {
+            match part.strip_suffix(['\n', '\r']) {
+                Some(body) => {
+                    self.0.write_str(body)?;
+                    self.0.write_char(' ')?;
+                }
+                None => self.0.write_str(part)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The active aggregator, as far as [`agg_reason`] compares a port with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveAggFacts {
+    /// Its id.
+    pub id: u16,
+    /// The speed of its ports in Mb/s ([`SPEED_UNKNOWN`] if unknown).
+    pub speed: u32,
+    /// Its partner's system MAC address.
+    pub partner_system: [u8; 6],
+    /// Its partner's key.
+    pub partner_key: u16,
+}
+
+/// What [`agg_reason`] knows of one 802.3ad port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggFacts {
+    /// The slave's link is up (for the monitor).
+    pub link_up: bool,
+    /// Mb/s or [`SPEED_UNKNOWN`].
+    pub speed: u32,
+    /// 1 full, 0 half, or [`DUPLEX_UNKNOWN`].
+    pub duplex: u8,
+    /// The bond's `lacp_active`.
+    pub lacp_active: bool,
+    /// Seconds since this port last received a LACPDU; `None`: never.
+    pub lacpdu_age_secs: Option<u32>,
+    /// `actor_oper_port_state` ([`super::lacp::state`] bits).
+    pub actor_state: u8,
+    /// `partner_oper`.
+    pub partner: PortInfo,
+    /// `AD_PORT_SELECTED` is set.
+    pub selected: bool,
+    /// `AD_PORT_STANDBY` is set.
+    pub standby: bool,
+    /// The actor or the partner churn machine is in the churned state.
+    pub churned: bool,
+    /// The id of the port's aggregator, if it has one.
+    pub aggregator: Option<u16>,
+    /// The bond's active aggregator, if there is one.
+    pub active: Option<ActiveAggFacts>,
+}
+
+/// Why an 802.3ad port does or does not aggregate: rbond's `Aggregation:` line. `Display` gives
+/// one short line starting with "yes" or "no".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggReason {
+    /// Collecting and distributing in the active aggregator.
+    InActiveAggregator {
+        /// Its id.
+        id: u16,
+    },
+    /// The link is down.
+    LinkDown,
+    /// The port runs half duplex.
+    HalfDuplex,
+    /// The driver reports no duplex.
+    DuplexUnknown,
+    /// Neither side sends LACPDUs: `lacp_active` is off here and nothing was ever received.
+    LacpPassive,
+    /// The partner's LACPDUs stopped or never came (the port is defaulted or expired).
+    PartnerSilent {
+        /// Seconds since the last one; `None`: none received.
+        seconds: Option<u32>,
+    },
+    /// The port is in no aggregator, or not selected.
+    NotSelected,
+    /// The bond has no active aggregator.
+    NoActiveAggregator,
+    /// The port runs at another speed than the active aggregator's ports.
+    SpeedDiffers {
+        /// The port's speed, Mb/s or [`SPEED_UNKNOWN`].
+        port_mbps: u32,
+        /// The active aggregator's, Mb/s or [`SPEED_UNKNOWN`].
+        agg_mbps: u32,
+    },
+    /// The port's partner is another system, or another key, than the active aggregator's.
+    OtherPartner {
+        /// The port's partner system.
+        system: [u8; 6],
+        /// The port's partner key.
+        key: u16,
+        /// The active aggregator's partner system.
+        agg_system: [u8; 6],
+        /// The active aggregator's partner key.
+        agg_key: u16,
+    },
+    /// The port is in another aggregator than the active one, with the same partner and speed.
+    OtherAggregator {
+        /// The port's aggregator.
+        id: u16,
+        /// The active one.
+        active: u16,
+    },
+    /// Selected into the active aggregator but held in standby.
+    Standby,
+    /// In the active aggregator, but the actor or partner churn machine reports churn.
+    Churned,
+    /// In the active aggregator, not yet collecting and distributing.
+    Negotiating,
+}
+
+/// Why the port described by `f` does or does not aggregate. The first cause found wins, in the
+/// order: link, duplex, in use, LACPDUs, selection, active aggregator (partner, speed, key),
+/// standby, churn.
+pub fn agg_reason(f: &AggFacts) -> AggReason {
+    use super::lacp::state;
+    if !f.link_up {
+        return AggReason::LinkDown;
+    }
+    match f.duplex {
+        0 => return AggReason::HalfDuplex,
+        DUPLEX_UNKNOWN => return AggReason::DuplexUnknown,
+        _ => {}
+    }
+    let in_active = matches!((f.aggregator, f.active), (Some(a), Some(act)) if a == act.id);
+    let cd = state::COLLECTING | state::DISTRIBUTING;
+    if in_active && f.actor_state & cd == cd {
+        return AggReason::InActiveAggregator { id: f.aggregator.unwrap_or(0) };
+    }
+    if f.lacpdu_age_secs.is_none() && !f.lacp_active {
+        return AggReason::LacpPassive;
+    }
+    if f.lacpdu_age_secs.is_none() || f.actor_state & (state::DEFAULTED | state::EXPIRED) != 0 {
+        return AggReason::PartnerSilent { seconds: f.lacpdu_age_secs };
+    }
+    let (Some(agg), true) = (f.aggregator, f.selected) else { return AggReason::NotSelected };
+    let Some(act) = f.active else { return AggReason::NoActiveAggregator };
+    if agg != act.id {
+        let other = AggReason::OtherPartner {
+            system: f.partner.system,
+            key: f.partner.key,
+            agg_system: act.partner_system,
+            agg_key: act.partner_key,
+        };
+        return if f.partner.system != act.partner_system {
+            other
+        } else if f.speed != act.speed {
+            AggReason::SpeedDiffers { port_mbps: f.speed, agg_mbps: act.speed }
+        } else if f.partner.key != act.partner_key {
+            other
+        } else {
+            AggReason::OtherAggregator { id: agg, active: act.id }
+        };
+    }
+    if f.standby {
+        AggReason::Standby
+    } else if f.churned {
+        AggReason::Churned
+    } else {
+        AggReason::Negotiating
+    }
+}
+
+/// A speed as "1000 Mb/s" or "unknown".
+struct Speed(u32);
+
+impl fmt::Display for Speed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SPEED_UNKNOWN => f.write_str("unknown"),
+            s => write!(f, "{s} Mb/s"),
+        }
+    }
+}
+
+impl fmt::Display for AggReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            AggReason::InActiveAggregator { id } => {
+                write!(f, "yes: collecting and distributing in aggregator {id}")
+            }
+            AggReason::LinkDown => f.write_str("no: link down"),
+            AggReason::HalfDuplex => f.write_str(
+                "no: half duplex (LACP needs full duplex; check the NIC/driver, \
+                 e.g. USB cdc_ncm adapters report half duplex)",
+            ),
+            AggReason::DuplexUnknown => {
+                f.write_str("no: duplex unknown (LACP needs full duplex; the driver reports none)")
+            }
+            AggReason::LacpPassive => {
+                f.write_str("no: LACP passive on both sides (set lacp_active on here, or active mode on the partner)")
+            }
+            AggReason::PartnerSilent { seconds: Some(s) } => {
+                write!(f, "no: partner sends no LACPDUs (last one {s} s ago)")
+            }
+            AggReason::PartnerSilent { seconds: None } => {
+                f.write_str("no: partner sends no LACPDUs (none received; is LACP on at the partner?)")
+            }
+            AggReason::NotSelected => f.write_str("no: not selected into an aggregator yet"),
+            AggReason::NoActiveAggregator => f.write_str("no: the bond has no active aggregator yet"),
+            AggReason::SpeedDiffers { port_mbps, agg_mbps } => {
+                write!(f, "no: speed {} differs from the active aggregator's {}", Speed(port_mbps), Speed(agg_mbps))
+            }
+            AggReason::OtherPartner { system, key, agg_system, agg_key } => write!(
+                f,
+                "no: partner {} key {} is not the active aggregator's ({} key {}); \
+                 check the partner's LAG",
+                Mac(&system),
+                key,
+                Mac(&agg_system),
+                agg_key
+            ),
+            AggReason::OtherAggregator { id, active } => {
+                write!(f, "no: in aggregator {id}, but ad_select chose aggregator {active}")
+            }
+            AggReason::Standby => f.write_str("no: standby in the active aggregator"),
+            AggReason::Churned => f.write_str("no: churned (no LACP agreement with the partner; check its LAG config)"),
+            AggReason::Negotiating => f.write_str("no: negotiating (partner not in sync yet)"),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    struct S([u8; 2048], usize);
+    struct S([u8; 4096], usize);
     impl Write for S {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             let b = s.as_bytes();
@@ -143,7 +522,7 @@ mod tests {
     }
     impl S {
         fn new() -> Self {
-            S([0; 2048], 0)
+            S([0; 4096], 0)
         }
         fn text(&self) -> &str {
             core::str::from_utf8(&self.0[..self.1]).unwrap()
@@ -164,6 +543,7 @@ mod tests {
             updelay: 0,
             downdelay: 0,
             peer_notif_delay: 0,
+            ad: None,
         }
     }
 
@@ -224,6 +604,7 @@ mod tests {
                 link_failure_count: 3,
                 perm_hwaddr: [0x52, 0x54, 0, 0xab, 0xcd, 0xef],
                 queue_id: 0,
+                ad: None,
             },
         )
         .unwrap();
@@ -243,9 +624,528 @@ mod tests {
                 link_failure_count: 0,
                 perm_hwaddr: [0; 6],
                 queue_id: 0,
+                ad: None,
             },
         )
         .unwrap();
         assert!(s.text().contains("Speed: Unknown\nDuplex: Unknown\n"));
+    }
+
+    /// A bond of two 1000 Mb/s ports to a switch, both in the active aggregator.
+    fn lacp_bond(privileged: bool) -> MasterInfo<'static> {
+        let mut m = master(mode::IEEE8023AD);
+        m.xmit_policy = 1;
+        m.carrier = true;
+        m.miimon = 100;
+        m.ad = Some(AdMasterInfo {
+            bond_name: "bond0",
+            privileged,
+            lacp_active: true,
+            lacp_fast: true,
+            min_links: 0,
+            ad_select: 0,
+            system_priority: 65535,
+            system_mac: [0x52, 0x54, 0x00, 0x12, 0x34, 0x56],
+            active: Some(AggInfo {
+                id: 1,
+                ports: 2,
+                actor_key: 9,
+                partner_key: 15,
+                partner_mac: [0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc],
+            }),
+        });
+        m
+    }
+
+    fn lacp_port(name: &'static str, number: u16, privileged: bool) -> SlaveInfo<'static> {
+        SlaveInfo {
+            name,
+            link: Link::Up,
+            speed: 1000,
+            duplex: 1,
+            link_failure_count: 0,
+            perm_hwaddr: [0x52, 0x54, 0x00, 0x00, 0x00, number as u8],
+            queue_id: 0,
+            ad: Some(AdSlaveInfo {
+                privileged,
+                aggregator_id: Some(1),
+                actor_churn: ChurnState::NoChurn,
+                partner_churn: ChurnState::NoChurn,
+                actor_churn_count: 0,
+                partner_churn_count: 0,
+                actor: PortInfo {
+                    system_priority: 65535,
+                    system: [0x52, 0x54, 0x00, 0x12, 0x34, 0x56],
+                    key: super::super::lacp::port_key(0, true, 1000, true),
+                    port_priority: 255,
+                    port_number: number,
+                    state: 63,
+                },
+                partner: PortInfo {
+                    system_priority: 32768,
+                    system: [0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc],
+                    key: 15,
+                    port_priority: 32768,
+                    port_number: 0x100 + number,
+                    state: 61,
+                },
+                aggregation: None,
+            }),
+        }
+    }
+
+    /// The whole file: the version line, the master part, each slave's part.
+    fn file(m: &MasterInfo<'_>, slaves: &[SlaveInfo<'_>]) -> S {
+        let mut s = S::new();
+        write_master(&mut s, m).unwrap();
+        for sl in slaves {
+            write_slave(&mut s, sl).unwrap();
+        }
+        s
+    }
+
+    // bond_info_show_master(), 802.3ad part, in order:
+    //   seq_puts(seq, "\n802.3ad info\n");
+    //   "LACP active: %s\n" ("on"/"off"), "LACP rate: %s\n" ("fast"/"slow"), "Min links: %d\n",
+    //   "Aggregator selection policy (ad_select): %s\n",
+    //   if capable(CAP_NET_ADMIN): "System priority: %d\n", "System MAC address: %pM\n", then
+    //   "bond %s has no active aggregator\n" or "Active Aggregator Info:\n",
+    //   "\tAggregator ID: %d\n", "\tNumber of ports: %d\n", "\tActor Key: %d\n",
+    //   "\tPartner Key: %d\n", "\tPartner Mac Address: %pM\n".
+    // bond_info_show_slave(), 802.3ad part, after "Slave queue ID: %d\n":
+    //   with an aggregator: "Aggregator ID: %d\n", "Actor Churn State: %s\n",
+    //   "Partner Churn State: %s\n", "Actor Churned Count: %d\n", "Partner Churned Count: %d\n",
+    //   if capable(CAP_NET_ADMIN): "details actor lacp pdu:\n", "    system priority: %d\n",
+    //   "    system mac address: %pM\n", "    port key: %d\n", "    port priority: %d\n",
+    //   "    port number: %d\n", "    port state: %d\n", "details partner lacp pdu:\n", the same
+    //   with "    oper key: %d\n" for the key;
+    //   without: seq_puts(seq, "Aggregator ID: N/A\n").
+    const LACP_MASTER: &str = "Ethernet Channel Bonding Driver: v7.3.4\n\n\
+        Bonding Mode: IEEE 802.3ad Dynamic link aggregation\n\
+        Transmit Hash Policy: layer3+4 (1)\n\
+        MII Status: up\n\
+        MII Polling Interval (ms): 100\n\
+        Up Delay (ms): 0\n\
+        Down Delay (ms): 0\n\
+        Peer Notification Delay (ms): 0\n\
+        \n\
+        802.3ad info\n\
+        LACP active: on\n\
+        LACP rate: fast\n\
+        Min links: 0\n\
+        Aggregator selection policy (ad_select): stable\n";
+
+    const LACP_MASTER_PRIV: &str = "System priority: 65535\n\
+        System MAC address: 52:54:00:12:34:56\n\
+        Active Aggregator Info:\n\
+        \tAggregator ID: 1\n\
+        \tNumber of ports: 2\n\
+        \tActor Key: 9\n\
+        \tPartner Key: 15\n\
+        \tPartner Mac Address: 00:1b:21:aa:bb:cc\n";
+
+    /// Appends the expected text of `lacp_port(name, n, privileged)`.
+    fn push_lacp_slave(s: &mut S, name: &str, n: u16, privileged: bool) {
+        write!(
+            s,
+            "\nSlave Interface: {name}\n\
+             MII Status: up\n\
+             Speed: 1000 Mbps\n\
+             Duplex: full\n\
+             Link Failure Count: 0\n\
+             Permanent HW addr: 52:54:00:00:00:0{n}\n\
+             Slave queue ID: 0\n\
+             Aggregator ID: 1\n\
+             Actor Churn State: none\n\
+             Partner Churn State: none\n\
+             Actor Churned Count: 0\n\
+             Partner Churned Count: 0\n"
+        )
+        .unwrap();
+        if privileged {
+            write!(
+                s,
+                "details actor lacp pdu:\n\
+                 \x20   system priority: 65535\n\
+                 \x20   system mac address: 52:54:00:12:34:56\n\
+                 \x20   port key: 9\n\
+                 \x20   port priority: 255\n\
+                 \x20   port number: {n}\n\
+                 \x20   port state: 63\n\
+                 details partner lacp pdu:\n\
+                 \x20   system priority: 32768\n\
+                 \x20   system mac address: 00:1b:21:aa:bb:cc\n\
+                 \x20   oper key: 15\n\
+                 \x20   port priority: 32768\n\
+                 \x20   port number: {}\n\
+                 \x20   port state: 61\n",
+                0x100 + n
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn lacp_bond_with_a_partner_as_root_sees_it() {
+        let mut want = S::new();
+        want.write_str(LACP_MASTER).unwrap();
+        want.write_str(LACP_MASTER_PRIV).unwrap();
+        push_lacp_slave(&mut want, "eth0", 1, true);
+        push_lacp_slave(&mut want, "eth1", 2, true);
+        let got = file(&lacp_bond(true), &[lacp_port("eth0", 1, true), lacp_port("eth1", 2, true)]);
+        assert_eq!(got.text(), want.text());
+    }
+
+    #[test]
+    fn lacp_bond_as_a_user_hides_the_system_and_the_pdus() {
+        let mut want = S::new();
+        want.write_str(LACP_MASTER).unwrap();
+        push_lacp_slave(&mut want, "eth0", 1, false);
+        push_lacp_slave(&mut want, "eth1", 2, false);
+        let got = file(&lacp_bond(false), &[lacp_port("eth0", 1, false), lacp_port("eth1", 2, false)]);
+        assert_eq!(got.text(), want.text());
+    }
+
+    #[test]
+    fn lacp_bond_without_an_active_aggregator() {
+        let mut m = lacp_bond(true);
+        m.carrier = false;
+        m.xmit_policy = 0;
+        if let Some(ad) = m.ad.as_mut() {
+            ad.active = None;
+            ad.lacp_active = false;
+            ad.lacp_fast = false;
+            ad.min_links = 2;
+            ad.ad_select = 1;
+            ad.system_priority = 100;
+        }
+        // eth0: no carrier, no aggregator; eth1: up, in aggregator 2, no partner (defaulted),
+        // churned
+        let mut e0 = lacp_port("eth0", 1, true);
+        e0.link = Link::Down;
+        e0.speed = SPEED_UNKNOWN;
+        e0.duplex = DUPLEX_UNKNOWN;
+        e0.link_failure_count = 1;
+        let why0 = "no: link down";
+        if let Some(ad) = e0.ad.as_mut() {
+            ad.aggregator_id = None;
+            ad.aggregation = Some(&why0);
+        }
+        let mut e1 = lacp_port("eth1", 2, true);
+        let why1 = "no: partner sends no LACPDUs\n(none received)";
+        if let Some(ad) = e1.ad.as_mut() {
+            ad.aggregator_id = Some(2);
+            ad.actor_churn = ChurnState::Churn;
+            ad.partner_churn = ChurnState::Churn;
+            ad.actor_churn_count = 1;
+            ad.partner_churn_count = 1;
+            ad.actor.state = 0x45; // activity off, aggregation, defaulted
+            ad.partner = PortInfo {
+                system_priority: 65535,
+                system: [0; 6],
+                key: 1,
+                port_priority: 255,
+                port_number: 1,
+                state: 0,
+            };
+            ad.aggregation = Some(&why1);
+        }
+        let got = file(&m, &[e0, e1]);
+        assert_eq!(
+            got.text(),
+            "Ethernet Channel Bonding Driver: v7.3.4\n\n\
+             Bonding Mode: IEEE 802.3ad Dynamic link aggregation\n\
+             Transmit Hash Policy: layer2 (0)\n\
+             MII Status: down\n\
+             MII Polling Interval (ms): 100\n\
+             Up Delay (ms): 0\n\
+             Down Delay (ms): 0\n\
+             Peer Notification Delay (ms): 0\n\
+             \n\
+             802.3ad info\n\
+             LACP active: off\n\
+             LACP rate: slow\n\
+             Min links: 2\n\
+             Aggregator selection policy (ad_select): bandwidth\n\
+             System priority: 100\n\
+             System MAC address: 52:54:00:12:34:56\n\
+             bond bond0 has no active aggregator\n\
+             \n\
+             Slave Interface: eth0\n\
+             MII Status: down\n\
+             Speed: Unknown\n\
+             Duplex: Unknown\n\
+             Link Failure Count: 1\n\
+             Permanent HW addr: 52:54:00:00:00:01\n\
+             Slave queue ID: 0\n\
+             Aggregator ID: N/A\n\
+             Aggregation: no: link down\n\
+             \n\
+             Slave Interface: eth1\n\
+             MII Status: up\n\
+             Speed: 1000 Mbps\n\
+             Duplex: full\n\
+             Link Failure Count: 0\n\
+             Permanent HW addr: 52:54:00:00:00:02\n\
+             Slave queue ID: 0\n\
+             Aggregator ID: 2\n\
+             Actor Churn State: churned\n\
+             Partner Churn State: churned\n\
+             Actor Churned Count: 1\n\
+             Partner Churned Count: 1\n\
+             details actor lacp pdu:\n\
+             \x20   system priority: 65535\n\
+             \x20   system mac address: 52:54:00:12:34:56\n\
+             \x20   port key: 9\n\
+             \x20   port priority: 255\n\
+             \x20   port number: 2\n\
+             \x20   port state: 69\n\
+             details partner lacp pdu:\n\
+             \x20   system priority: 65535\n\
+             \x20   system mac address: 00:00:00:00:00:00\n\
+             \x20   oper key: 1\n\
+             \x20   port priority: 255\n\
+             \x20   port number: 1\n\
+             \x20   port state: 0\n\
+             Aggregation: no: partner sends no LACPDUs (none received)\n"
+        );
+    }
+
+    #[test]
+    fn c_prints_unsigned_counters_with_percent_d() {
+        let mut m = lacp_bond(false);
+        if let Some(ad) = m.ad.as_mut() {
+            ad.min_links = u32::MAX;
+        }
+        let mut e = lacp_port("eth0", 1, false);
+        if let Some(ad) = e.ad.as_mut() {
+            ad.actor_churn_count = 0x8000_0000;
+        }
+        let got = file(&m, &[e]);
+        assert!(got.text().contains("Min links: -1\n"));
+        assert!(got.text().contains("Actor Churned Count: -2147483648\n"));
+    }
+
+    #[test]
+    fn without_the_ad_parts_nothing_of_802_3ad_is_printed() {
+        // the caller gives `ad` only in 802.3ad mode
+        let mut m = lacp_bond(true);
+        m.ad = None;
+        let mut e = lacp_port("eth0", 1, true);
+        e.ad = None;
+        let got = file(&m, &[e]);
+        assert!(!got.text().contains("802.3ad info"));
+        assert!(got.text().ends_with("Slave queue ID: 0\n"));
+    }
+
+    const SWITCH: [u8; 6] = [0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc];
+
+    /// A port of the healthy bond above: in active aggregator 1, collecting and distributing.
+    fn healthy() -> AggFacts {
+        AggFacts {
+            link_up: true,
+            speed: 1000,
+            duplex: 1,
+            lacp_active: true,
+            lacpdu_age_secs: Some(0),
+            actor_state: 63,
+            partner: PortInfo {
+                system_priority: 32768,
+                system: SWITCH,
+                key: 15,
+                port_priority: 32768,
+                port_number: 0x101,
+                state: 61,
+            },
+            selected: true,
+            standby: false,
+            churned: false,
+            aggregator: Some(1),
+            active: Some(ActiveAggFacts { id: 1, speed: 1000, partner_system: SWITCH, partner_key: 15 }),
+        }
+    }
+
+    /// `agg_reason(f)` and its text.
+    fn why(f: &AggFacts) -> (AggReason, S) {
+        let r = agg_reason(f);
+        let mut s = S::new();
+        write!(s, "{r}").unwrap();
+        assert!(!s.text().contains('\n'));
+        (r, s)
+    }
+
+    #[test]
+    fn aggregating_port() {
+        let (r, s) = why(&healthy());
+        assert_eq!(r, AggReason::InActiveAggregator { id: 1 });
+        assert_eq!(s.text(), "yes: collecting and distributing in aggregator 1");
+    }
+
+    #[test]
+    fn link_down_comes_first() {
+        let mut f = healthy();
+        f.link_up = false;
+        f.duplex = 0;
+        f.lacpdu_age_secs = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::LinkDown);
+        assert_eq!(s.text(), "no: link down");
+    }
+
+    #[test]
+    fn half_duplex_and_unknown_duplex() {
+        let mut f = healthy();
+        f.duplex = 0;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::HalfDuplex);
+        assert_eq!(
+            s.text(),
+            "no: half duplex (LACP needs full duplex; check the NIC/driver, e.g. USB cdc_ncm adapters \
+             report half duplex)"
+        );
+        f.duplex = DUPLEX_UNKNOWN;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::DuplexUnknown);
+        assert_eq!(s.text(), "no: duplex unknown (LACP needs full duplex; the driver reports none)");
+    }
+
+    #[test]
+    fn passive_on_both_sides() {
+        let mut f = healthy();
+        f.lacp_active = false;
+        f.lacpdu_age_secs = None;
+        f.actor_state = 0x44; // aggregation, defaulted
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::LacpPassive);
+        assert_eq!(s.text(), "no: LACP passive on both sides (set lacp_active on here, or active mode on the partner)");
+    }
+
+    #[test]
+    fn silent_partner() {
+        let mut f = healthy();
+        f.actor_state = 0x47; // activity, short timeout, aggregation, defaulted
+        f.lacpdu_age_secs = Some(12);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::PartnerSilent { seconds: Some(12) });
+        assert_eq!(s.text(), "no: partner sends no LACPDUs (last one 12 s ago)");
+        f.actor_state = 0x87; // expired
+        assert_eq!(agg_reason(&f), AggReason::PartnerSilent { seconds: Some(12) });
+        f.lacpdu_age_secs = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::PartnerSilent { seconds: None });
+        assert_eq!(s.text(), "no: partner sends no LACPDUs (none received; is LACP on at the partner?)");
+    }
+
+    #[test]
+    fn not_selected_and_no_active_aggregator() {
+        let mut f = healthy();
+        f.actor_state = 0x0f;
+        f.aggregator = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::NotSelected);
+        assert_eq!(s.text(), "no: not selected into an aggregator yet");
+        f.aggregator = Some(1);
+        f.selected = false;
+        assert_eq!(agg_reason(&f), AggReason::NotSelected);
+        f.selected = true;
+        f.active = None;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::NoActiveAggregator);
+        assert_eq!(s.text(), "no: the bond has no active aggregator yet");
+    }
+
+    #[test]
+    fn speed_differs() {
+        let mut f = healthy();
+        f.speed = 100;
+        f.actor_state = 0x07;
+        f.aggregator = Some(2);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::SpeedDiffers { port_mbps: 100, agg_mbps: 1000 });
+        assert_eq!(s.text(), "no: speed 100 Mb/s differs from the active aggregator's 1000 Mb/s");
+        // the partner may key its ports by speed too: the speed is the cause
+        f.partner.key = 16;
+        assert_eq!(agg_reason(&f), AggReason::SpeedDiffers { port_mbps: 100, agg_mbps: 1000 });
+        f.speed = SPEED_UNKNOWN;
+        let (_, s) = why(&f);
+        assert_eq!(s.text(), "no: speed unknown differs from the active aggregator's 1000 Mb/s");
+    }
+
+    #[test]
+    fn other_partner() {
+        let mut f = healthy();
+        f.actor_state = 0x07;
+        f.aggregator = Some(2);
+        f.speed = 100; // another switch: that comes before the speed
+        f.partner.system = [0x00, 0x1b, 0x21, 0x11, 0x22, 0x33];
+        f.partner.key = 7;
+        let (r, s) = why(&f);
+        assert_eq!(
+            r,
+            AggReason::OtherPartner {
+                system: [0x00, 0x1b, 0x21, 0x11, 0x22, 0x33],
+                key: 7,
+                agg_system: SWITCH,
+                agg_key: 15
+            }
+        );
+        assert_eq!(
+            s.text(),
+            "no: partner 00:1b:21:11:22:33 key 7 is not the active aggregator's \
+             (00:1b:21:aa:bb:cc key 15); check the partner's LAG"
+        );
+        // same switch, same speed, another LAG
+        f.partner.system = SWITCH;
+        f.speed = 1000;
+        assert!(matches!(agg_reason(&f), AggReason::OtherPartner { key: 7, agg_key: 15, .. }));
+    }
+
+    #[test]
+    fn other_aggregator() {
+        let mut f = healthy();
+        f.actor_state = 0x07;
+        f.aggregator = Some(3);
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::OtherAggregator { id: 3, active: 1 });
+        assert_eq!(s.text(), "no: in aggregator 3, but ad_select chose aggregator 1");
+    }
+
+    #[test]
+    fn standby_churned_negotiating() {
+        let mut f = healthy();
+        f.actor_state = 0x0f; // in sync, not collecting
+        f.churned = true;
+        f.standby = true;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Standby);
+        assert_eq!(s.text(), "no: standby in the active aggregator");
+        f.standby = false;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Churned);
+        assert_eq!(s.text(), "no: churned (no LACP agreement with the partner; check its LAG config)");
+        f.churned = false;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Negotiating);
+        assert_eq!(s.text(), "no: negotiating (partner not in sync yet)");
+    }
+
+    #[test]
+    fn the_aggregation_line_follows_the_c_lines() {
+        let mut f = healthy();
+        f.duplex = 0;
+        let r = agg_reason(&f);
+        let mut e = lacp_port("usb0", 1, true);
+        e.duplex = 0;
+        if let Some(ad) = e.ad.as_mut() {
+            ad.aggregation = Some(&r);
+        }
+        let mut got = S::new();
+        write_slave(&mut got, &e).unwrap();
+        assert!(got.text().ends_with(
+            "    port state: 61\n\
+             Aggregation: no: half duplex (LACP needs full duplex; check the NIC/driver, e.g. USB \
+             cdc_ncm adapters report half duplex)\n"
+        ));
+        assert_eq!(got.text().matches('\n').count(), 28);
     }
 }
