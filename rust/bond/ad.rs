@@ -17,6 +17,7 @@ use super::{Bond, Slave};
 use crate::logic::ad::{self, AdBond, Config, Effects, Member, Port, RxEvent};
 use crate::logic::lacp::{self, marker, Pdu, PDU_LEN, SLOW_PROTOCOLS_MULTICAST};
 use crate::logic::mii::Link;
+use crate::logic::procfs::{agg_reason, ActiveAggFacts, AggFacts, AggReason};
 use crate::sys::link::{self, Work};
 use crate::sys::netdev::NetDevice;
 use crate::sys::rtnl::Rtnl;
@@ -34,6 +35,14 @@ pub(crate) struct AdState {
     pub(crate) ms: KVec<Member>,
     pub(crate) slaves: KVec<Arc<Slave>>,
     pub(crate) cfg: Config,
+    /// Why each port does or does not aggregate, as last logged (parallel to `ms`).
+    reasons: KVec<Option<AggReason>>,
+    /// The actor system of the ports (`BOND_AD_INFO(bond).system`).
+    pub(crate) system: [u8; 6],
+    pub(crate) system_priority: u16,
+    /// `lacp_active` and `lacp_rate fast` of the ports.
+    pub(crate) lacp_active: bool,
+    pub(crate) lacp_fast: bool,
     /// The 802.3ad tick runs (the bond is up in mode 802.3ad).
     running: bool,
 }
@@ -47,6 +56,11 @@ pub(crate) fn new_lock() -> Result<AdLock> {
         ms: KVec::new(),
         slaves: KVec::new(),
         cfg: config(&Params::defaults()),
+        reasons: KVec::new(),
+        system: [0; 6],
+        system_priority: 0xffff,
+        lacp_active: true,
+        lacp_fast: false,
         running: false,
     };
     Arc::pin_init(kernel::new_mutex!(st, "rbond_mode_lock"), GFP_KERNEL)
@@ -93,11 +107,88 @@ impl AdState {
         }
     }
 
+    /// The facts about port `i` that say why it does or does not aggregate.
+    pub(crate) fn facts(&self, i: usize) -> AggFacts {
+        let m = &self.ms[i];
+        let p = &m.port;
+        let s = &self.slaves[i];
+        let agg_of = |u: u32| self.ms.iter().find(|o| o.uid == u);
+        let active = ad::active_agg_info(&self.ms).map(|a| ActiveAggFacts {
+            id: a.id,
+            speed: ad::class_mbps((a.actor_key >> 1) & 0x1f),
+            partner_system: a.partner_mac,
+            partner_key: a.partner_key,
+        });
+        let chr = ad::ChurnState::Churn;
+        AggFacts {
+            link_up: s.link() == Link::Up,
+            speed: s.speed.load(Relaxed),
+            duplex: s.duplex.load(Relaxed),
+            lacp_active: self.lacp_active,
+            lacpdu_age_secs: (p.lacpdu_rx > 0).then(|| p.ticks_since_rx / u32::from(ad::TICKS_PER_SEC)),
+            actor_state: p.actor.state,
+            partner: p.partner_oper,
+            selected: p.vars & ad::vars::SELECTED != 0,
+            standby: p.vars & ad::vars::STANDBY != 0,
+            churned: p.churn_actor == chr || p.churn_partner == chr,
+            aggregator: p.agg.and_then(agg_of).map(|o| o.agg.id),
+            active,
+        }
+    }
+
+    /// Logs, once per change, why each port does or does not aggregate (rbond's addition: the C
+    /// driver only warns, anonymously, that no partner answered).
+    fn log_reasons(&mut self, bond: &str) {
+        for i in 0..self.ms.len() {
+            let r = agg_reason(&self.facts(i));
+            let last = self.reasons.get(i).copied().flatten();
+            let changed = last.is_none_or(|l| core::mem::discriminant(&l) != core::mem::discriminant(&r));
+            // a port passes through "negotiating" on its way in: not worth a line
+            if changed && r != AggReason::Negotiating {
+                let mut n = [0u8; 16];
+                let mut line = Line { buf: [0; 200], len: 0 };
+                let _ = core::fmt::Write::write_fmt(&mut line, format_args!("{r}"));
+                pr_info!("{bond}: (slave {}): 802.3ad aggregation: {}\n", &*self.slaves[i].dev.name_copy(&mut n), line.as_str());
+            }
+            if let Some(slot) = self.reasons.get_mut(i) {
+                if changed {
+                    *slot = Some(r);
+                }
+            }
+        }
+    }
+
     /// The port's view of its slave (`slave->link`, running with carrier, speed, duplex).
     fn refresh_inputs(&mut self) {
         for (m, s) in self.ms.iter_mut().zip(self.slaves.iter()) {
             refresh_port(&mut m.port, s);
         }
+    }
+}
+
+/// A line of text on the stack (for the log), cut at its capacity.
+struct Line {
+    buf: [u8; 200],
+    len: usize,
+}
+
+impl Line {
+    fn as_str(&self) -> &str {
+        // cut at a character boundary
+        let mut n = self.len;
+        while core::str::from_utf8(&self.buf[..n]).is_err() {
+            n -= 1;
+        }
+        core::str::from_utf8(&self.buf[..n]).unwrap_or("")
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
     }
 }
 
@@ -122,6 +213,7 @@ impl Bond {
         let mut st = self.ad.lock();
         st.ms.reserve(1, GFP_KERNEL)?;
         st.slaves.reserve(1, GFP_KERNEL)?;
+        st.reasons.reserve(1, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -135,10 +227,17 @@ impl Bond {
         }
         let number = st.ms.last().map_or(1, |m| m.port.actor.port_number.wrapping_add(1));
         let (active, fast) = lacp_active_fast(p);
-        let mut port = Port::new(active, fast);
+        st.lacp_active = active;
+        st.lacp_fast = fast;
         let addr = dev.addr(rtnl);
-        port.actor.system = addr;
-        port.actor.system_priority = 0xffff;
+        if first {
+            // bond_3ad_initialize(): the system is the bond's address once it has one
+            st.system = addr;
+            st.system_priority = 0xffff;
+        }
+        let mut port = Port::new(active, fast);
+        port.actor.system = st.system;
+        port.actor.system_priority = st.system_priority;
         port.actor.port_number = number;
         port.actor.port_priority = 0xff;
         refresh_port(&mut port, slave);
@@ -148,6 +247,7 @@ impl Bond {
         // cannot fail: reserved above
         let _ = st.ms.push(m, GFP_KERNEL);
         let _ = st.slaves.push(slave.clone(), GFP_KERNEL);
+        let _ = st.reasons.push(None, GFP_KERNEL);
         st.push_flags();
         if st.running {
             slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, true);
@@ -166,6 +266,7 @@ impl Bond {
         let _ = send_lacpdu(slave, &bye);
         let _ = st.ms.remove(i);
         let _ = st.slaves.remove(i);
+        let _ = st.reasons.remove(i);
         slave.lacp.store(false, Relaxed);
         slave.set_ad_view(0, 0, 0);
         if st.running && dev.is_up() {
@@ -296,6 +397,7 @@ impl Bond {
             if eff.no_partner {
                 pr_warn!("{bname}: Warning: No 802.3ad response from the link partner for any adapters in the bond\n");
             }
+            st.log_reasons(bname);
         }
         if carrier != dev.carrier_ok() {
             if carrier {

@@ -1002,10 +1002,27 @@ impl ProcShow for Bond {
     const DIR: &'static CStr = c"rbond";
 
     fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> core::fmt::Result {
-        use crate::logic::procfs::{write_master, write_slave, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
+        use crate::logic::procfs::{agg_reason, write_master, write_slave, AdMasterInfo, AdSlaveInfo, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
+        // the 802.3ad machines are read under the mode lock (a mutex): take it before RCU
+        let ad = self.ad.lock();
+        let privileged = crate::sys::capable_net_admin();
+        let mut bn = [0u8; 16];
+        let bond_name = dev.name_copy(&mut bn);
         RcuRead::with(|rcu| {
             let Some(t) = self.tx.get(rcu) else { return Ok(()) };
             let p = &t.params;
+            let lacp = p.mode == mode::IEEE8023AD;
+            let ad_master = lacp.then(|| AdMasterInfo {
+                bond_name: &bond_name,
+                privileged,
+                lacp_active: ad.lacp_active,
+                lacp_fast: ad.lacp_fast,
+                min_links: ad.cfg.min_links,
+                ad_select: ad.cfg.ad_select,
+                system_priority: ad.system_priority,
+                system_mac: ad.system,
+                active: crate::logic::ad::active_agg_info(&ad.ms),
+            });
             let (mut pbuf, mut abuf) = ([0u8; 16], [0u8; 16]);
             let primary = t.primary.as_ref().map(|s| s.dev.name_copy(&mut pbuf));
             let active = t.active.as_ref().map(|s| s.dev.name_copy(&mut abuf));
@@ -1022,13 +1039,29 @@ impl ProcShow for Bond {
                 updelay: p.updelay,
                 downdelay: p.downdelay,
                 peer_notif_delay: 0,
-                ad: None,
+                ad: ad_master,
             })?;
             for s in t.all.iter() {
                 let mut n = [0u8; 16];
                 let name = s.dev.name_copy(&mut n);
                 let speed = s.speed.load(Relaxed);
                 let duplex = s.duplex.load(Relaxed);
+                let i = if lacp { ad.slaves.iter().position(|x| core::ptr::eq(&**x, &**s)) } else { None };
+                let reason = i.map(|i| agg_reason(&ad.facts(i)));
+                let ad_slave = i.map(|i| {
+                    let m = &ad.ms[i];
+                    AdSlaveInfo {
+                        privileged,
+                        aggregator_id: m.port.agg.and_then(|u| ad.ms.iter().find(|o| o.uid == u)).map(|o| o.agg.id),
+                        actor_churn: m.port.churn_actor,
+                        partner_churn: m.port.churn_partner,
+                        actor_churn_count: m.port.churn_actor_count,
+                        partner_churn_count: m.port.churn_partner_count,
+                        actor: m.port.actor,
+                        partner: m.port.partner_oper,
+                        aggregation: reason.as_ref().map(|r| r as &dyn core::fmt::Display),
+                    }
+                });
                 write_slave(w, &SlaveInfo {
                     name: &name,
                     link: s.link(),
@@ -1037,7 +1070,7 @@ impl ProcShow for Bond {
                     link_failure_count: s.link_failure_count.load(Relaxed),
                     perm_hwaddr: s.perm_hwaddr,
                     queue_id: 0,
-                    ad: None,
+                    ad: ad_slave,
                 })?;
             }
             Ok(())

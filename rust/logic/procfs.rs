@@ -46,20 +46,8 @@ pub struct MasterInfo<'a> {
     pub ad: Option<AdMasterInfo<'a>>,
 }
 
-/// The active aggregator, as `__bond_3ad_get_active_agg_info()` reports it (`struct ad_info`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AggInfo {
-    /// `aggregator_identifier`
-    pub id: u16,
-    /// Its enabled ports (`__agg_active_ports()`).
-    pub ports: u16,
-    /// `actor_oper_aggregator_key`
-    pub actor_key: u16,
-    /// `partner_oper_aggregator_key`
-    pub partner_key: u16,
-    /// `partner_system`
-    pub partner_mac: [u8; 6],
-}
+/// The active aggregator's summary, as the machines give it.
+pub use super::ad::AggInfo;
 
 /// The master's 802.3ad block (`bond_info_show_master()`, `BOND_MODE_8023AD`).
 #[derive(Debug, Clone, Copy)]
