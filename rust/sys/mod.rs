@@ -90,6 +90,8 @@ pub(crate) enum StrParam {
     PrimaryReselect = 2,
     XmitHashPolicy = 3,
     FailOverMac = 4,
+    LacpRate = 5,
+    AdSelect = 6,
 }
 
 impl StrParam {
@@ -105,4 +107,12 @@ impl StrParam {
         let c = unsafe { CStr::from_char_ptr(p.cast()) };
         Some(c.to_str().unwrap_or("\u{fffd}"))
     }
+}
+
+/// Whether the current task has `CAP_NET_ADMIN` (`capable()`, which also marks the task as
+/// having used the capability, as the C driver's sysfs readers do).
+pub(crate) fn capable_net_admin() -> bool {
+    // SAFETY: plain FFI call; `capable()` reads the current task's credentials, valid in process
+    // context (sysfs show runs there).
+    unsafe { bindings::rbond_capable_net_admin() }
 }

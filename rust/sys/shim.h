@@ -60,6 +60,7 @@ void rbond_set_sysfs_group(struct net_device *dev);
 int rbond_slave_sysfs_add(struct net_device *slave);
 void rbond_slave_sysfs_del(struct net_device *slave);
 int rbond_restart_syscall(void);
+bool rbond_capable_net_admin(void);
 
 struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
 
