@@ -58,6 +58,10 @@ module! {
             default: 1,
             description: "Number of peer notifications to send on failover event (alias of num_grat_arp)",
         },
+        min_links: i32 {
+            default: 0,
+            description: "Minimum number of available links before turning on carrier",
+        },
         all_slaves_active: i32 {
             default: 0,
             description: "Keep all frames received on an interface by setting active flag for all slaves; 0 for never (default), 1 for always.",
@@ -98,6 +102,9 @@ impl kernel::Module for RbondModule {
             primary_reselect: StrParam::PrimaryReselect.value(),
             xmit_hash_policy: StrParam::XmitHashPolicy.value(),
             fail_over_mac: StrParam::FailOverMac.value(),
+            lacp_rate: StrParam::LacpRate.value(),
+            ad_select: StrParam::AdSelect.value(),
+            min_links: module_parameters::min_links.value(),
             miimon: module_parameters::miimon.value(),
             updelay: module_parameters::updelay.value(),
             downdelay: module_parameters::downdelay.value(),

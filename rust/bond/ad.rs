@@ -69,17 +69,22 @@ pub(crate) fn new_lock() -> Result<AdLock> {
 /// The options the machines read.
 pub(crate) fn config(p: &Params) -> Config {
     Config {
-        ad_select: ad::select::STABLE,
-        coupled_control: true,
+        ad_select: p.ad_select,
+        coupled_control: p.coupled_control,
         all_slaves_active: p.all_slaves_active,
-        min_links: 0,
-        lacp_strict: false,
+        min_links: p.min_links,
+        lacp_strict: p.lacp_strict,
     }
 }
 
-/// LACP activity and rate for new ports (`lacp_active`, `lacp_rate`).
-fn lacp_active_fast(_p: &Params) -> (bool, bool) {
-    (true, false)
+/// The bond's actor system (`BOND_AD_INFO(bond).system`): `ad_actor_system` if set, else the
+/// bond's address.
+fn actor_system(p: &Params, dev: &NetDevice, rtnl: &Rtnl) -> [u8; 6] {
+    if p.ad_actor_system == [0; 6] {
+        dev.addr(rtnl)
+    } else {
+        p.ad_actor_system
+    }
 }
 
 impl AdState {
@@ -226,14 +231,14 @@ impl Bond {
             st.bond.initialize();
         }
         let number = st.ms.last().map_or(1, |m| m.port.actor.port_number.wrapping_add(1));
-        let (active, fast) = lacp_active_fast(p);
+        let (active, fast) = (p.lacp_active, p.lacp_fast);
         st.lacp_active = active;
         st.lacp_fast = fast;
         let addr = dev.addr(rtnl);
         if first {
             // bond_3ad_initialize(): the system is the bond's address once it has one
-            st.system = addr;
-            st.system_priority = 0xffff;
+            st.system = actor_system(p, dev, rtnl);
+            st.system_priority = p.ad_actor_sys_prio;
         }
         let mut port = Port::new(active, fast);
         port.actor.system = st.system;
@@ -243,7 +248,7 @@ impl Bond {
         refresh_port(&mut port, slave);
         let cfg = config(p);
         st.cfg = cfg;
-        let m = st.bond.bind(port, 0, addr, cfg.all_slaves_active);
+        let m = st.bond.bind(port, p.ad_user_port_key, addr, cfg.all_slaves_active);
         // cannot fail: reserved above
         let _ = st.ms.push(m, GFP_KERNEL);
         let _ = st.slaves.push(slave.clone(), GFP_KERNEL);
@@ -307,10 +312,43 @@ impl Bond {
         }
     }
 
-    /// The options changed (under RTNL).
-    pub(super) fn ad_options(&self, p: &Params, was: &Params) {
+    /// The options changed (under RTNL); the caller then rebuilds (carrier with `min_links`).
+    pub(super) fn ad_options(&self, dev: &NetDevice, p: &Params, was: &Params, rtnl: &Rtnl) {
         let mut st = self.ad.lock();
         st.cfg = config(p);
+        st.lacp_active = p.lacp_active;
+        st.lacp_fast = p.lacp_fast;
+        if p.lacp_fast != was.lacp_fast {
+            // bond_3ad_update_lacp_rate()
+            for m in st.ms.iter_mut() {
+                if p.lacp_fast {
+                    m.port.actor.state |= lacp::state::TIMEOUT;
+                } else {
+                    m.port.actor.state &= !lacp::state::TIMEOUT;
+                }
+            }
+        }
+        if p.lacp_active != was.lacp_active {
+            // bond_3ad_update_lacp_active()
+            for m in st.ms.iter_mut() {
+                if p.lacp_active {
+                    m.port.actor.state |= lacp::state::ACTIVITY;
+                } else {
+                    m.port.actor.state &= !lacp::state::ACTIVITY;
+                }
+            }
+        }
+        if p.ad_actor_system != was.ad_actor_system || p.ad_actor_sys_prio != was.ad_actor_sys_prio {
+            // bond_3ad_update_ad_actor_settings()
+            st.system = actor_system(p, dev, rtnl);
+            st.system_priority = p.ad_actor_sys_prio;
+            let (system, prio) = (st.system, st.system_priority);
+            for m in st.ms.iter_mut() {
+                m.port.actor.system = system;
+                m.port.actor.system_priority = prio;
+                m.port.ntt = true;
+            }
+        }
         if p.all_slaves_active != was.all_slaves_active {
             // bond_option_all_slaves_active_set(): backups follow
             for m in st.ms.iter_mut().filter(|m| m.port.backup) {

@@ -27,7 +27,7 @@ use crate::sys::rx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use params::{Change, Needs, Params};
+use params::{BondState, Change, Params};
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
@@ -619,22 +619,9 @@ impl Bond {
 
     fn apply(&self, dev: &NetDevice, ctl: &mut Control, changes: &[(Change, &'static str)], extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
         // check everything on a copy first: nothing is applied if anything is refused
-        for (ch, name) in changes {
-            let busy = match ch.needs() {
-                Needs::Nothing => None,
-                Needs::NoSlaves | Needs::NoSlavesDown if !ctl.slaves.is_empty() => Some((ENOTEMPTY, "the bond device has slaves")),
-                Needs::NoSlavesDown if dev.is_up() => Some((EBUSY, "the bond is up")),
-                _ => None,
-            };
-            if let Some((e, why)) = busy {
-                if let Ok(m) = kernel::str::CString::try_from_fmt(fmt!("{name}: unable to set option because {why}")) {
-                    extack.set_msg(&m);
-                }
-                return Err(e);
-            }
-        }
         let mut p = ctl.params.clone();
-        let active_req = params::fold(&mut p, changes, dev, extack, rtnl)?;
+        let st = BondState { has_slaves: !ctl.slaves.is_empty(), up: dev.is_up() };
+        let active_req = params::fold(&mut p, changes, st, dev, extack, rtnl)?;
         let active = match active_req {
             None => None,
             Some(0) => Some(None),
@@ -663,7 +650,7 @@ impl Bond {
                 link::schedule_work(dev, self, Work::Monitor, 0);
             }
         }
-        self.ad_options(&ctl.params, &was);
+        self.ad_options(dev, &ctl.params, &was, rtnl);
         if was.all_slaves_active != ctl.params.all_slaves_active {
             for s in ctl.slaves.iter().filter(|s| s.is_backup()) {
                 s.set_backup(ctl.params.all_slaves_active);
@@ -760,7 +747,9 @@ impl Master for Bond {
     fn parse_config(dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result<Params> {
         let changes = params::parse(data, extack)?;
         let mut p = Params::module_defaults();
-        if let Some(i) = params::fold(&mut p, &changes, dev, extack, rtnl)? {
+        // as bond_newlink(): the options are set on a registered bond that is down, without slaves
+        let st = BondState { has_slaves: false, up: false };
+        if let Some(i) = params::fold(&mut p, &changes, st, dev, extack, rtnl)? {
             if i != 0 {
                 extack.set_msg(c"active_slave: the device is not a slave of this bond");
                 return Err(EINVAL);

@@ -2,8 +2,9 @@
 //! The bond's options: their values, and their netlink parsing, validated as a whole before any
 //! is applied (`changelink` is all or nothing).
 
-use crate::logic::netlink::bond_attr_name;
-use crate::logic::options::{self as opt, check_value, mode, OptValue};
+use crate::logic::netlink::{bond_attr_name, CHANGELINK_ORDER};
+use crate::logic::options::{self as opt, check_value, mode, DepsFailed, OptValue};
+use crate::logic::procfs::mode_name;
 use crate::sys::netlink::{ExtAck, LinkData, NlAttr};
 use crate::sys::netdev::NetDevice;
 use crate::sys::rtnl::Rtnl;
@@ -30,6 +31,24 @@ pub(crate) struct Params {
     pub(crate) all_slaves_active: bool,
     /// name of the primary slave (NUL-padded; empty if none), matched by name as in C
     pub(crate) primary: [u8; 16],
+    /// `lacp_rate`: fast (ask the partner for a LACPDU every second) rather than slow (30 s)
+    pub(crate) lacp_fast: bool,
+    /// `lacp_active`: send LACPDUs unasked (on) or only answer (off)
+    pub(crate) lacp_active: bool,
+    /// `ad_select` (`opt::AD_SELECT`)
+    pub(crate) ad_select: u64,
+    /// `min_links`: carrier only with this many ports in the active aggregator
+    pub(crate) min_links: u32,
+    /// `ad_actor_sys_prio`, 1 to 65535
+    pub(crate) ad_actor_sys_prio: u16,
+    /// `ad_actor_system`; all zero: the bond's own MAC
+    pub(crate) ad_actor_system: [u8; 6],
+    /// `ad_user_port_key`, 0 to 1023 (bits 6-15 of the port key)
+    pub(crate) ad_user_port_key: u16,
+    /// `coupled_control`: one mux state for collecting and distributing (on) or two (off)
+    pub(crate) coupled_control: bool,
+    /// `lacp_strict`: no carrier unless a port negotiated LACP
+    pub(crate) lacp_strict: bool,
 }
 
 impl Params {
@@ -46,6 +65,15 @@ impl Params {
             num_peer_notif: 1,
             all_slaves_active: false,
             primary: [0; 16],
+            lacp_fast: false,
+            lacp_active: true,
+            ad_select: 0,
+            min_links: 0,
+            ad_actor_sys_prio: 65535,
+            ad_actor_system: [0; 6],
+            ad_user_port_key: 0,
+            coupled_control: true,
+            lacp_strict: false,
         }
     }
 
@@ -101,24 +129,54 @@ pub(crate) enum Change {
     XmitPolicy(u64),
     NumPeerNotif(u8),
     AllSlavesActive(bool),
+    // The 802.3ad options carry the number as sent: as in C, the value is checked after the
+    // option's dependencies (mode, slaves, up), when the change is applied.
+    LacpRate(u64),
+    LacpActive(u64),
+    AdSelect(u64),
+    MinLinks(u64),
+    AdActorSysPrio(u64),
+    AdActorSystem([u8; 6]),
+    AdUserPortKey(u64),
+    CoupledControl(u64),
+    LacpStrict(u64),
 }
 
-/// What an option needs of the bond before it may change (`BOND_OPTFLAG_*`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Needs {
-    Nothing,
-    /// no slaves (`BOND_OPTFLAG_NOSLAVES`)
-    NoSlaves,
-    /// no slaves and the bond down (`BOND_OPTFLAG_NOSLAVES | BOND_OPTFLAG_IFDOWN`)
-    NoSlavesDown,
+/// The state of a bond that options depend on (`bond_opt_check_deps()`).
+#[derive(Clone, Copy)]
+pub(crate) struct BondState {
+    pub(crate) has_slaves: bool,
+    pub(crate) up: bool,
 }
 
-impl Change {
-    pub(crate) fn needs(&self) -> Needs {
-        match self {
-            Change::Mode(_) => Needs::NoSlavesDown,
-            Change::FailOverMac(_) => Needs::NoSlaves,
-            _ => Needs::Nothing,
+impl BondState {
+    /// `bond_opt_check_deps()` for option `name` on a bond in mode `mode` and this state.
+    pub(crate) fn check(self, name: &str, mode: u64) -> core::result::Result<(), DepsFailed> {
+        opt::check_deps(name, mode, self.has_slaves, self.up)
+    }
+}
+
+/// The errno of a failed dependency, as C returns it.
+pub(crate) fn deps_errno(why: DepsFailed) -> Error {
+    match why {
+        DepsFailed::Mode => EACCES,
+        DepsFailed::HasSlaves => ENOTEMPTY,
+        DepsFailed::Up => EBUSY,
+    }
+}
+
+/// What a failed dependency means, in C's log words (after "option NAME: ").
+pub(crate) struct DepsMsg(pub(crate) DepsFailed, pub(crate) u64);
+
+impl kernel::fmt::Display for DepsMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DepsFailed::Mode => {
+                let m = opt::name_of(opt::MODE, self.1).unwrap_or("?");
+                write!(f, "mode dependency failed, not supported in mode {m}({})", self.1)
+            }
+            DepsFailed::HasSlaves => f.write_str("unable to set because the bond device has slaves"),
+            DepsFailed::Up => f.write_str("unable to set because the bond device is up"),
         }
     }
 }
@@ -141,7 +199,7 @@ fn table_value(t: &[OptValue], attr: &NlAttr, v: u64, name: &str, extack: &mut E
 /// applies them. An attribute rbond does not implement is refused by name.
 pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec<(Change, &'static str)>> {
     let mut out = KVec::new();
-    for attr in data.present() {
+    for attr in CHANGELINK_ORDER.iter().filter_map(|&nr| data.get(nr)) {
         let nr = attr.kind();
         let name = bond_attr_name(nr).unwrap_or("IFLA_BOND_?");
         let ch = match nr {
@@ -169,6 +227,23 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             14 => (Change::XmitPolicy(table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?), "xmit_hash_policy"),
             16 => (Change::NumPeerNotif(table_value(opt::NUM_PEER_NOTIF, attr, attr.u8()?.into(), "num_peer_notif", extack)? as u8), "num_peer_notif"),
             17 => (Change::AllSlavesActive(table_value(opt::ALL_SLAVES_ACTIVE, attr, attr.u8()?.into(), "all_slaves_active", extack)? != 0), "all_slaves_active"),
+            18 => (Change::MinLinks(attr.u32()?.into()), "min_links"),
+            21 => (Change::LacpRate(attr.u8()?.into()), "lacp_rate"),
+            22 => (Change::AdSelect(attr.u8()?.into()), "ad_select"),
+            24 => (Change::AdActorSysPrio(attr.u16()?.into()), "ad_actor_sys_prio"),
+            25 => (Change::AdUserPortKey(attr.u16()?.into()), "ad_user_port_key"),
+            26 => match attr.mac() {
+                Ok(m) => (Change::AdActorSystem(m), "ad_actor_system"),
+                Err(_) => {
+                    // C: longer than the policy's 6 bytes is ERANGE, shorter EINVAL (changelink)
+                    let n = attr.payload().len();
+                    let e = if n > 6 { ERANGE } else { EINVAL };
+                    return Err(refuse(extack, attr, e, format_args!("ad_actor_system: {n} bytes; a MAC address of 6 bytes is expected")));
+                }
+            },
+            29 => (Change::LacpActive(attr.u8()?.into()), "lacp_active"),
+            32 => (Change::CoupledControl(attr.u8()?.into()), "coupled_control"),
+            34 => (Change::LacpStrict(attr.u8()?.into()), "lacp_strict"),
             _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: option not supported by rbond"))),
         };
         out.push(ch, GFP_KERNEL)?;
@@ -182,18 +257,41 @@ fn msg(extack: &mut ExtAck<'_>, m: fmt::Arguments<'_>) {
     }
 }
 
-/// Applies checked changes to a copy of the options, as the C driver applies them one by one
-/// (updelay after miimon, names for ifindexes). Returns the active_slave request, if any: it
-/// needs the slaves and is handled by the caller.
+/// A value of `table`, or EINVAL with a message that says what the table accepts.
+fn checked(t: &[OptValue], v: u64, name: &str, extack: &mut ExtAck<'_>) -> Result<u64> {
+    check_value(t, v).map_err(|_| {
+        let (lo, hi) = opt::bounds(t);
+        msg(extack, format_args!("{name}: invalid value {v}; accepted values are {lo} to {hi}"));
+        EINVAL
+    })
+}
+
+/// Applies checked changes to a copy of the options, as the C driver applies them one by one:
+/// each option's dependencies (mode, slaves, up; `st` is the bond's state) against the options
+/// as changed so far, then its value (updelay after miimon, names for ifindexes). Returns the
+/// active_slave request, if any: it needs the slaves and is handled by the caller.
 pub(crate) fn fold(
     p: &mut Params,
     changes: &[(Change, &'static str)],
+    st: BondState,
     dev: &NetDevice,
     extack: &mut ExtAck<'_>,
     rtnl: &Rtnl,
 ) -> Result<Option<i32>> {
     let mut active = None;
     for (ch, name) in changes {
+        if let Err(why) = st.check(name, p.mode) {
+            // C's extack words, with the option's name and the mode
+            match why {
+                DepsFailed::Mode => {
+                    let m = opt::name_of(opt::MODE, p.mode).unwrap_or("?");
+                    msg(extack, format_args!("{name}: option not supported in mode {m}({})", p.mode));
+                }
+                DepsFailed::HasSlaves => msg(extack, format_args!("{name}: unable to set option because the bond device has slaves")),
+                DepsFailed::Up => msg(extack, format_args!("{name}: unable to set option because the bond is up")),
+            }
+            return Err(deps_errno(why));
+        }
         match *ch {
             Change::Mode(m) => {
                 // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
@@ -233,6 +331,22 @@ pub(crate) fn fold(
             Change::XmitPolicy(v) => p.xmit_policy = v,
             Change::NumPeerNotif(v) => p.num_peer_notif = v,
             Change::AllSlavesActive(v) => p.all_slaves_active = v,
+            Change::LacpRate(v) => p.lacp_fast = checked(opt::LACP_RATE, v, name, extack)? != 0,
+            Change::LacpActive(v) => p.lacp_active = checked(opt::LACP_ACTIVE, v, name, extack)? != 0,
+            Change::AdSelect(v) => p.ad_select = checked(opt::AD_SELECT, v, name, extack)?,
+            Change::MinLinks(v) => p.min_links = checked(opt::INTMAX, v, name, extack)? as u32,
+            Change::AdActorSysPrio(v) => p.ad_actor_sys_prio = checked(opt::AD_ACTOR_SYS_PRIO, v, name, extack)? as u16,
+            Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
+            Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
+            Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
+            Change::AdActorSystem(m) => {
+                // bond_option_ad_actor_system_set(): any unicast address, zero included
+                if opt::is_multicast_mac(&m) {
+                    msg(extack, format_args!("{name}: a multicast address is not accepted; give a unicast MAC"));
+                    return Err(EINVAL);
+                }
+                p.ad_actor_system = m;
+            }
         }
     }
     Ok(active)
@@ -245,6 +359,9 @@ pub(crate) struct ModuleParams {
     pub(crate) primary_reselect: Option<&'static str>,
     pub(crate) xmit_hash_policy: Option<&'static str>,
     pub(crate) fail_over_mac: Option<&'static str>,
+    pub(crate) lacp_rate: Option<&'static str>,
+    pub(crate) ad_select: Option<&'static str>,
+    pub(crate) min_links: i32,
     pub(crate) miimon: i32,
     pub(crate) updelay: i32,
     pub(crate) downdelay: i32,
@@ -306,7 +423,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         if p.mode == mode::XOR || p.mode == mode::IEEE8023AD {
             p.xmit_policy = v;
         } else {
-            pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", opt::name_of(opt::MODE, p.mode).unwrap_or("?"));
+            pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", mode_name(p.mode));
         }
     }
     if let Some(v) = str_param("primary_reselect", m.primary_reselect, opt::PRIMARY_RESELECT, &[])? {
@@ -318,6 +435,20 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
             pr_warn!("Warning: fail_over_mac only affects active-backup mode\n");
         }
     }
+    if let Some(v) = str_param("lacp_rate", m.lacp_rate, opt::LACP_RATE, &[])? {
+        if p.mode == mode::IEEE8023AD {
+            p.lacp_fast = v != 0;
+        } else {
+            pr_info!("lacp_rate param is irrelevant in mode {}\n", mode_name(p.mode));
+        }
+    }
+    if let Some(v) = str_param("ad_select", m.ad_select, opt::AD_SELECT, &[])? {
+        p.ad_select = v;
+        if p.mode != mode::IEEE8023AD {
+            pr_warn!("ad_select param only affects 802.3ad mode\n");
+        }
+    }
+    p.min_links = int_param("min_links", m.min_links, 0, i32::MAX)?;
     p.miimon = int_param("miimon", m.miimon, 0, i32::MAX)?;
     if p.mode == mode::IEEE8023AD && p.miimon == 0 {
         pr_warn!("Warning: miimon must be specified, otherwise bonding will not detect link failure, speed and duplex which are essential for 802.3ad operation\n");
@@ -354,7 +485,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         if p.uses_primary() {
             p.set_primary(name.as_bytes());
         } else {
-            pr_warn!("Warning: {name} primary device specified but has no effect in {} mode\n", opt::name_of(opt::MODE, p.mode).unwrap_or("?"));
+            pr_warn!("Warning: {name} primary device specified but has no effect in {} mode\n", mode_name(p.mode));
         }
     }
     if !MODULE_DEFAULTS.populate(p) {
@@ -367,7 +498,8 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
 pub(crate) fn sysfs_name(attr: &str) -> &'static str {
     const NAMES: &[&str] = &[
         "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
-        "num_grat_arp", "num_unsol_na", "all_slaves_active", "primary", "active_slave",
+        "num_grat_arp", "num_unsol_na", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
+        "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key",
     ];
     NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")
 }

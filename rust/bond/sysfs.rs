@@ -2,9 +2,9 @@
 //! `/sys/class/net/<bond>/bonding/` and `<slave>/bonding_slave/`: the C driver's files and text.
 //! Readers use the RCU snapshot; writers go through the same all-or-nothing path as netlink.
 
-use super::params::{self, Change};
+use super::params::{self, BondState, Change, DepsMsg};
 use super::{Bond, Slave};
-use crate::logic::options::{self as opt, parse, OptValue, ParseError};
+use crate::logic::options::{self as opt, mode, parse, OptValue};
 use crate::logic::procfs::Mac;
 use crate::sys::link;
 use crate::sys::netdev::{NetDevice, NetNs};
@@ -73,12 +73,18 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "fail_over_mac" => named(w, opt::FAIL_OVER_MAC, p.fail_over_mac),
         "arp_validate" => named(w, opt::ARP_VALIDATE, 0),
         "arp_all_targets" => named(w, opt::ARP_ALL_TARGETS, 0),
-        "lacp_active" => named(w, opt::LACP_ACTIVE, 1),
-        "lacp_rate" => named(w, opt::LACP_RATE, 0),
-        "ad_select" => named(w, opt::AD_SELECT, 0),
+        "lacp_active" => named(w, opt::LACP_ACTIVE, p.lacp_active.into()),
+        "lacp_rate" => named(w, opt::LACP_RATE, p.lacp_fast.into()),
+        "ad_select" => named(w, opt::AD_SELECT, p.ad_select),
+        "min_links" => writeln!(w, "{}", p.min_links),
+        // 802.3ad only, and to CAP_NET_ADMIN only (empty otherwise, as in C)
+        "ad_actor_sys_prio" | "ad_actor_system" | "ad_user_port_key" if p.mode != mode::IEEE8023AD || !crate::sys::capable_net_admin() => Ok(()),
+        "ad_actor_sys_prio" => writeln!(w, "{}", p.ad_actor_sys_prio),
+        "ad_actor_system" => writeln!(w, "{}", Mac(&p.ad_actor_system)),
+        "ad_user_port_key" => writeln!(w, "{}", p.ad_user_port_key),
         "xmit_hash_policy" => named(w, opt::XMIT_HASH_POLICY, p.xmit_policy),
         "primary_reselect" => named(w, opt::PRIMARY_RESELECT, p.primary_reselect),
-        "arp_interval" | "peer_notif_delay" | "min_links" => writeln!(w, "0"),
+        "arp_interval" | "peer_notif_delay" => writeln!(w, "0"),
         "arp_ip_target" => Ok(()),
         "downdelay" => writeln!(w, "{}", p.downdelay * p.miimon),
         "updelay" => writeln!(w, "{}", p.updelay * p.miimon),
@@ -102,16 +108,13 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
 }
 
 fn value(dev: &NetDevice, rtnl: &Rtnl, name: &str, t: &[OptValue], text: &str) -> Result<u64> {
-    parse(t, text).map_err(|e| {
+    parse(t, text).map_err(|_| {
         let shown = text.trim_end_matches('\n');
         pr_err!("{}: option {name}: invalid value ({shown})\n", dev.name(rtnl));
-        if e == ParseError::OutOfRange {
-            if let (Some(min), Some(max)) = (
-                t.iter().find(|v| v.flags & opt::MIN != 0).map(|v| v.value).or(Some(0)),
-                t.iter().find(|v| v.flags & opt::MAX != 0).map(|v| v.value),
-            ) {
-                pr_err!("{}: option {name}: allowed values {min} - {max}\n", dev.name(rtnl));
-            }
+        // bond_opt_error_interpret(): the range, whenever the table has one, whatever was wrong
+        if let Some(max) = t.iter().find(|v| v.flags & opt::MAX != 0).map(|v| v.value) {
+            let min = t.iter().find(|v| v.flags & opt::MIN != 0).map_or(0, |v| v.value);
+            pr_err!("{}: option {name}: allowed values {min} - {max}\n", dev.name(rtnl));
         }
         EINVAL
     })
@@ -120,21 +123,13 @@ fn value(dev: &NetDevice, rtnl: &Rtnl, name: &str, t: &[OptValue], text: &str) -
 /// store() of one bond attribute under RTNL.
 pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
     let word = text.trim_end_matches('\n');
-    // as bond_opt_check_deps(): the bond's state is checked before the value
-    let needs = match attr {
-        "mode" => Some(super::params::Needs::NoSlavesDown),
-        "fail_over_mac" => Some(super::params::Needs::NoSlaves),
-        _ => None,
-    };
-    if let Some(n) = needs {
+    // as bond_opt_check_deps(): the mode and the bond's state are checked before the value
+    {
         let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
-        if !ctl.slaves.is_empty() {
-            pr_err!("{}: option {attr}: unable to set because the bond device has slaves\n", dev.name(rtnl));
-            return Err(ENOTEMPTY);
-        }
-        if n == super::params::Needs::NoSlavesDown && dev.is_up() {
-            pr_err!("{}: option {attr}: unable to set because the bond device is up\n", dev.name(rtnl));
-            return Err(EBUSY);
+        let st = BondState { has_slaves: !ctl.slaves.is_empty(), up: dev.is_up() };
+        if let Err(why) = st.check(attr, ctl.params.mode) {
+            pr_err!("{}: option {attr}: {}\n", dev.name(rtnl), DepsMsg(why, ctl.params.mode));
+            return Err(params::deps_errno(why));
         }
     }
     let change = match attr {
@@ -159,6 +154,21 @@ pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rt
         "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
         "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)? as u8),
         "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)? != 0),
+        "lacp_rate" => Change::LacpRate(value(dev, rtnl, attr, opt::LACP_RATE, text)?),
+        "lacp_active" => Change::LacpActive(value(dev, rtnl, attr, opt::LACP_ACTIVE, text)?),
+        "ad_select" => Change::AdSelect(value(dev, rtnl, attr, opt::AD_SELECT, text)?),
+        "min_links" => Change::MinLinks(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "ad_actor_sys_prio" => Change::AdActorSysPrio(value(dev, rtnl, attr, opt::AD_ACTOR_SYS_PRIO, text)?),
+        "ad_user_port_key" => Change::AdUserPortKey(value(dev, rtnl, attr, opt::AD_USER_PORT_KEY, text)?),
+        "ad_actor_system" => match opt::mac_pton(text) {
+            Some(m) if !opt::is_multicast_mac(&m) => Change::AdActorSystem(m),
+            _ => {
+                // bond_option_ad_actor_system_set(), then bond_opt_error_interpret()
+                pr_err!("{}: Invalid ad_actor_system MAC address.\n", dev.name(rtnl));
+                pr_err!("{}: option {attr}: invalid value ({word})\n", dev.name(rtnl));
+                return Err(EINVAL);
+            }
+        },
         "primary" => Change::PrimaryName(name_buf(word)),
         "active_slave" => {
             if word.is_empty() {
@@ -181,15 +191,10 @@ pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rt
     };
     let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
     let name = params::sysfs_name(attr);
-    b.apply(dev, &mut ctl, &[(change, name)], &mut ExtAck::none(), rtnl).inspect_err(|e| {
-        let why = match *e {
-            e if e == EBUSY => "unable to set because the bond device is up",
-            e if e == ENOTEMPTY => "unable to set because the bond device has slaves",
-            e if e == EACCES => "mode dependency failed, not supported in this mode",
-            _ => "not applied",
-        };
-        pr_err!("{}: option {attr}: {why}\n", dev.name(rtnl));
-    })
+    // the dependencies were checked above: what apply() can refuse now is a value that depends
+    // on other options (updelay without miimon, an active_slave that cannot be)
+    b.apply(dev, &mut ctl, &[(change, name)], &mut ExtAck::none(), rtnl)
+        .inspect_err(|_| pr_err!("{}: option {attr}: not applied\n", dev.name(rtnl)))
 }
 
 fn name_buf(word: &str) -> [u8; 16] {

@@ -44,6 +44,14 @@ pub const IFLA_BOND_NAMES: [&str; IFLA_BOND_MAX as usize + 1] = [
     "IFLA_BOND_LACP_STRICT",
 ];
 
+/// The order in which `bond_changelink()` applies the attributes (each after its predecessors, so
+/// that `mode` comes first and the mode-dependent options see the new mode), then
+/// `IFLA_BOND_AD_INFO`, which it ignores.
+pub const CHANGELINK_ORDER: [u16; IFLA_BOND_MAX as usize] = [
+    1, 2, 3, 4, 5, 28, 6, 7, 8, 31, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 29, 21, 22, 24, 25, 26, 27,
+    30, 32, 33, 34, 23,
+];
+
 /// The name of an `IFLA_BOND_*` attribute, or `None` beyond [`IFLA_BOND_MAX`].
 pub fn bond_attr_name(attr: u16) -> Option<&'static str> {
     IFLA_BOND_NAMES.get(usize::from(attr)).copied()
@@ -61,5 +69,19 @@ mod tests {
         assert_eq!(bond_attr_name(29), Some("IFLA_BOND_AD_LACP_ACTIVE"));
         assert_eq!(bond_attr_name(IFLA_BOND_MAX), Some("IFLA_BOND_LACP_STRICT"));
         assert_eq!(bond_attr_name(IFLA_BOND_MAX + 1), None);
+    }
+
+    #[test]
+    fn changelink_order_has_every_attribute_once() {
+        let mut seen = [false; IFLA_BOND_MAX as usize + 1];
+        for a in CHANGELINK_ORDER {
+            assert!(!seen[usize::from(a)], "{a} twice");
+            seen[usize::from(a)] = true;
+        }
+        assert!(seen[1..].iter().all(|s| *s));
+        assert_eq!(CHANGELINK_ORDER[0], 1);
+        // lacp_active is applied before lacp_rate although its number is higher
+        let pos = |a: u16| CHANGELINK_ORDER.iter().position(|&x| x == a);
+        assert!(pos(29) < pos(21));
     }
 }

@@ -168,6 +168,143 @@ pub const COUPLED_CONTROL: &[OptValue] = &[v("on", 1, DEFAULT), v("off", 0, 0)];
 /// `broadcast_neighbor`
 pub const BROADCAST_NEIGH: &[OptValue] = &[v("off", 0, DEFAULT), v("on", 1, 0)];
 
+/// `BOND_OPTFLAG_NOSLAVES`: the option can change only while the bond has no slaves.
+pub const NOSLAVES: u8 = 1 << 0;
+/// `BOND_OPTFLAG_IFDOWN`: the option can change only while the bond is down.
+pub const IFDOWN: u8 = 1 << 1;
+
+/// What an option needs of the bond before it may change: `flags` and `unsuppmodes` of the C
+/// driver's `bond_opts[]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptDeps {
+    /// The option's name (sysfs file, messages).
+    pub name: &'static str,
+    /// [`NOSLAVES`] and [`IFDOWN`].
+    pub flags: u8,
+    /// The modes the option is refused in, one bit per mode number (`unsuppmodes`).
+    pub unsupp_modes: u8,
+}
+
+const ALL_MODES: u8 = (1 << (mode::ALB + 1)) - 1;
+
+const fn bit(m: u64) -> u8 {
+    1 << m
+}
+
+/// `BOND_MODE_ALL_EX(modes)`
+const fn all_except(modes: u8) -> u8 {
+    ALL_MODES & !modes
+}
+
+const fn d(name: &'static str, flags: u8, unsupp_modes: u8) -> OptDeps {
+    OptDeps { name, flags, unsupp_modes }
+}
+
+/// The dependencies of every option of `bond_options.c`, by name (`num_grat_arp` and
+/// `num_unsol_na` are one option; `arp_missed_max` is `BOND_OPT_MISSED_MAX`).
+pub const DEPS: &[OptDeps] = &[
+    d("mode", NOSLAVES | IFDOWN, 0),
+    d("packets_per_slave", 0, all_except(bit(mode::ROUNDROBIN))),
+    d("xmit_hash_policy", 0, 0),
+    d("arp_validate", 0, bit(mode::IEEE8023AD) | bit(mode::TLB) | bit(mode::ALB)),
+    d("arp_all_targets", 0, 0),
+    d("fail_over_mac", NOSLAVES, 0),
+    d("arp_interval", 0, bit(mode::IEEE8023AD) | bit(mode::TLB) | bit(mode::ALB)),
+    d("arp_missed_max", 0, bit(mode::IEEE8023AD) | bit(mode::TLB) | bit(mode::ALB)),
+    d("arp_ip_target", 0, 0),
+    d("ns_ip6_target", 0, 0),
+    d("downdelay", 0, 0),
+    d("updelay", 0, 0),
+    d("lacp_active", IFDOWN, all_except(bit(mode::IEEE8023AD))),
+    d("lacp_rate", IFDOWN, all_except(bit(mode::IEEE8023AD))),
+    d("lacp_strict", 0, all_except(bit(mode::IEEE8023AD))),
+    d("min_links", 0, 0),
+    d("ad_select", IFDOWN, 0),
+    d("num_unsol_na", 0, 0),
+    d("num_grat_arp", 0, 0),
+    d("miimon", 0, 0),
+    d("prio", 0, all_except(bit(mode::ACTIVEBACKUP) | bit(mode::TLB) | bit(mode::ALB))),
+    d("primary", 0, all_except(bit(mode::ACTIVEBACKUP) | bit(mode::TLB) | bit(mode::ALB))),
+    d("primary_reselect", 0, 0),
+    d("use_carrier", 0, 0),
+    d("active_slave", 0, all_except(bit(mode::ACTIVEBACKUP) | bit(mode::TLB) | bit(mode::ALB))),
+    d("queue_id", 0, 0),
+    d("all_slaves_active", 0, 0),
+    d("resend_igmp", 0, 0),
+    d("lp_interval", 0, 0),
+    d("slaves", 0, 0),
+    d("tlb_dynamic_lb", IFDOWN, all_except(bit(mode::TLB) | bit(mode::ALB))),
+    d("ad_actor_sys_prio", 0, all_except(bit(mode::IEEE8023AD))),
+    d("actor_port_prio", 0, all_except(bit(mode::IEEE8023AD))),
+    d("ad_actor_system", 0, all_except(bit(mode::IEEE8023AD))),
+    d("ad_user_port_key", IFDOWN, all_except(bit(mode::IEEE8023AD))),
+    d("peer_notif_delay", 0, 0),
+    d("coupled_control", IFDOWN, all_except(bit(mode::IEEE8023AD))),
+    d("broadcast_neighbor", 0, all_except(bit(mode::IEEE8023AD))),
+];
+
+/// Why an option cannot change now, in the order `bond_opt_check_deps()` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepsFailed {
+    /// The bond's mode does not have the option (`EACCES`).
+    Mode,
+    /// The bond has slaves (`ENOTEMPTY`).
+    HasSlaves,
+    /// The bond is up (`EBUSY`).
+    Up,
+}
+
+/// `bond_opt_check_deps()`: may option `name` change on a bond in mode `bond_mode`, with or
+/// without slaves, up or down? Names not in [`DEPS`] have no dependencies.
+pub fn check_deps(name: &str, bond_mode: u64, has_slaves: bool, up: bool) -> Result<(), DepsFailed> {
+    let Some(o) = DEPS.iter().find(|o| o.name == name) else { return Ok(()) };
+    if bond_mode <= mode::ALB && o.unsupp_modes & bit(bond_mode) != 0 {
+        return Err(DepsFailed::Mode);
+    }
+    if o.flags & NOSLAVES != 0 && has_slaves {
+        return Err(DepsFailed::HasSlaves);
+    }
+    if o.flags & IFDOWN != 0 && up {
+        return Err(DepsFailed::Up);
+    }
+    Ok(())
+}
+
+/// The lowest and highest value a table accepts: its MIN..MAX range (MIN 0 if absent, as in
+/// `bond_opt_check_range()`) or, without a range, its lowest and highest listed value.
+pub fn bounds(table: &[OptValue]) -> (u64, u64) {
+    if let Some(r) = range(table) {
+        return r;
+    }
+    let lo = table.iter().map(|e| e.value).min().unwrap_or(0);
+    let hi = table.iter().map(|e| e.value).max().unwrap_or(0);
+    (lo, hi)
+}
+
+/// `mac_pton()`: six pairs of hex digits separated by `:`; text after the 17th character is
+/// ignored, as in C (a trailing newline, for instance).
+pub fn mac_pton(text: &str) -> Option<[u8; 6]> {
+    let s = text.as_bytes();
+    if s.len() < 17 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (i, m) in mac.iter_mut().enumerate() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        let (hi, lo) = (hex(s[i * 3])?, hex(s[i * 3 + 1])?);
+        if i != 5 && s[i * 3 + 2] != b':' {
+            return None;
+        }
+        *m = (hi << 4 | lo) as u8;
+    }
+    Some(mac)
+}
+
+/// `is_multicast_ether_addr()`: the group bit of the first octet.
+pub fn is_multicast_mac(mac: &[u8; 6]) -> bool {
+    mac[0] & 1 != 0
+}
+
 /// Why a value was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParseError {
@@ -277,5 +414,71 @@ mod tests {
                 assert_eq!(parse(t, e.name), Ok(e.value), "{}", e.name);
             }
         }
+    }
+
+    #[test]
+    fn ad_tables_match_bond_options_c() {
+        assert_eq!(default_of(LACP_ACTIVE), Some(1));
+        assert_eq!(default_of(LACP_STRICT), Some(0));
+        assert_eq!(default_of(AD_SELECT), Some(0));
+        assert_eq!(default_of(COUPLED_CONTROL), Some(1));
+        assert_eq!(default_of(AD_ACTOR_SYS_PRIO), Some(65535));
+        assert_eq!(default_of(AD_USER_PORT_KEY), Some(0));
+        assert_eq!(parse(AD_SELECT, "actor_port_prio"), Ok(3));
+        assert_eq!(parse(AD_SELECT, "4"), Err(ParseError::OutOfRange));
+        assert_eq!(parse(LACP_RATE, "default"), Err(ParseError::UnknownName));
+        assert_eq!(parse(LACP_ACTIVE, "default"), Ok(1));
+        assert_eq!(parse(COUPLED_CONTROL, "off"), Ok(0));
+        assert_eq!(parse(AD_USER_PORT_KEY, "1023"), Ok(1023));
+        assert_eq!(parse(AD_ACTOR_SYS_PRIO, "65536"), Err(ParseError::OutOfRange));
+        assert_eq!(bounds(AD_SELECT), (0, 3));
+        assert_eq!(bounds(LACP_RATE), (0, 1));
+        assert_eq!(bounds(AD_ACTOR_SYS_PRIO), (1, 65535));
+        assert_eq!(bounds(INTMAX), (0, i32::MAX as u64));
+        assert_eq!(bounds(NUM_PEER_NOTIF), (0, 255));
+    }
+
+    #[test]
+    fn dependencies_are_checked_in_c_order() {
+        use DepsFailed::*;
+        // 802.3ad-only options: the mode comes first, then slaves, then up
+        assert_eq!(check_deps("lacp_rate", mode::ROUNDROBIN, true, true), Err(Mode));
+        assert_eq!(check_deps("lacp_rate", mode::IEEE8023AD, true, true), Err(Up));
+        assert_eq!(check_deps("lacp_rate", mode::IEEE8023AD, true, false), Ok(()));
+        assert_eq!(check_deps("lacp_strict", mode::IEEE8023AD, true, true), Ok(()));
+        assert_eq!(check_deps("ad_actor_system", mode::ACTIVEBACKUP, false, false), Err(Mode));
+        assert_eq!(check_deps("ad_actor_system", mode::IEEE8023AD, true, true), Ok(()));
+        assert_eq!(check_deps("ad_user_port_key", mode::IEEE8023AD, false, true), Err(Up));
+        assert_eq!(check_deps("coupled_control", mode::XOR, false, false), Err(Mode));
+        // ad_select and min_links exist in every mode; ad_select needs the bond down
+        assert_eq!(check_deps("ad_select", mode::ROUNDROBIN, false, true), Err(Up));
+        assert_eq!(check_deps("min_links", mode::ROUNDROBIN, true, true), Ok(()));
+        assert_eq!(check_deps("mode", mode::ROUNDROBIN, true, true), Err(HasSlaves));
+        assert_eq!(check_deps("mode", mode::ROUNDROBIN, false, true), Err(Up));
+        assert_eq!(check_deps("fail_over_mac", mode::ROUNDROBIN, false, true), Ok(()));
+        assert_eq!(check_deps("primary", mode::XOR, false, false), Err(Mode));
+        assert_eq!(check_deps("primary", mode::ACTIVEBACKUP, false, false), Ok(()));
+        assert_eq!(check_deps("no_such_option", mode::ALB, true, true), Ok(()));
+        for o in DEPS {
+            assert_eq!(DEPS.iter().filter(|p| p.name == o.name).count(), 1, "{}", o.name);
+        }
+    }
+
+    #[test]
+    fn mac_addresses_parse_as_mac_pton() {
+        assert_eq!(mac_pton("02:11:22:33:44:55"), Some([2, 0x11, 0x22, 0x33, 0x44, 0x55]));
+        assert_eq!(mac_pton("02:aB:cD:eF:00:ff\n"), Some([2, 0xab, 0xcd, 0xef, 0, 0xff]));
+        // C reads 17 characters and ignores the rest
+        assert_eq!(mac_pton("02:11:22:33:44:55:66"), Some([2, 0x11, 0x22, 0x33, 0x44, 0x55]));
+        assert_eq!(mac_pton("02:11:22:33:44:5"), None);
+        assert_eq!(mac_pton("02:11:22:33:44:5\n"), None);
+        assert_eq!(mac_pton("02-11-22-33-44-55"), None);
+        assert_eq!(mac_pton("0g:11:22:33:44:55"), None);
+        assert_eq!(mac_pton("2:11:22:33:44:55:"), None);
+        assert_eq!(mac_pton(""), None);
+        assert!(is_multicast_mac(&[1, 0, 0x5e, 0, 0, 1]));
+        assert!(is_multicast_mac(&[0xff; 6]));
+        assert!(!is_multicast_mac(&[0; 6]));
+        assert!(!is_multicast_mac(&[2, 0x11, 0x22, 0x33, 0x44, 0x55]));
     }
 }

@@ -49,12 +49,6 @@ use kernel::prelude::*;
 /// Compares struct sizes and field offsets as GCC compiled them (`rbond_layout()` in the shim) with
 /// bindgen's view, so that a mismatch between the two compilers fails the load instead of
 /// corrupting memory.
-/// The calling task may administer networking (`capable(CAP_NET_ADMIN)`).
-pub(crate) fn capable_net_admin() -> bool {
-    // SAFETY: plain FFI call in process context.
-    unsafe { bindings::rbond_capable_net_admin() }
-}
-
 pub(crate) fn check_layout() -> Result {
     use bindings::{net_device, net_device_ops, rtnl_link_ops, rtnl_link_stats64, rtnl_newlink_params};
     use core::mem::{offset_of, size_of};
@@ -96,6 +90,8 @@ pub(crate) enum StrParam {
     PrimaryReselect = 2,
     XmitHashPolicy = 3,
     FailOverMac = 4,
+    LacpRate = 5,
+    AdSelect = 6,
 }
 
 impl StrParam {
@@ -111,4 +107,12 @@ impl StrParam {
         let c = unsafe { CStr::from_char_ptr(p.cast()) };
         Some(c.to_str().unwrap_or("\u{fffd}"))
     }
+}
+
+/// Whether the current task has `CAP_NET_ADMIN` (`capable()`, which also marks the task as
+/// having used the capability, as the C driver's sysfs readers do).
+pub(crate) fn capable_net_admin() -> bool {
+    // SAFETY: plain FFI call; `capable()` reads the current task's credentials, valid in process
+    // context (sysfs show runs there).
+    unsafe { bindings::rbond_capable_net_admin() }
 }

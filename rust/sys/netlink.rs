@@ -31,6 +31,18 @@ impl NlAttr {
         self.payload().first().copied().ok_or(EINVAL)
     }
 
+    /// The payload as a u16 in host order (`nla_get_u16`); EINVAL if it is shorter.
+    pub(crate) fn u16(&self) -> Result<u16> {
+        let p = self.payload().get(..2).ok_or(EINVAL)?;
+        Ok(u16::from_ne_bytes([p[0], p[1]]))
+    }
+
+    /// The payload as a MAC address; EINVAL unless it is exactly 6 bytes (as
+    /// `IFLA_BOND_AD_ACTOR_SYSTEM` must be).
+    pub(crate) fn mac(&self) -> Result<[u8; 6]> {
+        self.payload().try_into().map_err(|_| EINVAL)
+    }
+
     /// The payload as a u32 in host order (`nla_get_u32`); EINVAL if it is shorter.
     pub(crate) fn u32(&self) -> Result<u32> {
         let p = self.payload().get(..4).ok_or(EINVAL)?;
@@ -68,11 +80,6 @@ impl<'a> LinkData<'a> {
         // SAFETY: by the type invariant a non-null entry is a valid attribute for 'a;
         // `NlAttr` is a transparent wrapper of `nlattr`.
         unsafe { p.cast::<NlAttr>().as_ref() }
-    }
-
-    /// Every attribute present, in type order.
-    pub(crate) fn present(&self) -> impl Iterator<Item = &'a NlAttr> + '_ {
-        (1..=self.maxtype).filter_map(move |nr| self.get(nr))
     }
 }
 

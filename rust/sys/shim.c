@@ -20,6 +20,7 @@
 #include <generated/utsrelease.h>
 #include <net/netns/generic.h>
 #include <linux/sched/signal.h>
+#include <linux/capability.h>
 #include "shim.h"
 
 void *rbond_netdev_priv(const struct net_device *dev)
@@ -475,6 +476,15 @@ module_param(fail_over_mac, charp, 0);
 MODULE_PARM_DESC(fail_over_mac, "For active-backup, do not set all slaves to the same MAC; "
 				"0 for none (default), 1 for active, 2 for follow");
 
+static char *lacp_rate;
+module_param(lacp_rate, charp, 0);
+MODULE_PARM_DESC(lacp_rate, "LACPDU tx rate to request from 802.3ad partner; 0 for slow, 1 for fast "
+			    "(802.3ad only)");
+static char *ad_select;
+module_param(ad_select, charp, 0);
+MODULE_PARM_DESC(ad_select, "802.3ad aggregation selection logic; 0 for stable (default), 1 for bandwidth, "
+			    "2 for count, 3 for actor_port_prio");
+
 const char *rbond_param_str(unsigned int which)
 {
 	switch (which) {
@@ -483,6 +493,8 @@ const char *rbond_param_str(unsigned int which)
 	case 2: return primary_reselect;
 	case 3: return xmit_hash_policy;
 	case 4: return fail_over_mac;
+	case 5: return lacp_rate;
+	case 6: return ad_select;
 	default: return NULL;
 	}
 }
@@ -580,6 +592,12 @@ void rbond_slave_sysfs_del(struct net_device *slave)
 	sysfs_remove_group(&slave->dev.kobj, &rbond_slave_group);
 }
 
+/* the 802.3ad actor settings are shown to CAP_NET_ADMIN only, as by bond_sysfs.c */
+bool rbond_capable_net_admin(void)
+{
+	return capable(CAP_NET_ADMIN);
+}
+
 /* sysfs stores that cannot get RTNL now ask to be restarted (bond_opt_tryset_rtnl()) */
 int rbond_restart_syscall(void)
 {
@@ -637,11 +655,6 @@ void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net
 void rbond_unregister_netdevice(struct net_device *dev)
 {
 	unregister_netdevice(dev);
-}
-
-bool rbond_capable_net_admin(void)
-{
-	return capable(CAP_NET_ADMIN);
 }
 
 void rbond_consume_skb(struct sk_buff *skb)

@@ -60,6 +60,7 @@ void rbond_set_sysfs_group(struct net_device *dev);
 int rbond_slave_sysfs_add(struct net_device *slave);
 void rbond_slave_sysfs_del(struct net_device *slave);
 int rbond_restart_syscall(void);
+bool rbond_capable_net_admin(void);
 
 struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
 
@@ -87,7 +88,6 @@ unsigned char rbond_skb_pkt_type(const struct sk_buff *skb);
 void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
 int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev);
 void rbond_consume_skb(struct sk_buff *skb);
-bool rbond_capable_net_admin(void);
 int rbond_skb_slow_pdu(const struct sk_buff *skb, u8 *buf, unsigned int len);
 int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsigned int len);
 const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *protocol, u16 *nhoff, u16 *vlan_tci, bool *vlan_present);

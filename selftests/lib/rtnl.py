@@ -5,9 +5,10 @@
 
 usage: rtnl.py newlink NAME KIND [OPTION ...]      create a link
        rtnl.py changelink NAME KIND [OPTION ...]   change an existing link's options
-OPTION is either NUMBER=TYPE:VALUE (an IFLA_INFO_DATA attribute by number; TYPE u8, u16, u32 or
-str) or a bond option as iproute2 writes it for `type bond`, e.g. `mode active-backup miimon 100
-primary eth0`. Exit status: 0 if the kernel accepted, else the errno.
+OPTION is either NUMBER=TYPE:VALUE (an IFLA_INFO_DATA attribute by number; TYPE u8, u16, u32, str,
+mac (aa:bb:cc:dd:ee:ff) or hex (any bytes, e.g. hex:0211223344)) or a bond option as iproute2 writes
+it for `type bond`, e.g. `mode active-backup miimon 100 primary eth0`. Exit status: 0 if the kernel
+accepted, else the errno.
 """
 import errno
 import os
@@ -41,6 +42,10 @@ def value(spec):
         return struct.pack("I", int(val))
     if typ == "str":
         return val.encode() + b"\0"
+    if typ == "mac":
+        return bytes.fromhex(val.replace(":", ""))
+    if typ == "hex":
+        return bytes.fromhex(val)
     raise SystemExit(f"unknown attribute type {typ}")
 
 
@@ -64,6 +69,12 @@ BOND_OPTS = {
     "min_links": (18, "u32", None),
     "lacp_rate": (21, "u8", ["slow", "fast"]),
     "ad_select": (22, "u8", ["stable", "bandwidth", "count", "actor_port_prio"]),
+    "ad_actor_sys_prio": (24, "u16", None),
+    "ad_user_port_key": (25, "u16", None),
+    "ad_actor_system": (26, "mac", None),
+    "lacp_active": (29, "u8", ["off", "on"]),
+    "coupled_control": (32, "u8", ["off", "on"]),
+    "lacp_strict": (34, "u8", ["off", "on"]),
 }
 
 
@@ -88,6 +99,8 @@ def bond_options(words):
         if typ == "ifindex":
             num = ifindex(v) if v else 0
             out.append((nr, struct.pack("I", num)))
+        elif typ == "mac":
+            out.append((nr, value(f"mac:{v}")))
         else:
             num = names.index(v) if names and v in names else int(v)
             out.append((nr, value(f"{typ}:{num}")))

@@ -6,12 +6,15 @@
 . "$(dirname "$0")/../lib/bond.sh"
 rbond_unload; modprobe -r bonding 2>/dev/null
 
-# same parameters to both drivers: same /proc text for the bond made at load
+# the option files /proc does not show outside 802.3ad
+adfiles() { for f in lacp_active lacp_rate ad_select min_links; do echo "$f=$(cat /sys/class/net/$1/bonding/$f)"; done; }
+# same parameters to both drivers: same /proc text and option files for the bond made at load
 side_by_side() { # DESCRIPTION PARAMS...
   local d=$1; shift
   modprobe rbond max_bonds=1 "$@"; modprobe bonding max_bonds=1 "$@"
   check "$d: /proc of rbond0 is the C driver's bond0" \
     diff -u <(sed 's/bond0/BOND/' /proc/net/bonding/bond0) <(sed 's/rbond0/BOND/' /proc/net/rbond/rbond0)
+  check "$d: the 802.3ad option files of rbond0 read as bond0's" diff -u <(adfiles bond0) <(adfiles rbond0)
   rmmod rbond; rmmod bonding
 }
 side_by_side "mode=active-backup miimon=100 updelay=200 downdelay=100" mode=active-backup miimon=100 updelay=200 downdelay=100
@@ -21,6 +24,15 @@ side_by_side "mode=2 xmit_hash_policy=2 (numbers)" mode=2 xmit_hash_policy=2
 side_by_side "updelay=150 with miimon=100 is rounded like C" miimon=100 updelay=150
 side_by_side "mode=active-backup fail_over_mac=active" mode=active-backup fail_over_mac=active
 side_by_side "mode=balance-xor xmit_hash_policy=encap3+4" mode=balance-xor xmit_hash_policy=encap3+4
+side_by_side "ad_select=bandwidth min_links=2" ad_select=bandwidth min_links=2
+side_by_side "mode=2 ad_select=2 min_links=1 (numbers)" mode=2 ad_select=2 min_links=1
+dmesg -C
+side_by_side "lacp_rate=fast outside 802.3ad is ignored, as by C" lacp_rate=fast ad_select=count
+# (bonding's lines have no prefix: bond_main.c has no pr_fmt)
+check "lacp_rate and ad_select outside 802.3ad: rbond says what C says" bash -c '
+  for m in "lacp_rate param is irrelevant in mode load balancing (round-robin)" "ad_select param only affects 802.3ad mode"; do
+    dmesg | grep -q "rbond: $m\$" && dmesg | grep -q "] $m\$" || { echo "missing: $m"; dmesg | tail -5; exit 1; }
+  done'
 
 modprobe rbond max_bonds=0 mode=active-backup miimon=100
 ip link add rb0 type rbond
@@ -45,3 +57,7 @@ refused miimon=-5 "miimon=-5 is invalid; accepted values are 0 to 2147483647"
 refused num_grat_arp=300 "num_grat_arp=300 is invalid; accepted values are 0 to 255"
 refused all_slaves_active=2 "all_slaves_active=2 is invalid; accepted values are 0 to 1"
 refused use_carrier=0 "use_carrier=0 is invalid; accepted values are 1 to 1"
+refused lacp_rate=medium "lacp_rate=medium is invalid; accepted values are slow (0), fast (1)"
+refused lacp_rate=2 "lacp_rate=2 is invalid; accepted values are slow (0), fast (1)"
+refused ad_select=random "ad_select=random is invalid; accepted values are stable (0), bandwidth (1), count (2), actor_port_prio (3)"
+refused min_links=-1 "min_links=-1 is invalid; accepted values are 0 to 2147483647"
