@@ -57,8 +57,9 @@ pub(crate) fn new_lock() -> Result<AdLock> {
         slaves: KVec::new(),
         cfg: config(&Params::defaults()),
         reasons: KVec::new(),
+        // as C shows them until the first slave initializes 802.3ad
         system: [0; 6],
-        system_priority: 0xffff,
+        system_priority: 0,
         lacp_active: true,
         lacp_fast: false,
         running: false,

@@ -18,7 +18,7 @@ procfile() { if [ "$1" = rbond ]; then echo "/proc/net/rbond/$2"; else echo "/pr
 # norm_proc FILE PREFIX: the /proc text with interface names starting with PREFIX- made neutral and
 # MAC addresses replaced, so that two drivers' files can be compared
 norm_proc() {
-  sed -E "s/$2-/IF-/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g" "$1"
+  sed -E "/^Aggregation: /d; s/$2-/IF-/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g" "$1"
 }
 
 # same_proc RBOND-BOND C-BOND: diff of the two normalized files (empty when identical); the

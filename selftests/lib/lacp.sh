@@ -148,12 +148,17 @@ proc_partner_system() {
 # norm_lacp_proc NS DRIVER BOND: the /proc text with MAC addresses made neutral (the all-zero
 # address is kept: it means "no partner") and, when all its "Aggregator ID" lines name the same
 # aggregator, that number too: which port's aggregator becomes the active one depends on which
-# port's LACPDU came first, and bonding.ko itself shows 1 in one run and 2 in the next
+# port's LACPDU came first, and bonding.ko itself shows 1 in one run and 2 in the next.
+# rbond's own per-slave "Aggregation:" lines (its documented addition, after the C lines) are not
+# C's text: they are left out here and checked on their own (agg_lines).
 norm_lacp_proc() {
   local f; f=$(mktemp)
-  ip netns exec "$1" cat "$(procfile "$2" "$3")" > "$f"
+  ip netns exec "$1" cat "$(procfile "$2" "$3")" | grep -v '^Aggregation: ' > "$f"
   local agg=""
   [ "$(grep -oE 'Aggregator ID: [0-9]+' "$f" | sort -u | wc -l)" = 1 ] && agg='s/(Aggregator ID: )[0-9]+$/\1AGG/;'
   sed -E "${agg} s/$ZERO_MAC/ZERO-MAC/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g" "$f"
   rm -f "$f"
 }
+
+# agg_lines NS BOND: rbond's "Aggregation:" lines of the bond, one per slave
+agg_lines() { ip netns exec "$1" grep '^Aggregation: ' "/proc/net/rbond/$2"; }

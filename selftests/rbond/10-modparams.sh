@@ -25,6 +25,7 @@ side_by_side "updelay=150 with miimon=100 is rounded like C" miimon=100 updelay=
 side_by_side "mode=active-backup fail_over_mac=active" mode=active-backup fail_over_mac=active
 side_by_side "mode=balance-xor xmit_hash_policy=encap3+4" mode=balance-xor xmit_hash_policy=encap3+4
 side_by_side "ad_select=bandwidth min_links=2" ad_select=bandwidth min_links=2
+side_by_side "mode=802.3ad lacp_rate=fast ad_select=count (miimon forced to 100)" mode=802.3ad lacp_rate=fast ad_select=count
 side_by_side "mode=2 ad_select=2 min_links=1 (numbers)" mode=2 ad_select=2 min_links=1
 dmesg -C
 side_by_side "lacp_rate=fast outside 802.3ad is ignored, as by C" lacp_rate=fast ad_select=count
@@ -49,7 +50,7 @@ refused() { # PARAM=VALUE EXPECTED-MESSAGE
 }
 refused mode=foo "mode=foo is invalid; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
 refused mode=7 "mode=7 is invalid; accepted values are"
-refused mode=802.3ad "mode=802.3ad is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
+refused mode=balance-alb "mode=balance-alb is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2), 802.3ad (4)"
 refused xmit_hash_policy=layer5 "xmit_hash_policy=layer5 is invalid; accepted values are layer2 (0), layer3+4 (1), layer2+3 (2), encap2+3 (3), encap3+4 (4), vlan+srcmac (5)"
 refused primary_reselect=sometimes "primary_reselect=sometimes is invalid; accepted values are always (0), better (1), failure (2)"
 refused fail_over_mac=sideways "fail_over_mac=sideways is invalid; accepted values are none (0), active (1), follow (2)"

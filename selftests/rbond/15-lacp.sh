@@ -181,6 +181,12 @@ run_pair() { # OURS-PARTNER
   sleep 1
   norm_lacp_proc $A "$o" $BOND > $T/$p.ours 2>&1
   norm_lacp_proc $B "$q" $BOND > $T/$p.partner 2>&1
+  if [ "$o" = rbond ]; then
+    # rbond's diagnostics: one line per slave, after the C lines, saying it aggregates
+    gated check "$L: our rbond bond says per slave why it aggregates" equals \
+      "$(printf 'Aggregation: yes: collecting and distributing in aggregator %s\n' "$(ip netns exec $A cat /sys/class/net/$BOND/bonding/ad_aggregator)"{,})" \
+      "$(agg_lines $A $BOND)"
+  fi
 
   # 2. traffic uses both ports, each way
   gated check "$L: ping over the aggregate" ip netns exec $A ping -c 2 -i 0.3 -W 2 10.14.0.2
