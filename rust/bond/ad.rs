@@ -319,23 +319,11 @@ impl Bond {
         st.cfg = config(p);
         st.lacp_active = p.lacp_active;
         st.lacp_fast = p.lacp_fast;
-        if p.lacp_fast != was.lacp_fast {
-            // bond_3ad_update_lacp_rate()
-            for m in st.ms.iter_mut() {
-                if p.lacp_fast {
-                    m.port.actor.state |= lacp::state::TIMEOUT;
-                } else {
-                    m.port.actor.state &= !lacp::state::TIMEOUT;
-                }
-            }
-        }
-        if p.lacp_active != was.lacp_active {
-            // bond_3ad_update_lacp_active()
-            for m in st.ms.iter_mut() {
-                if p.lacp_active {
-                    m.port.actor.state |= lacp::state::ACTIVITY;
-                } else {
-                    m.port.actor.state &= !lacp::state::ACTIVITY;
+        // bond_3ad_update_lacp_rate(), bond_3ad_update_lacp_active(): the ports' oper state follows
+        for (now, then, bit) in [(p.lacp_fast, was.lacp_fast, lacp::state::TIMEOUT), (p.lacp_active, was.lacp_active, lacp::state::ACTIVITY)] {
+            if now != then {
+                for m in st.ms.iter_mut() {
+                    m.port.actor.state = if now { m.port.actor.state | bit } else { m.port.actor.state & !bit };
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 /// Transmit hash policies of the C bonding driver, over packet bytes.
 pub mod hash;
-/// 802.3ad per-port state machines (receive, periodic, transmit, churn), sans-IO.
+/// 802.3ad state machines (receive, periodic, selection, mux, transmit, churn) and aggregators, sans-IO.
 pub mod ad;
 /// 802.3ad wire formats (LACPDU, marker PDU) and port keys.
 pub mod lacp;
@@ -18,5 +18,3 @@ pub mod options;
 pub mod procfs;
 /// Choice of the active slave in active-backup mode.
 pub mod select;
-/// The text of the 802.3ad sysfs attributes of the bond and its slaves.
-pub mod sysfs;
