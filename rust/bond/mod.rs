@@ -7,6 +7,7 @@
 //! state or of the options, and published by RCU: transmit takes no lock and allocates nothing.
 
 mod ad;
+mod netlink;
 mod params;
 mod slave;
 pub(crate) mod sysfs;
@@ -18,7 +19,7 @@ use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
-use crate::sys::netlink::{ExtAck, LinkData};
+use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
@@ -76,6 +77,8 @@ pub(crate) struct Bond {
     rr_next: AtomicU32,
     /// 802.3ad: the mode lock and the machines' state
     ad: ad::AdLock,
+    /// 802.3ad: the active aggregator, for readers without the mode lock
+    ad_view: Arc<ad::AdView>,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
 }
@@ -736,6 +739,9 @@ impl Master for Bond {
     const KIND: &'static CStr = c"rbond";
     const NAME_TEMPLATE: &'static CStr = c"rbond%d";
     const MAXTYPE: u16 = IFLA_BOND_MAX;
+    const SLAVE_MAXTYPE: u16 = crate::logic::netlink::IFLA_BOND_SLAVE_MAX;
+    const INFO_SIZE: usize = crate::logic::netlink::BOND_INFO_SIZE;
+    const SLAVE_INFO_SIZE: usize = crate::logic::netlink::SLAVE_INFO_SIZE;
     const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
     type Config = Params;
 
@@ -762,6 +768,7 @@ impl Master for Bond {
         dev.random_addr_unless_set(rtnl);
         // like the C driver: no slave, no carrier
         dev.carrier_off();
+        let (ad, ad_view) = ad::new_lock()?;
         let bond = Bond {
             ctl: RtnlCell::new(Control {
                 params: config.unwrap_or_else(Params::module_defaults),
@@ -775,7 +782,8 @@ impl Master for Bond {
             tx: RcuBox::empty(),
             departed: RcuBox::empty(),
             rr_next: AtomicU32::new(0),
-            ad: ad::new_lock()?,
+            ad,
+            ad_view,
             ad_arr_pending: AtomicBool::new(false),
         };
         Ok(bond)
@@ -798,6 +806,18 @@ impl Master for Bond {
         let changes = params::parse(data, extack)?;
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
         self.apply(dev, &mut ctl, &changes, extack, rtnl)
+    }
+
+    fn fill_info(&self, dev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+        netlink::fill_info(self, dev, msg, rtnl)
+    }
+
+    fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+        netlink::fill_slave_info(self, dev, slave, msg, rtnl)
+    }
+
+    fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        netlink::slave_changelink(self, dev, slave, data, extack, rtnl)
     }
 
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {

@@ -7,7 +7,7 @@
 use super::bindings;
 use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64};
 use super::rcu::RcuRead;
-use super::netlink::{ExtAck, LinkData};
+use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
@@ -25,6 +25,12 @@ pub(crate) trait Master: Sized + Send + Sync {
     const NAME_TEMPLATE: &'static CStr;
     /// The highest `IFLA_INFO_DATA` attribute type the kind parses.
     const MAXTYPE: u16;
+    /// The highest `IFLA_INFO_SLAVE_DATA` attribute type the kind parses for its slaves.
+    const SLAVE_MAXTYPE: u16;
+    /// The most `fill_info` puts (`get_size`), in bytes.
+    const INFO_SIZE: usize;
+    /// The most `fill_slave_info` puts (`get_slave_size`), in bytes.
+    const SLAVE_INFO_SIZE: usize;
     /// Transmit queues of a new device.
     const TX_QUEUES: u32;
     /// Options parsed from a creation request, applied when the device initializes.
@@ -42,6 +48,12 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn uninit(&self, dev: &NetDevice, rtnl: &Rtnl);
     /// Changes options of an existing link; all or nothing.
     fn changelink(&self, dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
+    /// `fill_info`: the device's `IFLA_INFO_DATA` attributes; EMSGSIZE if they do not fit.
+    fn fill_info(&self, dev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
+    /// `fill_slave_info`: the `IFLA_INFO_SLAVE_DATA` attributes of `slave`, whose master is `dev`.
+    fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
+    /// `slave_changelink` (`ip link set SLAVE type KIND_slave OPTIONS`); all or nothing.
+    fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_open`
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_stop`
@@ -438,6 +450,84 @@ impl<T: Master> Adapter<T> {
         })
     }
 
+    /// `rtnl_link_ops.fill_info`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered device of this kind and the message it
+    /// is filling.
+    unsafe extern "C" fn fill_info(skb: *mut bindings::sk_buff, dev: *const bindings::net_device) -> c_int {
+        let dev = dev.cast_mut();
+        from_result(|| {
+            // SAFETY: as documented; the message is ours to append to during the call.
+            let (s, d, r, mut m) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), NlMsg::from_raw(skb)) };
+            s.fill_info(d, &mut m, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `rtnl_link_ops.get_size`
+    extern "C" fn get_size(_dev: *const bindings::net_device) -> usize {
+        T::INFO_SIZE
+    }
+
+    /// `rtnl_link_ops.get_slave_size`
+    extern "C" fn get_slave_size(_dev: *const bindings::net_device, _slave: *const bindings::net_device) -> usize {
+        T::SLAVE_INFO_SIZE
+    }
+
+    /// `rtnl_link_ops.fill_slave_info`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered master of this kind, one of its slaves
+    /// (a registered device whose master upper is `dev`) and the message it is filling.
+    unsafe extern "C" fn fill_slave_info(
+        skb: *mut bindings::sk_buff,
+        dev: *const bindings::net_device,
+        slave: *const bindings::net_device,
+    ) -> c_int {
+        let (dev, slave) = (dev.cast_mut(), slave.cast_mut());
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sd, r, mut m) = unsafe {
+                (Self::state(dev), NetDevice::from_raw(dev), NetDevice::from_raw(slave), Rtnl::assume_held(), NlMsg::from_raw(skb))
+            };
+            s.fill_slave_info(d, sd, &mut m, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `rtnl_link_ops.slave_changelink`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered master of this kind, a registered slave
+    /// device of it, and `data` parsed for our slave maxtype (or null).
+    unsafe extern "C" fn slave_changelink(
+        dev: *mut bindings::net_device,
+        slave: *mut bindings::net_device,
+        _tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sd, r, data, mut ea) = unsafe {
+                (
+                    Self::state(dev),
+                    NetDevice::from_raw(dev),
+                    NetDevice::from_raw(slave),
+                    Rtnl::assume_held(),
+                    LinkData::from_raw(data, T::SLAVE_MAXTYPE),
+                    ExtAck::from_raw(extack),
+                )
+            };
+            s.slave_changelink(d, sd, &data, &mut ea, r)?;
+            Ok(0)
+        })
+    }
+
     /// `ndo_open`
     ///
     /// # Safety
@@ -601,7 +691,15 @@ impl<T: Master> Registration<T> {
         ops.validate = Some(Adapter::<T>::validate);
         ops.newlink = Some(Adapter::<T>::newlink);
         ops.changelink = Some(Adapter::<T>::changelink);
+        ops.get_size = Some(Adapter::<T>::get_size);
+        ops.fill_info = Some(Adapter::<T>::fill_info);
+        ops.slave_maxtype = T::SLAVE_MAXTYPE.into();
+        ops.slave_changelink = Some(Adapter::<T>::slave_changelink);
+        ops.get_slave_size = Some(Adapter::<T>::get_slave_size);
+        ops.fill_slave_info = Some(Adapter::<T>::fill_slave_info);
         ops.get_num_tx_queues = Some(Adapter::<T>::get_num_tx_queues);
+        // as many receive queues as transmit queues, as bonding.ko
+        ops.get_num_rx_queues = Some(Adapter::<T>::get_num_tx_queues);
         let ops = KBox::new(LinkOps(UnsafeCell::new(ops)), GFP_KERNEL)?;
         let slot = KINDS
             .iter()

@@ -115,6 +115,27 @@ void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "%s", msg);
 }
 
+/* nla_put() and the nest helpers (static inlines) for fill_info and fill_slave_info; 0 or -EMSGSIZE. */
+int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data)
+{
+	return nla_put(skb, attrtype, len, data);
+}
+
+struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype)
+{
+	return nla_nest_start_noflag(skb, attrtype);
+}
+
+void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}
+
+void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_cancel(skb, start);
+}
+
 /* Sizes and offsets as GCC sees them, compared with bindgen's at load time. */
 size_t rbond_layout(size_t *out, size_t n)
 {

@@ -17,6 +17,10 @@ netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t f
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_skb_free(struct sk_buff *skb);
 void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg);
+int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data);
+struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype);
+void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
 size_t rbond_layout(size_t *out, size_t n);
 
 /* slaves */
