@@ -416,7 +416,8 @@ impl Bond {
         if sdev.is_loopback() {
             return fail(extack, EPERM, c"The loopback device cannot be enslaved");
         }
-        if sdev.is_master() {
+        // bonds may be enslaved (ours, and bonding.ko's as bonding allows), other masters not
+        if sdev.is_master() && !sdev.is_c_bond_master() && link::master_state::<Bond>(sdev).is_none() {
             return fail(extack, EPERM, c"Device type (master device) cannot be enslaved");
         }
         if !sdev.is_ethernet() {

@@ -253,6 +253,11 @@ bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b)
 	return net_eq(dev_net(a), dev_net(b));
 }
 
+bool rbond_netif_is_bond_master(const struct net_device *dev)
+{
+	return netif_is_bond_master(dev);
+}
+
 bool rbond_dev_is_loopback(const struct net_device *dev)
 {
 	return dev->flags & IFF_LOOPBACK;

@@ -38,6 +38,7 @@ int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext
 void rbond_dev_set_slave_flags(struct net_device *dev, bool slave);
 struct net *rbond_dev_net(const struct net_device *dev);
 bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b);
+bool rbond_netif_is_bond_master(const struct net_device *dev);
 bool rbond_dev_is_loopback(const struct net_device *dev);
 int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex);
 bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler);
