@@ -295,7 +295,12 @@ impl Bond {
     fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) -> bool {
         let mut changed = false;
         let p = ctl.params.clone();
-        let mut ignore_updelay = p.mode == mode::ACTIVEBACKUP && ctl.active.is_none();
+        // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
+        let mut ignore_updelay = if p.mode == mode::ACTIVEBACKUP {
+            ctl.active.is_none()
+        } else {
+            RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| t.usable.is_empty()))
+        };
         let mut failover = false;
         let primary = ctl.primary_index(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {
