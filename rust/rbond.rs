@@ -116,8 +116,8 @@ impl kernel::Module for RbondModule {
         // built step by step: on an error, dropping `m` undoes what was done, in order
         let mut m = RbondModule { link: None, proc: None, events: None };
         m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);
-        m.proc = Some(sys::procfs::Registration::<bond::Bond>::register()?);
-        let link = m.link.insert(Registration::<bond::Bond>::register()?);
+        m.proc = Some(sys::procfs::Registration::<bond::Bond>::register(bond::files())?);
+        let link = m.link.insert(Registration::<bond::Bond>::register(bond::KIND, bond::NAME_TEMPLATE)?);
         {
             let rtnl = Rtnl::lock();
             for _ in 0..max_bonds {

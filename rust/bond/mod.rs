@@ -31,6 +31,18 @@ use params::{BondState, Change, Params};
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
+/// rbond's link kind (`ip link add NAME type rbond`) and the names of the bonds it makes itself
+/// (`max_bonds`).
+pub(crate) const KIND: &CStr = c"rbond";
+pub(crate) const NAME_TEMPLATE: &CStr = c"rbond%d";
+/// /proc/net/rbond and /sys/class/net/rbond_masters.
+static FILES: procfs::Names = procfs::Names { dir: c"rbond", masters: c"rbond_masters" };
+
+/// The names of the per-namespace /proc directory and masters file.
+pub(crate) fn files() -> &'static procfs::Names {
+    &FILES
+}
+
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
 const DEFAULT_TX_QUEUES: u32 = 16;
 /// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
@@ -682,7 +694,7 @@ impl Bond {
                 }
                 ctl.proc = procfs::Entry::create(dev, rtnl, self);
                 if ctl.proc.is_none() {
-                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), Self::DIR, dev.name(rtnl));
+                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), files().dir, dev.name(rtnl));
                 }
                 // the first snapshot, so that readers see the options of a bond without slaves
                 self.rebuild(dev, &ctl, rtnl);
@@ -733,8 +745,6 @@ impl Bond {
 }
 
 impl Master for Bond {
-    const KIND: &'static CStr = c"rbond";
-    const NAME_TEMPLATE: &'static CStr = c"rbond%d";
     const MAXTYPE: u16 = IFLA_BOND_MAX;
     const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
     type Config = Params;
@@ -988,8 +998,6 @@ impl NetdevListener for Events {
 }
 
 impl ProcShow for Bond {
-    const DIR: &'static CStr = c"rbond";
-
     fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> core::fmt::Result {
         use crate::logic::procfs::{agg_reason, write_master, write_slave, AdMasterInfo, AdSlaveInfo, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
         // the 802.3ad machines are read under the mode lock (a mutex): take it before RCU

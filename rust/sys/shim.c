@@ -623,9 +623,9 @@ static ssize_t rbond_masters_store(const struct class *cls, const struct class_a
 	return rbond_rs_masters_store(rn->net, buf, count);
 }
 
-void rbond_masters_init(struct rbond_net *rn)
+void rbond_masters_init(struct rbond_net *rn, const char *name)
 {
-	rn->masters.attr.name = "rbond_masters";
+	rn->masters.attr.name = name;
 	rn->masters.attr.mode = 0644;
 	rn->masters.show = rbond_masters_show;
 	rn->masters.store = rbond_masters_store;

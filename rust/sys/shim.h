@@ -70,7 +70,7 @@ struct rbond_net {
 	struct net *net;
 	struct class_attribute masters;
 };
-void rbond_masters_init(struct rbond_net *rn);
+void rbond_masters_init(struct rbond_net *rn, const char *name);
 int rbond_masters_add(struct rbond_net *rn);
 void rbond_masters_del(struct rbond_net *rn);
 void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net_device *dev), void *ctx);
