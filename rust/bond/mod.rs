@@ -32,15 +32,27 @@ pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
 /// rbond's link kind (`ip link add NAME type rbond`) and the names of the bonds it makes itself
-/// (`max_bonds`).
+/// (`max_bonds`, the masters file) when not in compat mode.
 pub(crate) const KIND: &CStr = c"rbond";
 pub(crate) const NAME_TEMPLATE: &CStr = c"rbond%d";
-/// /proc/net/rbond and /sys/class/net/rbond_masters.
+/// In compat mode (`compat=1`) rbond also drives the C driver's kind, and names the bonds it makes
+/// itself as the C driver does.
+pub(crate) const C_KIND: &CStr = c"bond";
+pub(crate) const C_NAME_TEMPLATE: &CStr = c"bond%d";
+/// The C driver's module, whose load compat mode refuses (it would collide with the names below).
+pub(crate) const C_MODULE: &CStr = c"bonding";
+/// /proc/net/rbond and /sys/class/net/rbond_masters, or the C driver's names in compat mode.
 static FILES: procfs::Names = procfs::Names { dir: c"rbond", masters: c"rbond_masters" };
+static C_FILES: procfs::Names = procfs::Names { dir: c"bonding", masters: c"bonding_masters" };
+
+/// Whether rbond runs in compat mode (the module parameter, checked at load; it does not change).
+fn compat() -> bool {
+    crate::sys::compat_param() == 1
+}
 
 /// The names of the per-namespace /proc directory and masters file.
 pub(crate) fn files() -> &'static procfs::Names {
-    &FILES
+    if compat() { &C_FILES } else { &FILES }
 }
 
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).

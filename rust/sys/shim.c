@@ -485,6 +485,19 @@ module_param(ad_select, charp, 0);
 MODULE_PARM_DESC(ad_select, "802.3ad aggregation selection logic; 0 for stable (default), 1 for bandwidth, "
 			    "2 for count, 3 for actor_port_prio");
 
+/* compat=1: rbond also takes the C driver's names (Documentation/rbond.rst, "Compatibility mode").
+ * Declared here rather than in module! so that it shows in /sys/module/rbond/parameters/.
+ */
+static int rbond_compat;
+module_param_named(compat, rbond_compat, int, 0444);
+MODULE_PARM_DESC(compat, "1: also link kind bond, /proc/net/bonding and bonding_masters, bonds named bond%d "
+			 "(the C bonding driver must not be loaded); 0: rbond's own names only (default)");
+
+int rbond_param_compat(void)
+{
+	return rbond_compat;
+}
+
 const char *rbond_param_str(unsigned int which)
 {
 	switch (which) {
@@ -604,7 +617,7 @@ int rbond_restart_syscall(void)
 	return restart_syscall();
 }
 
-/* /sys/class/net/rbond_masters of one namespace (bonding_masters of the C driver) */
+/* /sys/class/net/rbond_masters (or bonding_masters in compat mode) of one namespace */
 ssize_t rbond_rs_masters_show(struct net *net, char *buf);
 ssize_t rbond_rs_masters_store(struct net *net, const char *buf, size_t count);
 
@@ -693,4 +706,26 @@ int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsign
 	eth->h_proto = htons(ETH_P_SLOW);
 	skb_put_data(skb, pdu, len);
 	return dev_queue_xmit(skb);
+}
+
+/* module notifier: compat mode refuses the load of bonding.ko (rust/sys/notifier.rs) */
+int rbond_register_module_notifier(struct notifier_block *nb)
+{
+	return register_module_notifier(nb);
+}
+
+int rbond_unregister_module_notifier(struct notifier_block *nb)
+{
+	return unregister_module_notifier(nb);
+}
+
+/* the name of the module a MODULE_STATE_COMING event is about, NULL for the other events */
+const char *rbond_module_coming_name(unsigned long event, void *data)
+{
+	return event == MODULE_STATE_COMING ? ((struct module *)data)->name : NULL;
+}
+
+int rbond_notifier_from_errno(int err)
+{
+	return notifier_from_errno(err);
 }
