@@ -32,6 +32,30 @@ use params::{BondState, Change, Params};
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
+/// rbond's link kind (`ip link add NAME type rbond`) and the names of the bonds it makes itself
+/// (`max_bonds`, the masters file) when not in compat mode.
+pub(crate) const KIND: &CStr = c"rbond";
+pub(crate) const NAME_TEMPLATE: &CStr = c"rbond%d";
+/// In compat mode (`compat=1`) rbond also drives the C driver's kind, and names the bonds it makes
+/// itself as the C driver does.
+pub(crate) const C_KIND: &CStr = c"bond";
+pub(crate) const C_NAME_TEMPLATE: &CStr = c"bond%d";
+/// The C driver's module, whose load compat mode refuses (it would collide with the names below).
+pub(crate) const C_MODULE: &CStr = c"bonding";
+/// /proc/net/rbond and /sys/class/net/rbond_masters, or the C driver's names in compat mode.
+static FILES: procfs::Names = procfs::Names { dir: c"rbond", masters: c"rbond_masters" };
+static C_FILES: procfs::Names = procfs::Names { dir: c"bonding", masters: c"bonding_masters" };
+
+/// Whether rbond runs in compat mode (the module parameter, checked at load; it does not change).
+fn compat() -> bool {
+    crate::sys::compat_param() == 1
+}
+
+/// The names of the per-namespace /proc directory and masters file.
+pub(crate) fn files() -> &'static procfs::Names {
+    if compat() { &C_FILES } else { &FILES }
+}
+
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
 const DEFAULT_TX_QUEUES: u32 = 16;
 /// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
@@ -691,7 +715,7 @@ impl Bond {
                 }
                 ctl.proc = procfs::Entry::create(dev, rtnl, self);
                 if ctl.proc.is_none() {
-                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), Self::DIR, dev.name(rtnl));
+                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), files().dir, dev.name(rtnl));
                 }
                 // the first snapshot, so that readers see the options of a bond without slaves
                 self.rebuild(dev, &ctl, rtnl);
@@ -742,8 +766,6 @@ impl Bond {
 }
 
 impl Master for Bond {
-    const KIND: &'static CStr = c"rbond";
-    const NAME_TEMPLATE: &'static CStr = c"rbond%d";
     const MAXTYPE: u16 = IFLA_BOND_MAX;
     const SLAVE_MAXTYPE: u16 = crate::logic::netlink::IFLA_BOND_SLAVE_MAX;
     const INFO_SIZE: usize = crate::logic::netlink::BOND_INFO_SIZE;
@@ -1014,8 +1036,6 @@ impl NetdevListener for Events {
 }
 
 impl ProcShow for Bond {
-    const DIR: &'static CStr = c"rbond";
-
     fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> core::fmt::Result {
         use crate::logic::procfs::{agg_reason, write_master, write_slave, AdMasterInfo, AdSlaveInfo, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
         // the 802.3ad machines are read under the mode lock (a mutex): take it before RCU
