@@ -7,19 +7,20 @@
 # ifindexes and aggregator numbers (renumbered in order of appearance: which port's aggregator
 # wins depends on which LACPDU came first, for bonding.ko as well).
 # Part 1: both drivers loaded, rbond with its own kind (rbond) and names; the drivers' bonds are
-# c-X and r-X. Part 2: the same with `ip -d link show` as iproute2 prints it, bonding.ko first, then
-# rbond in compatibility mode (kind bond) with the same names.
+# c-X and r-X. Part 2: `ip -d link show` (text and JSON) as iproute2 prints it, bonding.ko first,
+# then rbond in compatibility mode (kind bond) with the same names (k-X); the 802.3ad partner is a
+# bond of the same driver.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lacp.sh"
 T=$(mktemp -d)
 NS=abi-peer
 
 # veths PREFIX: slaves PREFIX-s1, PREFIX-s2 (down), whose peers PREFIX-p1, PREFIX-p2 live in $NS
+# (down: the links come up once everything is in place, so that no link flaps before the dump)
 veths() {
   local i
   for i in 1 2; do
     ip link add "$1-s$i" type veth peer name "$1-p$i" netns "$NS"
-    ip -n "$NS" link set "$1-p$i" up
   done
 }
 
@@ -41,7 +42,6 @@ mk_partner() {
   case "$drv" in
     bonding|compat|rbond) ip -n "$NS" link add "$b-P" type bond "${LACP_OPTS[@]}" ;;
   esac || return 1
-  ip -n "$NS" link set "$b-p1" down; ip -n "$NS" link set "$b-p2" down
   ip -n "$NS" link set "$b-p1" master "$b-P" && ip -n "$NS" link set "$b-p2" master "$b-P" && ip -n "$NS" link set "$b-P" up
 }
 
@@ -161,5 +161,42 @@ check "the slave options did not change the other slave" equals 00000000 "$(slav
 for s in "${SETUPS[@]}"; do ip link del "c-$s" 2>/dev/null; ip link del "r-$s" 2>/dev/null; done
 ip netns del "$NS"
 [ -n "${ABI_KEEP:-}" ] && cp -r "$T" "$ABI_KEEP"
-rm -rf "$T"
+rm -f "$T"/*
 rmmod rbond; rmmod bonding
+
+# part 2: `ip -d link show` (text and JSON) as iproute2 prints a kind-bond device: bonding.ko,
+# then rbond in compatibility mode, with the same names
+ipd_norm() { # BOND: ip -d link show of the bond and its slaves, normalized
+  local dev
+  for dev in "$1" "$1-s1" "$1-s2"; do
+    ip -d link show dev "$dev"
+    ip -d -j link show dev "$dev" | jq -S '.[0] | del(.ifindex, .link_index)'
+  done | sed -E "s/^[0-9]+: /N: /; s/$ZERO_MAC/ZERO-MAC/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g; s/@if[0-9]+/@ifN/" |
+    awk '
+      function agg(v) { if (!(v in ids)) ids[v] = "AGG" (++n); return ids[v] }
+      { for (i = 1; i < NF; i++) if ($i == "aggregator" || $i == "ad_aggregator_id") $(i + 1) = agg($(i + 1))
+        if (match($0, /"(aggregator|ad_aggregator_id)": [0-9]+/)) { v = substr($0, RSTART, RLENGTH); sub(/.*: /, "", v); sub(/[0-9]+/, agg(v)) }
+        print }'
+}
+ip netns add "$NS"
+check "part 2: bonding.ko loads" modprobe bonding max_bonds=0
+for s in "${SETUPS[@]}"; do
+  run bonding k "$s" /dev/null >/dev/null 2>&1 && ipd_norm "k-$s" > "$T/ipd-c-$s" || echo "# bonding.ko: setup $s failed"
+done
+for s in "${SETUPS[@]}"; do ip link del "k-$s" 2>/dev/null; ip -n "$NS" link del "k-$s-P" 2>/dev/null; done
+rmmod bonding
+check "part 2: rbond loads in compatibility mode" modprobe rbond max_bonds=0 compat=1
+for s in "${SETUPS[@]}"; do
+  if ! o=$(run compat k "$s" /dev/null 2>&1); then
+    echo "not ok - $s: ip -d link show of rbond (compat) is bonding.ko's"; printf '%s\n' "$o" | sed 's/^/#   /'
+    continue
+  fi
+  ipd_norm "k-$s" > "$T/ipd-r-$s"
+  check "$s: ip -d link show of rbond (compat) is bonding.ko's" diff -u "$T/ipd-c-$s" "$T/ipd-r-$s"
+  check "$s: ... and shows the bond's options" grep -q "bond mode $(opts "$s" | cut -d' ' -f2)" "$T/ipd-r-$s"
+done
+for s in "${SETUPS[@]}"; do ip link del "k-$s" 2>/dev/null; done
+ip netns del "$NS"
+[ -n "${ABI_KEEP:-}" ] && mkdir -p "$ABI_KEEP" && cp "$T"/ipd-* "$ABI_KEEP"/
+rm -rf "$T"
+rmmod rbond
