@@ -8,8 +8,8 @@
 //! round. What needs RTNL after a tick (rebuilding the usable-slaves array) is done after the mode
 //! lock is released, with `rtnl_trylock()`; if RTNL is busy the next tick tries again.
 //!
-//! The receive path takes no lock: it copies a LACPDU or marker into the slave's one-slot mailbox
-//! (`PduSlot`), and the tick hands it to the receive machine before running the machines, which is
+//! The receive path takes no lock: it copies a LACPDU or marker into the slave's lock-free mailbox
+//! (`PduBox`), and the tick hands them to the receive machine before running the machines, which is
 //! what the C driver's order of events amounts to at tick granularity.
 
 use super::params::Params;
@@ -21,7 +21,7 @@ use crate::logic::procfs::{agg_reason, ActiveAggFacts, AggFacts, AggReason};
 use crate::sys::link::{self, Work};
 use crate::sys::netdev::NetDevice;
 use crate::sys::rtnl::Rtnl;
-use crate::logic::netlink::AdInfo;
+use crate::logic::netlink::{ad_stat, AdInfo};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -262,7 +262,11 @@ fn refresh_port(p: &mut Port, s: &Slave) {
 fn send_lacpdu(s: &Slave, pdu: &lacp::Lacpdu) -> bool {
     let mut b = [0u8; PDU_LEN];
     lacp::emit_lacpdu(pdu, &mut b);
-    s.dev.send_slow(&s.perm_hwaddr, &b).is_ok()
+    let sent = s.dev.send_slow(&s.perm_hwaddr, &b).is_ok();
+    if sent {
+        s.ad_stats.inc(ad_stat::LACPDU_TX);
+    }
+    sent
 }
 
 impl Bond {
@@ -459,26 +463,29 @@ impl Bond {
             // what arrived since the last tick (bond_3ad_rx_indication())
             for (m, s) in st.ms.iter_mut().zip(st.slaves.iter()) {
                 let mut buf = [0u8; PDU_LEN];
-                if !s.pdu.take(&mut buf) {
-                    continue;
-                }
-                match lacp::parse(&buf) {
-                    Ok(Pdu::Lacp(pdu)) => {
-                        if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
-                            let mut n = [0u8; 16];
-                            pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
+                while s.pdu.take(&mut buf) {
+                    match lacp::parse(&buf) {
+                        Ok(Pdu::Lacp(pdu)) => {
+                            s.ad_stats.inc(ad_stat::LACPDU_RX);
+                            if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
+                                let mut n = [0u8; 16];
+                                pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
+                            }
                         }
-                    }
-                    Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
-                        // ad_marker_info_received(): answer with the same marker as a response
-                        let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
-                        let mut b = [0u8; PDU_LEN];
-                        lacp::emit_marker(&resp, &mut b);
-                        let _ = s.dev.send_slow(&s.perm_hwaddr, &b);
-                    }
-                    Ok(Pdu::Marker(_)) => {}
-                    Err(_) => {
-                        s.lacpdu_unknown_rx.fetch_add(1, Relaxed);
+                        Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
+                            // ad_marker_info_received(): answer with the same marker as a response
+                            s.ad_stats.inc(ad_stat::MARKER_RX);
+                            let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
+                            let mut b = [0u8; PDU_LEN];
+                            lacp::emit_marker(&resp, &mut b);
+                            if s.dev.send_slow(&s.perm_hwaddr, &b).is_ok() {
+                                s.ad_stats.inc(ad_stat::MARKER_RESP_TX);
+                            }
+                        }
+                        // ad_marker_response_received(): rbond sends no markers, so it waits for none
+                        Ok(Pdu::Marker(_)) => s.ad_stats.inc(ad_stat::MARKER_RESP_RX),
+                        Err(lacp::PduError::UnknownMarker(_)) => s.ad_stats.inc(ad_stat::MARKER_UNKNOWN_RX),
+                        Err(_) => s.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
                     }
                 }
             }

@@ -103,6 +103,8 @@ pub(crate) struct Bond {
     ad: ad::AdLock,
     /// 802.3ad: the active aggregator, for readers without the mode lock
     ad_view: Arc<ad::AdView>,
+    /// 802.3ad: the counters of released slaves (the bond's are these plus its slaves')
+    ad_departed: slave::AdCounters,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
 }
@@ -611,6 +613,11 @@ impl Bond {
         sdev.stats(&mut now);
         ctl.departed.fold(&now, &slave.stats_base);
         let _ = self.departed.replace(rtnl, Some(ctl.departed.clone()));
+        let mut ad = [0u64; 9];
+        slave.ad_stats.sum_into(&mut ad);
+        for (i, n) in ad.iter().enumerate() {
+            self.ad_departed.add(i, *n);
+        }
         let flags = dev.flags();
         if same(&ctl.active, &slave) {
             if ctl.params.uses_primary() {
@@ -770,6 +777,7 @@ impl Master for Bond {
     const SLAVE_MAXTYPE: u16 = crate::logic::netlink::IFLA_BOND_SLAVE_MAX;
     const INFO_SIZE: usize = crate::logic::netlink::BOND_INFO_SIZE;
     const SLAVE_INFO_SIZE: usize = crate::logic::netlink::SLAVE_INFO_SIZE;
+    const XSTATS_SIZE: usize = crate::logic::netlink::XSTATS_SIZE;
     const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
     type Config = Params;
 
@@ -812,6 +820,7 @@ impl Master for Bond {
             rr_next: AtomicU32::new(0),
             ad,
             ad_view,
+            ad_departed: slave::AdCounters::new(),
             ad_arr_pending: AtomicBool::new(false),
         };
         Ok(bond)
@@ -842,6 +851,10 @@ impl Master for Bond {
 
     fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
         netlink::fill_slave_info(self, dev, slave, msg, rtnl)
+    }
+
+    fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+        netlink::fill_xstats(dev, slave, msg, rtnl)
     }
 
     fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {

@@ -8,6 +8,7 @@ use super::params::{deps_refused, BondState};
 use super::{Bond, Slave};
 use crate::logic::netlink::{self as nl, slave_attr_name, BondInfo, SlaveAd, SlaveInfo, Val};
 use crate::logic::options::mode;
+use crate::sys::link;
 use crate::sys::netdev::NetDevice;
 use crate::sys::netlink::{ExtAck, LinkData, NlAttr, NlMsg};
 use crate::sys::rcu::RcuRead;
@@ -160,4 +161,42 @@ pub(super) fn slave_changelink(
     }
     b.rebuild(dev, &ctl, rtnl);
     Ok(())
+}
+
+/// `bond_fill_linkxstats()`: the 802.3ad counters of a bond (its slaves' and its released
+/// slaves') or of a slave (`slave`), nested as bonding nests them; an empty bond nest outside
+/// 802.3ad.
+pub(super) fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+    let mut sum = [0u64; 9];
+    let is_lacp = |b: &Bond| RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == mode::IEEE8023AD));
+    let lacp = if slave {
+        let Some(s) = rx::data::<Slave>(dev, rtnl) else { return Ok(()) };
+        let Some(b) = link::master_state::<Bond>(&s.bond_dev) else { return Ok(()) };
+        s.ad_stats.sum_into(&mut sum);
+        is_lacp(b)
+    } else {
+        let Some(b) = link::master_state::<Bond>(dev) else { return Ok(()) };
+        b.ad_departed.sum_into(&mut sum);
+        RcuRead::with(|rcu| {
+            if let Some(t) = b.tx.get(rcu) {
+                for s in t.all.iter() {
+                    s.ad_stats.sum_into(&mut sum);
+                }
+            }
+        });
+        is_lacp(b)
+    };
+    let mut ok = msg.nest_start(nl::LINK_XSTATS_TYPE_BOND);
+    if ok && lacp {
+        ok = msg.nest_start(nl::BOND_XSTATS_3AD);
+        for (i, v) in sum.iter().enumerate() {
+            ok = ok && msg.put_u64(i as u16, *v, nl::BOND_3AD_STAT_PAD);
+        }
+        ok = ok && msg.nest_end();
+    }
+    if ok && msg.nest_end() {
+        Ok(())
+    } else {
+        Err(EMSGSIZE)
+    }
 }

@@ -2,16 +2,39 @@
 //! One slave of a bond: the device, what it was before we took it, and its state.
 
 use crate::logic::mii::{Link, MiiSlave};
+use crate::logic::netlink::{ad_stat, AdStats};
 use crate::sys::netdev::{DevRef, NetDevice, Stats64};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
 
-/// One received Slow Protocols PDU on its way from the receive path to the 802.3ad tick: a
-/// lock-free single slot. The receive path writes (a newer PDU replaces one not yet taken), the
-/// tick takes; neither waits: a writer that meets another writer or the reader drops its PDU, as
-/// a lost frame would be.
-pub(crate) struct PduSlot {
+/// The received Slow Protocols PDUs on their way from the receive path to the 802.3ad tick: a
+/// few lock-free slots, so that a marker and the partner's LACPDUs that arrive within one tick
+/// are all processed, in order, as bonding processes each. The receive path fills the first empty
+/// slot; the tick takes the full ones from the first; neither waits. A PDU that finds no empty
+/// slot (more than four in 100 ms) is dropped, as a lost frame would be.
+pub(crate) struct PduBox {
+    slots: [PduSlot; 4],
+}
+
+impl PduBox {
+    pub(crate) const fn new() -> Self {
+        PduBox { slots: [const { PduSlot::new() }; 4] }
+    }
+
+    /// Stores `pdu` in an empty slot (receive path: no lock, no allocation); false if none is.
+    pub(crate) fn put(&self, pdu: &[u8; 110]) -> bool {
+        self.slots.iter().any(|s| s.put(pdu))
+    }
+
+    /// Takes the oldest PDU not taken yet, if any.
+    pub(crate) fn take(&self, out: &mut [u8; 110]) -> bool {
+        self.slots.iter().any(|s| s.take(out))
+    }
+}
+
+/// One slot of a [`PduBox`].
+struct PduSlot {
     state: AtomicU8,
     words: [AtomicU64; 14],
 }
@@ -26,11 +49,10 @@ impl PduSlot {
         PduSlot { state: AtomicU8::new(SLOT_EMPTY), words: [const { AtomicU64::new(0) }; 14] }
     }
 
-    /// Stores `pdu` (receive path: no lock, no allocation).
-    pub(crate) fn put(&self, pdu: &[u8; 110]) {
-        let s = self.state.load(Relaxed);
-        if !matches!(s, SLOT_EMPTY | SLOT_FULL) || self.state.compare_exchange(s, SLOT_WRITING, Acquire, Relaxed).is_err() {
-            return;
+    /// Stores `pdu` if the slot is empty.
+    fn put(&self, pdu: &[u8; 110]) -> bool {
+        if self.state.compare_exchange(SLOT_EMPTY, SLOT_WRITING, Acquire, Relaxed).is_err() {
+            return false;
         }
         for (i, w) in self.words.iter().enumerate() {
             let mut b = [0u8; 8];
@@ -39,10 +61,11 @@ impl PduSlot {
             w.store(u64::from_ne_bytes(b), Relaxed);
         }
         self.state.store(SLOT_FULL, Release);
+        true
     }
 
-    /// Takes the PDU stored since the last call, if any.
-    pub(crate) fn take(&self, out: &mut [u8; 110]) -> bool {
+    /// Takes the PDU stored in the slot, if any.
+    fn take(&self, out: &mut [u8; 110]) -> bool {
         if self.state.compare_exchange(SLOT_FULL, SLOT_READING, Acquire, Relaxed).is_err() {
             return false;
         }
@@ -53,6 +76,32 @@ impl PduSlot {
         }
         self.state.store(SLOT_EMPTY, Release);
         true
+    }
+}
+
+/// 802.3ad counters (`struct bond_3ad_stats`), indexed by `logic::netlink::ad_stat`.
+pub(crate) struct AdCounters([AtomicU64; 9]);
+
+impl AdCounters {
+    pub(crate) const fn new() -> Self {
+        AdCounters([const { AtomicU64::new(0) }; 9])
+    }
+
+    pub(crate) fn inc(&self, i: usize) {
+        self.add(i, 1);
+    }
+
+    pub(crate) fn add(&self, i: usize, n: u64) {
+        if let Some(c) = self.0.get(i) {
+            c.fetch_add(n, Relaxed);
+        }
+    }
+
+    /// The counters now, added to `sum`.
+    pub(crate) fn sum_into(&self, sum: &mut AdStats) {
+        for (s, c) in sum.iter_mut().zip(self.0.iter()) {
+            *s = s.wrapping_add(c.load(Relaxed));
+        }
     }
 }
 
@@ -83,11 +132,9 @@ pub(crate) struct Slave {
     /// LACPDUs and markers are the 802.3ad machines' (an 802.3ad bond that is up).
     pub(crate) lacp: AtomicBool,
     /// The last Slow Protocols PDU received.
-    pub(crate) pdu: PduSlot,
-    /// Slow Protocols frames too short to be a LACPDU (`lacpdu_illegal_rx`).
-    pub(crate) lacpdu_illegal_rx: AtomicU64,
-    /// Slow Protocols frames of an unknown subtype (`lacpdu_unknown_rx`).
-    pub(crate) lacpdu_unknown_rx: AtomicU64,
+    pub(crate) pdu: PduBox,
+    /// The port's 802.3ad counters (`SLAVE_AD_INFO(slave)->stats`).
+    pub(crate) ad_stats: AdCounters,
     /// 802.3ad, as published by the machines for lock-free readers: aggregator ID (0: none or not
     /// 802.3ad) and the actor and partner port states.
     ad_agg_id: AtomicU32,
@@ -114,9 +161,8 @@ impl Slave {
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
             lacp: AtomicBool::new(false),
-            pdu: PduSlot::new(),
-            lacpdu_illegal_rx: AtomicU64::new(0),
-            lacpdu_unknown_rx: AtomicU64::new(0),
+            pdu: PduBox::new(),
+            ad_stats: AdCounters::new(),
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
             actor_port_prio: AtomicU16::new(0xff),
@@ -214,15 +260,12 @@ impl RxHandler for Slave {
             let mut buf = [0u8; 110];
             match skb.slow_pdu(&mut buf) {
                 SlowFrame::Pdu if buf[0] == crate::logic::lacp::SUBTYPE_LACP || buf[0] == crate::logic::lacp::SUBTYPE_MARKER => {
-                    self.pdu.put(&buf);
+                    // a PDU that finds the mailbox full is lost, as a dropped frame would be
+                    let _ = self.pdu.put(&buf);
                     return RxAction::Consumed;
                 }
-                SlowFrame::Pdu => {
-                    self.lacpdu_unknown_rx.fetch_add(1, Relaxed);
-                }
-                SlowFrame::Short => {
-                    self.lacpdu_illegal_rx.fetch_add(1, Relaxed);
-                }
+                SlowFrame::Pdu => self.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
+                SlowFrame::Short => self.ad_stats.inc(ad_stat::LACPDU_ILLEGAL_RX),
                 SlowFrame::No => {}
             }
         }

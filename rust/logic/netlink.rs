@@ -388,6 +388,40 @@ pub const fn val_len(v: &Val) -> usize {
     }
 }
 
+/// `LINK_XSTATS_TYPE_BOND`: the nest of a bond's extended statistics (`IFLA_STATS_LINK_XSTATS`).
+pub const LINK_XSTATS_TYPE_BOND: u16 = 2;
+/// `BOND_XSTATS_3AD`: the 802.3ad counters, nested in [`LINK_XSTATS_TYPE_BOND`].
+pub const BOND_XSTATS_3AD: u16 = 1;
+/// `BOND_3AD_STAT_PAD`: the padding attribute of the 64-bit counters.
+pub const BOND_3AD_STAT_PAD: u16 = 9;
+
+/// The 802.3ad counters of a port or a bond (`struct bond_3ad_stats`), in `BOND_3AD_STAT_*`
+/// order: LACPDUs received, sent, of an unknown subtype, too short; markers received, sent,
+/// marker responses received, sent, markers of an unknown type.
+pub type AdStats = [u64; 9];
+
+/// Indexes into [`AdStats`].
+pub mod ad_stat {
+    #![allow(missing_docs)]
+    pub const LACPDU_RX: usize = 0;
+    pub const LACPDU_TX: usize = 1;
+    pub const LACPDU_UNKNOWN_RX: usize = 2;
+    pub const LACPDU_ILLEGAL_RX: usize = 3;
+    pub const MARKER_RX: usize = 4;
+    pub const MARKER_TX: usize = 5;
+    pub const MARKER_RESP_RX: usize = 6;
+    pub const MARKER_RESP_TX: usize = 7;
+    pub const MARKER_UNKNOWN_RX: usize = 8;
+}
+
+/// `nla_total_size_64bit()`: a 64-bit attribute and the pad attribute that may align it.
+pub const fn nla_total_size_64bit(payload: usize) -> usize {
+    nla_total_size(payload) + nla_total_size(0)
+}
+
+/// `bond_get_linkxstats_size()`: the 802.3ad counters and their nest.
+pub const XSTATS_SIZE: usize = 9 * nla_total_size_64bit(8) + nla_total_size(0);
+
 #[cfg(test)]
 mod tests {
     use super::*;

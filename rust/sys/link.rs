@@ -30,6 +30,8 @@ pub(crate) trait Master: Sized + Send + Sync {
     const INFO_SIZE: usize;
     /// The most `fill_slave_info` puts (`get_slave_size`), in bytes.
     const SLAVE_INFO_SIZE: usize;
+    /// The most `fill_xstats` puts (`get_linkxstats_size`), in bytes.
+    const XSTATS_SIZE: usize;
     /// Transmit queues of a new device.
     const TX_QUEUES: u32;
     /// Options parsed from a creation request, applied when the device initializes.
@@ -51,6 +53,9 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn fill_info(&self, dev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
     /// `fill_slave_info`: the `IFLA_INFO_SLAVE_DATA` attributes of `slave`, whose master is `dev`.
     fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
+    /// `fill_linkxstats`: the extended statistics of `dev`, a master of this kind or (`slave`)
+    /// a slave of one; EMSGSIZE if they do not fit.
+    fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
     /// `slave_changelink` (`ip link set SLAVE type KIND_slave OPTIONS`); all or nothing.
     fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_open`
@@ -470,6 +475,40 @@ impl<T: Master> Adapter<T> {
         T::INFO_SIZE
     }
 
+    /// `rtnl_link_ops.get_linkxstats_size`
+    extern "C" fn get_linkxstats_size(_dev: *const bindings::net_device, attr: c_int) -> usize {
+        match attr as u32 {
+            bindings::IFLA_STATS_LINK_XSTATS | bindings::IFLA_STATS_LINK_XSTATS_SLAVE => T::XSTATS_SIZE,
+            _ => 0,
+        }
+    }
+
+    /// `rtnl_link_ops.fill_linkxstats`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with the message it is filling and, for
+    /// `IFLA_STATS_LINK_XSTATS`, a registered device of this kind, for
+    /// `IFLA_STATS_LINK_XSTATS_SLAVE` a registered device whose master is of this kind.
+    unsafe extern "C" fn fill_linkxstats(
+        skb: *mut bindings::sk_buff,
+        dev: *const bindings::net_device,
+        _prividx: *mut c_int,
+        attr: c_int,
+    ) -> c_int {
+        let slave = match attr as u32 {
+            bindings::IFLA_STATS_LINK_XSTATS => false,
+            bindings::IFLA_STATS_LINK_XSTATS_SLAVE => true,
+            _ => return EINVAL.to_errno(),
+        };
+        from_result(|| {
+            // SAFETY: as documented.
+            let (d, r, mut m) = unsafe { (NetDevice::from_raw(dev), Rtnl::assume_held(), NlMsg::from_raw(skb)) };
+            T::fill_xstats(d, slave, &mut m, r)?;
+            Ok(0)
+        })
+    }
+
     /// `rtnl_link_ops.get_slave_size`
     extern "C" fn get_slave_size(_dev: *const bindings::net_device, _slave: *const bindings::net_device) -> usize {
         T::SLAVE_INFO_SIZE
@@ -704,6 +743,8 @@ impl<T: Master> Registration<T> {
         ops.slave_changelink = Some(Adapter::<T>::slave_changelink);
         ops.get_slave_size = Some(Adapter::<T>::get_slave_size);
         ops.fill_slave_info = Some(Adapter::<T>::fill_slave_info);
+        ops.get_linkxstats_size = Some(Adapter::<T>::get_linkxstats_size);
+        ops.fill_linkxstats = Some(Adapter::<T>::fill_linkxstats);
         ops.get_num_tx_queues = Some(Adapter::<T>::get_num_tx_queues);
         // as many receive queues as transmit queues, as bonding.ko
         ops.get_num_rx_queues = Some(Adapter::<T>::get_num_tx_queues);

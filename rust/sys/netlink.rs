@@ -157,6 +157,13 @@ impl NlMsg<'_> {
         unsafe { bindings::rbond_nla_put(self.skb, attr.into(), data.len() as i32, data.as_ptr().cast()) == 0 }
     }
 
+    /// Appends a 64-bit attribute, aligned with pad attribute `pad` where needed
+    /// (`nla_put_u64_64bit`); false if the message is full.
+    pub(crate) fn put_u64(&mut self, attr: u16, v: u64, pad: u16) -> bool {
+        // SAFETY: `skb` is valid and ours by the type invariant.
+        unsafe { bindings::rbond_nla_put_u64(self.skb, attr.into(), v, pad.into()) == 0 }
+    }
+
     /// Opens nested attribute `attr` (`nla_nest_start_noflag`); false if the message is full or
     /// the nests are too deep.
     pub(crate) fn nest_start(&mut self, attr: u16) -> bool {

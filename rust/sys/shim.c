@@ -121,6 +121,11 @@ int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data)
 	return nla_put(skb, attrtype, len, data);
 }
 
+int rbond_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr)
+{
+	return nla_put_u64_64bit(skb, attrtype, value, padattr);
+}
+
 struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype)
 {
 	return nla_nest_start_noflag(skb, attrtype);

@@ -18,6 +18,7 @@ void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_skb_free(struct sk_buff *skb);
 void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg);
 int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data);
+int rbond_nla_put_u64(struct sk_buff *skb, int attrtype, u64 value, int padattr);
 struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype);
 void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);

@@ -14,6 +14,7 @@
 . "$(dirname "$0")/../lib/lacp.sh"
 T=$(mktemp -d)
 NS=abi-peer
+declare -A delta
 
 # veths PREFIX: slaves PREFIX-s1, PREFIX-s2 (down), whose peers PREFIX-p1, PREFIX-p2 live in $NS
 # (down: the links come up once everything is in place, so that no link flaps before the dump)
@@ -137,6 +138,41 @@ for s in "${SETUPS[@]}"; do
   check "$s: the netlink dump is not empty (bond and both slaves)" \
     bash -c "[ \$(grep -c ' data MODE=' $T/r-$s) = 1 ] && [ \$(grep -c ' slave STATE=' $T/r-$s) = 2 ]"
 done
+# the 802.3ad counters (ip link xstats: IFLA_STATS_LINK_XSTATS and _SLAVE) of both drivers
+xs() { ip -j link xstats type "$1" dev "$2" | jq -c '.[0]["802.3ad"]'; }
+export -f xs
+check "ad: ip link xstats of rbond has bonding.ko's counters, bond and slave" \
+  bash -c "[ \"\$(xs bond c-ad | jq -c keys)\" = \"\$(xs bond r-ad | jq -c keys)\" ] && [ \"\$(xs bond_slave c-ad-s1 | jq -c keys)\" = \"\$(xs bond_slave r-ad-s1 | jq -c keys)\" ] && [ \"\$(xs bond r-ad | jq length)\" = 9 ]"
+check "ad: rbond counts LACPDUs both ways on each slave, and the bond's counters (read after) are at least its slaves' sums" bash -c "
+  s1=\$(xs bond_slave r-ad-s1); s2=\$(xs bond_slave r-ad-s2); b=\$(xs bond r-ad)
+  for k in lacpdu_rx lacpdu_tx; do
+    v1=\$(jq .\$k <<< \"\$s1\"); v2=\$(jq .\$k <<< \"\$s2\"); vb=\$(jq .\$k <<< \"\$b\")
+    [ \$v1 -gt 0 ] && [ \$v2 -gt 0 ] && [ \$vb -ge \$((v1 + v2)) ] || { echo \"\$k: bond \$vb, slaves \$v1 \$v2\"; exit 1; }
+  done"
+# one each of: marker information, marker response, marker of an unknown type, a PDU of an unknown
+# Slow Protocols subtype, a PDU too short for a LACPDU; sent by the partner's side of link 1
+inject_slow() {
+  ip netns exec "$NS" python3 - "$1" <<'P'
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+hdr = bytes.fromhex("0180c2000002") + s.getsockname()[4] + b"\x88\x09"
+marker = lambda t: (bytes([2, 1, t, 16]) + bytes(12) + bytes(2) + bytes(2)).ljust(110, b"\0")
+for p in (marker(1), marker(2), marker(7), bytes([10, 1]).ljust(110, b"\0"), bytes([1, 1]).ljust(50, b"\0")):
+    s.send(hdr + p)
+    time.sleep(0.3)
+P
+}
+keys='[.lacpdu_unknown_rx, .lacpdu_illegal_rx, .marker_rx, .marker_response_rx, .marker_response_tx, .marker_unknown_rx] | @tsv'
+for d in c r; do
+  before=$(xs bond_slave "$d-ad-s1" | jq -r "$keys")
+  inject_slow "$d-ad-p1"; sleep 0.5
+  after=$(xs bond_slave "$d-ad-s1" | jq -r "$keys")
+  delta[$d]=$(paste <(tr '\t' '\n' <<< "$after") <(tr '\t' '\n' <<< "$before") | awk '{ printf "%d ", $1 - $2 }')
+done
+check "ad: slow frames are counted as by bonding.ko (unknown, illegal, marker rx, response rx, response tx, unknown marker: ${delta[c]})" \
+  equals "1 1 1 1 1 1 |1 1 1 1 1 1 " "${delta[c]}|${delta[r]}"
+
 # the slave options (IFLA_BOND_SLAVE_PRIO 9, _ACTOR_PORT_PRIO 10, _QUEUE_ID 5) on both drivers
 errno_of() { $RTNL setslave "$@" | sed -E 's/^errno=([0-9]+).*/\1/'; }
 slave_attr() { $RTNL getlink "$1" | sed -n "s/^slave $2=//p"; }
