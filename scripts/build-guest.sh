@@ -70,7 +70,7 @@ printf 'root:x:0:0:root:/root:/bin/bash\ntcpdump:x:104:109::/nonexistent:/usr/sb
 printf 'root:x:0:\ntcpdump:x:109:\n' > "$R/etc/group"
 echo 'hosts: files' > "$R/etc/nsswitch.conf"; echo '127.0.0.1 localhost' > "$R/etc/hosts"
 # the kernel's modules, so that `modprobe bonding` works
-make -s -C "$KSRC" O="$KOUT" modules_install INSTALL_MOD_PATH="$R" INSTALL_MOD_STRIP=1 >/dev/null
+make -s -C "$KSRC" O="$KOUT" "${KMAKE[@]}" modules_install INSTALL_MOD_PATH="$R" INSTALL_MOD_STRIP=1 >/dev/null
 install -m 0755 "$RBOND_TOP/scripts/guest-init.sh" "$R/init"
 ( cd "$R" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > "$OUT/initramfs.cpio.gz.tmp" )
 mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"

@@ -11,10 +11,10 @@ log "kernel: configuring $LINUX_UPSTREAM_VERSION ($KERNEL) in $KOUT"
 mkdir -p "$KOUT"
 frags=("$RBOND_TOP/kernel/rbond.config")
 [ "$KERNEL" = debug ] && frags+=("$RBOND_TOP/kernel/debug.config")
-make -s -C "$KSRC" O="$KOUT" tinyconfig >/dev/null
+make -s -C "$KSRC" O="$KOUT" "${KMAKE[@]}" tinyconfig >/dev/null
 (cd "$KSRC" && scripts/kconfig/merge_config.sh -m -O "$KOUT" "$KOUT/.config" \
    kernel/configs/kvm_guest.config "${frags[@]}" >/dev/null)
-make -s -C "$KSRC" O="$KOUT" olddefconfig >/dev/null
+make -s -C "$KSRC" O="$KOUT" "${KMAKE[@]}" olddefconfig >/dev/null
 # every line of the fragments must have survived olddefconfig (a silently dropped option is a bug)
 bad=0
 for f in "${frags[@]}"; do
@@ -29,10 +29,10 @@ for f in "${frags[@]}"; do
   done < "$f"
 done
 [ $bad = 0 ] || die "kernel config: the options above did not survive olddefconfig"
-grep -q '^CONFIG_RUST=y' "$KOUT/.config" || die "CONFIG_RUST is off: is the Rust toolchain available? (make -C $KSRC O=$KOUT rustavailable)"
+grep -q '^CONFIG_RUST=y' "$KOUT/.config" || die "CONFIG_RUST is off: is the Rust toolchain available? (make -C $KSRC O=$KOUT ${KMAKE[*]} rustavailable)"
 log "kernel: building (about 7 min with 2 cores for release, longer for debug)"
 t=$(date +%s)
-if ! make -C "$KSRC" O="$KOUT" -j"$(nproc)" all > "$KOUT/build.log" 2>&1; then
+if ! make -C "$KSRC" O="$KOUT" "${KMAKE[@]}" -j"$(nproc)" all > "$KOUT/build.log" 2>&1; then
   tail -n 40 "$KOUT/build.log" >&2
   die "kernel build failed; full log: $KOUT/build.log"
 fi

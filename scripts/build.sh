@@ -12,7 +12,7 @@ fresh=0; [ -f "$KOUT/.rbond-built" ] || fresh=1
 [ $fresh = 1 ] && log "toolchain and kernel ready after $(( $(date +%s) - t0 ))s"
 # the module's objects live in the checkout: built for another kernel, they must go first
 if [ "$(cat "$RBOND_TOP/.rbond-kernel" 2>/dev/null)" != "$KOUT" ]; then
-  make -s -C "$KOUT" M="$RBOND_TOP" clean
+  make -s -C "$KOUT" M="$RBOND_TOP" "${KMAKE[@]}" clean
   echo "$KOUT" > "$RBOND_TOP/.rbond-kernel"
 fi
-make -s -C "$KOUT" M="$RBOND_TOP" "$@" modules
+make -s -C "$KOUT" M="$RBOND_TOP" "${KMAKE[@]}" "$@" modules

@@ -27,12 +27,22 @@ LIBCLANG_PATH=$TOOLS_DIR/libclang-$LIBCLANG_VERSION
 export RUST_LIB_SRC LIBCLANG_PATH
 export PATH=$BINDGEN_ROOT/bin:$PATH
 
+# The compiler of the kernel and of rbond.ko against it: GCC for release; LLVM for debug, because
+# KASAN with CONFIG_RUST needs a clang-built kernel (init/Kconfig: RUST depends on !KASAN ||
+# CC_IS_CLANG). Every make of the kernel tree gets "${KMAKE[@]}".
+KMAKE=()
+[ "$KERNEL" = debug ] && KMAKE=("LLVM=-$DEBUG_LLVM_VERSION")
+kernel_cc_version() {
+  if [ "$KERNEL" = debug ]; then "clang-$DEBUG_LLVM_VERSION" --version 2>/dev/null | head -n1 || echo "no clang-$DEBUG_LLVM_VERSION"
+  else gcc -dumpfullversion; fi
+}
+
 # The kernel build folder is keyed by everything that changes its output: versions and config.
 kernel_key() {
   local frags="$RBOND_TOP/kernel/rbond.config"
   [ "$KERNEL" = debug ] && frags="$frags $RBOND_TOP/kernel/debug.config"
   # shellcheck disable=SC2086
-  { echo "$LINUX_SOURCE_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LIBCLANG_VERSION $(gcc -dumpfullversion)"
+  { echo "$LINUX_SOURCE_VERSION $RUSTC_VERSION $BINDGEN_VERSION $LIBCLANG_VERSION $(kernel_cc_version)"
     cat $frags; } | sha256sum | cut -c1-12
 }
 KOUT=$RBOND_CACHE/kernel/$KERNEL-$(kernel_key)

@@ -3,8 +3,9 @@
 . "$(dirname "$0")/common.sh"
 
 PKGS=(
-  # kernel build
+  # kernel build (the debug variant is built with LLVM 19: KASAN with Rust needs a clang kernel)
   flex bison bc libelf-dev libssl-dev cpio dwarves rsync kmod zstd xz-utils python3-pip
+  clang-19 lld-19 llvm-19
   # guest
   qemu-system-x86 busybox-static
   # guest userland copied into the initramfs (iproute2 itself comes from sid, see build-guest.sh)

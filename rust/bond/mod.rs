@@ -1036,9 +1036,9 @@ pub(crate) struct Events;
 
 impl NetdevListener for Events {
     fn event(ev: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+        // a bond may be a slave of another bond too: both roles see the event (bond_netdev_event())
         if let Some(bond) = link::master_state::<Bond>(dev) {
             bond.master_event(dev, ev, rtnl);
-            return;
         }
         // hold the slave: handling the event may release it
         let Some(slave) = rx::data::<Slave>(dev, rtnl) else { return };

@@ -44,6 +44,11 @@ ip link add rb1 type rbond
 check "a bond can be enslaved to a bond and released, as bonding allows" \
   bash -c 'ip link set rb1 master rb0 && ip link show rb1 | grep -q "[<,]SLAVE[,>]" && grep -q "^Slave Interface: rb1" /proc/net/rbond/rb0 &&
     ip link set rb1 nomaster && ! grep -q "^Slave Interface: rb1" /proc/net/rbond/rb0'
+ip link add rbn0 type rbond; ip link add rbn1 type rbond
+ip link set rbn0 master rb1; ip link set rbn1 master rbn0
+check "deleting a bond that is a slave of one bond and the master of another releases it from both (no reference left)" \
+  bash -c 'timeout 20 ip link del rbn0 && ! grep -q "^Slave Interface: rbn0" /proc/net/rbond/rb1 && ! ip link show rbn1 | grep -q "master"'
+ip link del rbn1
 ip link add rb2 type rbond; ip link set v3 master rb2
 check "ip link set master moves a slave from one bond to another (as with C bonds)" \
   bash -c 'ip link set v3 master rb0 && [ "$(ip -j link show v3 | jq -r ".[0].master")" = rb0 ] && ! grep -q v3 /proc/net/rbond/rb2'
