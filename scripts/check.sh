@@ -72,6 +72,19 @@ if [ $rc != 0 ] && grep -q 'vm: the kernel log reports a problem' "$LOG/warn.log
   tap ok "runner: a kernel WARNING fails a run whose script passed (exit $rc)"
 else echo "# exit status was $rc" >> "$LOG/warn.log"; tap fail "runner: a kernel WARNING fails a run whose script passed" "$LOG/warn.log"; fi
 
+if [ "$KERNEL" = debug ]; then
+  # the debug kernel has KASAN (built with LLVM): an out-of-bounds access is reported and fails the run
+  cat > "$LOG/kasan.sh" <<'G'
+modprobe lkdtm || exit 10
+echo SLAB_LINEAR_OVERFLOW > /sys/kernel/debug/provoke-crash/DIRECT
+exit 0
+G
+  scripts/vm.sh "$LOG/kasan.sh" > "$LOG/kasan.log" 2>&1; rc=$?
+  if [ $rc != 0 ] && grep -q 'vm:   .*BUG: KASAN: slab-out-of-bounds' "$LOG/kasan.log"; then
+    tap ok "runner: a KASAN report (lkdtm SLAB_LINEAR_OVERFLOW) fails a run whose script passed (exit $rc)"
+  else echo "# exit status was $rc" >> "$LOG/kasan.log"; tap fail "runner: a KASAN report fails a run whose script passed" "$LOG/kasan.log"; fi
+fi
+
 # 5. rbond's selftests in the guest
 echo "# guest selftests"
 run=$(mktemp -d "$LOG/guest.XXXXXX")
