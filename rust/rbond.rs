@@ -32,7 +32,7 @@ module! {
     params: {
         max_bonds: i32 {
             default: 1,
-            description: "Max number of bonded devices (created at load: rbond0, rbond1, ...)",
+            description: "Max number of bonded devices (created at load: rbond0, rbond1, ...; bond0, bond1, ... with compat=1)",
         },
         miimon: i32 {
             default: 0,
@@ -70,21 +70,47 @@ module! {
 }
 
 struct RbondModule {
+    /// kind `rbond`
     link: Option<Registration<bond::Bond>>,
+    /// compat mode: kind `bond`
+    c_link: Option<Registration<bond::Bond>>,
     proc: Option<sys::procfs::Registration<bond::Bond>>,
     events: Option<sys::notifier::Registration<bond::Events>>,
+    /// compat mode: bonding.ko may not load
+    veto: Option<sys::notifier::ModuleVeto>,
 }
 
 impl Drop for RbondModule {
     fn drop(&mut self) {
-        // bonds first (unregistering the kind deletes them), then the /proc directories and the
-        // listener; then wait for the RCU callbacks that free rbond's snapshots, which run module
-        // code, before the module goes away
+        // bonds first (unregistering a kind deletes its bonds), then the /proc directories, the
+        // listener, and (compat mode) the veto on bonding.ko, whose names are free now; then wait
+        // for the RCU callbacks that free rbond's snapshots, which run module code, before the
+        // module goes away
         self.link.take();
+        self.c_link.take();
         self.proc.take();
         self.events.take();
+        self.veto.take();
         sys::rcu::barrier();
     }
+}
+
+/// compat=1, and the C driver is loaded (it registered kind `bond`).
+fn c_driver_loaded() {
+    pr_err!(
+        "compat=1: the C bonding driver (bonding.ko) is loaded and owns link kind \"bond\", /proc/net/bonding and \
+         /sys/class/net/bonding_masters; unload it (rmmod bonding) and load rbond again, or load rbond without \
+         compat=1 (rbond's own names: kind rbond, /proc/net/rbond, rbond_masters)\n"
+    );
+}
+
+/// compat=1 is loaded and bonding.ko is being loaded: refused, it would take the same names.
+fn c_driver_refused() {
+    pr_err!(
+        "refusing to load the C bonding driver (bonding.ko): rbond was loaded with compat=1 and owns link kind \
+         \"bond\", /proc/net/bonding and /sys/class/net/bonding_masters; unload rbond first (rmmod rbond), or load \
+         rbond without compat=1 to run both drivers\n"
+    );
 }
 
 impl kernel::Module for RbondModule {
@@ -92,6 +118,14 @@ impl kernel::Module for RbondModule {
         let max_bonds = module_parameters::max_bonds.value();
         if max_bonds < 0 {
             pr_err!("max_bonds={max_bonds} is invalid; accepted values are 0 to {}\n", i32::MAX);
+            return Err(EINVAL);
+        }
+        let compat = sys::compat_param();
+        if !(0..=1).contains(&compat) {
+            pr_err!(
+                "compat={compat} is invalid; accepted values are 0 (rbond's own names: kind rbond, /proc/net/rbond, \
+                 rbond_masters) and 1 (also the C driver's: kind bond, /proc/net/bonding, bonding_masters)\n"
+            );
             return Err(EINVAL);
         }
         sys::check_layout()?;
@@ -114,11 +148,25 @@ impl kernel::Module for RbondModule {
             use_carrier: module_parameters::use_carrier.value(),
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
-        let mut m = RbondModule { link: None, proc: None, events: None };
+        let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };
         m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);
-        m.proc = Some(sys::procfs::Registration::<bond::Bond>::register()?);
-        let link = m.link.insert(Registration::<bond::Bond>::register()?);
-        {
+        if compat == 1 {
+            // the C driver's names are free only if bonding.ko is not loaded, and they stay free
+            // only if it does not load later: refuse its load first, then take kind "bond", which
+            // fails if bonding.ko has it; only then make /proc/net/bonding and bonding_masters
+            // (making an existing one would be a kernel warning)
+            m.veto = Some(sys::notifier::ModuleVeto::register(bond::C_MODULE, c_driver_refused)?);
+            let c_link = Registration::<bond::Bond>::register(bond::C_KIND, bond::C_NAME_TEMPLATE);
+            m.c_link = Some(c_link.inspect_err(|e| {
+                if *e == EEXIST {
+                    c_driver_loaded();
+                }
+            })?);
+        }
+        m.proc = Some(sys::procfs::Registration::<bond::Bond>::register(bond::files())?);
+        m.link = Some(Registration::<bond::Bond>::register(bond::KIND, bond::NAME_TEMPLATE)?);
+        // the bonds made at load are of kind bond, named bond0... in compat mode
+        if let Some(link) = m.c_link.as_ref().or(m.link.as_ref()) {
             let rtnl = Rtnl::lock();
             for _ in 0..max_bonds {
                 link.create(&rtnl).inspect_err(|e| pr_err!("cannot create a bond: {e:?}\n"))?;

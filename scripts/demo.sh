@@ -80,3 +80,18 @@ ip netns del lacp
 rmmod bonding
 rmmod rbond
 echo "rbond unloaded"
+
+say "compatibility mode: modprobe rbond compat=1 (bonding.ko unloaded): iproute2's own 'type bond'"
+modprobe rbond compat=1 max_bonds=0
+ip link add bond0 type bond mode active-backup miimon 100 primary_reselect better
+for i in 1 2; do ip link add eth$i type veth peer name peer$i; ip link set eth$i master bond0; ip link set peer$i up; done
+ip link set bond0 up
+ip link set dev eth2 type bond_slave prio 10
+sleep 0.5
+ip -d link show bond0
+ip -d link show eth2
+head -n 7 /proc/net/bonding/bond0
+echo "bonding_masters: $(cat /sys/class/net/bonding_masters)"
+ip link del bond0; ip link del eth1; ip link del eth2
+rmmod rbond
+echo "rbond unloaded"

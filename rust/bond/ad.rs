@@ -21,7 +21,8 @@ use crate::logic::procfs::{agg_reason, ActiveAggFacts, AggFacts, AggReason};
 use crate::sys::link::{self, Work};
 use crate::sys::netdev::NetDevice;
 use crate::sys::rtnl::Rtnl;
-use core::sync::atomic::Ordering::Relaxed;
+use crate::logic::netlink::AdInfo;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 
@@ -45,13 +46,63 @@ pub(crate) struct AdState {
     pub(crate) lacp_fast: bool,
     /// The 802.3ad tick runs (the bond is up in mode 802.3ad).
     running: bool,
+    /// The active aggregator, published for lock-free readers (netlink).
+    view: Arc<AdView>,
+}
+
+/// The active aggregator as readers without the mode lock see it (`IFLA_BOND_AD_INFO`),
+/// published by the machines after every change. The two words are stored one after the other:
+/// a reader may see them from consecutive updates (C reads its aggregator unlocked too).
+pub(crate) struct AdView {
+    /// aggregator ID | ports << 16 | actor key << 32 | partner key << 48
+    keys: AtomicU64,
+    /// partner system MAC | 1 << 63 if there is an active aggregator
+    mac: AtomicU64,
+}
+
+impl AdView {
+    fn publish(&self, info: Option<ad::AggInfo>) {
+        let Some(i) = info else {
+            self.mac.store(0, Relaxed);
+            return;
+        };
+        let keys = u64::from(i.id) | u64::from(i.ports) << 16 | u64::from(i.actor_key) << 32 | u64::from(i.partner_key) << 48;
+        let mut mac = 1u64 << 63;
+        for (k, b) in i.partner_mac.iter().enumerate() {
+            mac |= u64::from(*b) << (8 * (5 - k));
+        }
+        self.keys.store(keys, Relaxed);
+        self.mac.store(mac, Relaxed);
+    }
+
+    /// The active aggregator (`__bond_3ad_get_active_agg_info()`), if there is one.
+    pub(crate) fn get(&self) -> Option<AdInfo> {
+        let mac = self.mac.load(Relaxed);
+        if mac >> 63 == 0 {
+            return None;
+        }
+        let keys = self.keys.load(Relaxed);
+        let mut partner_mac = [0u8; 6];
+        for (k, b) in partner_mac.iter_mut().enumerate() {
+            *b = (mac >> (8 * (5 - k))) as u8;
+        }
+        Some(AdInfo {
+            aggregator: keys as u16,
+            ports: (keys >> 16) as u16,
+            actor_key: (keys >> 32) as u16,
+            partner_key: (keys >> 48) as u16,
+            partner_mac,
+        })
+    }
 }
 
 /// `bond->mode_lock` and what it protects.
 pub(crate) type AdLock = Arc<Mutex<AdState>>;
 
-pub(crate) fn new_lock() -> Result<AdLock> {
+pub(crate) fn new_lock() -> Result<(AdLock, Arc<AdView>)> {
+    let view = Arc::new(AdView { keys: AtomicU64::new(0), mac: AtomicU64::new(0) }, GFP_KERNEL)?;
     let st = AdState {
+        view: view.clone(),
         bond: AdBond::default(),
         ms: KVec::new(),
         slaves: KVec::new(),
@@ -64,7 +115,7 @@ pub(crate) fn new_lock() -> Result<AdLock> {
         lacp_fast: false,
         running: false,
     };
-    Arc::pin_init(kernel::new_mutex!(st, "rbond_mode_lock"), GFP_KERNEL)
+    Ok((Arc::pin_init(kernel::new_mutex!(st, "rbond_mode_lock"), GFP_KERNEL)?, view))
 }
 
 /// The options the machines read.
@@ -109,8 +160,9 @@ impl AdState {
         for (m, s) in self.ms.iter().zip(self.slaves.iter()) {
             s.set_flags(m.port.backup, m.port.inactive);
             let agg = m.port.agg.and_then(|u| self.ms.iter().find(|o| o.uid == u)).map_or(0, |o| o.agg.id);
-            s.set_ad_view(agg, m.port.actor.state, m.port.partner_oper.state);
+            s.set_ad_view(agg, m.port.actor.state, m.port.partner_oper.state, (m.port.churn_actor as u8, m.port.churn_partner as u8));
         }
+        self.view.publish(ad::active_agg_info(&self.ms));
     }
 
     /// The facts about port `i` that say why it does or does not aggregate.
@@ -245,7 +297,7 @@ impl Bond {
         port.actor.system = st.system;
         port.actor.system_priority = st.system_priority;
         port.actor.port_number = number;
-        port.actor.port_priority = 0xff;
+        port.actor.port_priority = slave.actor_port_prio.load(Relaxed);
         refresh_port(&mut port, slave);
         let cfg = config(p);
         st.cfg = cfg;
@@ -274,7 +326,7 @@ impl Bond {
         let _ = st.slaves.remove(i);
         let _ = st.reasons.remove(i);
         slave.lacp.store(false, Relaxed);
-        slave.set_ad_view(0, 0, 0);
+        slave.set_ad_view(0, 0, 0, (0, 0));
         if st.running && dev.is_up() {
             slave.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, false);
         }
@@ -344,6 +396,20 @@ impl Bond {
                 m.port.inactive = !p.all_slaves_active;
             }
             st.push_flags();
+        }
+    }
+
+    /// `bond_option_actor_port_prio_set()`, under RTNL: the slave's port priority, and
+    /// `bond_3ad_update_ad_actor_settings()`, which has every port tell its partner again.
+    pub(super) fn ad_set_port_prio(&self, slave: &Slave, prio: u16) {
+        slave.actor_port_prio.store(prio, Relaxed);
+        let mut st = self.ad.lock();
+        let st = &mut *st;
+        for (m, s) in st.ms.iter_mut().zip(st.slaves.iter()) {
+            m.port.actor.port_priority = s.actor_port_prio.load(Relaxed);
+            m.port.actor.system = st.system;
+            m.port.actor.system_priority = st.system_priority;
+            m.port.ntt = true;
         }
     }
 

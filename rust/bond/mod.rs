@@ -7,6 +7,7 @@
 //! state or of the options, and published by RCU: transmit takes no lock and allocates nothing.
 
 mod ad;
+mod netlink;
 mod params;
 mod slave;
 pub(crate) mod sysfs;
@@ -18,7 +19,7 @@ use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
-use crate::sys::netlink::{ExtAck, LinkData};
+use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
@@ -30,6 +31,30 @@ use kernel::sync::Arc;
 use params::{BondState, Change, Params};
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
+
+/// rbond's link kind (`ip link add NAME type rbond`) and the names of the bonds it makes itself
+/// (`max_bonds`, the masters file) when not in compat mode.
+pub(crate) const KIND: &CStr = c"rbond";
+pub(crate) const NAME_TEMPLATE: &CStr = c"rbond%d";
+/// In compat mode (`compat=1`) rbond also drives the C driver's kind, and names the bonds it makes
+/// itself as the C driver does.
+pub(crate) const C_KIND: &CStr = c"bond";
+pub(crate) const C_NAME_TEMPLATE: &CStr = c"bond%d";
+/// The C driver's module, whose load compat mode refuses (it would collide with the names below).
+pub(crate) const C_MODULE: &CStr = c"bonding";
+/// /proc/net/rbond and /sys/class/net/rbond_masters, or the C driver's names in compat mode.
+static FILES: procfs::Names = procfs::Names { dir: c"rbond", masters: c"rbond_masters" };
+static C_FILES: procfs::Names = procfs::Names { dir: c"bonding", masters: c"bonding_masters" };
+
+/// Whether rbond runs in compat mode (the module parameter, checked at load; it does not change).
+fn compat() -> bool {
+    crate::sys::compat_param() == 1
+}
+
+/// The names of the per-namespace /proc directory and masters file.
+pub(crate) fn files() -> &'static procfs::Names {
+    if compat() { &C_FILES } else { &FILES }
+}
 
 /// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
 const DEFAULT_TX_QUEUES: u32 = 16;
@@ -76,6 +101,8 @@ pub(crate) struct Bond {
     rr_next: AtomicU32,
     /// 802.3ad: the mode lock and the machines' state
     ad: ad::AdLock,
+    /// 802.3ad: the active aggregator, for readers without the mode lock
+    ad_view: Arc<ad::AdView>,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
 }
@@ -292,7 +319,12 @@ impl Bond {
     fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) -> bool {
         let mut changed = false;
         let p = ctl.params.clone();
-        let mut ignore_updelay = p.mode == mode::ACTIVEBACKUP && ctl.active.is_none();
+        // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
+        let mut ignore_updelay = if p.mode == mode::ACTIVEBACKUP {
+            ctl.active.is_none()
+        } else {
+            RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| t.usable.is_empty()))
+        };
         let mut failover = false;
         let primary = ctl.primary_index(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {
@@ -413,7 +445,8 @@ impl Bond {
         if sdev.is_loopback() {
             return fail(extack, EPERM, c"The loopback device cannot be enslaved");
         }
-        if sdev.is_master() {
+        // bonds may be enslaved (ours, and bonding.ko's as bonding allows), other masters not
+        if sdev.is_master() && !sdev.is_c_bond_master() && link::master_state::<Bond>(sdev).is_none() {
             return fail(extack, EPERM, c"Device type (master device) cannot be enslaved");
         }
         if !sdev.is_ethernet() {
@@ -682,7 +715,7 @@ impl Bond {
                 }
                 ctl.proc = procfs::Entry::create(dev, rtnl, self);
                 if ctl.proc.is_none() {
-                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), Self::DIR, dev.name(rtnl));
+                    pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), files().dir, dev.name(rtnl));
                 }
                 // the first snapshot, so that readers see the options of a bond without slaves
                 self.rebuild(dev, &ctl, rtnl);
@@ -733,9 +766,10 @@ impl Bond {
 }
 
 impl Master for Bond {
-    const KIND: &'static CStr = c"rbond";
-    const NAME_TEMPLATE: &'static CStr = c"rbond%d";
     const MAXTYPE: u16 = IFLA_BOND_MAX;
+    const SLAVE_MAXTYPE: u16 = crate::logic::netlink::IFLA_BOND_SLAVE_MAX;
+    const INFO_SIZE: usize = crate::logic::netlink::BOND_INFO_SIZE;
+    const SLAVE_INFO_SIZE: usize = crate::logic::netlink::SLAVE_INFO_SIZE;
     const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
     type Config = Params;
 
@@ -762,6 +796,7 @@ impl Master for Bond {
         dev.random_addr_unless_set(rtnl);
         // like the C driver: no slave, no carrier
         dev.carrier_off();
+        let (ad, ad_view) = ad::new_lock()?;
         let bond = Bond {
             ctl: RtnlCell::new(Control {
                 params: config.unwrap_or_else(Params::module_defaults),
@@ -775,7 +810,8 @@ impl Master for Bond {
             tx: RcuBox::empty(),
             departed: RcuBox::empty(),
             rr_next: AtomicU32::new(0),
-            ad: ad::new_lock()?,
+            ad,
+            ad_view,
             ad_arr_pending: AtomicBool::new(false),
         };
         Ok(bond)
@@ -798,6 +834,18 @@ impl Master for Bond {
         let changes = params::parse(data, extack)?;
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
         self.apply(dev, &mut ctl, &changes, extack, rtnl)
+    }
+
+    fn fill_info(&self, dev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+        netlink::fill_info(self, dev, msg, rtnl)
+    }
+
+    fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
+        netlink::fill_slave_info(self, dev, slave, msg, rtnl)
+    }
+
+    fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        netlink::slave_changelink(self, dev, slave, data, extack, rtnl)
     }
 
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
@@ -988,8 +1036,6 @@ impl NetdevListener for Events {
 }
 
 impl ProcShow for Bond {
-    const DIR: &'static CStr = c"rbond";
-
     fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> core::fmt::Result {
         use crate::logic::procfs::{agg_reason, write_master, write_slave, AdMasterInfo, AdSlaveInfo, MasterInfo, SlaveInfo, DUPLEX_UNKNOWN};
         // the 802.3ad machines are read under the mode lock (a mutex): take it before RCU

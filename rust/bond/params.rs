@@ -165,6 +165,20 @@ pub(crate) fn deps_errno(why: DepsFailed) -> Error {
     }
 }
 
+/// Reports a failed dependency of option `name` to the user in C's extack words, with the
+/// option's name and the mode, and returns C's errno.
+pub(crate) fn deps_refused(extack: &mut ExtAck<'_>, name: &str, why: DepsFailed, bond_mode: u64) -> Error {
+    match why {
+        DepsFailed::Mode => {
+            let m = opt::name_of(opt::MODE, bond_mode).unwrap_or("?");
+            msg(extack, format_args!("{name}: option not supported in mode {m}({bond_mode})"));
+        }
+        DepsFailed::HasSlaves => msg(extack, format_args!("{name}: unable to set option because the bond device has slaves")),
+        DepsFailed::Up => msg(extack, format_args!("{name}: unable to set option because the bond is up")),
+    }
+    deps_errno(why)
+}
+
 /// What a failed dependency means, in C's log words (after "option NAME: ").
 pub(crate) struct DepsMsg(pub(crate) DepsFailed, pub(crate) u64);
 
@@ -281,16 +295,7 @@ pub(crate) fn fold(
     let mut active = None;
     for (ch, name) in changes {
         if let Err(why) = st.check(name, p.mode) {
-            // C's extack words, with the option's name and the mode
-            match why {
-                DepsFailed::Mode => {
-                    let m = opt::name_of(opt::MODE, p.mode).unwrap_or("?");
-                    msg(extack, format_args!("{name}: option not supported in mode {m}({})", p.mode));
-                }
-                DepsFailed::HasSlaves => msg(extack, format_args!("{name}: unable to set option because the bond device has slaves")),
-                DepsFailed::Up => msg(extack, format_args!("{name}: unable to set option because the bond is up")),
-            }
-            return Err(deps_errno(why));
+            return Err(deps_refused(extack, name, why, p.mode));
         }
         match *ch {
             Change::Mode(m) => {

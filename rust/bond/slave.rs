@@ -5,7 +5,7 @@ use crate::logic::mii::{Link, MiiSlave};
 use crate::sys::netdev::{DevRef, NetDevice, Stats64};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
 
 /// One received Slow Protocols PDU on its way from the receive path to the 802.3ad tick: a
 /// lock-free single slot. The receive path writes (a newer PDU replaces one not yet taken), the
@@ -92,6 +92,9 @@ pub(crate) struct Slave {
     /// 802.3ad) and the actor and partner port states.
     ad_agg_id: AtomicU32,
     ad_states: AtomicU32,
+    /// `actor_port_prio` (`SLAVE_AD_INFO(slave)->port_priority`): the 802.3ad port priority
+    /// the machines use, set by netlink; 255 until then.
+    pub(crate) actor_port_prio: AtomicU16,
 }
 
 impl Slave {
@@ -116,6 +119,7 @@ impl Slave {
             lacpdu_unknown_rx: AtomicU64::new(0),
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
+            actor_port_prio: AtomicU16::new(0xff),
         }
     }
 
@@ -158,9 +162,11 @@ impl Slave {
         self.backup.store(true, Relaxed);
     }
 
-    /// Publishes the port's 802.3ad view (aggregator ID, 0 for none; actor and partner states).
-    pub(crate) fn set_ad_view(&self, agg_id: u16, actor: u8, partner: u8) {
-        self.ad_states.store(u32::from(actor) | (u32::from(partner) << 8), Relaxed);
+    /// Publishes the port's 802.3ad view (aggregator ID, 0 for none; actor and partner states;
+    /// actor and partner churn states).
+    pub(crate) fn set_ad_view(&self, agg_id: u16, actor: u8, partner: u8, churn: (u8, u8)) {
+        let st = u32::from(actor) | (u32::from(partner) << 8) | (u32::from(churn.0) << 16) | (u32::from(churn.1) << 24);
+        self.ad_states.store(st, Relaxed);
         self.ad_agg_id.store(u32::from(agg_id), Relaxed);
     }
 
@@ -168,6 +174,12 @@ impl Slave {
     pub(crate) fn ad_view(&self) -> (u32, u8, u8) {
         let st = self.ad_states.load(Relaxed);
         (self.ad_agg_id.load(Relaxed), st as u8, (st >> 8) as u8)
+    }
+
+    /// The port's churn machines' states (actor, partner), as published with the view.
+    pub(crate) fn ad_churn(&self) -> (u8, u8) {
+        let st = self.ad_states.load(Relaxed);
+        ((st >> 16) as u8, (st >> 24) as u8)
     }
 
     /// The flags the 802.3ad machines decided.

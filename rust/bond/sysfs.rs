@@ -258,7 +258,8 @@ pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &
     }
 }
 
-/// `rbond_masters`: the bonds of the namespace, space-separated (bonding_show_bonds()).
+/// `rbond_masters` (`bonding_masters` in compat mode): the bonds of the namespace, of both kinds,
+/// space-separated (bonding_show_bonds()).
 pub(crate) fn masters_show(net: &NetNs, w: &mut dyn Write) -> fmt::Result {
     let mut first = true;
     let mut res = Ok(());
@@ -278,20 +279,21 @@ pub(crate) fn masters_show(net: &NetNs, w: &mut dyn Write) -> fmt::Result {
     res
 }
 
-/// `rbond_masters` writes: `+name` creates a bond, `-name` deletes one (bonding_store_bonds()).
+/// `rbond_masters` writes: `+name` creates a bond (of kind `bond` in compat mode), `-name` deletes
+/// one of either kind (bonding_store_bonds()).
 pub(crate) fn masters_store(net: &NetNs, text: &str, rtnl: &Rtnl) -> Result {
     let word = text.split_ascii_whitespace().next().unwrap_or("");
     let name = word.get(1..).unwrap_or("");
     let valid = !name.is_empty() && name.len() < 16 && name != "." && name != ".." && !name.contains(['/', ':']);
     let cmd = word.as_bytes().first().copied();
     if !valid || !matches!(cmd, Some(b'+') | Some(b'-')) {
-        pr_err!("no command found in rbond_masters - use +ifname or -ifname\n");
+        pr_err!("no command found in {} - use +ifname or -ifname\n", super::files().masters);
         return Err(EPERM);
     }
     let Some(c) = cstr(name) else { return Err(ENOMEM) };
     if cmd == Some(b'+') {
         pr_info!("{name} is being created...\n");
-        link::create::<Bond>(rtnl, net, Some(&c)).inspect_err(|e| {
+        link::create::<Bond>(rtnl, net, &c).inspect_err(|e| {
             if *e == EEXIST {
                 pr_info!("{name} already exists\n");
             } else {

@@ -7,7 +7,7 @@
 use super::bindings;
 use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64};
 use super::rcu::RcuRead;
-use super::netlink::{ExtAck, LinkData};
+use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
@@ -18,13 +18,18 @@ use kernel::prelude::*;
 
 /// What a master device's driver implements. Every method but `start_xmit` and `work` runs
 /// under RTNL.
+///
+/// The kinds' names are given to [`Registration::register`]: one `Master` type may drive several
+/// kinds (rbond's `rbond`, and `bond` in compat mode).
 pub(crate) trait Master: Sized + Send + Sync {
-    /// The link kind, as in `ip link add NAME type KIND`.
-    const KIND: &'static CStr;
-    /// Name template of the devices made by [`Registration::create`] (`"rbond%d"`).
-    const NAME_TEMPLATE: &'static CStr;
     /// The highest `IFLA_INFO_DATA` attribute type the kind parses.
     const MAXTYPE: u16;
+    /// The highest `IFLA_INFO_SLAVE_DATA` attribute type the kind parses for its slaves.
+    const SLAVE_MAXTYPE: u16;
+    /// The most `fill_info` puts (`get_size`), in bytes.
+    const INFO_SIZE: usize;
+    /// The most `fill_slave_info` puts (`get_slave_size`), in bytes.
+    const SLAVE_INFO_SIZE: usize;
     /// Transmit queues of a new device.
     const TX_QUEUES: u32;
     /// Options parsed from a creation request, applied when the device initializes.
@@ -42,6 +47,12 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn uninit(&self, dev: &NetDevice, rtnl: &Rtnl);
     /// Changes options of an existing link; all or nothing.
     fn changelink(&self, dev: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
+    /// `fill_info`: the device's `IFLA_INFO_DATA` attributes; EMSGSIZE if they do not fit.
+    fn fill_info(&self, dev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
+    /// `fill_slave_info`: the `IFLA_INFO_SLAVE_DATA` attributes of `slave`, whose master is `dev`.
+    fn fill_slave_info(&self, dev: &NetDevice, slave: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result;
+    /// `slave_changelink` (`ip link set SLAVE type KIND_slave OPTIONS`); all or nothing.
+    fn slave_changelink(&self, dev: &NetDevice, slave: &NetDevice, data: &LinkData<'_>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
     /// `ndo_open`
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_stop`
@@ -438,6 +449,84 @@ impl<T: Master> Adapter<T> {
         })
     }
 
+    /// `rtnl_link_ops.fill_info`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered device of this kind and the message it
+    /// is filling.
+    unsafe extern "C" fn fill_info(skb: *mut bindings::sk_buff, dev: *const bindings::net_device) -> c_int {
+        let dev = dev.cast_mut();
+        from_result(|| {
+            // SAFETY: as documented; the message is ours to append to during the call.
+            let (s, d, r, mut m) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), NlMsg::from_raw(skb)) };
+            s.fill_info(d, &mut m, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `rtnl_link_ops.get_size`
+    extern "C" fn get_size(_dev: *const bindings::net_device) -> usize {
+        T::INFO_SIZE
+    }
+
+    /// `rtnl_link_ops.get_slave_size`
+    extern "C" fn get_slave_size(_dev: *const bindings::net_device, _slave: *const bindings::net_device) -> usize {
+        T::SLAVE_INFO_SIZE
+    }
+
+    /// `rtnl_link_ops.fill_slave_info`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered master of this kind, one of its slaves
+    /// (a registered device whose master upper is `dev`) and the message it is filling.
+    unsafe extern "C" fn fill_slave_info(
+        skb: *mut bindings::sk_buff,
+        dev: *const bindings::net_device,
+        slave: *const bindings::net_device,
+    ) -> c_int {
+        let (dev, slave) = (dev.cast_mut(), slave.cast_mut());
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sd, r, mut m) = unsafe {
+                (Self::state(dev), NetDevice::from_raw(dev), NetDevice::from_raw(slave), Rtnl::assume_held(), NlMsg::from_raw(skb))
+            };
+            s.fill_slave_info(d, sd, &mut m, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `rtnl_link_ops.slave_changelink`
+    ///
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with a registered master of this kind, a registered slave
+    /// device of it, and `data` parsed for our slave maxtype (or null).
+    unsafe extern "C" fn slave_changelink(
+        dev: *mut bindings::net_device,
+        slave: *mut bindings::net_device,
+        _tb: *mut *mut bindings::nlattr,
+        data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, sd, r, data, mut ea) = unsafe {
+                (
+                    Self::state(dev),
+                    NetDevice::from_raw(dev),
+                    NetDevice::from_raw(slave),
+                    Rtnl::assume_held(),
+                    LinkData::from_raw(data, T::SLAVE_MAXTYPE),
+                    ExtAck::from_raw(extack),
+                )
+            };
+            s.slave_changelink(d, sd, &data, &mut ea, r)?;
+            Ok(0)
+        })
+    }
+
     /// `ndo_open`
     ///
     /// # Safety
@@ -530,6 +619,11 @@ impl<T: Master> Adapter<T> {
 /// recognised as ours. All kinds of the module use the one `Master` type, `crate::bond::Bond`.
 static KINDS: [AtomicPtr<bindings::rtnl_link_ops>; 2] = [const { AtomicPtr::new(core::ptr::null_mut()) }; 2];
 
+/// The kind of the devices [`create`] makes: the first kind registered. Written under RTNL (and
+/// cleared under RTNL before that kind is unregistered), so an RTNL holder that finds it set may
+/// register a device of it: the unregistration, which takes RTNL after, deletes that device too.
+static CREATE: AtomicPtr<bindings::rtnl_link_ops> = AtomicPtr::new(core::ptr::null_mut());
+
 /// The driver state of `dev` if it is a master of one of our kinds (and initialized).
 pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {
     let raw = dev.as_raw();
@@ -585,23 +679,34 @@ unsafe impl Send for LinkOps {}
 /// `ops` is registered with rtnetlink for the whole life of the value, at a stable heap address.
 pub(crate) struct Registration<T: Master> {
     ops: KBox<LinkOps>,
+    template: &'static CStr,
     _t: PhantomData<T>,
 }
 
 impl<T: Master> Registration<T> {
-    /// Registers the link kind `T::KIND`.
-    pub(crate) fn register() -> Result<Self> {
+    /// Registers the link kind `kind` (`ip link add NAME type KIND`), driven by `T`; the devices
+    /// [`Registration::create`] makes are named from `template` (`"rbond%d"`). `EEXIST` if the
+    /// kind is taken (by another module), and then nothing is registered.
+    pub(crate) fn register(kind: &'static CStr, template: &'static CStr) -> Result<Self> {
         const { assert!(core::mem::align_of::<Priv<T>>() <= bindings::NETDEV_ALIGN as usize) };
         // SAFETY: `rtnl_link_ops` is plain data and nullable pointers: all zeroes is valid.
         let mut ops: bindings::rtnl_link_ops = unsafe { core::mem::zeroed() };
-        ops.kind = T::KIND.as_char_ptr().cast();
+        ops.kind = kind.as_char_ptr().cast();
         ops.priv_size = size_of::<Priv<T>>();
         ops.setup = Some(Adapter::<T>::setup);
         ops.maxtype = T::MAXTYPE.into();
         ops.validate = Some(Adapter::<T>::validate);
         ops.newlink = Some(Adapter::<T>::newlink);
         ops.changelink = Some(Adapter::<T>::changelink);
+        ops.get_size = Some(Adapter::<T>::get_size);
+        ops.fill_info = Some(Adapter::<T>::fill_info);
+        ops.slave_maxtype = T::SLAVE_MAXTYPE.into();
+        ops.slave_changelink = Some(Adapter::<T>::slave_changelink);
+        ops.get_slave_size = Some(Adapter::<T>::get_slave_size);
+        ops.fill_slave_info = Some(Adapter::<T>::fill_slave_info);
         ops.get_num_tx_queues = Some(Adapter::<T>::get_num_tx_queues);
+        // as many receive queues as transmit queues, as bonding.ko
+        ops.get_num_rx_queues = Some(Adapter::<T>::get_num_tx_queues);
         let ops = KBox::new(LinkOps(UnsafeCell::new(ops)), GFP_KERNEL)?;
         let slot = KINDS
             .iter()
@@ -612,28 +717,45 @@ impl<T: Master> Registration<T> {
             slot.store(core::ptr::null_mut(), Ordering::Release);
             return Err(e);
         }
+        {
+            let _rtnl = Rtnl::lock();
+            let _ = CREATE.compare_exchange(core::ptr::null_mut(), ops.0.get(), Ordering::AcqRel, Ordering::Acquire);
+        }
         // INVARIANT: registered above.
-        Ok(Registration { ops, _t: PhantomData })
+        Ok(Registration { ops, template, _t: PhantomData })
     }
 
-    /// Creates and registers a device of this kind in the initial namespace, named from
-    /// `T::NAME_TEMPLATE` (what `max_bonds` does at load).
+    /// Creates and registers a device of this kind in the initial namespace, named from the
+    /// template (what `max_bonds` does at load).
     pub(crate) fn create(&self, rtnl: &Rtnl) -> Result {
         // SAFETY: init_net lives as long as the kernel.
         let net = unsafe { NetNs::from_raw(core::ptr::addr_of_mut!(bindings::init_net)) };
-        create::<T>(rtnl, net, None)
+        // SAFETY: our ops are registered (type invariant), for `T`.
+        unsafe { new_device::<T>(rtnl, self.ops.0.get(), net, self.template) }
     }
 }
 
-/// Creates and registers a device of our (first) kind in `net`, named `name` or from
-/// `T::NAME_TEMPLATE` (`bond_create()`).
-pub(crate) fn create<T: Master>(_rtnl: &Rtnl, net: &NetNs, name: Option<&CStr>) -> Result {
-    let ops = KINDS[0].load(Ordering::Acquire);
+/// Creates and registers a device named `name` in `net`, of the first kind this module registered
+/// (`bond_create()`, for the masters file).
+pub(crate) fn create<T: Master>(rtnl: &Rtnl, net: &NetNs, name: &CStr) -> Result {
+    let ops = CREATE.load(Ordering::Acquire);
     if ops.is_null() {
         return Err(ENODEV);
     }
-    let name = name.unwrap_or(T::NAME_TEMPLATE);
-    // SAFETY: the name is NUL-terminated; setup and priv_size are those of this kind.
+    // SAFETY: CREATE is a registered kind while we hold RTNL (see CREATE), of the one `Master`
+    // type of the module.
+    unsafe { new_device::<T>(rtnl, ops, net, name) }
+}
+
+/// Creates and registers a device of the kind `ops` in `net`, named `name` (a name or a template
+/// with `%d`).
+///
+/// # Safety
+///
+/// `ops` must be a registered kind whose devices are driven by `T` (made by
+/// [`Registration::register`] for `T`).
+unsafe fn new_device<T: Master>(_rtnl: &Rtnl, ops: *mut bindings::rtnl_link_ops, net: &NetNs, name: &CStr) -> Result {
+    // SAFETY: the name is NUL-terminated; setup and priv_size are those of the kinds of `T`.
     let dev = unsafe {
         bindings::alloc_netdev_mqs(
             size_of::<Priv<T>>() as c_int,
@@ -664,6 +786,10 @@ pub(crate) fn create<T: Master>(_rtnl: &Rtnl, net: &NetNs, name: Option<&CStr>) 
 
 impl<T: Master> Drop for Registration<T> {
     fn drop(&mut self) {
+        {
+            let _rtnl = Rtnl::lock();
+            let _ = CREATE.compare_exchange(self.ops.0.get(), core::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+        }
         // SAFETY: registered by the type invariant; rtnl_link_unregister deletes every device of
         // the kind (taking RTNL itself) before it returns, so no callback runs afterwards.
         unsafe { bindings::rtnl_link_unregister(self.ops.0.get()) };

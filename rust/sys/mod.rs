@@ -109,6 +109,14 @@ impl StrParam {
     }
 }
 
+/// The `compat` module parameter as given at load (declared in the C shim so that it shows,
+/// read-only, in /sys/module/rbond/parameters/; the driver checks the value).
+pub(crate) fn compat_param() -> i32 {
+    // SAFETY: plain FFI call; the parameter is an int set by the module loader before init and
+    // read-only afterwards (permission 0444).
+    unsafe { bindings::rbond_param_compat() }
+}
+
 /// Whether the current task has `CAP_NET_ADMIN` (`capable()`, which also marks the task as
 /// having used the capability, as the C driver's sysfs readers do).
 pub(crate) fn capable_net_admin() -> bool {

@@ -218,6 +218,12 @@ impl NetDevice {
         self.flags() & bindings::net_device_flags_IFF_MASTER != 0
     }
 
+    /// A bond of bonding.ko (`netif_is_bond_master()`: `IFF_BONDING` on a master).
+    pub(crate) fn is_c_bond_master(&self) -> bool {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { bindings::rbond_netif_is_bond_master(self.as_raw()) }
+    }
+
     /// The loopback device.
     pub(crate) fn is_loopback(&self) -> bool {
         // SAFETY: the device is valid by the type invariant.

@@ -126,3 +126,76 @@ impl ExtAck<'_> {
         unsafe { bindings::rbond_extack_set(self.ptr, &attr.0, msg.as_char_ptr().cast()) };
     }
 }
+
+/// A netlink message that a link kind's `fill_info` / `fill_slave_info` appends attributes to.
+///
+/// # Invariants
+///
+/// `skb` is the valid message rtnetlink is filling, ours to append to for the borrow; `nests[..depth]`
+/// are nests opened on it by [`NlMsg::nest_start`] and not closed yet.
+pub(crate) struct NlMsg<'a> {
+    skb: *mut bindings::sk_buff,
+    nests: [*mut bindings::nlattr; 4],
+    depth: usize,
+    _p: core::marker::PhantomData<&'a mut bindings::sk_buff>,
+}
+
+impl NlMsg<'_> {
+    /// # Safety
+    ///
+    /// `skb` must be a message being filled by rtnetlink, which nobody else touches while the
+    /// returned value lives.
+    pub(crate) unsafe fn from_raw<'b>(skb: *mut bindings::sk_buff) -> NlMsg<'b> {
+        // INVARIANT: guaranteed by the caller; no nest is open.
+        NlMsg { skb, nests: [core::ptr::null_mut(); 4], depth: 0, _p: core::marker::PhantomData }
+    }
+
+    /// Appends attribute `attr` with payload `data` (`nla_put`); false if the message is full.
+    pub(crate) fn put(&mut self, attr: u16, data: &[u8]) -> bool {
+        // SAFETY: `skb` is valid and ours by the type invariant; `data` is valid for its length,
+        // which is copied before the call returns.
+        unsafe { bindings::rbond_nla_put(self.skb, attr.into(), data.len() as i32, data.as_ptr().cast()) == 0 }
+    }
+
+    /// Opens nested attribute `attr` (`nla_nest_start_noflag`); false if the message is full or
+    /// the nests are too deep.
+    pub(crate) fn nest_start(&mut self, attr: u16) -> bool {
+        if self.depth == self.nests.len() {
+            return false;
+        }
+        // SAFETY: `skb` is valid and ours by the type invariant.
+        let n = unsafe { bindings::rbond_nla_nest_start(self.skb, attr.into()) };
+        if n.is_null() {
+            return false;
+        }
+        // INVARIANT: `n` was opened on `skb` just now.
+        self.nests[self.depth] = n;
+        self.depth += 1;
+        true
+    }
+
+    /// Closes the innermost open nest (`nla_nest_end`); false if none is open.
+    pub(crate) fn nest_end(&mut self) -> bool {
+        if self.depth == 0 {
+            return false;
+        }
+        self.depth -= 1;
+        // SAFETY: by the type invariant the nest was opened on `skb`, which is valid, and is
+        // still open; it is closed once (depth decremented above).
+        unsafe { bindings::rbond_nla_nest_end(self.skb, self.nests[self.depth]) };
+        true
+    }
+}
+
+impl Drop for NlMsg<'_> {
+    fn drop(&mut self) {
+        // a nest left open (the message filled up): take back what it holds, as C's error paths
+        // do; rtnetlink then cancels the enclosing nest
+        while self.depth > 0 {
+            self.depth -= 1;
+            // SAFETY: by the type invariant the nest is open on the valid `skb`; the outermost
+            // is cancelled last, so every cancel trims to a start that is still in the message.
+            unsafe { bindings::rbond_nla_nest_cancel(self.skb, self.nests[self.depth]) };
+        }
+    }
+}

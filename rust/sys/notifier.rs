@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The netdevice notifier: how a bond learns that a slave changed (carrier, MTU, address, name,
-//! unregistration). Every netdevice event is sent under RTNL.
+//! unregistration). Every netdevice event is sent under RTNL. And a module notifier that refuses
+//! the load of one module (compat mode refuses bonding.ko).
 
 use super::bindings;
 use super::netdev::NetDevice;
@@ -103,5 +104,78 @@ impl<T: NetdevListener> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: registered by the type invariant; after this returns no callback runs.
         unsafe { bindings::unregister_netdevice_notifier(self.nb.0.get()) };
+    }
+}
+
+/// A module notifier block that refuses the load of the module named `name`.
+///
+/// # Invariants
+///
+/// `nb` is the first field (`repr(C)`, and `UnsafeCell` is transparent), so a pointer to it is a
+/// pointer to the block.
+#[repr(C)]
+struct VetoBlock {
+    nb: UnsafeCell<bindings::notifier_block>,
+    name: &'static CStr,
+    refused: fn(),
+}
+// SAFETY: after registration only the notifier chain touches `nb`, under its own lock; the other
+// fields are read-only.
+unsafe impl Sync for VetoBlock {}
+// SAFETY: as above.
+unsafe impl Send for VetoBlock {}
+
+/// # Safety
+///
+/// Called by the module notifier chain with the `nb` of a registered `VetoBlock` and, for
+/// MODULE_STATE_COMING, the `struct module` being loaded.
+unsafe extern "C" fn veto_call(nb: *mut bindings::notifier_block, ev: c_ulong, data: *mut c_void) -> c_int {
+    // SAFETY: as documented: the module is valid for the call; its name is NUL-terminated.
+    let name = unsafe { bindings::rbond_module_coming_name(ev, data) };
+    if name.is_null() {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    // SAFETY: `nb` is the first field of a live VetoBlock (type invariant); the name is a
+    // NUL-terminated string of the module, alive for the call.
+    let (blk, name) = unsafe { (&*nb.cast::<VetoBlock>(), CStr::from_char_ptr(name.cast())) };
+    if name.to_bytes() != blk.name.to_bytes() {
+        return bindings::NOTIFY_DONE as c_int;
+    }
+    (blk.refused)();
+    // SAFETY: plain FFI call (notifier_from_errno()).
+    unsafe { bindings::rbond_notifier_from_errno(EBUSY.to_errno()) }
+}
+
+/// While alive, the load of the module `name` fails with `EBUSY` before its init runs (its
+/// MODULE_STATE_COMING notification is refused), and `refused` is called to say why.
+///
+/// # Invariants
+///
+/// `blk.nb` is registered with the module notifier chain for the whole life of the value, at a
+/// stable heap address.
+pub(crate) struct ModuleVeto {
+    blk: KBox<VetoBlock>,
+}
+
+impl ModuleVeto {
+    /// Refuses the loads of the module `name` from now on (not one already past its
+    /// MODULE_STATE_COMING notification).
+    pub(crate) fn register(name: &'static CStr, refused: fn()) -> Result<Self> {
+        // SAFETY: a notifier_block is a function pointer, a list link and a priority: zeroes are valid.
+        let mut nb: bindings::notifier_block = unsafe { core::mem::zeroed() };
+        nb.notifier_call = Some(veto_call);
+        // INVARIANT: `nb` is the first field of the repr(C) block.
+        let blk = KBox::new(VetoBlock { nb: UnsafeCell::new(nb), name, refused }, GFP_KERNEL)?;
+        // SAFETY: the block is set up and stays at a stable address until `drop` unregisters it.
+        kernel::error::to_result(unsafe { bindings::rbond_register_module_notifier(blk.nb.get()) })?;
+        // INVARIANT: registered above.
+        Ok(ModuleVeto { blk })
+    }
+}
+
+impl Drop for ModuleVeto {
+    fn drop(&mut self) {
+        // SAFETY: registered by the type invariant; after this returns no callback runs.
+        unsafe { bindings::rbond_unregister_module_notifier(self.blk.nb.get()) };
     }
 }

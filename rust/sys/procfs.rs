@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Per network namespace: /proc/net/<dir>/ with one read-only file per bond (written through
-//! `seq_file`), and /sys/class/net/rbond_masters.
+//! `seq_file`), and the masters file /sys/class/net/<masters> (`rbond` and `rbond_masters`, or
+//! the C driver's `bonding` and `bonding_masters` in compat mode).
 
 use super::bindings;
 use super::link::{master_state, Master};
@@ -9,12 +10,24 @@ use super::rtnl::Rtnl;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::prelude::*;
+
+/// The names of the per-namespace entries.
+pub(crate) struct Names {
+    /// The directory under /proc/net.
+    pub(crate) dir: &'static CStr,
+    /// The class file under /sys/class/net.
+    pub(crate) masters: &'static CStr,
+}
+
+/// The names given to [`Registration::register`]; set before the pernet ops are registered.
+static NAMES: AtomicPtr<Names> = AtomicPtr::new(core::ptr::null_mut());
+/// Whether the pernet ops are registered (NET_ID is set and every namespace has our data).
+static READY: AtomicBool = AtomicBool::new(false);
 
 /// A master kind whose devices have a /proc file.
 pub(crate) trait ProcShow: Master {
-    /// Name of the per-namespace directory under /proc/net.
-    const DIR: &'static CStr;
     /// Writes the file's text.
     fn show(&self, dev: &NetDevice, w: &mut SeqWriter<'_>) -> fmt::Result;
 }
@@ -75,13 +88,15 @@ fn net_data(net: *const bindings::net) -> *mut bindings::rbond_net {
 ///
 /// Called by the pernet core for a new namespace, with our zeroed `NetData` allocated.
 unsafe extern "C" fn net_init<T: ProcShow>(net: *mut bindings::net) -> c_int {
-    // SAFETY: `net` is being set up; its proc_net directory exists; the names are NUL-terminated;
-    // our zeroed `rbond_net` is ours to fill.
+    // SAFETY: NAMES is set before the ops are registered to a `&'static Names`.
+    let names = unsafe { &*NAMES.load(Ordering::Acquire) };
+    // SAFETY: `net` is being set up; its proc_net directory exists; the names are NUL-terminated
+    // and static; our zeroed `rbond_net` is ours to fill.
     unsafe {
         let rn = net_data(net);
         (*rn).net = net;
-        (*rn).dir = bindings::proc_mkdir(T::DIR.as_char_ptr().cast(), bindings::rbond_net_proc_net(net));
-        bindings::rbond_masters_init(rn);
+        (*rn).dir = bindings::proc_mkdir(names.dir.as_char_ptr().cast(), bindings::rbond_net_proc_net(net));
+        bindings::rbond_masters_init(rn, names.masters.as_char_ptr().cast());
         // as bonding: a namespace works without the file if it cannot be made
         if bindings::rbond_masters_add(rn) != 0 {
             (*rn).net = core::ptr::null_mut();
@@ -123,7 +138,10 @@ pub(crate) struct Registration<T: ProcShow> {
 }
 
 impl<T: ProcShow> Registration<T> {
-    pub(crate) fn register() -> Result<Self> {
+    /// Makes /proc/net/<names.dir> and /sys/class/net/<names.masters> in every namespace, present
+    /// and future. Once per module load.
+    pub(crate) fn register(names: &'static Names) -> Result<Self> {
+        NAMES.store(core::ptr::from_ref(names).cast_mut(), Ordering::Release);
         // SAFETY: pernet_operations is function pointers, a list link and sizes: zeroes are valid.
         let mut ops: bindings::pernet_operations = unsafe { core::mem::zeroed() };
         ops.init = Some(net_init::<T>);
@@ -133,6 +151,7 @@ impl<T: ProcShow> Registration<T> {
         let ops = KBox::new(Ops(UnsafeCell::new(ops)), GFP_KERNEL)?;
         // SAFETY: the ops are set up and stay at a stable address until `drop` unregisters them.
         kernel::error::to_result(unsafe { bindings::register_pernet_subsys(ops.0.get()) })?;
+        READY.store(true, Ordering::Release);
         // INVARIANT: registered above.
         Ok(Registration { ops, _t: PhantomData })
     }
@@ -140,6 +159,7 @@ impl<T: ProcShow> Registration<T> {
 
 impl<T: ProcShow> Drop for Registration<T> {
     fn drop(&mut self) {
+        READY.store(false, Ordering::Release);
         // SAFETY: registered by the type invariant.
         unsafe { bindings::unregister_pernet_subsys(self.ops.0.get()) };
     }
@@ -158,13 +178,18 @@ pub(crate) struct Entry {
 unsafe impl Send for Entry {}
 
 impl Entry {
-    /// Creates /proc/net/<T::DIR>/<dev's name>. `None` if the directory or the file cannot be made
-    /// (the bond works without it; the C driver only warns too).
+    /// Creates /proc/net/<dir>/<dev's name>. `None` if the directory or the file cannot be made
+    /// (the bond works without it; the C driver only warns too), or if the directories are not
+    /// registered (a device of a kind registered before them, made in between).
     pub(crate) fn create<T: ProcShow>(dev: &NetDevice, rtnl: &Rtnl, _state: &T) -> Option<Entry> {
+        if !READY.load(Ordering::Acquire) {
+            return None;
+        }
         let name = dev.name(rtnl);
         // SAFETY: the device is valid and registered (or registering) in a live namespace, whose
-        // NetData exists; the name is NUL-terminated; the device outlives the entry because the
-        // driver removes the entry in ndo_uninit (`_state` is the device's initialized state).
+        // NetData exists (READY: the ops are registered, and NET_ID was written before); the name
+        // is NUL-terminated; the device outlives the entry because the driver removes the entry in
+        // ndo_uninit (`_state` is the device's initialized state).
         let pde = unsafe {
             let dir = (*net_data(bindings::rbond_dev_net(dev.as_raw()))).dir;
             if dir.is_null() {

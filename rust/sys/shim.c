@@ -115,6 +115,27 @@ void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "%s", msg);
 }
 
+/* nla_put() and the nest helpers (static inlines) for fill_info and fill_slave_info; 0 or -EMSGSIZE. */
+int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data)
+{
+	return nla_put(skb, attrtype, len, data);
+}
+
+struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype)
+{
+	return nla_nest_start_noflag(skb, attrtype);
+}
+
+void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}
+
+void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_cancel(skb, start);
+}
+
 /* Sizes and offsets as GCC sees them, compared with bindgen's at load time. */
 size_t rbond_layout(size_t *out, size_t n)
 {
@@ -230,6 +251,11 @@ struct net *rbond_dev_net(const struct net_device *dev)
 bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b)
 {
 	return net_eq(dev_net(a), dev_net(b));
+}
+
+bool rbond_netif_is_bond_master(const struct net_device *dev)
+{
+	return netif_is_bond_master(dev);
 }
 
 bool rbond_dev_is_loopback(const struct net_device *dev)
@@ -485,6 +511,19 @@ module_param(ad_select, charp, 0);
 MODULE_PARM_DESC(ad_select, "802.3ad aggregation selection logic; 0 for stable (default), 1 for bandwidth, "
 			    "2 for count, 3 for actor_port_prio");
 
+/* compat=1: rbond also takes the C driver's names (Documentation/rbond.rst, "Compatibility mode").
+ * Declared here rather than in module! so that it shows in /sys/module/rbond/parameters/.
+ */
+static int rbond_compat;
+module_param_named(compat, rbond_compat, int, 0444);
+MODULE_PARM_DESC(compat, "1: also link kind bond, /proc/net/bonding and bonding_masters, bonds named bond%d "
+			 "(the C bonding driver must not be loaded); 0: rbond's own names only (default)");
+
+int rbond_param_compat(void)
+{
+	return rbond_compat;
+}
+
 const char *rbond_param_str(unsigned int which)
 {
 	switch (which) {
@@ -604,7 +643,7 @@ int rbond_restart_syscall(void)
 	return restart_syscall();
 }
 
-/* /sys/class/net/rbond_masters of one namespace (bonding_masters of the C driver) */
+/* /sys/class/net/rbond_masters (or bonding_masters in compat mode) of one namespace */
 ssize_t rbond_rs_masters_show(struct net *net, char *buf);
 ssize_t rbond_rs_masters_store(struct net *net, const char *buf, size_t count);
 
@@ -623,9 +662,9 @@ static ssize_t rbond_masters_store(const struct class *cls, const struct class_a
 	return rbond_rs_masters_store(rn->net, buf, count);
 }
 
-void rbond_masters_init(struct rbond_net *rn)
+void rbond_masters_init(struct rbond_net *rn, const char *name)
 {
-	rn->masters.attr.name = "rbond_masters";
+	rn->masters.attr.name = name;
 	rn->masters.attr.mode = 0644;
 	rn->masters.show = rbond_masters_show;
 	rn->masters.store = rbond_masters_store;
@@ -693,4 +732,26 @@ int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsign
 	eth->h_proto = htons(ETH_P_SLOW);
 	skb_put_data(skb, pdu, len);
 	return dev_queue_xmit(skb);
+}
+
+/* module notifier: compat mode refuses the load of bonding.ko (rust/sys/notifier.rs) */
+int rbond_register_module_notifier(struct notifier_block *nb)
+{
+	return register_module_notifier(nb);
+}
+
+int rbond_unregister_module_notifier(struct notifier_block *nb)
+{
+	return unregister_module_notifier(nb);
+}
+
+/* the name of the module a MODULE_STATE_COMING event is about, NULL for the other events */
+const char *rbond_module_coming_name(unsigned long event, void *data)
+{
+	return event == MODULE_STATE_COMING ? ((struct module *)data)->name : NULL;
+}
+
+int rbond_notifier_from_errno(int err)
+{
+	return notifier_from_errno(err);
 }

@@ -17,6 +17,10 @@ netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t f
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_skb_free(struct sk_buff *skb);
 void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg);
+int rbond_nla_put(struct sk_buff *skb, int attrtype, int len, const void *data);
+struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype);
+void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
 size_t rbond_layout(size_t *out, size_t n);
 
 /* slaves */
@@ -34,6 +38,7 @@ int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext
 void rbond_dev_set_slave_flags(struct net_device *dev, bool slave);
 struct net *rbond_dev_net(const struct net_device *dev);
 bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b);
+bool rbond_netif_is_bond_master(const struct net_device *dev);
 bool rbond_dev_is_loopback(const struct net_device *dev);
 int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex);
 bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler);
@@ -55,6 +60,7 @@ void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master,
 void rbond_addr_unsync(struct net_device *slave, struct net_device *master);
 
 const char *rbond_param_str(unsigned int which);
+int rbond_param_compat(void);
 
 void rbond_set_sysfs_group(struct net_device *dev);
 int rbond_slave_sysfs_add(struct net_device *slave);
@@ -64,13 +70,14 @@ bool rbond_capable_net_admin(void);
 
 struct net_device *rbond_ioctl_slave(struct net_device *bond, struct ifreq *ifr);
 
-/* per network namespace (net_generic): /proc/net/rbond and /sys/class/net/rbond_masters */
+/* per network namespace (net_generic): /proc/net/rbond and /sys/class/net/rbond_masters (in compat
+ * mode /proc/net/bonding and bonding_masters) */
 struct rbond_net {
 	struct proc_dir_entry *dir;
 	struct net *net;
 	struct class_attribute masters;
 };
-void rbond_masters_init(struct rbond_net *rn);
+void rbond_masters_init(struct rbond_net *rn, const char *name);
 int rbond_masters_add(struct rbond_net *rn);
 void rbond_masters_del(struct rbond_net *rn);
 void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net_device *dev), void *ctx);
@@ -91,4 +98,9 @@ void rbond_consume_skb(struct sk_buff *skb);
 int rbond_skb_slow_pdu(const struct sk_buff *skb, u8 *buf, unsigned int len);
 int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsigned int len);
 const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *protocol, u16 *nhoff, u16 *vlan_tci, bool *vlan_present);
+
+int rbond_register_module_notifier(struct notifier_block *nb);
+int rbond_unregister_module_notifier(struct notifier_block *nb);
+const char *rbond_module_coming_name(unsigned long event, void *data);
+int rbond_notifier_from_errno(int err);
 #endif

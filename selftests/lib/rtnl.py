@@ -5,6 +5,12 @@
 
 usage: rtnl.py newlink NAME KIND [OPTION ...]      create a link
        rtnl.py changelink NAME KIND [OPTION ...]   change an existing link's options
+       rtnl.py setslave NAME KIND [NUMBER=TYPE:VALUE ...]
+                                                   change a slave's IFLA_INFO_SLAVE_DATA (its
+                                                   master of kind KIND)
+       rtnl.py getlink NAME                        print IFLA_LINKINFO of a link, one attribute a
+                                                   line: kind, data NAME=HEX, slave_kind,
+                                                   slave NAME=HEX (nested: NAME.N=HEX)
 OPTION is either NUMBER=TYPE:VALUE (an IFLA_INFO_DATA attribute by number; TYPE u8, u16, u32, str,
 mac (aa:bb:cc:dd:ee:ff) or hex (any bytes, e.g. hex:0211223344)) or a bond option as iproute2 writes
 it for `type bond`, e.g. `mode active-backup miimon 100 primary eth0`. Exit status: 0 if the kernel
@@ -24,6 +30,20 @@ NLMSG_ERROR = 2
 NLA_F_NESTED = 0x8000
 IFLA_IFNAME, IFLA_LINKINFO = 3, 18
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 4, 5
+RTM_GETLINK = 18
+BOND_ATTRS = ["UNSPEC", "MODE", "ACTIVE_SLAVE", "MIIMON", "UPDELAY", "DOWNDELAY", "USE_CARRIER",
+              "ARP_INTERVAL", "ARP_IP_TARGET", "ARP_VALIDATE", "ARP_ALL_TARGETS", "PRIMARY",
+              "PRIMARY_RESELECT", "FAIL_OVER_MAC", "XMIT_HASH_POLICY", "RESEND_IGMP", "NUM_PEER_NOTIF",
+              "ALL_SLAVES_ACTIVE", "MIN_LINKS", "LP_INTERVAL", "PACKETS_PER_SLAVE", "AD_LACP_RATE",
+              "AD_SELECT", "AD_INFO", "AD_ACTOR_SYS_PRIO", "AD_USER_PORT_KEY", "AD_ACTOR_SYSTEM",
+              "TLB_DYNAMIC_LB", "PEER_NOTIF_DELAY", "AD_LACP_ACTIVE", "MISSED_MAX", "NS_IP6_TARGET",
+              "COUPLED_CONTROL", "BROADCAST_NEIGH", "LACP_STRICT"]
+SLAVE_ATTRS = ["UNSPEC", "STATE", "MII_STATUS", "LINK_FAILURE_COUNT", "PERM_HWADDR", "QUEUE_ID",
+               "AD_AGGREGATOR_ID", "AD_ACTOR_OPER_PORT_STATE", "AD_PARTNER_OPER_PORT_STATE", "PRIO",
+               "ACTOR_PORT_PRIO", "AD_CHURN_ACTOR_STATE", "AD_CHURN_PARTNER_STATE"]
+# attributes nested in IFLA_BOND_AD_INFO / ARP_IP_TARGET / NS_IP6_TARGET
+NESTED = {23, 8, 31}
 NLMSGERR_ATTR_MSG = 1
 
 
@@ -108,11 +128,54 @@ def bond_options(words):
     return out
 
 
-def newlink(name, kind, data, create=True):
+def attrs(buf):
+    """(type, payload) of the attributes in buf"""
+    off = 0
+    while off + 4 <= len(buf):
+        n, kind = struct.unpack_from("HH", buf, off)
+        if n < 4:
+            break
+        yield kind & 0x3fff, buf[off + 4: off + n]
+        off += (n + 3) & ~3
+
+
+def getlink(name):
+    ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, ifindex(name), 0, 0)
+    msg = struct.pack("IHHII", 16 + len(ifinfo), RTM_GETLINK, NLM_F_REQUEST, 1, 0) + ifinfo
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    s.send(msg)
+    reply = s.recv(65536)
+    length, typ = struct.unpack_from("IH", reply)
+    if typ == NLMSG_ERROR:
+        err = -struct.unpack_from("i", reply, 16)[0]
+        print(f"errno={err}")
+        return err
+    for k, v in attrs(reply[16 + 16:length]):
+        if k != IFLA_LINKINFO:
+            continue
+        for ik, iv in attrs(v):
+            if ik in (IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND):
+                print(("kind" if ik == IFLA_INFO_KIND else "slave_kind") + "=" + iv.rstrip(b"\0").decode())
+            elif ik in (IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA):
+                names, label = (BOND_ATTRS, "data") if ik == IFLA_INFO_DATA else (SLAVE_ATTRS, "slave")
+                for a, p in attrs(iv):
+                    n = names[a] if a < len(names) else str(a)
+                    if ik == IFLA_INFO_DATA and a in NESTED:
+                        for na, np in attrs(p):
+                            print(f"{label} {n}.{na}={np.hex()}")
+                    else:
+                        print(f"{label} {n}={p.hex()}")
+    return 0
+
+
+def newlink(name, kind, data, create=True, slave_data=None):
     ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
-    info = attr(IFLA_INFO_KIND, kind.encode() + b"\0")
+    info = attr(IFLA_INFO_KIND, kind.encode() + b"\0") if slave_data is None else b""
     if data:
         info += attr(IFLA_INFO_DATA | NLA_F_NESTED, b"".join(attr(k, v) for k, v in data))
+    if slave_data is not None:
+        info += attr(IFLA_INFO_SLAVE_KIND, kind.encode() + b"\0")
+        info += attr(IFLA_INFO_SLAVE_DATA | NLA_F_NESTED, b"".join(attr(k, v) for k, v in slave_data))
     body = ifinfo + attr(IFLA_IFNAME, name.encode() + b"\0") + attr(IFLA_LINKINFO | NLA_F_NESTED, info)
     flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_CREATE | NLM_F_EXCL if create else 0)
     msg = struct.pack("IHHII", 16 + len(body), RTM_NEWLINK, flags, 1, 0) + body
@@ -139,6 +202,10 @@ def newlink(name, kind, data, create=True):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 4 or sys.argv[1] not in ("newlink", "changelink"):
+    if len(sys.argv) == 3 and sys.argv[1] == "getlink":
+        sys.exit(getlink(sys.argv[2]))
+    if len(sys.argv) < 4 or sys.argv[1] not in ("newlink", "changelink", "setslave"):
         raise SystemExit(__doc__)
+    if sys.argv[1] == "setslave":
+        sys.exit(newlink(sys.argv[2], sys.argv[3], None, False, bond_options(sys.argv[4:])))
     sys.exit(newlink(sys.argv[2], sys.argv[3], bond_options(sys.argv[4:]), sys.argv[1] == "newlink"))

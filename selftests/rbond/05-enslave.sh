@@ -41,7 +41,9 @@ n_before=$(grep -c '^Slave Interface:' /proc/net/rbond/rb0)
 out=$(ip link set rb0 master rb0 2>&1); check "enslaving the bond to itself is refused ($out)" grep -q "Cannot enslave bond to itself" <<< "$out"
 out=$(ip link set lo master rb0 2>&1); check "enslaving loopback is refused ($out)" grep -q "loopback" <<< "$out"
 ip link add rb1 type rbond
-out=$(ip link set rb1 master rb0 2>&1); check "enslaving a master device is refused ($out)" grep -q "master device" <<< "$out"
+check "a bond can be enslaved to a bond and released, as bonding allows" \
+  bash -c 'ip link set rb1 master rb0 && ip link show rb1 | grep -q "[<,]SLAVE[,>]" && grep -q "^Slave Interface: rb1" /proc/net/rbond/rb0 &&
+    ip link set rb1 nomaster && ! grep -q "^Slave Interface: rb1" /proc/net/rbond/rb0'
 ip link add rb2 type rbond; ip link set v3 master rb2
 check "ip link set master moves a slave from one bond to another (as with C bonds)" \
   bash -c 'ip link set v3 master rb0 && [ "$(ip -j link show v3 | jq -r ".[0].master")" = rb0 ] && ! grep -q v3 /proc/net/rbond/rb2'
