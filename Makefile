@@ -5,13 +5,15 @@
 #   make check      all tests: host, module build, guest selftests; ends with "N passed, N failed"
 #   make bench      transmit speed of rbond and bonding.ko side by side in one guest (a ratio)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
+#   make upstream [DRIVER=rbond|bonding] [TESTS="script.sh ..."]   the kernel's bonding selftests
 #   make clean
 # Variables: KERNEL=release|debug (debug: lockdep, kmemleak, KFENCE, SLUB debug), RBOND_CACHE (default ~/.cache/rbond).
 SHELL := /bin/bash
 KERNEL ?= release
 export KERNEL
+DRIVER ?= rbond
 
-.PHONY: all modules run check bench vm clippy clean distclean
+.PHONY: all modules run check bench vm upstream clippy clean distclean
 all modules:
 	@scripts/build.sh
 
@@ -30,6 +32,9 @@ bench: all
 vm: all
 	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=path/to/script.sh [ARGS='...']" >&2; exit 2; }
 	@scripts/vm.sh $(SCRIPT) $(ARGS)
+
+upstream: all
+	@scripts/upstream.sh $(DRIVER) $(TESTS)
 
 clean:
 	@if [ -f scripts/common.sh ]; then . scripts/common.sh && \

@@ -6,7 +6,7 @@
 
 key=$( { echo "$KOUT"; cat "$RBOND_TOP/scripts/build-guest.sh" "$RBOND_TOP/scripts/guest-init.sh"; } | sha256sum | cut -c1-12)
 OUT=$GUEST_DIR/$KERNEL-$key
-if [ -f "$OUT/initramfs.cpio.gz" ]; then echo "$OUT/initramfs.cpio.gz"; exit 0; fi
+if [ -f "$OUT/initramfs.cpio.gz" ]; then touch "$OUT"; echo "$OUT/initramfs.cpio.gz"; exit 0; fi
 [ -f "$KOUT/.rbond-built" ] || die "kernel $KOUT is not built (scripts/build-kernel.sh)"
 
 # 1. iproute2 >= the kernel's version and its libraries from sid, extracted (never installed)
@@ -30,9 +30,9 @@ printf '%s\n%s\n' "$IPROUTE2_MIN_VERSION" "$ipver" | sort -V -C ||
   die "iproute2 from $GUEST_SID_SUITE is $ipver, older than $IPROUTE2_MIN_VERSION: the guest userland must match the kernel"
 
 # 2. the root file system
-for old in "$GUEST_DIR/$KERNEL"-*; do     # one guest image per kernel variant
-  [ -d "$old" ] && [ "$old" != "$OUT" ] && rm -rf "$old"
-done
+# per kernel variant, the two most recently used guest images besides this one (worktrees whose
+# harness differs share the cache and should not rebuild each other's image on every run)
+{ ls -1dt "$GUEST_DIR/$KERNEL"-* 2>/dev/null || true; } | grep -vxF "$OUT" | tail -n +3 | xargs -r rm -rf
 log "guest: building the initramfs (iproute2 $ipver)"
 R=$OUT/root
 rm -rf "$OUT"; mkdir -p "$R"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64,share} "$R"/{proc,sys,dev,tmp,run,src,out,root,etc,var/lib,host-usr-lib}
@@ -56,6 +56,9 @@ for b in $BINS $(dpkg -L coreutils | grep -E '^/(usr/)?s?bin/[^/]+$' | sed 's|^/
 cp -L /usr/lib/x86_64-linux-gnu/libffi.so.8 "$R/usr/lib/x86_64-linux-gnu/"     # python's _ctypes (scapy)
 printf '#!/bin/sh\n# the selftests only call "udevadm settle"\nexit 0\n' > "$R/usr/bin/udevadm"; chmod +x "$R/usr/bin/udevadm"
 ln -sf mawk "$R/usr/bin/awk"; ln -sf python3.11 "$R/usr/bin/python3"
+# /bin/sh is bash, as on the distributions the kernel's selftests run on (bond-break-lacpdu-tx.sh,
+# a #!/bin/sh script, sources net/forwarding/lib.sh, which is bash); ping6 is iputils' ping
+ln -sf bash "$R/usr/bin/sh"; ln -sf ping "$R/usr/bin/ping6"
 for t in insmod rmmod modprobe lsmod modinfo depmod; do ln -sf ../bin/kmod "$R/usr/sbin/$t"; done
 # python's standard library and scapy come from the host over a read-only 9p share
 ln -s /host-usr-lib/python3.11 "$R/usr/lib/python3.11"; ln -s /host-usr-lib/python3 "$R/usr/lib/python3"

@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # `make check`: host tests, module build (warnings are errors, clippy), the guest runner's own
-# tests, and the guest selftests. Prints TAP and ends with "N passed, N failed[, N skipped]".
+# tests, the guest selftests, and the kernel's own bonding selftests against rbond (compat mode).
+# Prints TAP and ends with "N passed, N failed, N skipped, N expected failures".
 . "$(dirname "$0")/common.sh"
 set +e
 cd "$RBOND_TOP"
-pass=0 fail=0 skipped=0 n=0
+pass=0 fail=0 skipped=0 xfail=0 n=0
 LOG=$RBOND_CACHE/check-$KERNEL; mkdir -p "$LOG"
 echo "TAP version 13"
-tap() { # tap ok|fail DESCRIPTION [DIAG-FILE]
+tap() { # tap ok|fail|skip|xfail DESCRIPTION [DIAG-FILE | SKIP/TODO REASON]
   n=$((n + 1))
   case "$1" in
     ok) pass=$((pass + 1)); echo "ok $n - $2";;
     skip) skipped=$((skipped + 1)); echo "ok $n - $2 # SKIP ${3:-}";;
+    xfail) xfail=$((xfail + 1)); echo "not ok $n - $2 # TODO ${3:-}";;
     *) fail=$((fail + 1)); echo "not ok $n - $2"; [ -n "${3:-}" ] && [ -f "$3" ] && tail -n 25 "$3" | sed 's/^/#   /';;
   esac
 }
+summary() { echo "1..$n"; echo "$pass passed, $fail failed, $skipped skipped, $xfail expected failures"; }
 
 # 1. bootstrap (not a test, but nothing runs without it)
 if ! scripts/host-deps.sh > "$LOG/bootstrap.log" 2>&1 || ! scripts/fetch-toolchain.sh >> "$LOG/bootstrap.log" 2>&1 ||
    ! scripts/build-kernel.sh >> "$LOG/bootstrap.log" 2>&1; then
   tap fail "bootstrap: toolchain and kernel" "$LOG/bootstrap.log"
-  echo "1..$n"; echo "$pass passed, $fail failed"; exit 1
+  summary; exit 1
 fi
 
 # 2. host: cargo test on the logic tier, one TAP line per test
@@ -53,7 +56,7 @@ else tap fail "source: every unsafe block in rust/sys has a SAFETY comment" "$LO
 
 if [ $built = 0 ]; then
   tap fail "guest: not run, the module did not build"
-  echo "1..$n"; echo "$pass passed, $fail failed, $skipped skipped"; exit 1
+  summary; exit 1
 fi
 
 # 4. the guest runner itself: exit status propagates, a kernel WARNING fails the run
@@ -104,6 +107,28 @@ fi
 if [ $rc = 0 ]; then tap ok "guest: the selftest run finished with a clean kernel log"
 else tap fail "guest: the selftest run finished with a clean kernel log (exit $rc)" "$LOG/guest.log"; fi
 
-echo "1..$n"
-echo "$pass passed, $fail failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+# 6. the kernel's own bonding selftests, unmodified, against rbond in compatibility mode;
+#    selftests/upstream/expected lists the expected failures ("# TODO"), an unexpected pass fails
+echo "# upstream selftests: tools/testing/selftests/drivers/net/bonding against rbond compat=1"
+run=$(mktemp -d "$LOG/upstream.XXXXXX")
+RBOND_RUN_DIR=$run scripts/upstream.sh rbond > "$LOG/upstream.log" 2>&1; rc=$?
+if [ -f "$run/upstream.tap" ]; then
+  show=0   # the diagnostics of unexpected results only
+  while IFS= read -r line; do
+    case "$line" in
+      "not ok "*" # TODO "*) d=${line#not ok * - }; tap xfail "upstream: ${d%% # TODO *}" "${d#* # TODO }"; show=0;;
+      "not ok "*) tap fail "upstream: ${line#not ok * - }"; show=1;;
+      "ok "*"# SKIP"*) d=${line#ok * - }; tap skip "upstream: ${d%% # SKIP*}" "${d#*# SKIP }"; show=0;;
+      "ok "*) tap ok "upstream: ${line#ok * - }"; show=0;;
+      "#   "*) [ $show = 1 ] && echo "$line";;
+    esac
+  done < "$run/upstream.tap"
+else
+  tap fail "upstream: the selftests produced no results" "$LOG/upstream.log"
+fi
+# upstream.sh: 0 as expected, 1 unexpected results, 2 the guest run failed
+if [ -f "$run/upstream.tap" ] && { [ $rc = 0 ] || [ $rc = 1 ]; }; then tap ok "upstream: the run finished with a clean kernel log"
+else tap fail "upstream: the run finished with a clean kernel log (exit $rc)" "$LOG/upstream.log"; fi
+
+summary
 [ $fail = 0 ]

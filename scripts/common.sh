@@ -54,6 +54,20 @@ log() { printf '[rbond %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[rbond] error: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(( $(date +%s) - _t0 ))s"; }
 
+# The folder of a guest run (the guest's /out): RBOND_RUN_DIR, or a new one under runs/ (the last
+# 20 are kept, and any started in the last 3 hours: a long run may still be using its folder).
+# Printed on stdout.
+new_run_dir() {
+  local run=${RBOND_RUN_DIR:-}
+  if [ -z "$run" ]; then
+    mkdir -p "$RBOND_CACHE/runs"
+    { ls -1dt "$RBOND_CACHE"/runs/run.* 2>/dev/null || true; } | tail -n +20 |
+      while read -r d; do [ -z "$(find "$d" -maxdepth 0 -mmin +180)" ] || rm -rf "$d"; done
+    run=$(mktemp -d "$RBOND_CACHE/runs/run.XXXXXX")
+  fi
+  mkdir -p "$run"; echo "$run"
+}
+
 # Private apt configuration: the machine's own Debian mirror, with the suites we fetch from.
 apt_private() {
   mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"

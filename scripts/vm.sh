@@ -13,14 +13,8 @@ script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
 [ -f "$KOUT/.rbond-built" ] || die "kernel not built: run make first"
 initrd=$("$RBOND_TOP/scripts/build-guest.sh")
 
-run=${RBOND_RUN_DIR:-}
-if [ -z "$run" ]; then
-  mkdir -p "$RBOND_CACHE/runs"
-  # keep the last 20 runs
-  { ls -1dt "$RBOND_CACHE"/runs/run.* 2>/dev/null || true; } | tail -n +20 | xargs -r rm -rf
-  run=$(mktemp -d "$RBOND_CACHE/runs/run.XXXXXX")
-fi
-mkdir -p "$run"; rm -f "$run"/{rc,dmesg,kmemleak,script}
+run=$(new_run_dir)
+rm -f "$run"/{rc,dmesg,kmemleak,script}
 abs=$(readlink -f "$script")
 if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
   # a script of the checkout runs in place (/src), so that it finds its neighbours

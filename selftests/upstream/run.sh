@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `make upstream`: the pinned kernel's own bonding selftests
+# (tools/testing/selftests/drivers/net/bonding), unmodified, against bonding.ko or rbond in
+# compatibility mode. scripts/upstream.sh copies them from the kernel source, laid out as in the
+# kernel tree, to /out/kselftest, with the list of TEST_PROGS in /out/kselftest.tests.
+#
+# usage: run.sh bonding|rbond [SCRIPT...]
+#
+# Each script runs as the kernel's kselftest runner runs it (from its own folder, through its
+# shebang, under timeout(1) with the "timeout" of the folder's settings file; see TIMEOUT_SCALE),
+# each in a fresh state: namespaces, links and the modules the scripts load are
+# removed and the driver is unloaded and loaded again before every script. One TAP line per script
+# on stdout and in /out/upstream.tap; the script's "TEST: ... [ OK ]" lines follow as diagnostics,
+# its full output is in /out/upstream/<script>.log.
+#
+# Verdicts: exit 0 passes, 4 (ksft_skip) is a skip, anything else fails; the timeout is a failure.
+# For rbond, selftests/upstream/expected says per script "pass" or "xfail <missing feature>":
+#   xfail that fails    -> "not ok N - name # TODO <missing feature>" (an expected failure)
+#   xfail that passes   -> "not ok N - name # XPASS ..."             (a failure: shrink the list)
+#   pass that fails     -> "not ok N - name"                         (a failure)
+#   pass that skips     -> "not ok N - name ... expected to pass"    (a failure)
+#   xfail that skips    -> "ok N - name # SKIP ..."                  (a skip)
+# For bonding.ko (the baseline) every script is expected to pass.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+driver=${1:-}; shift || true
+case "$driver" in bonding|rbond) ;; *) echo "usage: $0 bonding|rbond [SCRIPT...]" >&2; exit 2;; esac
+KSFT=${KSFT:-/out/kselftest}
+dir=$KSFT/drivers/net/bonding
+out=${RESULTS:-/out/upstream.tap}
+logs=${LOGS:-/out/upstream}
+expected=$here/expected
+[ -d "$dir" ] || { echo "no kernel selftests at $dir (scripts/upstream.sh copies them)" >&2; exit 2; }
+
+# The per-script timeout is the settings file's (1200 s) times TIMEOUT_SCALE: x1 on the release
+# kernel, where the scripts mostly wait on wall-clock timers and the slowest (bond_options.sh)
+# takes ~540 s under QEMU/TCG against bonding.ko; x4 on the debug kernel (the one with kmemleak),
+# several times slower. A fraction is written as a/b.
+TIMEOUT_SCALE=${TIMEOUT_SCALE:-1}
+[ -e /sys/kernel/debug/kmemleak ] && TIMEOUT_SCALE=4
+base_timeout=45    # kselftest's default when settings has none
+if [ -r "$dir/settings" ]; then
+  t=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$dir/settings")
+  [ -n "$t" ] && base_timeout=$t
+fi
+case "$TIMEOUT_SCALE" in
+  */*) tmo=$(( base_timeout * ${TIMEOUT_SCALE%/*} / ${TIMEOUT_SCALE#*/} ));;
+  *) tmo=$(( base_timeout * TIMEOUT_SCALE ));;
+esac
+
+if [ $# -gt 0 ]; then tests=("$@")
+else mapfile -t tests < "$KSFT.tests"; fi
+
+mkdir -p "$logs"
+: > "$out"
+tap() { echo "$*" | tee -a "$out"; }
+diag() { sed 's/^/#   /' | tee -a "$out"; }
+
+# expectation NAME: "pass", or "xfail <reason>"
+expectation() {
+  [ "$driver" = bonding ] && { echo pass; return; }
+  awk -v t="$1" '!/^[[:space:]]*(#|$)/ && $1 == t { $1 = ""; sub(/^ +/, ""); print; found = 1; exit }
+                 END { if (!found) print "missing" }' "$expected"
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+sys_panic=$(cat /proc/sys/kernel/panic)
+sys_printk=$(cat /proc/sys/kernel/printk)
+
+# a state where no script has run: no namespaces, no links but lo, none of the modules the
+# scripts load, no bond driver; kernel.panic and kernel.printk as at boot
+reset_state() {
+  local l m
+  ip -all netns delete 2>/dev/null
+  # netconsole holds its device: unload it before the devices go away
+  for m in netconsole netdevsim; do loaded "$m" && { rmmod "$m" || echo "cannot unload $m"; }; done
+  for l in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+    [ "$l" = lo ] || ip link del dev "$l" 2>/dev/null
+  done
+  for m in bonding rbond; do loaded "$m" && { rmmod "$m" || echo "cannot unload $m"; }; done
+  echo "$sys_panic" > /proc/sys/kernel/panic
+  echo "$sys_printk" > /proc/sys/kernel/printk
+}
+
+# load the driver under test; prints why it is not usable, if it is not
+load_driver() {
+  if [ "$driver" = bonding ]; then
+    modprobe bonding 2>&1 || { echo "modprobe bonding failed"; return 1; }
+  else
+    # netcons_over_bonding.sh runs `modprobe bonding`: bonding.ko must not load behind rbond's back
+    modprobe rbond compat=1 2>&1 || { echo "modprobe rbond compat=1 failed"; return 1; }
+    [ -e /sys/class/net/bonding_masters ] && [ -d /proc/net/bonding ] ||
+      { echo "rbond loaded without compatibility mode (no /sys/class/net/bonding_masters or /proc/net/bonding): the kind \"bond\" is not rbond's"; return 1; }
+  fi
+}
+
+if [ "$driver" = rbond ]; then
+  mkdir -p /etc/modprobe.d
+  echo 'install bonding /bin/false' > /etc/modprobe.d/rbond-upstream.conf
+fi
+
+tap "TAP version 13"
+tap "# kernel selftests drivers/net/bonding against $driver, $tmo s per script (settings: $base_timeout s)"
+n=0 t_all=$(date +%s)
+if [ "$driver" = rbond ]; then
+  # every TEST_PROGS script has one entry in expected, and expected names no other script
+  n=$((n + 1))
+  bad=$( { mapfile -t all < "$KSFT.tests"
+           for t in "${all[@]}"; do
+             [ "$(awk -v t="$t" '$1 == t' "$expected" | wc -l)" = 1 ] || echo "$t: not listed once in selftests/upstream/expected"
+           done
+           awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$expected" | while read -r e; do
+             printf '%s\n' "${all[@]}" | grep -qxF "$e" || echo "$e: listed in selftests/upstream/expected, not in TEST_PROGS"
+           done; } )
+  if [ -z "$bad" ]; then tap "ok $n - expected: one entry for each TEST_PROGS script"
+  else tap "not ok $n - expected: one entry for each TEST_PROGS script"; printf '%s\n' "$bad" | diag; fi
+fi
+
+for t in "${tests[@]}"; do
+  n=$((n + 1))
+  name=${t%.sh}
+  log=$logs/$name.log
+  exp=$(expectation "$t")
+  pre=$(reset_state 2>&1)
+  why=""
+  if [ -n "$pre" ]; then
+    why="the state before the script is not clean: $pre"
+  else
+    why=$(load_driver 2>&1) && why=""
+  fi
+  start=$(date +%s)
+  if [ -n "$why" ]; then
+    rc=none
+    printf 'not run: %s\n' "$why" > "$log"
+  elif [ ! -x "$dir/$t" ]; then
+    rc=none why="$t is missing or not executable"
+    echo "$why" > "$log"
+  else
+    # as kselftest's runner: from the script's folder, by its shebang, under timeout(1), which
+    # puts it in a process group of its own; what the script left running is killed after it
+    ( cd "$dir" && exec timeout -k 10 "$tmo" "./$t" ) > "$log" 2>&1 < /dev/null &
+    pid=$!
+    wait "$pid"; rc=$?
+    kill -KILL -- "-$pid" 2>/dev/null
+  fi
+  secs=$(( $(date +%s) - start ))
+  post=""
+  if [ "$rc" != none ]; then
+    [ "$driver" = rbond ] && loaded bonding && post="bonding.ko was loaded during the script"
+    p=$(reset_state 2>&1); [ -n "$p" ] && post="${post:+$post; }after the script: $p"
+  fi
+  case "$rc" in
+    0) res=pass;;
+    4) res=skip;;
+    124|137) res=fail why="timed out after $tmo s";;
+    none) res=fail;;
+    *) res=fail;;
+  esac
+  [ -n "$post" ] && res=fail why="${why:+$why; }$post"
+  case "$exp" in
+    pass)
+      case "$res" in
+        pass) line="ok $n - $t";;
+        skip) line="not ok $n - $t (skipped with exit 4; expected to pass)";;
+        fail) line="not ok $n - $t";;
+      esac;;
+    xfail\ *)
+      reason=${exp#xfail }
+      case "$res" in
+        pass) line="not ok $n - $t # XPASS: remove it from the expected failures (xfail $reason)";;
+        skip) line="ok $n - $t # SKIP exit 4 (expected to fail: $reason)";;
+        fail) line="not ok $n - $t # TODO $reason";;
+      esac;;
+    *)
+      line="not ok $n - $t (no valid entry in selftests/upstream/expected)";;
+  esac
+  tap "$line"
+  {
+    # the TEST lines, with the message lines (tab-indented) that log_test prints under them
+    awk '/^TEST: / { p = 1; print; next } p && /^\t/ { print; next } { p = 0 }' "$log"
+    if [ "$rc" = none ]; then
+      echo "not run: $why"
+    else
+      echo "${why:+$why; }exit $rc after $secs s; log: ${log#/out/}"
+      # an unexpected result: the end of the output too
+      case "$line" in "not ok"*"# TODO"*) ;; "not ok"*) echo "last lines of the output:"; tail -n 15 "$log";; esac
+    fi
+  } | diag
+done
+tap "1..$n"
+tap "# total $(( $(date +%s) - t_all )) s"
+reset_state >/dev/null 2>&1
+rm -f /etc/modprobe.d/rbond-upstream.conf
+exit 0
