@@ -876,6 +876,21 @@ impl Master for Bond {
     fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
         link::cancel_work(dev, self, Work::Monitor);
         self.ad_stop(dev, rtnl);
+        // bond_close(): the unicast and multicast addresses the bond gave its slaves are taken
+        // back (the active slave's in active-backup); ndo_set_rx_mode gives them again at open.
+        // Addresses removed from a bond that is down never reach the slaves, so they must not
+        // keep the old ones (a macvlan on a bond deleted while down).
+        if let Some(ctl) = self.ctl.borrow(rtnl) {
+            if ctl.params.uses_primary() {
+                if let Some(a) = &ctl.active {
+                    a.dev.unsync_addrs_from(rtnl, dev);
+                }
+            } else {
+                for s in ctl.slaves.iter() {
+                    s.dev.unsync_addrs_from(rtnl, dev);
+                }
+            }
+        }
         Ok(())
     }
 

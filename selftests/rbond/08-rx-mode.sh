@@ -48,5 +48,24 @@ for mode in active-backup balance-xor; do
   ip link del r-b; ip link del c-b
   for side in r c; do for i in 1 2; do ip link del $side-s$i; done; done
 done
+declare -A had
+# bond_close(): what the bond gave its slaves goes when it goes down, so that a macvlan removed
+# while the bond is down (here: with the bond) leaves nothing on the slaves (upstream dev_addr_lists)
+for mode in active-backup balance-xor 802.3ad; do
+  for side in r c; do
+    for i in 1 2; do ip link add $side-d$i type dummy; done
+    mkbond $([ $side = r ] && echo rbond || echo bonding) $side-b mode $mode
+    ip link set $side-d1 master $side-b; ip link set $side-d2 master $side-b; ip link set $side-b up
+    ip link add $side-mv link $side-b up address 02:00:00:12:34:5${side/r/6} type macvlan
+    had[$side]=$({ bridge fdb show dev $side-d1; bridge fdb show dev $side-d2; } | grep -c 02:00:00:12:34:5)
+    ip link set $side-b down; ip link del $side-b
+  done
+  check "$mode: the macvlan's address reached a slave (C: ${had[c]}, rbond: ${had[r]})" \
+    bash -c "[ ${had[r]} -ge 1 ] && [ ${had[c]} -ge 1 ]"
+  check "$mode: deleted while down, the bond leaves no macvlan address on its slaves, as with C" \
+    bash -c "! { bridge fdb show dev c-d1; bridge fdb show dev c-d2; } | grep -q 02:00:00:12:34:5 &&
+             ! { bridge fdb show dev r-d1; bridge fdb show dev r-d2; } | grep -q 02:00:00:12:34:5"
+  for side in r c; do ip link del $side-d1; ip link del $side-d2; done
+done
 ip netns del rbpeer
 rmmod rbond; rmmod bonding
