@@ -22,9 +22,9 @@ if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
 else
   { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
 fi
-mem=1G; tmo=900
+mem=1G; tmo=1800
 # the debug kernel (lockdep, kmemleak, SLUB debugging) runs the suite several times slower
-[ "$KERNEL" = debug ] && { mem=3G; tmo=3600; }
+[ "$KERNEL" = debug ] && { mem=3G; tmo=10800; }
 set +e
 timeout --foreground "${QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
   -nographic -no-reboot -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$initrd" \
