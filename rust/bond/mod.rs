@@ -318,7 +318,7 @@ impl Bond {
 
     /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
     /// Returns whether a slave's link state changed (then the caller rebuilds the snapshot).
-    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) -> bool {
+    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl, held: slave::Held<'_>) -> bool {
         let mut changed = false;
         let p = ctl.params.clone();
         // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
@@ -337,7 +337,7 @@ impl Bond {
                 // 802.3ad: speed and duplex again, in case they recovered before the monitor
                 // decided anything
                 if p.mode == mode::IEEE8023AD && m.link == Link::Up {
-                    s.update_speed_duplex(rtnl);
+                    s.update_speed_duplex(rtnl, held);
                     self.ad_speed_duplex_changed(dev, s, rtnl);
                 }
                 continue;
@@ -366,7 +366,7 @@ impl Bond {
                 }
                 Proposal::Up => {
                     ignore_updelay = false;
-                    s.update_speed_duplex(rtnl);
+                    s.update_speed_duplex(rtnl, held);
                     if p.mode == mode::IEEE8023AD {
                         // not the active one until the 802.3ad machines say so
                         s.set_backup_only();
@@ -516,7 +516,7 @@ impl Bond {
         sdev.stats(&mut base);
 
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
-        slave.update_speed_duplex(rtnl);
+        slave.update_speed_duplex(rtnl, None);
         self.initial_link(&ctl.params, &slave);
         if matches!(ctl.params.mode, mode::ACTIVEBACKUP | mode::IEEE8023AD) {
             slave.set_backup(ctl.params.all_slaves_active);
@@ -752,14 +752,16 @@ impl Bond {
                 self.rebuild(dev, &ctl, rtnl);
             }
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
-                ctl.slaves[idx].update_speed_duplex(rtnl);
+                ctl.slaves[idx].update_speed_duplex(rtnl, Some((sdev, ev)));
                 if ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
                     let s = ctl.slaves[idx].clone();
                     self.ad_speed_duplex_changed(dev, &s, rtnl);
                 }
-                // react now rather than at the next poll
+                // react now rather than at the next poll: the link monitor runs at once, in its
+                // work (the notifier may hold the slave's instance lock, which failover, taking
+                // the slaves' locks, must not meet)
                 if ctl.params.miimon > 0 && dev.is_up() {
-                    let _ = self.miimon_round(dev, &mut ctl, rtnl);
+                    link::run_work_now(dev, self, Work::Monitor);
                 }
                 self.rebuild(dev, &ctl, rtnl);
             }
@@ -1039,7 +1041,7 @@ impl Master for Bond {
         }
         // a quiet tick publishes nothing: every other change (events, options, enslave) rebuilds
         // when it happens
-        if self.miimon_round(dev, &mut ctl, &rtnl) {
+        if self.miimon_round(dev, &mut ctl, &rtnl, None) {
             self.rebuild(dev, &ctl, &rtnl);
         }
         link::schedule_work(dev, self, Work::Monitor, ctl.params.miimon);

@@ -79,6 +79,10 @@ impl PduSlot {
     }
 }
 
+/// A device whose netdevice event is being handled, and the event (see
+/// `NetDevice::speed_duplex`); None outside the notifier.
+pub(crate) type Held<'a> = Option<(&'a NetDevice, crate::sys::notifier::NetdevEvent)>;
+
 /// 802.3ad counters (`struct bond_3ad_stats`), indexed by `logic::netlink::ad_stat`.
 pub(crate) struct AdCounters([AtomicU64; 9]);
 
@@ -239,9 +243,11 @@ impl Slave {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
     }
 
-    /// `bond_update_speed_duplex()`: what the driver reports now, or unknown.
-    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl) {
-        let (sp, du) = self.dev.speed_duplex(rtnl).unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
+    /// `bond_update_speed_duplex()`: what the driver reports now, or unknown. `held`: the slave
+    /// and the event of it being handled, if the caller is the netdevice notifier.
+    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl, held: Held<'_>) {
+        let ev = held.filter(|(d, _)| self.is(d)).map(|(_, e)| e);
+        let (sp, du) = self.dev.speed_duplex(rtnl, ev).unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
         self.speed.store(sp, Relaxed);
         self.duplex.store(du, Relaxed);
     }

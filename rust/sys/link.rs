@@ -692,6 +692,16 @@ pub(crate) fn schedule_work<T: Master>(dev: &NetDevice, _state: &T, which: Work,
     }
 }
 
+/// Runs the delayed work `which` of `dev` now: a pending run is brought forward, an idle one
+/// queued without delay.
+pub(crate) fn run_work_now<T: Master>(dev: &NetDevice, _state: &T, which: Work) {
+    // SAFETY: as in `schedule_work`.
+    unsafe {
+        let p = Adapter::<T>::priv_of(dev.as_raw());
+        bindings::rbond_run_delayed_work_now(&mut (*p).work[which as usize]);
+    }
+}
+
 /// Cancels the delayed work `which` of `dev` and waits for a running instance to finish. Must not
 /// be called from that work itself.
 pub(crate) fn cancel_work<T: Master>(dev: &NetDevice, _state: &T, which: Work) {

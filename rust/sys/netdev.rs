@@ -2,6 +2,7 @@
 //! `struct net_device`, `struct sk_buff` and `struct rtnl_link_stats64`, wrapped.
 
 use super::bindings;
+use super::notifier::NetdevEvent;
 use super::netlink::ExtAck;
 use super::rtnl::Rtnl;
 use core::ptr::NonNull;
@@ -331,10 +332,16 @@ impl NetDevice {
     }
 
     /// Speed (Mb/s) and duplex (`DUPLEX_FULL` 1, `DUPLEX_HALF` 0) as the driver reports them.
-    pub(crate) fn speed_duplex(&self, _rtnl: &Rtnl) -> Option<(u32, u8)> {
+    /// `event`: the netdevice event of this device being handled, if any; during one that runs
+    /// under the device's instance lock the lock is not taken again (it is otherwise, as
+    /// `bond_update_speed_duplex()`'s callers do).
+    pub(crate) fn speed_duplex(&self, _rtnl: &Rtnl, event: Option<NetdevEvent>) -> Option<(u32, u8)> {
         let (mut speed, mut duplex) = (0u32, 0u8);
-        // SAFETY: the device is valid; RTNL is held as __ethtool_get_link_ksettings() needs.
-        let r = unsafe { bindings::rbond_dev_speed_duplex(self.as_raw(), &mut speed, &mut duplex) };
+        let locked = event.is_some_and(NetdevEvent::under_ops_lock);
+        // SAFETY: the device is valid; RTNL is held; with `locked` the notifier holds the
+        // device's instance lock (if its ops need one) for the event this call handles, which
+        // netif_get_link_ksettings() requires; otherwise the shim takes it.
+        let r = unsafe { bindings::rbond_dev_speed_duplex(self.as_raw(), &mut speed, &mut duplex, locked) };
         (r == 0).then_some((speed, duplex))
     }
 

@@ -34,6 +34,13 @@ pub(crate) enum NetdevEvent {
 }
 
 impl NetdevEvent {
+    /// Whether the notifier runs this event under the device's instance lock when the device's
+    /// ops need one (Documentation/networking/netdevices.rst, "Notifiers and netdev instance
+    /// lock"): a handler must not take that lock again.
+    pub(crate) fn under_ops_lock(self) -> bool {
+        matches!(self, Self::Register | Self::Up | Self::Down | Self::Change | Self::ChangeName)
+    }
+
     fn from_raw(ev: u64) -> Option<Self> {
         let ev = u32::try_from(ev).ok()?;
         Some(match ev {

@@ -269,12 +269,17 @@ bool rbond_dev_is_loopback(const struct net_device *dev)
 }
 
 /* bond_update_speed_duplex(): speed in Mb/s and DUPLEX_*; -EINVAL if the driver does not say */
-int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex)
+/* bond_update_speed_duplex(); @ops_locked: the caller (a netdevice notifier) holds the device's
+ * instance lock if its ops need one, else it is taken here */
+int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex, bool ops_locked)
 {
 	struct ethtool_link_ksettings ecmd;
 	int res;
 
-	res = __ethtool_get_link_ksettings(dev, &ecmd);
+	if (ops_locked)
+		res = netif_get_link_ksettings(dev, &ecmd);
+	else
+		res = __ethtool_get_link_ksettings(dev, &ecmd);
 	if (res < 0)
 		return -EINVAL;
 	if (ecmd.base.speed == 0 || ecmd.base.speed == ((__u32)-1))
@@ -319,6 +324,11 @@ void rbond_init_delayed_work(struct delayed_work *dw, work_func_t fn)
 void rbond_queue_delayed_work(struct delayed_work *dw, unsigned int delay_ms)
 {
 	queue_delayed_work(system_dfl_wq, dw, msecs_to_jiffies(delay_ms));
+}
+
+void rbond_run_delayed_work_now(struct delayed_work *dw)
+{
+	mod_delayed_work(system_dfl_wq, dw, 0);
 }
 
 /* the inverse of netdev_priv() */

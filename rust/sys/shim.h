@@ -41,7 +41,7 @@ struct net *rbond_dev_net(const struct net_device *dev);
 bool rbond_dev_net_eq(const struct net_device *a, const struct net_device *b);
 bool rbond_netif_is_bond_master(const struct net_device *dev);
 bool rbond_dev_is_loopback(const struct net_device *dev);
-int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex);
+int rbond_dev_speed_duplex(struct net_device *dev, u32 *speed, u8 *duplex, bool ops_locked);
 bool rbond_rx_handler_is(const struct net_device *dev, rx_handler_func_t *handler);
 void *rbond_rx_handler_data_rtnl(const struct net_device *dev);
 void *rbond_rx_handler_data_rcu(const struct net_device *dev);
@@ -49,6 +49,7 @@ struct net_device *rbond_notifier_info_to_dev(void *ptr);
 
 void rbond_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 void rbond_queue_delayed_work(struct delayed_work *dw, unsigned int delay_ms);
+void rbond_run_delayed_work_now(struct delayed_work *dw);
 struct net_device *rbond_priv_to_netdev(void *priv);
 void rbond_notify_peers(struct net_device *dev);
 
