@@ -131,6 +131,7 @@ bad_klog='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|p
 klog_since() { dmesg | awk -v m="rbond-upstream: start $1" 'index($0, m) { on = 1; next } on'; }
 running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 # user processes in uninterruptible sleep (D) now and still there 10 s later, with their stacks
+# and those of the kernel threads blocked then (one of them may hold what the process waits for)
 blocked() {
   local p pids i
   pids=$(ps -eo pid=,stat=,args= | awk '$2 ~ /^D/ && $3 !~ /^\[/ { print $1 }')
@@ -139,8 +140,13 @@ blocked() {
     sleep 2
     pids=$(for p in $pids; do running "$p" && echo "$p"; done)
   done
+  [ -n "$pids" ] || return 0
   for p in $pids; do
     echo "process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)) is blocked in the kernel:"
+    sed 's/^/  /' "/proc/$p/stack" 2>/dev/null | head -n 12
+  done
+  for p in $(ps -eo pid=,stat=,args= | awk '$2 ~ /^D/ && $3 ~ /^\[/ { print $1 }'); do
+    echo "kernel thread $p ($(cat "/proc/$p/comm" 2>/dev/null)) is blocked too:"
     sed 's/^/  /' "/proc/$p/stack" 2>/dev/null | head -n 12
   done
 }
