@@ -17,7 +17,7 @@ if [ ! -x "$SID/usr/sbin/ip" ]; then
   rm -rf "$SID.tmp"; mkdir -p "$SID.tmp"
   for p in iproute2 libc6 libbpf1 libelf1t64 libmnl0 libselinux1 libtirpc3t64 libxtables12 libcap2 \
            libdb5.3t64 libzstd1 zlib1g libpcre2-8-0 libgssapi-krb5-2 libkrb5-3 libk5crypto3 \
-           libcom-err2 libkrb5support0 libkeyutils1 libssl3t64 libgcc-s1; do
+           libcom-err2 libkrb5support0 libkeyutils1 libgcc-s1; do
     v=$(apt_candidate "$p" "$GUEST_SID_SUITE")
     [ -n "$v" ] || die "package $p not found in $GUEST_SID_SUITE"
     dpkg-deb -x "$(apt_fetch "$p=$v")" "$SID.tmp"
@@ -65,6 +65,11 @@ ln -s /host-usr-lib/python3.11 "$R/usr/lib/python3.11"; ln -s /host-usr-lib/pyth
 # sid's iproute2, its libraries and its glibc (newer glibc runs the host's binaries too)
 for b in ip tc bridge ss; do cp "$SID/usr/sbin/$b" "$R/usr/sbin/$b" 2>/dev/null || cp "$SID/usr/bin/$b" "$R/usr/bin/$b"; done
 cp -a "$SID/usr/lib/x86_64-linux-gnu/." "$R/usr/lib/x86_64-linux-gnu/"
+# OpenSSL is the host's, with its provider modules: the host's python cryptography (which scapy
+# loads) loads the legacy provider, and fails without it ("Unknown OpenSSL error"); nothing from
+# sid needs OpenSSL (sid-root caches made before may hold sid's: it is replaced)
+for l in libssl.so.3 libcrypto.so.3; do cp -L "/usr/lib/x86_64-linux-gnu/$l" "$R/usr/lib/x86_64-linux-gnu/$l"; done
+cp -rL /usr/lib/x86_64-linux-gnu/ossl-modules "$R/usr/lib/x86_64-linux-gnu/"
 cp -L "$SID/usr/lib64/ld-linux-x86-64.so.2" "$R/usr/lib64/ld-linux-x86-64.so.2"
 [ -d "$SID/usr/share/iproute2" ] && cp -a "$SID/usr/share/iproute2" "$R/usr/share/"
 [ -d "$SID/etc/iproute2" ] && cp -a "$SID/etc/iproute2" "$R/etc/"

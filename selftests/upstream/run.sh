@@ -14,7 +14,11 @@
 # on stdout and in /out/upstream.tap; the script's "TEST: ... [ OK ]" lines follow as diagnostics,
 # its full output is in /out/upstream/<script>.log.
 #
-# Verdicts: exit 0 passes, 4 (ksft_skip) is a skip, anything else fails; the timeout is a failure.
+# Verdicts: exit 0 passes, 4 (ksft_skip) is a skip, anything else fails; the timeout is a failure,
+# and so is a kernel log problem during the script (as scripts/vm.sh: WARNING, BUG...; the script's
+# kernel log is in /out/upstream/<script>.dmesg, the whole log as it comes in kernel.log). A device
+# that is never freed (unregister_netdevice: waiting...) stops the script after 30 s; after a
+# script that leaves a process blocked in the kernel, the remaining scripts are not run.
 # For rbond, selftests/upstream/expected says per script "pass" or "xfail <missing feature>":
 #   xfail that fails    -> "not ok N - name # TODO <missing feature>" (an expected failure)
 #   xfail that passes   -> "not ok N - name # XPASS ..."             (a failure: shrink the list)
@@ -100,6 +104,10 @@ if [ "$driver" = rbond ]; then
   echo 'install bonding /bin/false' > /etc/modprobe.d/rbond-upstream.conf
 fi
 
+# the kernel log as it comes, on the host's disk: it survives a panic of the guest
+cat /dev/kmsg > "$logs/kernel.log" 2>/dev/null &
+kmsg_pid=$!
+
 tap "TAP version 13"
 tap "# kernel selftests drivers/net/bonding against $driver, $tmo s per script (settings: $base_timeout s)"
 n=0 t_all=$(date +%s)
@@ -117,17 +125,46 @@ if [ "$driver" = rbond ]; then
   else tap "not ok $n - expected: one entry for each TEST_PROGS script"; printf '%s\n' "$bad" | diag; fi
 fi
 
+# what fails a guest run (as scripts/vm.sh), found in the kernel log of a script
+bad_klog='WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|rcu.*(detected stalls|self-detected stall)|INFO: task .* blocked for more than|suspected memory leak|unreferenced object'
+# the kernel log since the start of script $1 (each script's start is marked in it)
+klog_since() { dmesg | awk -v m="rbond-upstream: start $1" 'index($0, m) { on = 1; next } on'; }
+running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# user processes in uninterruptible sleep (D) now and still there 10 s later, with their stacks
+# and those of the kernel threads blocked then (one of them may hold what the process waits for)
+blocked() {
+  local p pids i
+  pids=$(ps -eo pid=,stat=,args= | awk '$2 ~ /^D/ && $3 !~ /^\[/ { print $1 }')
+  for i in 1 2 3 4 5; do
+    [ -n "$pids" ] || return 0
+    sleep 2
+    pids=$(for p in $pids; do running "$p" && echo "$p"; done)
+  done
+  [ -n "$pids" ] || return 0
+  for p in $pids; do
+    echo "process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)) is blocked in the kernel:"
+    sed 's/^/  /' "/proc/$p/stack" 2>/dev/null | head -n 12
+  done
+  for p in $(ps -eo pid=,stat=,args= | awk '$2 ~ /^D/ && $3 ~ /^\[/ { print $1 }'); do
+    echo "kernel thread $p ($(cat "/proc/$p/comm" 2>/dev/null)) is blocked too:"
+    sed 's/^/  /' "/proc/$p/stack" 2>/dev/null | head -n 12
+  done
+}
+addpost() { post="${post:+$post$'\n'}$*"; }
+
+stuck=""   # set when the kernel cannot be trusted to run another script
 for t in "${tests[@]}"; do
   n=$((n + 1))
   name=${t%.sh}
   log=$logs/$name.log
   exp=$(expectation "$t")
-  pre=$(reset_state 2>&1)
-  why=""
-  if [ -n "$pre" ]; then
-    why="the state before the script is not clean: $pre"
+  why="" post="" wd=""
+  if [ -n "$stuck" ]; then
+    why="$stuck"
   else
-    why=$(load_driver 2>&1) && why=""
+    pre=$(reset_state 2>&1)
+    if [ -n "$pre" ]; then why="the state before the script is not clean: $pre"
+    else why=$(load_driver 2>&1) && why=""; fi
   fi
   start=$(date +%s)
   if [ -n "$why" ]; then
@@ -137,27 +174,61 @@ for t in "${tests[@]}"; do
     rc=none why="$t is missing or not executable"
     echo "$why" > "$log"
   else
+    echo "rbond-upstream: start $t" > /dev/kmsg
     # as kselftest's runner: from the script's folder, by its shebang, under timeout(1), which
     # puts it in a process group of its own; what the script left running is killed after it
     ( cd "$dir" && exec timeout -k 10 "$tmo" "./$t" ) > "$log" 2>&1 < /dev/null &
     pid=$!
-    wait "$pid"; rc=$?
+    # Instead of waiting for the timeout, the script is stopped when the kernel is stuck: a
+    # device whose references are never dropped blocks its unregistration for good (the kernel
+    # says so every 10 s; three such messages), or a process has been blocked in the kernel (D)
+    # for 120 s (sampled every 2 s), as the kernel's hung-task detector (not in this kernel) would
+    # report it
+    declare -A dcount=()
+    while running "$pid"; do
+      sleep 2
+      if [ "$(klog_since "$t" | grep -c 'unregister_netdevice: waiting for')" -ge 3 ]; then
+        wd="a device is never freed: $(klog_since "$t" | grep -m1 -o 'unregister_netdevice: waiting for.*')"
+      fi
+      for p in $(ps -eo pid=,stat=,args= | awk '$2 ~ /^D/ && $3 !~ /^\[/ { print $1 }'); do
+        dcount[$p]=$(( ${dcount[$p]:-0} + 1 ))
+        [ "${dcount[$p]}" -ge 60 ] && [ -z "$wd" ] &&
+          wd="process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)) has been blocked in the kernel for 120 s"
+      done
+      if [ -n "$wd" ]; then
+        kill -TERM "$pid" 2>/dev/null; sleep 5; kill -KILL -- "-$pid" 2>/dev/null
+        break
+      fi
+    done
+    wait "$pid" 2>/dev/null; rc=$?   # (not bash's "Killed" job report)
     kill -KILL -- "-$pid" 2>/dev/null
+    post=$wd
+    klog_since "$t" > "$logs/$name.dmesg"
+    k=$(grep -E "$bad_klog" "$logs/$name.dmesg" | head -n 5)
+    [ -n "$k" ] && addpost "the kernel log reports a problem (${logs#/out/}/$name.dmesg):"$'\n'"$k"
+    [ "$driver" = rbond ] && loaded bonding && addpost "bonding.ko was loaded during the script"
+    # a device that is never freed, or a process still blocked in the kernel after the script:
+    # the clean-up or the next script would hang or trip over what is left; the remaining
+    # scripts are not run
+    b=$(blocked)
+    [ -n "$b" ] && addpost "$b"
+    if [ -n "$wd" ] || [ -n "$b" ]; then
+      stuck="the kernel is stuck since $t: ${wd:-a process is blocked in it}"
+    elif ! p=$(timeout 120 bash -c "$(declare -f reset_state loaded); sys_panic='$sys_panic' sys_printk='$sys_printk'; reset_state" 2>&1); then
+      addpost "the clean-up after the script did not finish in 120 s: $p"
+      stuck="the kernel is stuck since $t (the clean-up after it did not finish)"
+    elif [ -n "$p" ]; then
+      addpost "after the script: $p"
+    fi
   fi
   secs=$(( $(date +%s) - start ))
-  post=""
-  if [ "$rc" != none ]; then
-    [ "$driver" = rbond ] && loaded bonding && post="bonding.ko was loaded during the script"
-    p=$(reset_state 2>&1); [ -n "$p" ] && post="${post:+$post; }after the script: $p"
-  fi
   case "$rc" in
     0) res=pass;;
     4) res=skip;;
-    124|137) res=fail why="timed out after $tmo s";;
-    none) res=fail;;
+    124|137) res=fail; [ -z "$wd" ] && why="timed out after $tmo s";;
     *) res=fail;;
   esac
-  [ -n "$post" ] && res=fail why="${why:+$why; }$post"
+  [ -n "$post" ] && res=fail why="${why:+$why$'\n'}$post"
   case "$exp" in
     pass)
       case "$res" in
@@ -182,7 +253,8 @@ for t in "${tests[@]}"; do
     if [ "$rc" = none ]; then
       echo "not run: $why"
     else
-      echo "${why:+$why; }exit $rc after $secs s; log: ${log#/out/}"
+      echo "exit $rc after $secs s; log: ${log#/out/}"
+      [ -n "$why" ] && printf '%s\n' "$why"
       # an unexpected result: the end of the output too
       case "$line" in "not ok"*"# TODO"*) ;; "not ok"*) echo "last lines of the output:"; tail -n 15 "$log";; esac
     fi
@@ -190,6 +262,7 @@ for t in "${tests[@]}"; do
 done
 tap "1..$n"
 tap "# total $(( $(date +%s) - t_all )) s"
-reset_state >/dev/null 2>&1
+[ -n "$stuck" ] || reset_state >/dev/null 2>&1
 rm -f /etc/modprobe.d/rbond-upstream.conf
+kill "$kmsg_pid" 2>/dev/null
 exit 0
