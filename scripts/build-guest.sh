@@ -29,6 +29,21 @@ ipver=$("$SID/usr/lib64/ld-linux-x86-64.so.2" --library-path "$SID/usr/lib/x86_6
 printf '%s\n%s\n' "$IPROUTE2_MIN_VERSION" "$ipver" | sort -V -C ||
   die "iproute2 from $GUEST_SID_SUITE is $ipver, older than $IPROUTE2_MIN_VERSION: the guest userland must match the kernel"
 
+# 1b. Debian's ifupdown with the ifenslave package's hooks, unchanged: how Debian users configure
+#     bonds (/etc/network/interfaces with bond-* options), run against rbond in compatibility mode
+IFUPDOWN=$GUEST_DIR/sid-ifupdown
+if [ ! -x "$IFUPDOWN/usr/sbin/ifup" ]; then
+  apt_private
+  log "guest: fetching ifupdown, ifenslave and run-parts from Debian $GUEST_SID_SUITE"
+  rm -rf "$IFUPDOWN.tmp"; mkdir -p "$IFUPDOWN.tmp"
+  for p in ifupdown ifenslave debianutils; do
+    v=$(apt_candidate "$p" "$GUEST_SID_SUITE")
+    [ -n "$v" ] || die "package $p not found in $GUEST_SID_SUITE"
+    dpkg-deb -x "$(apt_fetch "$p=$v")" "$IFUPDOWN.tmp"
+  done
+  rm -rf "$IFUPDOWN"; mv "$IFUPDOWN.tmp" "$IFUPDOWN"
+fi
+
 # 2. the root file system
 # per kernel variant, the two most recently used guest images besides this one (worktrees whose
 # harness differs share the cache and should not rebuild each other's image on every run)
@@ -74,6 +89,11 @@ cp -L "$SID/usr/lib64/ld-linux-x86-64.so.2" "$R/usr/lib64/ld-linux-x86-64.so.2"
 [ -d "$SID/usr/share/iproute2" ] && cp -a "$SID/usr/share/iproute2" "$R/usr/share/"
 [ -d "$SID/etc/iproute2" ] && cp -a "$SID/etc/iproute2" "$R/etc/"
 cp /etc/protocols /etc/services "$R/etc/"
+# ifupdown (ifup, ifdown, ifquery), run-parts, and ifenslave's if-pre-up/if-up/if-post-down hooks
+cp -a "$IFUPDOWN/usr/sbin/ifup" "$IFUPDOWN/usr/sbin/ifdown" "$IFUPDOWN/usr/sbin/ifquery" "$R/usr/sbin/"
+cp -a "$IFUPDOWN/usr/bin/run-parts" "$R/usr/bin/"; cp -a "$IFUPDOWN/usr/lib/ifupdown" "$R/usr/lib/"
+mkdir -p "$R"/etc/network/{if-pre-up.d,if-up.d,if-down.d,if-post-down.d,interfaces.d}
+for d in if-pre-up.d if-up.d if-post-down.d; do cp -a "$IFUPDOWN/etc/network/$d/ifenslave" "$R/etc/network/$d/"; done
 printf 'root:x:0:0:root:/root:/bin/bash\ntcpdump:x:104:109::/nonexistent:/usr/sbin/nologin\n' > "$R/etc/passwd"
 printf 'root:x:0:\ntcpdump:x:109:\n' > "$R/etc/group"
 echo 'hosts: files' > "$R/etc/nsswitch.conf"; echo '127.0.0.1 localhost' > "$R/etc/hosts"
