@@ -102,7 +102,7 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "mii_status" => writeln!(w, "{}", if dev.carrier_ok() { "up" } else { "down" }),
         "all_slaves_active" => writeln!(w, "{}", u8::from(p.all_slaves_active)),
         "arp_missed_max" => writeln!(w, "2"),
-        // 802.3ad only (rbond has no 802.3ad yet): empty, as C shows them in other modes
+        // anything else: empty (the 802.3ad state attributes are shown by show_locked())
         _ => Ok(()),
     }
 }
