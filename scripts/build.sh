@@ -15,4 +15,13 @@ if [ "$(cat "$RBOND_TOP/.rbond-kernel" 2>/dev/null)" != "$KOUT" ]; then
   make -s -C "$KOUT" M="$RBOND_TOP" "${KMAKE[@]}" clean
   echo "$KOUT" > "$RBOND_TOP/.rbond-kernel"
 fi
-make -s -C "$KOUT" M="$RBOND_TOP" "${KMAKE[@]}" "$@" modules
+# rustc and the C compiler stop at a warning (Kbuild: -Dwarnings, -Werror); objtool and modpost
+# only print theirs, so a warning from them fails the build here, and the module is removed so
+# that the next `make` does not take it as built
+rc=0; out=$(make -s -C "$KOUT" M="$RBOND_TOP" "${KMAKE[@]}" "$@" modules 2>&1) || rc=$?
+[ -z "$out" ] || printf '%s\n' "$out"
+[ $rc = 0 ] || exit $rc
+if grep -q 'warning:' <<<"$out"; then
+  rm -f "$RBOND_TOP/rbond.ko" "$RBOND_TOP/rbond.o"
+  die "the build printed a warning (above): warnings are errors"
+fi

@@ -2,6 +2,7 @@
 //! The bond's options: their values, and their netlink parsing, validated as a whole before any
 //! is applied (`changelink` is all or nothing).
 
+use core::num::NonZeroU32;
 use crate::logic::netlink::{bond_attr_name, CHANGELINK_ORDER};
 use crate::logic::options::{self as opt, check_value, mode, DepsFailed, OptValue};
 use crate::logic::procfs::mode_name;
@@ -307,18 +308,22 @@ pub(crate) fn fold(
             }
             Change::Miimon(v) => p.miimon = v,
             Change::Updelay(ms) | Change::Downdelay(ms) => {
-                if p.miimon == 0 {
+                // _bond_option_delay_set() names them so in its messages
+                let what = if matches!(ch, Change::Updelay(_)) { "up delay" } else { "down delay" };
+                let Some(mi) = NonZeroU32::new(p.miimon) else {
+                    pr_err!("{}: Unable to set {what} as MII monitoring is disabled\n", dev.name(rtnl));
                     msg(extack, format_args!("{name}: unable to set, MII monitoring is disabled"));
                     return Err(EPERM);
-                }
-                if ms % p.miimon != 0 {
-                    let (bn, mi, r) = (dev.name(rtnl), p.miimon, ms / p.miimon * p.miimon);
-                    pr_warn!("{bn}: {name} ({ms}) is not a multiple of miimon ({mi}), value rounded to {r} ms\n");
+                };
+                let (ticks, r) = in_miimon_ticks(ms, mi);
+                if r != ms {
+                    let bn = dev.name(rtnl);
+                    pr_warn!("{bn}: {what} ({ms}) is not a multiple of miimon ({}), value rounded to {r} ms\n", mi.get());
                 }
                 if matches!(ch, Change::Updelay(_)) {
-                    p.updelay = ms / p.miimon;
+                    p.updelay = ticks;
                 } else {
-                    p.downdelay = ms / p.miimon;
+                    p.downdelay = ticks;
                 }
             }
             Change::ActiveSlave(i) => active = Some(i),
@@ -408,6 +413,13 @@ fn str_param(name: &str, text: Option<&str>, table: &'static [OptValue], support
     }
 }
 
+/// A delay in ms as miimon periods, and the ms those make (rounded down, as bonding does). The
+/// divisor is non-zero by type: no panic path (objtool does not know every core panic function).
+fn in_miimon_ticks(ms: u32, miimon: NonZeroU32) -> (u32, u32) {
+    let ticks = ms / miimon;
+    (ticks, ms - ms % miimon)
+}
+
 fn int_param(name: &str, v: i32, min: i32, max: i32) -> Result<u32> {
     if v < min || v > max {
         pr_err!("{name}={v} is invalid; accepted values are {min} to {max}\n");
@@ -471,20 +483,20 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     }
     p.num_peer_notif = if grat != 1 { grat } else { unsol } as u8;
     p.all_slaves_active = int_param("all_slaves_active", m.all_slaves_active, 0, 1)? == 1;
-    if p.miimon == 0 {
-        if up != 0 || down != 0 {
-            pr_warn!("Warning: miimon module parameter not set and updelay ({up}) or downdelay ({down}) module parameter is set; updelay and downdelay have no effect unless miimon is set\n");
+    if let Some(mi) = NonZeroU32::new(p.miimon) {
+        let (up_ticks, up_ms) = in_miimon_ticks(up, mi);
+        if up_ms != up {
+            pr_warn!("Warning: updelay ({up}) is not a multiple of miimon ({}), updelay rounded to {up_ms} ms\n", mi.get());
         }
-    } else {
-        if up % p.miimon != 0 {
-            pr_warn!("Warning: updelay ({up}) is not a multiple of miimon ({}), updelay rounded to {} ms\n", p.miimon, up / p.miimon * p.miimon);
+        let (down_ticks, down_ms) = in_miimon_ticks(down, mi);
+        if down_ms != down {
+            pr_warn!("Warning: downdelay ({down}) is not a multiple of miimon ({}), downdelay rounded to {down_ms} ms\n", mi.get());
         }
-        if down % p.miimon != 0 {
-            pr_warn!("Warning: downdelay ({down}) is not a multiple of miimon ({}), downdelay rounded to {} ms\n", p.miimon, down / p.miimon * p.miimon);
-        }
-        p.updelay = up / p.miimon;
-        p.downdelay = down / p.miimon;
-        pr_info!("MII link monitoring set to {} ms\n", p.miimon);
+        p.updelay = up_ticks;
+        p.downdelay = down_ticks;
+        pr_info!("MII link monitoring set to {} ms\n", mi.get());
+    } else if up != 0 || down != 0 {
+        pr_warn!("Warning: miimon module parameter not set and updelay ({up}) or downdelay ({down}) module parameter is set; updelay and downdelay have no effect unless miimon is set\n");
     }
     if let Some(name) = m.primary {
         if p.uses_primary() {

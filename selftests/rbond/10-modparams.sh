@@ -21,7 +21,37 @@ side_by_side "mode=active-backup miimon=100 updelay=200 downdelay=100" mode=acti
 side_by_side "mode=1 (a number) primary_reselect=better" mode=1 primary_reselect=better miimon=50
 side_by_side "mode=balance-xor xmit_hash_policy=layer3+4" mode=balance-xor xmit_hash_policy=layer3+4
 side_by_side "mode=2 xmit_hash_policy=2 (numbers)" mode=2 xmit_hash_policy=2
-side_by_side "updelay=150 with miimon=100 is rounded like C" miimon=100 updelay=150
+dmesg -C
+side_by_side "updelay=150 downdelay=250 with miimon=100 are rounded like C" miimon=100 updelay=150 downdelay=250
+check "... with C's warnings" bash -c '
+  for m in "Warning: updelay (150) is not a multiple of miimon (100), updelay rounded to 100 ms" \
+           "Warning: downdelay (250) is not a multiple of miimon (100), downdelay rounded to 200 ms"; do
+    dmesg | grep -qF "rbond: $m" && dmesg | grep -qF "] $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }
+  done'
+# the same rounding when set by netlink on a bond
+dmesg -C
+modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
+mkbond bonding bond0 mode active-backup miimon 100; mkbond rbond rb0 mode active-backup miimon 100
+setbond bonding bond0 updelay 150 downdelay 250; setbond rbond rb0 updelay 150 downdelay 250
+check "netlink updelay 150, downdelay 250 with miimon 100: both drivers keep 100 and 200" equals "100 200|100 200" \
+  "$(cat /sys/class/net/bond0/bonding/{updelay,downdelay} | xargs)|$(cat /sys/class/net/rb0/bonding/{updelay,downdelay} | xargs)"
+check "... with C's warnings" bash -c '
+  for m in "up delay (150) is not a multiple of miimon (100), value rounded to 100 ms" \
+           "down delay (250) is not a multiple of miimon (100), value rounded to 200 ms"; do
+    dmesg | grep -qF "bond0: $m" && dmesg | grep -qF "rbond: rb0: $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }
+  done'
+# and without the MII monitor: EPERM, and C's message
+dmesg -C
+setbond bonding bond0 miimon 0; setbond rbond rb0 miimon 0
+check_fails "updelay without miimon is refused by bonding.ko" setbond bonding bond0 updelay 200
+check_fails "... and by rbond" setbond rbond rb0 updelay 200
+check "... with C's message" bash -c '
+  m="Unable to set up delay as MII monitoring is disabled"
+  dmesg | grep -qF "bond0: $m" && dmesg | grep -qF "rbond: rb0: $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }'
+check "... and the same errno (EPERM)" bash -c '
+  e1=$(ip link set bond0 type bond updelay 200 2>&1); e2=$(python3 '"$LIB"'/rtnl.py changelink rb0 rbond updelay 200 2>&1)
+  echo "$e1 | $e2"; echo "$e1" | grep -q "Operation not permitted" && echo "$e2" | grep -qi "Operation not permitted\|EPERM\|errno 1\b"'
+ip link del bond0; ip link del rb0; rmmod rbond; rmmod bonding
 side_by_side "mode=active-backup fail_over_mac=active" mode=active-backup fail_over_mac=active
 side_by_side "mode=balance-xor xmit_hash_policy=encap3+4" mode=balance-xor xmit_hash_policy=encap3+4
 side_by_side "ad_select=bandwidth min_links=2" ad_select=bandwidth min_links=2
