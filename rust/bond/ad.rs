@@ -324,8 +324,15 @@ impl Bond {
         let Some(i) = st.index_of(slave) else { return };
         let cfg = st.cfg;
         let st = &mut *st;
-        let bye = st.bond.unbind(&mut st.ms, i, &cfg);
-        let _ = send_lacpdu(slave, &bye);
+        let un = st.bond.unbind(&mut st.ms, i, &cfg);
+        let (bn, sn) = (dev.log_name(rtnl), slave.dev.name(rtnl));
+        if un.no_new_aggregator {
+            pr_warn!("{bn}: (slave {sn}): unbinding aggregator, and could not find a new aggregator for its ports\n");
+        }
+        for _ in 0..un.removed_active {
+            pr_info!("{bn}: (slave {sn}): Removing an active aggregator\n");
+        }
+        let _ = send_lacpdu(slave, &un.goodbye);
         let _ = st.ms.remove(i);
         let _ = st.slaves.remove(i);
         let _ = st.reasons.remove(i);

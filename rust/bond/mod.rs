@@ -93,6 +93,17 @@ struct Control {
     proc: Option<procfs::Entry>,
 }
 
+/// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// The user detaches it (ip link set nomaster, sysfs, ioctl): its MTU is given back.
+    Detach,
+    /// The slave device is being unregistered.
+    SlaveGone,
+    /// The bond is being unregistered: every slave goes, no other one is made active.
+    BondGone,
+}
+
 /// The state of one bond device.
 pub(crate) struct Bond {
     ctl: RtnlCell<Control>,
@@ -310,8 +321,14 @@ impl Bond {
             let new = best.map(|i| ctl.slaves[i].clone());
             let had_carrier = dev.carrier_ok();
             self.change_active(dev, ctl, new, rtnl);
-            if ctl.active.is_none() && had_carrier {
-                pr_info!("{}: now running without any active interface!\n", dev.name(rtnl));
+            // bond_set_carrier() (in rebuild(), which publishes the new active slave first): up
+            // while a slave's link is up, and change_active() may have made the new one's up;
+            // bonding tells when that changed here
+            self.rebuild(dev, ctl, rtnl);
+            match (had_carrier, dev.carrier_ok()) {
+                (false, true) => pr_info!("{}: active interface up!\n", dev.name(rtnl)),
+                (true, false) => pr_info!("{}: now running without any active interface!\n", dev.name(rtnl)),
+                _ => {}
             }
         }
     }
@@ -578,9 +595,9 @@ impl Bond {
         if ctl.primary_index(rtnl).is_some_and(|i| ctl.slaves[i].is(sdev)) {
             ctl.force_primary = true;
         }
-        let role = if slave.is_backup() { "a backup" } else { "an active" };
-        let state = if slave.link() == Link::Up { "an up" } else { "a down" };
-        pr_info!("{}: (slave {}): Enslaving as {role} interface with {state} link\n", dev.name(rtnl), sdev.name(rtnl));
+        // bond_set_carrier() before the selection, as bonding: a slave with an up link gives the
+        // bond its carrier here, so the selection does not announce "active interface up!"
+        self.rebuild(dev, &ctl, rtnl);
         match ctl.params.mode {
             mode::ACTIVEBACKUP => self.select_active(dev, &mut ctl, rtnl),
             // the 802.3ad machines activate the ports of the selected aggregator
@@ -592,13 +609,24 @@ impl Bond {
             }
         }
         self.rebuild(dev, &ctl, rtnl);
+        // after the selection, as bonding: the role is the one the slave got
+        let role = if slave.is_backup() { "a backup" } else { "an active" };
+        // a link coming back (updelay) is "an up" one to bonding too
+        let state = if slave.link() != Link::Down { "an up" } else { "a down" };
+        pr_info!("{}: (slave {}): Enslaving as {role} interface with {state} link\n", dev.name(rtnl), sdev.name(rtnl));
         Ok(())
     }
 
     /// `__bond_release_one()`
-    fn release(&self, dev: &NetDevice, ctl: &mut Control, idx: usize, unregistering: bool, rtnl: &Rtnl) {
+    fn release(&self, dev: &NetDevice, ctl: &mut Control, idx: usize, how: Release, rtnl: &Rtnl) {
+        // C's `unregister` and `all`
+        let unregistering = how != Release::Detach;
+        let all = how == Release::BondGone;
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
+        // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
+        // backup interface" in every mode it has but tlb/alb)
+        slave.set_backup(ctl.params.all_slaves_active);
         if ctl.params.mode == mode::IEEE8023AD {
             self.ad_unbind(dev, &slave, rtnl);
         }
@@ -607,7 +635,20 @@ impl Bond {
         drop(rx::unregister::<Slave>(sdev, rtnl));
         sdev.unlink_master(rtnl, dev);
         let role = if slave.is_backup() { "backup" } else { "active" };
-        pr_info!("{}: (slave {}): Releasing {role} interface\n", dev.name(rtnl), sdev.name(rtnl));
+        pr_info!("{}: (slave {}): Releasing {role} interface\n", dev.log_name(rtnl), sdev.name(rtnl));
+        if !all
+            && (ctl.params.fom() != FOM_ACTIVE || ctl.params.mode != mode::ACTIVEBACKUP)
+            && dev.addr(rtnl) == slave.perm_hwaddr
+            && !ctl.slaves.is_empty()
+        {
+            let m = &slave.perm_hwaddr;
+            pr_warn!(
+                "{}: (slave {}): the permanent HWaddr of slave - {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} - is still in use by bond - set the HWaddr of slave to a different address to avoid conflicts\n",
+                dev.log_name(rtnl),
+                sdev.name(rtnl),
+                m[0], m[1], m[2], m[3], m[4], m[5]
+            );
+        }
         // its counters stay with the bond
         let mut now = Stats64::zeroed();
         sdev.stats(&mut now);
@@ -625,7 +666,9 @@ impl Bond {
                 self.change_active(dev, ctl, None, rtnl);
             }
             ctl.active = None;
+            // the bond going away releases them all without choosing another active slave
             match ctl.params.mode {
+                _ if all => {}
                 mode::ACTIVEBACKUP => self.select_active(dev, ctl, rtnl),
                 mode::IEEE8023AD => {}
                 _ => ctl.active = ctl.slaves.iter().find(|s| s.link() == Link::Up).cloned(),
@@ -742,7 +785,7 @@ impl Bond {
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return };
         let Some(idx) = ctl.index_of(sdev) else { return };
         match ev {
-            NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, true, rtnl),
+            NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, Release::SlaveGone, rtnl),
             NetdevEvent::ChangeName => {
                 // the primary is a name: a slave may become or stop being it
                 if ctl.params.uses_primary() && ctl.params.primary_name().is_some() {
@@ -833,11 +876,12 @@ impl Master for Bond {
             if let Some(e) = ctl.proc.take() {
                 e.remove(rtnl);
             }
+            // first to last, as bond_uninit()
             while !ctl.slaves.is_empty() {
-                let last = ctl.slaves.len() - 1;
-                self.release(dev, &mut ctl, last, true, rtnl);
+                self.release(dev, &mut ctl, 0, Release::BondGone, rtnl);
             }
         }
+        pr_info!("{}: Released all slaves\n", dev.log_name(rtnl));
         let _ = self.tx.replace(rtnl, None);
     }
 
@@ -938,7 +982,7 @@ impl Master for Bond {
     fn del_slave(&self, dev: &NetDevice, slave: &NetDevice, rtnl: &Rtnl) -> Result {
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
         let Some(idx) = ctl.index_of(slave) else { return Err(EINVAL) };
-        self.release(dev, &mut ctl, idx, false, rtnl);
+        self.release(dev, &mut ctl, idx, Release::Detach, rtnl);
         Ok(())
     }
 

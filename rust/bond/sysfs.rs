@@ -230,7 +230,7 @@ fn slaves(b: &Bond, dev: &NetDevice, word: &str, rtnl: &Rtnl) -> Result {
             pr_err!("{}: (slave {}): interface not enslaved\n", dev.name(rtnl), ifname);
             return Err(EINVAL);
         };
-        b.release(dev, &mut ctl, idx, false, rtnl);
+        b.release(dev, &mut ctl, idx, super::Release::Detach, rtnl);
         Ok(())
     }
 }

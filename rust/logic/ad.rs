@@ -703,6 +703,19 @@ pub struct Effects {
     pub no_partner: bool,
 }
 
+/// What `AdBond::unbind()` did, for the caller to send and log as C does.
+#[derive(Debug, Clone)]
+pub struct Unbound {
+    /// The LACPDU telling the partner the port no longer aggregates.
+    pub goodbye: Lacpdu,
+    /// How many times C logs "Removing an active aggregator" (an active aggregator lost its
+    /// last port or moved).
+    pub removed_active: u8,
+    /// The aggregator's other ports found no free aggregator to move to: "unbinding aggregator,
+    /// and could not find a new aggregator for its ports" (logged before the lines above).
+    pub no_new_aggregator: bool,
+}
+
 /// The active aggregator's summary (`struct ad_info`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggInfo {
@@ -934,12 +947,13 @@ impl AdBond {
     }
 
     /// `bond_3ad_unbind_slave()` for member `i`, before the caller removes it from the slice.
-    /// Returns the LACPDU telling the partner the port no longer aggregates (to send on it).
-    pub fn unbind(&mut self, ms: &mut [Member], i: usize, cfg: &Config) -> Lacpdu {
+    /// Returns the LACPDU telling the partner the port no longer aggregates (to send on it) and
+    /// what C logs.
+    pub fn unbind(&mut self, ms: &mut [Member], i: usize, cfg: &Config) -> Unbound {
         let mut ignored = Effects::default();
         let p = &mut ms[i].port;
         p.actor.state &= !(state::SYNCHRONIZATION | state::COLLECTING | state::DISTRIBUTING | state::AGGREGATION);
-        let goodbye = p.lacpdu();
+        let mut log = Unbound { goodbye: p.lacpdu(), removed_active: 0, no_new_aggregator: false };
         let own = ms[i].uid;
         // ports of other slaves in this slave's aggregator move to a free aggregator
         let others = lag_ports(ms, i).any(|j| j != i);
@@ -963,13 +977,20 @@ impl AdBond {
                 }
                 ms[i].agg.clear();
                 if select_new {
+                    log.removed_active += 1;
                     agg_selection(ms, cfg, &mut ignored);
                 }
+            } else {
+                log.no_new_aggregator = true;
             }
         } else if has_ports(ms, i) {
+            // the port is its aggregator's only one: ad_clear_agg() empties the aggregator's port
+            // list, so the port is in no aggregator from here (the detach below finds nothing)
             let select_new = ms[i].agg.is_active;
             ms[i].agg.clear();
+            ms[i].port.agg = None;
             if select_new {
+                log.removed_active += 1;
                 agg_selection(ms, cfg, &mut ignored);
             }
         }
@@ -982,12 +1003,13 @@ impl AdBond {
                     ms[a].agg.clear();
                 }
                 if select_new {
+                    log.removed_active += 1;
                     agg_selection(ms, cfg, &mut ignored);
                 }
             }
         }
         ms[i].agg.is_active = false;
-        goodbye
+        log
     }
 
     /// `bond_3ad_handle_link_change()`: the slave's link went up or down (the port's `link_up`,
@@ -1699,13 +1721,28 @@ mod tests {
     }
 
     #[test]
+    fn releasing_the_last_port_of_the_active_aggregator_is_logged() {
+        let (mut a, mut b) = (side::<1>(SYS_A, true, true), side::<1>(SYS_B, true, true));
+        run2(&mut a, &mut b, [true; 1], 130, false);
+        assert!(a.ms[0].agg.is_active);
+        let cfg = a.cfg;
+        let un = a.bond.unbind(&mut a.ms, 0, &cfg);
+        // bond_3ad_unbind_slave(): "Removing an active aggregator", once
+        assert_eq!((un.removed_active, un.no_new_aggregator), (1, false));
+        assert!(!a.ms[0].agg.is_active);
+    }
+
+    #[test]
     fn releasing_a_slave_moves_its_aggregator_to_the_others() {
         let (mut a, mut b) = (side::<3>(SYS_A, true, true), side::<3>(SYS_B, true, true));
         run2(&mut a, &mut b, [true; 3], 130, false);
         assert!(formed(&a));
         let owner = a.ms[0].port.agg.and_then(|u| find(&a.ms, u)).unwrap();
         let cfg = a.cfg;
-        let bye = a.bond.unbind(&mut a.ms, owner, &cfg);
+        let un = a.bond.unbind(&mut a.ms, owner, &cfg);
+        let bye = un.goodbye;
+        // the aggregator moved to another slave's, with its active ports: C logs nothing
+        assert_eq!((un.removed_active, un.no_new_aggregator), (0, false));
         assert_eq!(bye.actor.state & (state::SYNCHRONIZATION | state::AGGREGATION), 0);
         // the others are in one active aggregator owned by someone else
         let rest: [usize; 2] = match owner {

@@ -39,6 +39,15 @@ impl NetDevice {
         unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr().cast()) }
     }
 
+    /// The name as the kernel's `netdev_printk()` shows it: with the registration state when the
+    /// device is not simply registered (`"bond0 (unregistering)"` while it is being deleted).
+    pub(crate) fn log_name<'a>(&'a self, rtnl: &'a Rtnl) -> LogName<'a> {
+        // SAFETY: the device is valid; netdev_reg_state() reads its reg_state and returns a
+        // static string.
+        let state = unsafe { CStr::from_char_ptr(bindings::rbond_netdev_reg_state(self.as_raw())) };
+        LogName { name: self.name(rtnl), state }
+    }
+
     /// A copy of the name for readers without RTNL (as C prints `dev->name` under RCU): a
     /// concurrent rename may show the old or the new name, never a torn one longer than IFNAMSIZ.
     pub(crate) fn name_copy<'b>(&self, buf: &'b mut [u8; 16]) -> NameBuf<'b> {
@@ -537,6 +546,19 @@ impl NetDevice {
 impl Clone for Stats64 {
     fn clone(&self) -> Self {
         Stats64(self.0)
+    }
+}
+
+/// A device's name for the kernel log, as `netdev_printk()` writes it (see `NetDevice::log_name`).
+pub(crate) struct LogName<'a> {
+    name: &'a CStr,
+    state: &'a CStr,
+}
+
+impl kernel::fmt::Display for LogName<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        kernel::fmt::Display::fmt(self.name, f)?;
+        kernel::fmt::Display::fmt(self.state, f)
     }
 }
 

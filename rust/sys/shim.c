@@ -23,6 +23,13 @@
 #include <linux/capability.h>
 #include "shim.h"
 
+/* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
+ * while it is being unregistered... */
+const char *rbond_netdev_reg_state(const struct net_device *dev)
+{
+	return netdev_reg_state(dev);
+}
+
 void *rbond_netdev_priv(const struct net_device *dev)
 {
 	return netdev_priv(dev);

@@ -7,6 +7,7 @@
 #include <linux/device/class.h>
 
 void *rbond_netdev_priv(const struct net_device *dev);
+const char *rbond_netdev_reg_state(const struct net_device *dev);
 void rbond_eth_hw_addr_random(struct net_device *dev);
 void rbond_random_mac(u8 *mac);
 bool rbond_addr_is_perm_zero(const struct net_device *dev);

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The kernel log is read by people and by monitoring scripts ("link status definitely down"):
+# rbond's lines for a bond's life (enslave, failover, link down and up, release, delete) are
+# bonding.ko's, for the same steps done to a bond of each driver side by side. Compared after
+# taking out the timestamps, rbond's "rbond: " prefix, and the device names.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/bond.sh"
+rbond_unload; modprobe -r bonding 2>/dev/null
+modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
+T=$(mktemp -d)
+SHOW=${1:-0}   # 1: print both logs
+
+# the log lines of one driver's run: its devices only, names made neutral
+# (bonding.ko's bond is kb0 with slaves ka1 ka2, rbond's rb0 with ra1 ra2)
+# (rbond's own "802.3ad aggregation:" lines, its documented addition, are left out: 16-lacp-diag
+# tests them; a bond being deleted is "NAME (unregistering)" in netdev_printk's lines)
+lines() { # PREFIX-OF-SLAVES BOND
+  sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' $T/log | grep -E "^(rbond: )?$2( \(unregistering\))?: " |
+    grep -v ': 802\.3ad aggregation: ' |
+    sed -E "s/^rbond: //; s/\b$2\b/BOND/g; s/\b${1}([0-9])\b/S\1/g; s/\bp${1}([0-9])\b/P\1/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g"
+}
+# run STEPS-FUNCTION: the steps for both drivers, one after the other, with the log of each
+run() {
+  local f=$1
+  dmesg -C; $f bonding kb0 ka; sleep 1; dmesg > $T/log; lines ka kb0 > $T/c
+  dmesg -C; $f rbond rb0 ra; sleep 1; dmesg > $T/log; lines ra rb0 > $T/r
+}
+compare() { # DESCRIPTION
+  run "$2"
+  if [ "$SHOW" = 1 ]; then sed 's/^/# bonding.ko: /' $T/c; sed 's/^/# rbond:      /' $T/r; fi
+  check "$1: rbond logs what bonding.ko logs" diff -U 30 $T/c $T/r
+  check "$1: ... and bonding.ko logged something (the comparison is not empty)" test -s $T/c
+}
+veths() { # PREFIX: two veth pairs, peers up
+  for i in 1 2; do ip link add $1$i type veth peer name p$1$i; ip link set p$1$i up; done
+}
+cleanup() { # BOND PREFIX
+  ip link del $1 2>/dev/null; for i in 1 2; do ip link del $2$i 2>/dev/null; done
+}
+
+ab() { # DRIVER BOND PREFIX
+  veths $3
+  mkbond $1 $2 mode active-backup miimon 100 updelay 200 downdelay 100
+  ip link set $2 up
+  ip link set ${3}1 master $2; sleep 0.3   # a monitor tick in between: the log's order is fixed
+  ip link set ${3}2 master $2
+  sleep 1
+  ip link set p${3}1 down; sleep 1      # the active slave's link goes: failover
+  ip link set p${3}1 up; sleep 1        # back, after updelay
+  ip link set ${3}2 nomaster            # release the active one
+  ip link set ${3}1 nomaster            # and the last one
+  ip link set $2 down
+  cleanup $2 $3
+}
+compare "active-backup: enslave, failover, link up after updelay, release" ab
+
+xor() {
+  veths $3
+  mkbond $1 $2 mode balance-xor miimon 100 xmit_hash_policy layer3+4
+  ip link set $2 up
+  ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
+  sleep 1
+  ip link set p${3}2 down; sleep 1
+  ip link set p${3}2 up; sleep 1
+  ip link set ${3}1 down; sleep 0.5     # the slave itself goes down
+  cleanup $2 $3
+}
+compare "balance-xor: enslave, link down and up, slave down, delete" xor
+
+lacp() {
+  veths $3
+  mkbond $1 $2 mode 802.3ad miimon 100 lacp_rate fast
+  ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
+  ip link set $2 up; sleep 2
+  ip link set p${3}1 down; sleep 1
+  cleanup $2 $3
+}
+compare "802.3ad: enslave without a partner, link down, delete" lacp
+
+primary() {
+  veths $3
+  mkbond $1 $2 mode active-backup miimon 100 primary ${3}2
+  ip link set $2 up
+  ip link set ${3}1 master $2; sleep 0.3
+  ip link set ${3}2 master $2; sleep 0.5    # the primary takes over
+  ip link set p${3}2 down; sleep 0.5        # it goes, and comes back: taken again
+  ip link set p${3}2 up; sleep 0.5
+  ip link set p${3}1 down; ip link set p${3}2 down; sleep 0.5   # no slave left
+  ip link set p${3}1 up; sleep 0.5
+  cleanup $2 $3
+}
+compare "active-backup with a primary: takeover, loss of every link, return" primary
+
+# 802.3ad with a partner of the same driver in a namespace (the partner's lines are not compared)
+partnered() {
+  ip netns add kl
+  for i in 1 2; do ip link add ${3}$i type veth peer name p${3}$i netns kl; done
+  if [ $1 = rbond ]; then ip netns exec kl $RTNL newlink ${2}p rbond mode 802.3ad miimon 100 lacp_rate fast >/dev/null
+  else ip -n kl link add ${2}p type bond mode 802.3ad miimon 100 lacp_rate fast; fi
+  for i in 1 2; do ip -n kl link set p${3}$i master ${2}p; done
+  ip -n kl link set ${2}p up
+  mkbond $1 $2 mode 802.3ad miimon 100 lacp_rate fast
+  ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
+  ip link set $2 up; sleep 4                # aggregated
+  cat /sys/class/net/$2/bonding/ad_num_ports > $T/ports.$1
+  ip link set ${3}1 nomaster; sleep 0.5     # a port leaves the aggregate
+  ip -n kl link set p${3}2 down; sleep 0.5  # the last port's link goes
+  ip link del $2; sleep 0.3
+  ip netns del kl; ip link del ${3}1 2>/dev/null
+}
+compare "802.3ad with a partner: aggregate, a port released, the last link down, delete" partnered
+check "802.3ad with a partner: both bonds had aggregated their 2 ports" equals "2 2" "$(cat $T/ports.bonding) $(cat $T/ports.rbond)"
+
+rm -rf $T
+rmmod rbond; rmmod bonding
