@@ -44,3 +44,13 @@ wait_for() {
 active_of() { sed -n 's/^Currently Active Slave: //p' "$(procfile "$1" "$2")"; }
 
 export -f procfile norm_proc same_proc txcount active_of wait_for
+
+# tcpdump_bg STDERR-FILE TCPDUMP-ARGS...: tcpdump in the background (its pid in TD), returning
+# once it captures (it says "listening on" then): a slow guest (the debug kernel) takes a while
+# to start it, and a fixed sleep missed the first frames there
+tcpdump_bg() {
+  local err=$1; shift
+  : > "$err"
+  tcpdump "$@" 2> "$err" & TD=$!
+  wait_for 30 grep -q "listening on" "$err"
+}

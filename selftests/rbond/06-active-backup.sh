@@ -56,8 +56,7 @@ check "back to all_slaves_active 0 the backup slave drops again (C: $(delivered 
 
 # the active slave loses its link
 dmesg -C
-tcpdump -i r-s2 -c 1 -w /tmp/garp.pcap arp 2>/dev/null & td=$!
-sleep 0.5
+tcpdump_bg /tmp/garp.err -i r-s2 -c 1 -w /tmp/garp.pcap arp; td=$TD
 ip -n rbpeer link set r-p1 down; ip -n rbpeer link set c-p1 down
 wait_for 5 bash -c '[ "$(active_of rbond r-b)" = r-s2 ] && [ "$(active_of bonding c-b)" = c-s2 ]'
 check "both fail over to the second slave" equals "r-s2 c-s2" "$(active_of rbond r-b) $(active_of bonding c-b)"
@@ -81,11 +80,11 @@ check "/proc text is the C driver's after the return (link failure count 1)" sam
 # num_grat_arp 3: three announcements after a failover, as with C
 garps() { # SIDE: gratuitous ARPs the bond sends in 1.5 s after its active slave fails
   local s=$1 n=$2
-  timeout 2 tcpdump -i $s-s1 -n -l arp 2>/dev/null > /tmp/garp-$s.txt &
-  sleep 0.3
+  tcpdump_bg /tmp/garp-$s.err -i $s-s1 -n -l arp > /tmp/garp-$s.txt
   ip -n rbpeer link set $s-p2 down
   sleep 1.7
   ip -n rbpeer link set $s-p2 up
+  kill -INT $TD; wait $TD 2>/dev/null
   grep -c "Reply 10.$n.0.1 is-at\|Request who-has 10.$n.0.1 tell 10.$n.0.1" /tmp/garp-$s.txt
 }
 setbond rbond r-b num_grat_arp 3; setbond bonding c-b num_grat_arp 3
