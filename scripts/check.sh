@@ -74,6 +74,17 @@ scripts/vm.sh "$LOG/warn.sh" > "$LOG/warn.log" 2>&1; rc=$?
 if [ $rc != 0 ] && grep -q 'vm: the kernel log reports a problem' "$LOG/warn.log" && grep -q 'vm:   .*WARNING:' "$LOG/warn.log"; then
   tap ok "runner: a kernel WARNING fails a run whose script passed (exit $rc)"
 else echo "# exit status was $rc" >> "$LOG/warn.log"; tap fail "runner: a kernel WARNING fails a run whose script passed" "$LOG/warn.log"; fi
+# ... also when the script cleared the kernel log after it (the selftests run dmesg -C)
+cat > "$LOG/warnclear.sh" <<'G'
+modprobe lkdtm || exit 10
+echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT
+dmesg -C
+exit 0
+G
+scripts/vm.sh "$LOG/warnclear.sh" > "$LOG/warnclear.log" 2>&1; rc=$?
+if [ $rc != 0 ] && grep -q 'vm:   .*WARNING:' "$LOG/warnclear.log"; then
+  tap ok "runner: ... also when the script ran dmesg -C after it (exit $rc)"
+else echo "# exit status was $rc" >> "$LOG/warnclear.log"; tap fail "runner: ... also when the script ran dmesg -C after it" "$LOG/warnclear.log"; fi
 
 if [ "$KERNEL" = debug ]; then
   # the debug kernel has KASAN (built with LLVM): an out-of-bounds access is reported and fails the run
