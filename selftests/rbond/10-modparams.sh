@@ -6,6 +6,14 @@
 . "$(dirname "$0")/../lib/bond.sh"
 rbond_unload; modprobe -r bonding 2>/dev/null
 
+# both_logged C-PREFIX RBOND-PREFIX MESSAGE...: each message is in the kernel log, after the
+# prefix of each driver
+both_logged() {
+  local c=$1 r=$2 m; shift 2
+  for m in "$@"; do
+    dmesg | grep -qF "$c$m" && dmesg | grep -qF "$r$m" || { echo "missing: $m"; dmesg | tail -5; return 1; }
+  done
+}
 # the option files /proc does not show outside 802.3ad
 adfiles() { for f in lacp_active lacp_rate ad_select min_links; do echo "$f=$(cat /sys/class/net/$1/bonding/$f)"; done; }
 # same parameters to both drivers: same /proc text and option files for the bond made at load
@@ -23,11 +31,9 @@ side_by_side "mode=balance-xor xmit_hash_policy=layer3+4" mode=balance-xor xmit_
 side_by_side "mode=2 xmit_hash_policy=2 (numbers)" mode=2 xmit_hash_policy=2
 dmesg -C
 side_by_side "updelay=150 downdelay=250 with miimon=100 are rounded like C" miimon=100 updelay=150 downdelay=250
-check "... with C's warnings" bash -c '
-  for m in "Warning: updelay (150) is not a multiple of miimon (100), updelay rounded to 100 ms" \
-           "Warning: downdelay (250) is not a multiple of miimon (100), downdelay rounded to 200 ms"; do
-    dmesg | grep -qF "rbond: $m" && dmesg | grep -qF "] $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }
-  done'
+check "... with C's warnings" both_logged "] " "rbond: " \
+  "Warning: updelay (150) is not a multiple of miimon (100), updelay rounded to 100 ms" \
+  "Warning: downdelay (250) is not a multiple of miimon (100), downdelay rounded to 200 ms"
 # the same rounding when set by netlink on a bond
 dmesg -C
 modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
@@ -35,19 +41,15 @@ mkbond bonding bond0 mode active-backup miimon 100; mkbond rbond rb0 mode active
 setbond bonding bond0 updelay 150 downdelay 250; setbond rbond rb0 updelay 150 downdelay 250
 check "netlink updelay 150, downdelay 250 with miimon 100: both drivers keep 100 and 200" equals "100 200|100 200" \
   "$(cat /sys/class/net/bond0/bonding/{updelay,downdelay} | xargs)|$(cat /sys/class/net/rb0/bonding/{updelay,downdelay} | xargs)"
-check "... with C's warnings" bash -c '
-  for m in "up delay (150) is not a multiple of miimon (100), value rounded to 100 ms" \
-           "down delay (250) is not a multiple of miimon (100), value rounded to 200 ms"; do
-    dmesg | grep -qF "bond0: $m" && dmesg | grep -qF "rbond: rb0: $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }
-  done'
+check "... with C's warnings" both_logged "bond0: " "rbond: rb0: " \
+  "up delay (150) is not a multiple of miimon (100), value rounded to 100 ms" \
+  "down delay (250) is not a multiple of miimon (100), value rounded to 200 ms"
 # and without the MII monitor: EPERM, and C's message
 dmesg -C
 setbond bonding bond0 miimon 0; setbond rbond rb0 miimon 0
 check_fails "updelay without miimon is refused by bonding.ko" setbond bonding bond0 updelay 200
 check_fails "... and by rbond" setbond rbond rb0 updelay 200
-check "... with C's message" bash -c '
-  m="Unable to set up delay as MII monitoring is disabled"
-  dmesg | grep -qF "bond0: $m" && dmesg | grep -qF "rbond: rb0: $m" || { echo "missing: $m"; dmesg | tail -5; exit 1; }'
+check "... with C's message" both_logged "bond0: " "rbond: rb0: " "Unable to set up delay as MII monitoring is disabled"
 check "... and the same errno (EPERM)" bash -c '
   e1=$(ip link set bond0 type bond updelay 200 2>&1); e2=$(python3 '"$LIB"'/rtnl.py changelink rb0 rbond updelay 200 2>&1)
   echo "$e1 | $e2"; echo "$e1" | grep -q "Operation not permitted" && echo "$e2" | grep -qi "Operation not permitted\|EPERM\|errno 1\b"'
