@@ -4,6 +4,7 @@
 # veth slaves, for each driver in turn, several rounds; the result is the ratio of packets per
 # second. A measurement, not a test: nothing here passes or fails on a number.
 set -e
+. "$(dirname "$0")/errtrap.sh"   # a failed step says where
 ROUNDS=${ROUNDS:-3}
 COUNT=${COUNT:-200000}
 modprobe pktgen

@@ -3,6 +3,7 @@
 # bindgen options and clang flags the kernel used for rust/bindings (read back from its .cmd file).
 # usage: bindgen.sh KOUT input.h output.rs
 set -euo pipefail
+. "$(dirname "$0")/errtrap.sh"   # a failed step says where
 KOUT=$(readlink -f "$1"); IN=$(readlink -f "$2"); OUTF=$(readlink -m "$3")
 CMDF=$KOUT/rust/bindings/.bindings_generated.rs.cmd
 [ -f "$CMDF" ] || { echo "bindgen.sh: $CMDF missing: is $KOUT a built kernel with CONFIG_RUST=y?" >&2; exit 1; }

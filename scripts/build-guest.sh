@@ -8,6 +8,8 @@ key=$( { echo "$KOUT"; cat "$RBOND_TOP/scripts/build-guest.sh" "$RBOND_TOP/scrip
 OUT=$GUEST_DIR/$KERNEL-$key
 if [ -f "$OUT/initramfs.cpio.gz" ]; then touch "$OUT"; echo "$OUT/initramfs.cpio.gz"; exit 0; fi
 [ -f "$KOUT/.rbond-built" ] || die "kernel $KOUT is not built (scripts/build-kernel.sh)"
+lock_stage guest
+if [ -f "$OUT/initramfs.cpio.gz" ]; then touch "$OUT"; echo "$OUT/initramfs.cpio.gz"; exit 0; fi
 
 # 1. iproute2 >= the kernel's version and its libraries from sid, extracted (never installed)
 SID=$GUEST_DIR/sid-root
@@ -47,7 +49,8 @@ fi
 # 2. the root file system
 # per kernel variant, the two most recently used guest images besides this one (worktrees whose
 # harness differs share the cache and should not rebuild each other's image on every run)
-{ ls -1dt "$GUEST_DIR/$KERNEL"-* 2>/dev/null || true; } | grep -vxF "$OUT" | tail -n +3 | xargs -r rm -rf
+# (with no earlier image, this once stopped the script silently: keep_newest, tested by make check)
+keep_newest 2 "$OUT" "$GUEST_DIR/$KERNEL"-*
 log "guest: building the initramfs (iproute2 $ipver)"
 R=$OUT/root
 rm -rf "$OUT"; mkdir -p "$R"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64,share} "$R"/{proc,sys,dev,tmp,run,src,out,root,etc,var/lib,host-usr-lib}

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Configure and build the test kernel (KERNEL=release|debug) into $KOUT, once per key.
+# usage: build-kernel.sh [--configure-only]   (make check's first-run test configures a fresh tree)
 . "$(dirname "$0")/common.sh"
+configure_only=0
+case "${1:-}" in --configure-only) configure_only=1;; "") ;; *) die "usage: build-kernel.sh [--configure-only]";; esac
 
+if [ -f "$KOUT/.rbond-built" ]; then exit 0; fi
+lock_stage "kernel-$KERNEL"
 if [ -f "$KOUT/.rbond-built" ]; then exit 0; fi
 # builds of this variant for other versions or configurations are stale: the cache keeps one
 for old in "$RBOND_CACHE/kernel/$KERNEL"-*; do
@@ -30,6 +35,7 @@ for f in "${frags[@]}"; do
 done
 [ $bad = 0 ] || die "kernel config: the options above did not survive olddefconfig"
 grep -q '^CONFIG_RUST=y' "$KOUT/.config" || die "CONFIG_RUST is off: is the Rust toolchain available? (make -C $KSRC O=$KOUT ${KMAKE[*]} rustavailable)"
+[ $configure_only = 1 ] && { log "kernel: configured in $KOUT (--configure-only)"; exit 0; }
 log "kernel: building (about 7 min with 2 cores for release, longer for debug)"
 t=$(date +%s)
 if ! make -C "$KSRC" O="$KOUT" "${KMAKE[@]}" -j"$(nproc)" all > "$KOUT/build.log" 2>&1; then

@@ -1,145 +1,251 @@
 #!/usr/bin/env bash
-# `make check`: host tests, module build (warnings are errors, clippy), the guest runner's own
-# tests, the guest selftests, and the kernel's own bonding selftests against rbond (compat mode).
-# Prints TAP and ends with "N passed, N failed, N skipped, N expected failures".
+# `make check`: host tests, module build (warnings are errors, clippy), then the guest parts side
+# by side: the guest runner's own tests, the first-run test of the cached stages, rbond's selftests
+# and the kernel's own bonding selftests against rbond (compat mode), each split over guests that
+# run at the same time (RBOND_JOBS at once, default 3). Each part's results are collected and
+# printed in a fixed order, numbered as one TAP stream, with the time each part took; the last
+# line is "N passed, N failed, N skipped, N expected failures".
 . "$(dirname "$0")/common.sh"
 set +e
 cd "$RBOND_TOP"
-pass=0 fail=0 skipped=0 xfail=0 n=0
 LOG=$RBOND_CACHE/check-$KERNEL; mkdir -p "$LOG"
+PARTS=$LOG/parts; rm -rf "$PARTS"; mkdir -p "$PARTS"
+JOBS=${RBOND_JOBS:-3}
+case "$JOBS" in [1-9]|[1-9][0-9]) ;; *) die "RBOND_JOBS must be a number of guests from 1 to 99 (got '$JOBS')";; esac
+t_start=$(date +%s)
+pass=0 fail=0 skipped=0 xfail=0 n=0
 echo "TAP version 13"
-tap() { # tap ok|fail|skip|xfail DESCRIPTION [DIAG-FILE | SKIP/TODO REASON]
-  n=$((n + 1))
-  case "$1" in
-    ok) pass=$((pass + 1)); echo "ok $n - $2";;
-    skip) skipped=$((skipped + 1)); echo "ok $n - $2 # SKIP ${3:-}";;
-    xfail) xfail=$((xfail + 1)); echo "not ok $n - $2 # TODO ${3:-}";;
-    *) fail=$((fail + 1)); echo "not ok $n - $2"; [ -n "${3:-}" ] && [ -f "$3" ] && tail -n 25 "$3" | sed 's/^/#   /';;
-  esac
+
+# Results are records (rec in common.sh), numbered only when printed (emit)
+# print records as numbered TAP and count them
+emit() {
+  local line d
+  while IFS= read -r line; do
+    case "$line" in
+      "not ok - "*" # TODO "*) n=$((n + 1)) xfail=$((xfail + 1)); echo "not ok $n - ${line#not ok - }";;
+      "not ok - "*) n=$((n + 1)) fail=$((fail + 1)); echo "not ok $n - ${line#not ok - }";;
+      "ok - "*" # SKIP"*) n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n - ${line#ok - }";;
+      "ok - "*) n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - ${line#ok - }";;
+      *) echo "$line";;
+    esac
+  done < "$1"
 }
-summary() { echo "1..$n"; echo "$pass passed, $fail failed, $skipped skipped, $xfail expected failures"; }
+summary() {
+  echo "1..$n"
+  echo "# time: $(( $(date +%s) - t_start )) s in all"
+  echo "$pass passed, $fail failed, $skipped skipped, $xfail expected failures"
+}
+host_done() { emit "$OUT"; : > "$OUT"; }
+
+# ---------------------------------------------------------------------------------------------
+# Host side, in order: each step needs the one before it
+OUT=$PARTS/host.rec; : > "$OUT"
 
 # 1. bootstrap (not a test, but nothing runs without it)
+t=$(date +%s)
 if ! scripts/host-deps.sh > "$LOG/bootstrap.log" 2>&1 || ! scripts/fetch-toolchain.sh >> "$LOG/bootstrap.log" 2>&1 ||
    ! scripts/build-kernel.sh >> "$LOG/bootstrap.log" 2>&1; then
-  tap fail "bootstrap: toolchain and kernel" "$LOG/bootstrap.log"
-  summary; exit 1
+  rec fail "bootstrap: toolchain and kernel" "$LOG/bootstrap.log"
+  host_done; summary; exit 1
 fi
+echo "# bootstrap: $(( $(date +%s) - t )) s"
 
-# 2. host: cargo test on the logic tier, one TAP line per test
-echo "# host: cargo test (rust/logic)"
+# 2. host: cargo test on the logic tier, one TAP line per test; the scripts' own helpers
+echo "# host: cargo test (rust/logic), scripts"
+t=$(date +%s)
 CARGO_TARGET_DIR=$RBOND_CACHE/cargo-logic cargo test --offline --manifest-path rust/logic/Cargo.toml \
   > "$LOG/cargo.log" 2>&1
 crc=$?
 ncargo=0
 while read -r name verdict; do
   ncargo=$((ncargo + 1))
-  case "$verdict" in ok) tap ok "logic: $name";; ignored) tap skip "logic: $name" ignored;; *) tap fail "logic: $name";; esac
+  case "$verdict" in ok) rec ok "logic: $name";; ignored) rec skip "logic: $name" ignored;; *) rec fail "logic: $name";; esac
 done < <(sed -nE 's/^test (.+) \.\.\. (ok|FAILED|ignored)$/\1 \2/p' "$LOG/cargo.log")
-[ $crc = 0 ] && [ $ncargo -gt 0 ] || tap fail "logic: cargo test ran (exit $crc, $ncargo tests)" "$LOG/cargo.log"
+[ $crc = 0 ] && [ $ncargo -gt 0 ] || rec fail "logic: cargo test ran (exit $crc, $ncargo tests)" "$LOG/cargo.log"
+OUT=$OUT scripts/test-scripts.sh > "$LOG/scripts.log" 2>&1 ||
+  rec fail "scripts: the scripts' own tests ran to the end" "$LOG/scripts.log"
+host_done
+echo "# host tests: $(( $(date +%s) - t )) s"
 
 # 3. module build: clippy, then the real build; warnings are errors (Kbuild)
 echo "# module build"
-if scripts/build.sh CLIPPY=1 > "$LOG/clippy.log" 2>&1; then tap ok "build: clippy on rbond.ko, warnings as errors"
-else tap fail "build: clippy on rbond.ko, warnings as errors" "$LOG/clippy.log"; fi
+t=$(date +%s)
+if scripts/build.sh CLIPPY=1 > "$LOG/clippy.log" 2>&1; then rec ok "build: clippy on rbond.ko, warnings as errors"
+else rec fail "build: clippy on rbond.ko, warnings as errors" "$LOG/clippy.log"; fi
 if scripts/build.sh > "$LOG/build.log" 2>&1 && [ -f rbond.ko ]; then
-  tap ok "build: rbond.ko, warnings as errors"; built=1
+  rec ok "build: rbond.ko, warnings as errors"; built=1
 else
-  tap fail "build: rbond.ko, warnings as errors" "$LOG/build.log"; built=0
+  rec fail "build: rbond.ko, warnings as errors" "$LOG/build.log"; built=0
 fi
 # unsafe only in rust/sys, each unsafe block with a SAFETY comment before it
 if grep -rnE '\bunsafe\b' rust --include='*.rs' | grep -v '^rust/sys/' | grep -vE '^[^:]+:[0-9]+:\s*//' > "$LOG/unsafe.log"; then
-  tap fail "source: unsafe appears only in rust/sys" "$LOG/unsafe.log"
-else tap ok "source: unsafe appears only in rust/sys"; fi
-if python3 scripts/check-safety.py rust/sys > "$LOG/safety.log" 2>&1; then tap ok "source: every unsafe block in rust/sys has a SAFETY comment"
-else tap fail "source: every unsafe block in rust/sys has a SAFETY comment" "$LOG/safety.log"; fi
-
+  rec fail "source: unsafe appears only in rust/sys" "$LOG/unsafe.log"
+else rec ok "source: unsafe appears only in rust/sys"; fi
+if python3 scripts/check-safety.py rust/sys > "$LOG/safety.log" 2>&1; then rec ok "source: every unsafe block in rust/sys has a SAFETY comment"
+else rec fail "source: every unsafe block in rust/sys has a SAFETY comment" "$LOG/safety.log"; fi
+host_done
+echo "# module build: $(( $(date +%s) - t )) s"
 if [ $built = 0 ]; then
-  tap fail "guest: not run, the module did not build"
+  OUT=$PARTS/host.rec; rec fail "guest: not run, the module did not build"; host_done
   summary; exit 1
 fi
 
-# 4. the guest runner itself: exit status propagates, a kernel WARNING fails the run
-echo "# guest runner"
-printf 'echo hello from the guest\nexit 7\n' > "$LOG/exit7.sh"
-scripts/vm.sh "$LOG/exit7.sh" > "$LOG/exit7.log" 2>&1; rc=$?
-if [ $rc = 7 ] && grep -q 'hello from the guest' "$LOG/exit7.log"; then tap ok "runner: the script's output is shown and its exit status (7) propagates"
-else echo "# exit status was $rc" >> "$LOG/exit7.log"; tap fail "runner: the script's output is shown and its exit status (7) propagates" "$LOG/exit7.log"; fi
-cat > "$LOG/warn.sh" <<'G'
+# ---------------------------------------------------------------------------------------------
+# Guest side: parts that run side by side, each in guests of its own
+
+# the guest runner itself: exit status propagates, a kernel WARNING fails the run
+part_runner() {
+  printf 'echo hello from the guest\nexit 7\n' > "$LOG/exit7.sh"
+  scripts/vm.sh "$LOG/exit7.sh" > "$LOG/exit7.log" 2>&1; rc=$?
+  if [ $rc = 7 ] && grep -q 'hello from the guest' "$LOG/exit7.log"; then rec ok "runner: the script's output is shown and its exit status (7) propagates"
+  else echo "# exit status was $rc" >> "$LOG/exit7.log"; rec fail "runner: the script's output is shown and its exit status (7) propagates" "$LOG/exit7.log"; fi
+  cat > "$LOG/warn.sh" <<'G'
 modprobe lkdtm || exit 10
 echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT
 exit 0
 G
-scripts/vm.sh "$LOG/warn.sh" > "$LOG/warn.log" 2>&1; rc=$?
-if [ $rc != 0 ] && grep -q 'vm: the kernel log reports a problem' "$LOG/warn.log" && grep -q 'vm:   .*WARNING:' "$LOG/warn.log"; then
-  tap ok "runner: a kernel WARNING fails a run whose script passed (exit $rc)"
-else echo "# exit status was $rc" >> "$LOG/warn.log"; tap fail "runner: a kernel WARNING fails a run whose script passed" "$LOG/warn.log"; fi
-# ... also when the script cleared the kernel log after it (the selftests run dmesg -C)
-cat > "$LOG/warnclear.sh" <<'G'
+  scripts/vm.sh "$LOG/warn.sh" > "$LOG/warn.log" 2>&1; rc=$?
+  if [ $rc != 0 ] && grep -q 'vm: the kernel log reports a problem' "$LOG/warn.log" && grep -q 'vm:   .*WARNING:' "$LOG/warn.log"; then
+    rec ok "runner: a kernel WARNING fails a run whose script passed (exit $rc)"
+  else echo "# exit status was $rc" >> "$LOG/warn.log"; rec fail "runner: a kernel WARNING fails a run whose script passed" "$LOG/warn.log"; fi
+  # ... also when the script cleared the kernel log after it (the selftests run dmesg -C)
+  cat > "$LOG/warnclear.sh" <<'G'
 modprobe lkdtm || exit 10
 echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT
 dmesg -C
 exit 0
 G
-scripts/vm.sh "$LOG/warnclear.sh" > "$LOG/warnclear.log" 2>&1; rc=$?
-if [ $rc != 0 ] && grep -q 'vm:   .*WARNING:' "$LOG/warnclear.log"; then
-  tap ok "runner: ... also when the script ran dmesg -C after it (exit $rc)"
-else echo "# exit status was $rc" >> "$LOG/warnclear.log"; tap fail "runner: ... also when the script ran dmesg -C after it" "$LOG/warnclear.log"; fi
-
-if [ "$KERNEL" = debug ]; then
-  # the debug kernel has KASAN (built with LLVM): an out-of-bounds access is reported and fails the run
-  cat > "$LOG/kasan.sh" <<'G'
+  scripts/vm.sh "$LOG/warnclear.sh" > "$LOG/warnclear.log" 2>&1; rc=$?
+  if [ $rc != 0 ] && grep -q 'vm:   .*WARNING:' "$LOG/warnclear.log"; then
+    rec ok "runner: ... also when the script ran dmesg -C after it (exit $rc)"
+  else echo "# exit status was $rc" >> "$LOG/warnclear.log"; rec fail "runner: ... also when the script ran dmesg -C after it" "$LOG/warnclear.log"; fi
+  if [ "$KERNEL" = debug ]; then
+    # the debug kernel has KASAN (built with LLVM): an out-of-bounds access is reported and fails the run
+    cat > "$LOG/kasan.sh" <<'G'
 modprobe lkdtm || exit 10
 echo SLAB_LINEAR_OVERFLOW > /sys/kernel/debug/provoke-crash/DIRECT
 exit 0
 G
-  scripts/vm.sh "$LOG/kasan.sh" > "$LOG/kasan.log" 2>&1; rc=$?
-  if [ $rc != 0 ] && grep -q 'vm:   .*BUG: KASAN: slab-out-of-bounds' "$LOG/kasan.log"; then
-    tap ok "runner: a KASAN report (lkdtm SLAB_LINEAR_OVERFLOW) fails a run whose script passed (exit $rc)"
-  else echo "# exit status was $rc" >> "$LOG/kasan.log"; tap fail "runner: a KASAN report fails a run whose script passed" "$LOG/kasan.log"; fi
-fi
+    scripts/vm.sh "$LOG/kasan.sh" > "$LOG/kasan.log" 2>&1; rc=$?
+    if [ $rc != 0 ] && grep -q 'vm:   .*BUG: KASAN: slab-out-of-bounds' "$LOG/kasan.log"; then
+      rec ok "runner: a KASAN report (lkdtm SLAB_LINEAR_OVERFLOW) fails a run whose script passed (exit $rc)"
+    else echo "# exit status was $rc" >> "$LOG/kasan.log"; rec fail "runner: a KASAN report fails a run whose script passed" "$LOG/kasan.log"; fi
+  fi
+}
 
-# 5. rbond's selftests in the guest
-echo "# guest selftests"
-run=$(mktemp -d "$LOG/guest.XXXXXX")
-RBOND_RUN_DIR=$run scripts/vm.sh selftests/run.sh "$@" > "$LOG/guest.log" 2>&1; rc=$?
-if [ -f "$run/results.tap" ]; then
-  while IFS= read -r line; do
-    case "$line" in
-      "not ok "*) tap fail "${line#not ok * - }";;
-      "ok "*"# SKIP"*) d=${line#ok * - }; tap skip "${d%% # SKIP*}" "${d#*# SKIP }";;
-      "ok "*) tap ok "${line#ok * - }";;
-      "#   "*) echo "$line";;
-    esac
-  done < "$run/results.tap"
-else
-  tap fail "guest: selftests produced no results" "$LOG/guest.log"
-fi
-if [ $rc = 0 ]; then tap ok "guest: the selftest run finished with a clean kernel log"
-else tap fail "guest: the selftest run finished with a clean kernel log (exit $rc)" "$LOG/guest.log"; fi
+# the cached stages' first-run paths, each with an empty cache folder (scripts/first-run-test.sh)
+part_first_run() {
+  OUT=$OUT scripts/first-run-test.sh > "$LOG/first-run.log" 2>&1 ||
+    rec fail "first run: the test ran to the end" "$LOG/first-run.log"
+}
 
-# 6. the kernel's own bonding selftests, unmodified, against rbond in compatibility mode;
-#    selftests/upstream/expected lists the expected failures ("# TODO"), an unexpected pass fails
-echo "# upstream selftests: tools/testing/selftests/drivers/net/bonding against rbond compat=1"
-run=$(mktemp -d "$LOG/upstream.XXXXXX")
-RBOND_RUN_DIR=$run scripts/upstream.sh rbond > "$LOG/upstream.log" 2>&1; rc=$?
-if [ -f "$run/upstream.tap" ]; then
-  show=0   # the diagnostics of unexpected results only
-  while IFS= read -r line; do
-    case "$line" in
-      "not ok "*" # TODO "*) d=${line#not ok * - }; tap xfail "upstream: ${d%% # TODO *}" "${d#* # TODO }"; show=0;;
-      "not ok "*) tap fail "upstream: ${line#not ok * - }"; show=1;;
-      "ok "*"# SKIP"*) d=${line#ok * - }; tap skip "upstream: ${d%% # SKIP*}" "${d#*# SKIP }"; show=0;;
-      "ok "*) tap ok "upstream: ${line#ok * - }"; show=0;;
-      "#   "*) [ $show = 1 ] && echo "$line";;
-    esac
-  done < "$run/upstream.tap"
-else
-  tap fail "upstream: the selftests produced no results" "$LOG/upstream.log"
-fi
-# upstream.sh: 0 as expected, 1 unexpected results, 2 the guest run failed
-if [ -f "$run/upstream.tap" ] && { [ $rc = 0 ] || [ $rc = 1 ]; }; then tap ok "upstream: the run finished with a clean kernel log"
-else tap fail "upstream: the run finished with a clean kernel log (exit $rc)" "$LOG/upstream.log"; fi
+# rbond's selftests (selftests/rbond/*.sh) named in $@, in one guest
+part_selftests() {
+  local run line d
+  run=$(mktemp -d "$LOG/guest.XXXXXX")
+  RBOND_RUN_DIR=$run scripts/vm.sh selftests/run.sh "$@" > "$run.log" 2>&1; rc=$?
+  if [ -f "$run/results.tap" ]; then
+    while IFS= read -r line; do
+      case "$line" in
+        "not ok "*) rec fail "${line#not ok * - }";;
+        "ok "*"# SKIP"*) d=${line#ok * - }; rec skip "${d%% # SKIP*}" "${d#*# SKIP }";;
+        "ok "*) rec ok "${line#ok * - }";;
+        "#   "*) echo "$line" >> "$OUT";;
+      esac
+    done < "$run/results.tap"
+    grep -E '^# time: ' "$run/results.tap" >> "$OUT"   # each file's time, for the split
+  else
+    rec fail "guest: selftests ($*) produced no results" "$run.log"
+  fi
+  if [ $rc = 0 ]; then rec ok "guest: the selftest run of ${1#rbond/}..${*: -1} finished with a clean kernel log"
+  else rec fail "guest: the selftest run of ${1#rbond/}..${*: -1} finished with a clean kernel log (exit $rc)" "$run.log"; fi
+}
 
+# the kernel's own bonding selftests named in $@, unmodified, against rbond in compatibility mode,
+# in one guest; selftests/upstream/expected lists the expected failures ("# TODO"), an unexpected
+# pass fails. The first part also checks that expected lists every script once (--check-list).
+part_upstream() {
+  local run line d show=0
+  run=$(mktemp -d "$LOG/upstream.XXXXXX")
+  RBOND_RUN_DIR=$run scripts/upstream.sh rbond "$@" > "$run.log" 2>&1; rc=$?
+  if [ -f "$run/upstream.tap" ]; then
+    while IFS= read -r line; do
+      case "$line" in
+        "not ok "*" # TODO "*) d=${line#not ok * - }; rec xfail "upstream: ${d%% # TODO *}" "${d#* # TODO }"; show=0;;
+        "not ok "*) rec fail "upstream: ${line#not ok * - }"; show=1;;
+        "ok "*"# SKIP"*) d=${line#ok * - }; rec skip "upstream: ${d%% # SKIP*}" "${d#*# SKIP }"; show=0;;
+        "ok "*) rec ok "upstream: ${line#ok * - }"; show=0;;
+        "#   exit "*" after "*" s; log: "*) # each script's time, for the split (selftests/durations)
+          d=${line#*upstream/}; echo "# time: upstream/${d%.log}.sh $(sed -E 's/.* after ([0-9]+) s;.*/\1/' <<< "$line")" >> "$OUT";;&
+        "#   "*) [ $show = 1 ] && echo "$line" >> "$OUT";;
+      esac
+    done < "$run/upstream.tap"
+  else
+    rec fail "upstream: the selftests ($*) produced no results" "$run.log"
+  fi
+  # upstream.sh: 0 as expected, 1 unexpected results, 2 the guest run failed
+  local what=$1; [ "$what" = --check-list ] && what=$2; what=$what..${*: -1}
+  if [ -f "$run/upstream.tap" ] && { [ $rc = 0 ] || [ $rc = 1 ]; }; then rec ok "upstream: the run of $what finished with a clean kernel log"
+  else rec fail "upstream: the run of $what finished with a clean kernel log (exit $rc)" "$run.log"; fi
+}
+
+# The split: selftests/durations has each test file's time (seconds, warm release kernel); the
+# files are dealt, longest first, to the guest with the least time so far. RBOND_SELFTEST_GUESTS
+# and RBOND_UPSTREAM_GUESTS guests (default 2 each).
+split() { # split N PREFIX FILE... -> one line per guest: its files in the order given
+  local nb=$1 prefix=$2; shift 2
+  local f i=0
+  for f in "$@"; do
+    echo -n "$((i++)) "
+    awk -v t="$prefix$f" '$1 == t { print $2; found = 1 } END { if (!found) print 60 }' selftests/durations | tr '\n' ' '
+    echo "$f"
+  done | sort -k2,2nr -k1,1n | awk -v nb="$nb" '
+    { b = 1; for (i = 2; i <= nb; i++) if (load[i] < load[b]) b = i
+      load[b] += $2; guest[$1] = b; name[$1] = $3; if ($1 + 1 > n) n = $1 + 1 }
+    END { for (b = 1; b <= nb; b++) { l = ""
+            for (i = 0; i < n; i++) if (guest[i] == b) l = l " " name[i]
+            if (l != "") print substr(l, 2) } }'
+}
+parts=() # name, then the command
+add_part() { parts+=("$1"); eval "cmd_$1=\$2"; }
+mapfile -t st < <(split "${RBOND_SELFTEST_GUESTS:-2}" "" $(cd selftests && ls rbond/*.sh))
+mapfile -t up < <(split "${RBOND_UPSTREAM_GUESTS:-2}" upstream/ \
+  $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' selftests/upstream/expected))
+# the longest first, so that the short parts fill in beside them
+for i in "${!up[@]}"; do
+  if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list ${up[i]}"
+  else add_part "upstream$((i + 1))" "part_upstream ${up[i]}"; fi
+done
+for i in "${!st[@]}"; do add_part "selftests$((i + 1))" "part_selftests ${st[i]}"; done
+add_part first_run part_first_run
+add_part runner part_runner
+
+# the order the parts are printed in
+order=(runner first_run)
+for i in "${!st[@]}"; do order+=("selftests$((i + 1))"); done
+for i in "${!up[@]}"; do order+=("upstream$((i + 1))"); done
+
+echo "# guest parts, $JOBS at a time: ${parts[*]}"
+for p in "${parts[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+  c="cmd_$p"
+  echo "# part $p: started: ${!c}"
+  (
+    OUT=$PARTS/$p.rec; : > "$OUT"; t=$(date +%s)
+    eval "${!c}"
+    echo $(( $(date +%s) - t )) > "$PARTS/$p.time"
+    echo "# part $p: finished in $(cat "$PARTS/$p.time") s"
+  ) &
+done
+wait
+
+for p in "${order[@]}"; do
+  c="cmd_$p"
+  echo "# part $p: ${!c}"
+  if [ -f "$PARTS/$p.time" ]; then emit "$PARTS/$p.rec"
+  else OUT=$PARTS/$p.rec; rec fail "part $p ran to the end"; emit "$PARTS/$p.rec"; fi
+done
+echo "# time per part (s), $JOBS guests at a time:"
+for p in "${order[@]}"; do echo "#   $p: $(cat "$PARTS/$p.time" 2>/dev/null || echo '?')"; done
 summary
 [ $fail = 0 ]

@@ -2,6 +2,9 @@
 # shellcheck shell=bash
 set -euo pipefail
 
+# shellcheck source=errtrap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/errtrap.sh"
+
 RBOND_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=versions.env
 . "$RBOND_TOP/scripts/versions.env"
@@ -66,6 +69,43 @@ new_run_dir() {
     run=$(mktemp -d "$RBOND_CACHE/runs/run.XXXXXX")
   fi
   mkdir -p "$run"; echo "$run"
+}
+
+# lock_stage NAME: hold the cache's lock NAME until the script ends, so that two makes (worktrees,
+# make check's guests) never build the same cached stage at once; the second waits, then finds
+# the stage done
+lock_stage() {
+  local fd
+  mkdir -p "$RBOND_CACHE/locks"
+  exec {fd}> "$RBOND_CACHE/locks/$1"
+  if ! flock -n "$fd"; then
+    log "waiting for another build of '$1' in $RBOND_CACHE to finish"
+    flock "$fd"
+  fi
+}
+
+# Test results as records (make check numbers and prints them), one per line:
+#   ok - DESC | not ok - DESC | ok - DESC # SKIP REASON | not ok - DESC # TODO REASON | #   DIAG
+# rec VERDICT DESC [DIAG-FILE | REASON] appends one to $OUT (a part's file), with the last 25
+# lines of DIAG-FILE under a failure
+rec() {
+  case "$1" in
+    ok) echo "ok - $2";;
+    skip) echo "ok - $2 # SKIP ${3:-}";;
+    xfail) echo "not ok - $2 # TODO ${3:-}";;
+    *) echo "not ok - $2"; [ -n "${3:-}" ] && [ -f "$3" ] && tail -n 25 "$3" | sed 's/^/#   /';;
+  esac >> "$OUT"
+  return 0
+}
+# keep_newest N EXCEPT PATH...: remove all PATHs (folders, e.g. old guest images) but EXCEPT and the
+# N most recently modified of the others. None, one or many PATHs are all fine.
+keep_newest() {
+  local keep=$1 except=$2 d n=0; shift 2
+  while IFS= read -r d; do
+    [ -n "$d" ] && [ "$d" != "$except" ] || continue
+    n=$((n + 1))
+    if [ "$n" -gt "$keep" ]; then rm -rf -- "$d"; fi
+  done < <([ $# -eq 0 ] || ls -1dt -- "$@" 2>/dev/null || true)
 }
 
 # Private apt configuration: the machine's own Debian mirror, with the suites we fetch from.

@@ -2,6 +2,7 @@
 # `make run`: runs in the guest. Loads rbond and shows an active-backup bond at work and failing
 # over, then an 802.3ad (LACP) aggregate formed with the C bonding driver as the partner.
 set -e
+. "$(dirname "$0")/errtrap.sh"   # a failed step says where
 say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 say "modprobe rbond max_bonds=0 mode=active-backup miimon=100"
 modprobe rbond max_bonds=0 mode=active-backup miimon=100

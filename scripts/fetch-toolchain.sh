@@ -2,6 +2,7 @@
 # Fetch the kernel source, rust-src for the host rustc, libclang and bindgen into $RBOND_CACHE.
 # Idempotent: each step leaves a stamp and is skipped when its output is there.
 . "$(dirname "$0")/common.sh"
+lock_stage toolchain
 
 # 1. kernel source (Debian linux-source, pinned in versions.env)
 if [ ! -f "$KSRC/.rbond-extracted" ]; then

@@ -13,6 +13,7 @@ echo "TAP version 13" | tee -a "$out"
 n=0
 for t in "${tests[@]}"; do
   echo "# ${t}" | tee -a "$out"
+  start=$(date +%s)
   while IFS= read -r line; do
     if [ "${line#\#@exit }" != "$line" ]; then
       rc=${line#\#@exit }
@@ -28,5 +29,7 @@ for t in "${tests[@]}"; do
     esac
     echo "$line" | tee -a "$out"
   done < <(timeout $tmo bash "$t" 2>&1; echo "#@exit $?")
+  # the file's time (make check deals the files to its guests by time: selftests/durations)
+  echo "# time: $t $(( $(date +%s) - start ))" | tee -a "$out"
 done
 echo "1..$n" | tee -a "$out"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make check's tests of the scripts themselves (on the host, in seconds): every script that stops
+# on an error says which script, file, line and command failed; keep_newest (the pruning of old
+# guest images) with no, one and many folders. Records go to $OUT (see rec in common.sh).
+. "$(dirname "$0")/common.sh"
+set +e
+cd "$RBOND_TOP"
+: "${OUT:?OUT must name the records file}"
+tmp=$(mktemp -d "$RBOND_CACHE/test-scripts.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. every bash script sources the ERR trap (through common.sh or itself); guest-init.sh is the
+#    guest's busybox /init, which has no errexit and no ERR trap
+bad=""
+for f in scripts/*.sh; do
+  case "$f" in scripts/guest-init.sh|scripts/errtrap.sh) continue;; esac
+  grep -qE '^\. "\$\(dirname "\$[0{]' "$f" && grep -qE '(common|errtrap)\.sh"' "$f" || bad+="$f "
+  bash -n "$f" 2>> "$tmp/syntax" || bad+="$f(syntax) "
+done
+if [ -z "$bad" ]; then rec ok "scripts: every bash script under scripts/ parses and sources the ERR trap (common.sh or errtrap.sh)"
+else echo "$bad" >> "$tmp/syntax"; rec fail "scripts: every bash script under scripts/ parses and sources the ERR trap: $bad" "$tmp/syntax"; fi
+
+# 2. a failure in common.sh, as each script sees it: the cache folder cannot be made
+: > "$tmp/file"
+bad=""
+for f in scripts/*.sh; do
+  grep -q 'common\.sh"' "$f" || continue
+  RBOND_CACHE=$tmp/file/cache "$f" > "$tmp/out" 2>&1 < /dev/null; rc=$?
+  b=${f#scripts/}
+  if [ $rc = 0 ] || ! grep -qF "[rbond] error: $b stopped at scripts/common.sh:" "$tmp/out" ||
+     ! grep -qF '`mkdir -p "$RBOND_CACHE"` failed with status 1' "$tmp/out"; then
+    bad+="$b "; { echo "== $b (exit $rc):"; cat "$tmp/out"; } >> "$tmp/log"
+  fi
+done
+if [ -z "$bad" ]; then rec ok "scripts: a failure in common.sh stops each script with the script's name, the file, the line and the command"
+else rec fail "scripts: a failure in common.sh stops each script with its location: $bad" "$tmp/log"; fi
+
+# 3. a failure in the middle of a script, in a pipeline and in a function: build-kernel.sh with a
+#    `make` that fails, and a script of three nested calls
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\nexit 2\n' > "$tmp/bin/make"; chmod +x "$tmp/bin/make"
+RBOND_CACHE=$tmp/c1 PATH=$tmp/bin:$PATH scripts/build-kernel.sh > "$tmp/out" 2>&1; rc=$?
+line=$(grep -n 'tinyconfig >/dev/null' scripts/build-kernel.sh | head -n1 | cut -d: -f1)
+if [ $rc != 0 ] && grep -qE "^\[rbond\] error: build-kernel\.sh stopped at scripts/build-kernel\.sh:$line: \`make -s -C .* tinyconfig > /dev/null\` failed with status 2$" "$tmp/out"; then
+  rec ok "scripts: a command failing in the middle of build-kernel.sh is reported with its line ($line) and status"
+else rec fail "scripts: a command failing in the middle of build-kernel.sh is reported with its line ($line) and status (exit $rc)" "$tmp/out"; fi
+cat > "$tmp/inner.sh" <<'S'
+. "$RBOND_TOP/scripts/common.sh"
+f() { false | true | cat /nonexistent; }
+g() { f; }
+g
+S
+RBOND_CACHE=$tmp/c2 RBOND_TOP=$RBOND_TOP bash "$tmp/inner.sh" > "$tmp/out" 2>&1; rc=$?
+if [ $rc != 0 ] && grep -qF 'stopped at' "$tmp/out" && grep -qF 'inner.sh:2: `cat /nonexistent` failed with status 1 (statuses of the pipeline: 1 0 1)' "$tmp/out" &&
+   grep -qF 'in f(), called from' "$tmp/out" && grep -qF 'in g(), called from' "$tmp/out"; then
+  rec ok "scripts: a failing pipeline in a function is reported with each command's status and the calls it was in"
+else rec fail "scripts: a failing pipeline in a function is reported with each command's status and the calls it was in (exit $rc)" "$tmp/out"; fi
+
+# 4. keep_newest: nothing to prune (a fresh cache: this failed silently before), only the one to
+#    keep, and many (the newest two and the one kept stay)
+mkdir -p "$tmp/k"
+ok=1
+( keep_newest 2 "$tmp/k/release-new" "$tmp/k"/release-* ) > "$tmp/out" 2>&1 || ok=0
+mkdir "$tmp/k/release-new"
+( keep_newest 2 "$tmp/k/release-new" "$tmp/k"/release-* ) >> "$tmp/out" 2>&1 || ok=0
+[ -d "$tmp/k/release-new" ] || ok=0
+for i in 1 2 3 4 5; do mkdir "$tmp/k/release-$i"; touch -d "-$((10 - i)) min" "$tmp/k/release-$i"; done
+mkdir "$tmp/k/debug-1"; touch -d '-1 day' "$tmp/k/debug-1" "$tmp/k/release-new"
+( keep_newest 2 "$tmp/k/release-new" "$tmp/k"/release-* ) >> "$tmp/out" 2>&1 || ok=0
+[ "$(cd "$tmp/k" && echo *)" = "debug-1 release-4 release-5 release-new" ] || { ok=0; echo "left: $(cd "$tmp/k" && echo *)" >> "$tmp/out"; }
+if [ $ok = 1 ]; then rec ok "scripts: keep_newest prunes old guest images with none, one and many present"
+else rec fail "scripts: keep_newest prunes old guest images with none, one and many present" "$tmp/out"; fi
+exit 0
