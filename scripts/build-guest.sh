@@ -17,13 +17,9 @@ if [ ! -x "$SID/usr/sbin/ip" ]; then
   apt_private
   log "guest: fetching iproute2 and glibc from Debian $GUEST_SID_SUITE"
   rm -rf "$SID.tmp"; mkdir -p "$SID.tmp"
-  for p in iproute2 libc6 libbpf1 libelf1t64 libmnl0 libselinux1 libtirpc3t64 libxtables12 libcap2 \
-           libdb5.3t64 libzstd1 zlib1g libpcre2-8-0 libgssapi-krb5-2 libkrb5-3 libk5crypto3 \
-           libcom-err2 libkrb5support0 libkeyutils1 libgcc-s1; do
-    v=$(apt_candidate "$p" "$GUEST_SID_SUITE")
-    [ -n "$v" ] || die "package $p not found in $GUEST_SID_SUITE"
-    dpkg-deb -x "$(apt_fetch "$p=$v")" "$SID.tmp"
-  done
+  apt_extract_suite "$GUEST_SID_SUITE" "$SID.tmp" iproute2 libc6 libbpf1 libelf1t64 libmnl0 libselinux1 \
+    libtirpc3t64 libxtables12 libcap2 libdb5.3t64 libzstd1 zlib1g libpcre2-8-0 libgssapi-krb5-2 libkrb5-3 \
+    libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libgcc-s1
   rm -rf "$SID"; mv "$SID.tmp" "$SID"
 fi
 ipver=$("$SID/usr/lib64/ld-linux-x86-64.so.2" --library-path "$SID/usr/lib/x86_64-linux-gnu" "$SID/usr/sbin/ip" -V |
@@ -38,11 +34,7 @@ if [ ! -x "$IFUPDOWN/usr/sbin/ifup" ]; then
   apt_private
   log "guest: fetching ifupdown, ifenslave and run-parts from Debian $GUEST_SID_SUITE"
   rm -rf "$IFUPDOWN.tmp"; mkdir -p "$IFUPDOWN.tmp"
-  for p in ifupdown ifenslave debianutils; do
-    v=$(apt_candidate "$p" "$GUEST_SID_SUITE")
-    [ -n "$v" ] || die "package $p not found in $GUEST_SID_SUITE"
-    dpkg-deb -x "$(apt_fetch "$p=$v")" "$IFUPDOWN.tmp"
-  done
+  apt_extract_suite "$GUEST_SID_SUITE" "$IFUPDOWN.tmp" ifupdown ifenslave debianutils
   rm -rf "$IFUPDOWN"; mv "$IFUPDOWN.tmp" "$IFUPDOWN"
 fi
 

@@ -8,13 +8,18 @@
 . "$(dirname "$0")/common.sh"
 set +e
 cd "$RBOND_TOP"
-LOG=$RBOND_CACHE/check-$KERNEL; mkdir -p "$LOG"
-PARTS=$LOG/parts; rm -rf "$PARTS"; mkdir -p "$PARTS"
+# this run's logs: a folder of its own (make check in two worktrees at once must not mix them);
+# the last five are kept
+mkdir -p "$RBOND_CACHE/checks"
+keep_newest 4 "" "$RBOND_CACHE/checks/$KERNEL".*
+LOG=$(mktemp -d "$RBOND_CACHE/checks/$KERNEL.XXXXXX")
+PARTS=$LOG/parts; mkdir -p "$PARTS"
 JOBS=${RBOND_JOBS:-3}
 case "$JOBS" in [1-9]|[1-9][0-9]) ;; *) die "RBOND_JOBS must be a number of guests from 1 to 99 (got '$JOBS')";; esac
 t_start=$(date +%s)
 pass=0 fail=0 skipped=0 xfail=0 n=0
 echo "TAP version 13"
+echo "# logs: $LOG"
 
 # Results are records (rec in common.sh), numbered only when printed (emit)
 # print records as numbered TAP and count them
@@ -225,6 +230,14 @@ order=(runner first_run)
 for i in "${!st[@]}"; do order+=("selftests$((i + 1))"); done
 for i in "${!up[@]}"; do order+=("upstream$((i + 1))"); done
 
+# RBOND_PARTS="runner first_run ...": only these guest parts (for work on the harness; a run that
+# leaves parts out says so and fails)
+if [ -n "${RBOND_PARTS:-}" ]; then
+  for p in "${parts[@]}"; do
+    case " $RBOND_PARTS " in *" $p "*) ;; *) OUT=$PARTS/$p.rec; : > "$OUT"; rec fail "part $p: left out (RBOND_PARTS)"; echo 0 > "$PARTS/$p.time";; esac
+  done
+  sel=(); for p in "${parts[@]}"; do case " $RBOND_PARTS " in *" $p "*) sel+=("$p");; esac; done; parts=("${sel[@]}")
+fi
 echo "# guest parts, $JOBS at a time: ${parts[*]}"
 for p in "${parts[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
