@@ -93,12 +93,13 @@ struct Control {
     proc: Option<procfs::Entry>,
 }
 
-/// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`).
+/// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`). Every release gives
+/// the slave its MTU back (and its MAC, unless fail_over_mac=active in active-backup).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Release {
-    /// The user detaches it (ip link set nomaster, sysfs, ioctl): its MTU is given back.
+    /// The user detaches it (ip link set nomaster, sysfs, ioctl): the MTU through dev_set_mtu().
     Detach,
-    /// The slave device is being unregistered.
+    /// The slave device is being unregistered (deleted, or moved to another namespace).
     SlaveGone,
     /// The bond is being unregistered: every slave goes, no other one is made active.
     BondGone,
@@ -695,7 +696,11 @@ impl Bond {
         if ctl.params.fom() != FOM_ACTIVE {
             let _ = sdev.set_mac(rtnl, &slave.perm_hwaddr, None);
         }
-        if !unregistering {
+        // its MTU back in every case, as __bond_release_one(): while it or the bond is being
+        // unregistered without dev_set_mtu()'s checks and notifications
+        if unregistering {
+            let _ = sdev.restore_mtu_unregistering(rtnl, slave.original_mtu);
+        } else {
             let _ = sdev.change_mtu(rtnl, slave.original_mtu);
         }
     }

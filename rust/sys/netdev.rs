@@ -315,6 +315,18 @@ impl NetDevice {
         kernel::error::to_result(unsafe { bindings::dev_set_mtu(self.as_raw(), mtu) })
     }
 
+    /// Gives a leaving slave its MTU back while it or its master is being unregistered (a slave
+    /// that moves to another namespace is unregistered from this one): `__netif_set_mtu()` under
+    /// the device's instance lock, without `dev_set_mtu()`'s checks and notifications, as
+    /// `__bond_release_one()` does then. Not from a notifier that holds the instance lock
+    /// (NETDEV_UNREGISTER does not).
+    pub(crate) fn restore_mtu_unregistering(&self, _rtnl: &Rtnl, mtu: u32) -> Result {
+        let mtu = c_int::try_from(mtu).map_err(|_| EINVAL)?;
+        // SAFETY: the device is valid; RTNL is held; the shim takes the device's instance lock
+        // (if its ops need one), which the caller does not hold.
+        kernel::error::to_result(unsafe { bindings::rbond_dev_restore_mtu_unregistering(self.as_raw(), mtu) })
+    }
+
     /// Opens the device (`dev_open()`).
     pub(crate) fn open(&self, _rtnl: &Rtnl, extack: Option<&mut ExtAck<'_>>) -> Result {
         let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());

@@ -21,6 +21,7 @@
 #include <net/netns/generic.h>
 #include <linux/sched/signal.h>
 #include <linux/capability.h>
+#include <net/netdev_lock.h>
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -231,6 +232,18 @@ bool rbond_sockaddr_mac(const void *ss, u8 *mac)
 
 	memcpy(mac, s->__data, ETH_ALEN);
 	return is_valid_ether_addr(mac);
+}
+
+/* __bond_release_one() with @unregister (the slave or the bond is being unregistered, or the slave
+ * leaves the namespace): the slave's MTU back without dev_set_mtu()'s checks and notifications */
+int rbond_dev_restore_mtu_unregistering(struct net_device *dev, int mtu)
+{
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = __netif_set_mtu(dev, mtu);
+	netdev_unlock_ops(dev);
+	return ret;
 }
 
 int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack)
