@@ -18,7 +18,7 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -482,6 +482,9 @@ impl Bond {
             return fail(extack, EPERM, c"Device can not be enslaved while up");
         }
 
+        // bond_enslave(): netconsole stops using a device that joins a master
+        sdev.notify(rtnl, Notify::Join);
+
         // the first slave gives the bond its MAC unless the user set one
         let first = ctl.slaves.is_empty();
         let bond_addr_was = dev.addr(rtnl);
@@ -677,6 +680,10 @@ impl Bond {
         }
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
+            // the new address reaches rtnetlink's listeners (an RTM_NEWLINK), and netconsole
+            // learns that the bond has no slave left (__bond_release_one())
+            dev.notify(rtnl, Notify::ChangeAddr);
+            dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
         self.rebuild(dev, ctl, rtnl);
@@ -998,7 +1005,11 @@ impl Master for Bond {
             BondIoctl::SetHwAddr => dev.take_addr(rtnl, &slave.addr(rtnl), NET_ADDR_STOLEN),
             BondIoctl::ChangeActive => {
                 let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
-                self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)
+                self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)?;
+                drop(ctl);
+                // __bond_opt_set_notify(), as a sysfs option write
+                sysfs::notify_option_set(dev, rtnl);
+                Ok(())
             }
         }
     }

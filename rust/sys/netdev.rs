@@ -389,6 +389,19 @@ impl NetDevice {
 
 }
 
+/// The netdevice events a bond sends about itself or a slave (see [`NetDevice::notify`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notify {
+    /// NETDEV_CHANGEADDR: the device's MAC changed (an RTM_NEWLINK)
+    ChangeAddr,
+    /// NETDEV_RELEASE: a master released its last slave (netconsole stops on it)
+    Release,
+    /// NETDEV_JOIN: a device is being enslaved (netconsole stops on it)
+    Join,
+    /// NETDEV_CHANGEINFODATA: a master's options changed (an RTM_NEWLINK)
+    ChangeInfoData,
+}
+
 /// A counted reference to a network device (`dev_hold()` / `dev_put()`).
 ///
 /// # Invariants
@@ -475,6 +488,25 @@ impl NetDevice {
     pub(crate) fn stats(&self, out: &mut Stats64) {
         // SAFETY: the device is valid; `out` is a valid, exclusive stats struct.
         unsafe { bindings::dev_get_stats(self.as_raw(), &mut out.0) };
+    }
+
+    /// Registered, and not being unregistered (`reg_state == NETREG_REGISTERED`).
+    pub(crate) fn is_registered(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: the device is valid; RTNL serializes changes of the registration state.
+        unsafe { bindings::rbond_dev_is_registered(self.as_raw()) }
+    }
+
+    /// Tells the netdevice notifier chain (and, through it, rtnetlink's listeners for the events
+    /// that make an RTM_NEWLINK) about `self` (`call_netdevice_notifiers()`).
+    pub(crate) fn notify(&self, _rtnl: &Rtnl, ev: Notify) {
+        let ev = match ev {
+            Notify::ChangeAddr => bindings::netdev_cmd_NETDEV_CHANGEADDR,
+            Notify::Release => bindings::netdev_cmd_NETDEV_RELEASE,
+            Notify::Join => bindings::netdev_cmd_NETDEV_JOIN,
+            Notify::ChangeInfoData => bindings::netdev_cmd_NETDEV_CHANGEINFODATA,
+        };
+        // SAFETY: the device is valid; RTNL is held as call_netdevice_notifiers() needs.
+        unsafe { bindings::call_netdevice_notifiers(ev as usize, self.as_raw()) };
     }
 
     /// Asks the IP stacks to announce the device's addresses (gratuitous ARP, unsolicited NA).

@@ -234,6 +234,11 @@ bool rbond_sockaddr_mac(const void *ss, u8 *mac)
 	return is_valid_ether_addr(mac);
 }
 
+bool rbond_dev_is_registered(const struct net_device *dev)
+{
+	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+}
+
 /* __bond_release_one() with @unregister (the slave or the bond is being unregistered, or the slave
  * leaves the namespace): the slave's MTU back without dev_set_mtu()'s checks and notifications */
 int rbond_dev_restore_mtu_unregistering(struct net_device *dev, int mtu)

@@ -36,6 +36,7 @@ void rbond_dev_addr_get(const struct net_device *dev, u8 *addr);
 void rbond_dev_addr_set(struct net_device *dev, const u8 *addr, unsigned char assign_type);
 unsigned char rbond_dev_addr_assign_type(const struct net_device *dev);
 bool rbond_sockaddr_mac(const void *ss, u8 *mac);
+bool rbond_dev_is_registered(const struct net_device *dev);
 int rbond_dev_restore_mtu_unregistering(struct net_device *dev, int mtu);
 int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack);
 void rbond_dev_set_slave_flags(struct net_device *dev, bool slave);

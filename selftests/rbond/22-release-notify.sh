@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Leaving and telling, side by side with bonding.ko: what a slave gets back in every way it can
-# leave a bond (nomaster, the bond deleted, the slave moved to another namespace).
+# leave a bond (nomaster, the bond deleted, the slave moved to another namespace), what the bond
+# tells rtnetlink's listeners (`ip monitor`, network managers) when its options change or its
+# last slave leaves.
 # bonding.ko's bonds and devices start with k, rbond's with r.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
@@ -9,6 +11,7 @@ rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
 ip netns add rbpeer; ip netns add rbother
 T=$(mktemp -d)
+IFENSLAVE="python3 $(dirname "$0")/../lib/ifenslave.py"
 
 drv_of() { if [ "${1:0:1}" = r ]; then echo rbond; else echo bonding; fi; }
 # bond_with NAME [OPTION VALUE ...]: a bond of NAME's driver with two slaves NAME1 NAME2 (fresh
@@ -46,6 +49,59 @@ for b in km rm; do
   check "$d: ... and has its MTU and MAC back there" equals "1500 $P2" "$(mtu_mac ${b}2 rbother)"
   ip link del $b; ip link del ${b}1; ip -n rbother link del ${b}2
 done
+
+# --- what `ip monitor link` sees -------------------------------------------------------------
+# sync_mon NAME: a dummy device NAME comes and goes; returns once the monitor printed its deletion
+sync_mon() {
+  ip link add "$1" type dummy; ip link del "$1"
+  wait_for 30 grep -qE "^Deleted [0-9]+: $1:" $T/mon
+}
+# monitored BOND COMMAND...: runs COMMAND under `ip -o monitor link`; the lines about BOND in
+# $T/lines.BOND, their number on stdout
+monitored() {
+  local b=$1 n; shift
+  : > $T/mon
+  ip -o monitor link > $T/mon 2>&1 & local pid=$!
+  sync_mon mka
+  n=$(wc -l < $T/mon)
+  "$@" > /dev/null 2>&1
+  sync_mon mkb
+  kill $pid; wait $pid 2>/dev/null
+  tail -n +$((n + 1)) $T/mon | sed '/: mkb:/,$d' | grep -E "^[0-9]+: $b[:@]" > $T/lines.$b
+  wc -l < $T/lines.$b
+}
+# options_told BOND: the RTM_NEWLINK of the last `monitored` that say "event BONDING OPTION"
+# (NETDEV_CHANGEINFODATA)
+options_told() { grep -c "event BONDING OPTION" $T/lines.$1; }
+write() { echo "$2" > "$1"; }
+
+for b in kn rn; do bond_with $b mode active-backup miimon 100; done
+declare -A N
+for b in kn rn; do N[$b]=$(monitored $b write /sys/class/net/$b/bonding/miimon 200); done
+check "a sysfs option write (miimon) tells rtnetlink's listeners: one RTM_NEWLINK with bonding.ko" equals 1 "${N[kn]}"
+check "... and as many with rbond" equals "${N[kn]}" "${N[rn]}"
+check "... an option change (event BONDING OPTION) with both" equals "1 1" "$(options_told kn) $(options_told rn)"
+for b in kn rn; do N[$b]=$(monitored $b write /sys/class/net/$b/bonding/miimon 200); done
+check "a sysfs write of the value the option already has is told too, as bonding.ko does (${N[kn]})" equals "${N[kn]}" "${N[rn]}"
+for b in kn rn; do N[$b]=$(monitored $b write /sys/class/net/$b/bonding/miimon nonsense); done
+check "a refused sysfs write tells nothing, as bonding.ko (${N[kn]})" equals "0 0" "${N[kn]} ${N[rn]}"
+for b in kn rn; do N[$b]=$(monitored $b write /sys/class/net/$b/bonding/num_grat_arp 3); done
+check "a sysfs write of another option (num_grat_arp) is told as bonding.ko tells it (${N[kn]})" equals "${N[kn]}" "${N[rn]}"
+for b in kn rn; do ip link set $b up; wait_for 10 grep -q "^Currently Active Slave: ${b}1" "$(procfile "$(drv_of $b)" $b)"; done
+for b in kn rn; do monitored $b $IFENSLAVE change-active $b ${b}2 >/dev/null; N[$b]=$(options_told $b); done
+check "the ioctl SIOCBONDCHANGEACTIVE is told as an option change, as bonding.ko tells it (${N[kn]})" equals "1 1" "${N[kn]} ${N[rn]}"
+check "... the active slave changed with both drivers" equals "kn2 rn2" "$(active_of bonding kn) $(active_of rbond rn)"
+for b in kn rn; do ip link set $b down; ip link set ${b}2 nomaster; done
+# the last slave leaves a bond that is down (no carrier report follows): the bond's new random
+# MAC is told (NETDEV_CHANGEADDR)
+for b in kn rn; do
+  N[$b]=$(monitored $b ip link set ${b}1 nomaster)
+  mac=$(cat /sys/class/net/$b/address)
+  check "$(drv_of $b): the last slave leaving gives the bond a new MAC that rtnetlink's listeners see" \
+    grep -q "link/ether $mac " $T/lines.$b
+done
+check "... in as many RTM_NEWLINK as bonding.ko sends (${N[kn]})" equals "${N[kn]}" "${N[rn]}"
+for b in kn rn; do ip link del $b; ip link del ${b}1; ip link del ${b}2; done
 
 ip netns del rbpeer; ip netns del rbother
 rm -rf $T
