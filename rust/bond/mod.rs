@@ -18,12 +18,13 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
+use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -85,8 +86,6 @@ struct Control {
     slaves: KVec<Arc<Slave>>,
     active: Option<Arc<Slave>>,
     force_primary: bool,
-    /// counters of released slaves
-    departed: Stats64,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
     /// /proc/net/rbond/<bond>
@@ -109,7 +108,8 @@ pub(crate) enum Release {
 pub(crate) struct Bond {
     ctl: RtnlCell<Control>,
     tx: RcuBox<TxState>,
-    departed: RcuBox<Stats64>,
+    /// the counters the bond last reported (`bond->bond_stats`), under bonding's `stats_lock`
+    stats: Pin<KBox<NestedSpinLock<[u64; STATS_LEN]>>>,
     rr_next: AtomicU32,
     /// 802.3ad: the mode lock and the machines' state
     ad: ad::AdLock,
@@ -189,6 +189,25 @@ impl Bond {
         } else if !up && dev.carrier_ok() {
             dev.carrier_off();
         }
+    }
+
+    /// `bond_get_stats()`: the counters the bond reported last, plus every slave's progress since
+    /// the bond last read it (`bond_fold_stats()`), under the counters lock so that concurrent
+    /// readers each add a step once. The bond's counters never go backwards.
+    fn fold_stats(&self, dev: &NetDevice, out: &mut Stats64) {
+        RcuRead::with(|rcu| {
+            let mut bond = self.stats.lock(dev);
+            if let Some(t) = self.tx.get(rcu) {
+                let mut now = Stats64::zeroed();
+                for s in t.all.iter() {
+                    s.dev.stats(&mut now);
+                    let new = now.to_array();
+                    crate::logic::stats::fold(&mut bond, &new, &s.stats_seen.load());
+                    s.stats_seen.store(&new);
+                }
+            }
+            *out = Stats64::from_array(&bond);
+        });
     }
 
     /// `bond_change_active_slave()` for active-backup.
@@ -626,6 +645,10 @@ impl Bond {
         // C's `unregister` and `all`
         let unregistering = how != Release::Detach;
         let all = how == Release::BondGone;
+        // recompute the counters just before the slave leaves (bond_get_stats()): what it did
+        // until now stays with the bond, and readers that still see it count only what it does
+        // after this reading (the published snapshot still holds it here)
+        self.fold_stats(dev, &mut Stats64::zeroed());
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
         // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
@@ -653,11 +676,6 @@ impl Bond {
                 m[0], m[1], m[2], m[3], m[4], m[5]
             );
         }
-        // its counters stay with the bond
-        let mut now = Stats64::zeroed();
-        sdev.stats(&mut now);
-        ctl.departed.fold(&now, &slave.stats_base);
-        let _ = self.departed.replace(rtnl, Some(ctl.departed.clone()));
         let mut ad = [0u64; 9];
         slave.ad_stats.sum_into(&mut ad);
         for (i, n) in ad.iter().enumerate() {
@@ -868,12 +886,11 @@ impl Master for Bond {
                 slaves: KVec::new(),
                 active: None,
                 force_primary: false,
-                departed: Stats64::zeroed(),
                 send_peer_notif: 0,
                 proc: None,
             }),
             tx: RcuBox::empty(),
-            departed: RcuBox::empty(),
+            stats: KBox::pin_init(NestedSpinLock::new([0u64; STATS_LEN]), GFP_KERNEL)?,
             rr_next: AtomicU32::new(0),
             ad,
             ad_view,
@@ -1045,19 +1062,8 @@ impl Master for Bond {
         }
     }
 
-    fn get_stats64(&self, _dev: &NetDevice, stats: &mut Stats64) {
-        RcuRead::with(|rcu| {
-            if let Some(d) = self.departed.get(rcu) {
-                stats.copy_from(d);
-            }
-            if let Some(t) = self.tx.get(rcu) {
-                let mut now = Stats64::zeroed();
-                for s in t.all.iter() {
-                    s.dev.stats(&mut now);
-                    stats.fold(&now, &s.stats_base);
-                }
-            }
-        });
+    fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64) {
+        self.fold_stats(dev, stats);
     }
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {

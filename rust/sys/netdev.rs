@@ -439,6 +439,23 @@ impl Drop for DevRef {
     }
 }
 
+/// Number of counters of `struct rtnl_link_stats64`, all u64 (the logic tier folds them).
+pub(crate) use crate::logic::stats::STATS_LEN;
+const _: () = assert!(core::mem::size_of::<bindings::rtnl_link_stats64>() == STATS_LEN * 8);
+
+/// `with_stats_fields!(m)`: `m!(rx_packets, tx_packets, ...)` with every field of
+/// `rtnl_link_stats64` in the struct's order (a new field fails the size assertion above until it
+/// is listed here).
+macro_rules! with_stats_fields {
+    ($m:ident) => {
+        $m!(rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped,
+            multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors, rx_frame_errors,
+            rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
+            tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler,
+            rx_otherhost_dropped)
+    };
+}
+
 /// The 64-bit counters `ndo_get_stats64` fills.
 ///
 /// # Invariants
@@ -462,24 +479,26 @@ impl Stats64 {
         Stats64(unsafe { core::mem::zeroed() })
     }
 
-    /// Adds `new - old` of every counter to `self` (`bond_fold_stats()`): a slave's progress since
-    /// the last reading, robust against counters that went backwards (then nothing is added).
-    pub(crate) fn fold(&mut self, new: &Stats64, old: &Stats64) {
-        let (s, n, o) = (&mut self.0, &new.0, &old.0);
-        macro_rules! fold {
-            ($($f:ident),*) => { $( s.$f = s.$f.wrapping_add(n.$f.saturating_sub(o.$f)); )* };
+    /// The counters as an array, in the struct's order (`bond_fold_stats()` walks the struct as
+    /// an array of u64).
+    pub(crate) fn to_array(&self) -> [u64; STATS_LEN] {
+        let s = &self.0;
+        macro_rules! arr {
+            ($($f:ident),*) => { [$(s.$f),*] };
         }
-        fold!(
-            rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped,
-            multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors, rx_frame_errors,
-            rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
-            tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler
-        );
+        with_stats_fields!(arr)
     }
 
-    /// Copies all counters.
-    pub(crate) fn copy_from(&mut self, o: &Stats64) {
-        self.0 = o.0;
+    /// Counters from an array in the struct's order.
+    pub(crate) fn from_array(a: &[u64; STATS_LEN]) -> Stats64 {
+        let mut out = Stats64::zeroed();
+        let o = &mut out.0;
+        let mut it = a.iter().copied();
+        macro_rules! set {
+            ($($f:ident),*) => { $( o.$f = it.next().unwrap_or(0); )* };
+        }
+        with_stats_fields!(set);
+        out
     }
 }
 

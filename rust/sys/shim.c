@@ -234,6 +234,30 @@ bool rbond_sockaddr_mac(const void *ss, u8 *mac)
 	return is_valid_ether_addr(mac);
 }
 
+/* bonding's stats_lock (bond_get_stats()): one lockdep class for rbond's counters locks, taken
+ * with the subclass of the device's depth above its lowest device, so that a bond reading the
+ * counters of a bond below it (which takes that bond's lock) is not a recursive locking */
+void rbond_nested_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void rbond_nested_lock(spinlock_t *lock, struct net_device *dev)
+{
+	int level = 0;
+
+#ifdef CONFIG_LOCKDEP
+	/* lower_level: 1 for a device without lower devices, one more per level below */
+	level = clamp_t(int, (int)READ_ONCE(dev->lower_level) - 1, 0, MAX_LOCKDEP_SUBCLASSES - 1);
+#endif
+	spin_lock_nested(lock, level);
+}
+
+void rbond_nested_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
 bool rbond_dev_is_registered(const struct net_device *dev)
 {
 	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;

@@ -3,7 +3,7 @@
 # Leaving and telling, side by side with bonding.ko: what a slave gets back in every way it can
 # leave a bond (nomaster, the bond deleted, the slave moved to another namespace), what the bond
 # tells rtnetlink's listeners (`ip monitor`, network managers) when its options change or its
-# last slave leaves.
+# last slave leaves, and that its counters never go backwards while slaves leave.
 # bonding.ko's bonds and devices start with k, rbond's with r.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
@@ -102,6 +102,53 @@ for b in kn rn; do
 done
 check "... in as many RTM_NEWLINK as bonding.ko sends (${N[kn]})" equals "${N[kn]}" "${N[rn]}"
 for b in kn rn; do ip link del $b; ip link del ${b}1; ip link del ${b}2; done
+
+# --- the bond's counters never go backwards while slaves leave (bond_get_stats()) ------------
+# A reader reads the bond's tx_packets as fast as it can while the active slave, which carried
+# the traffic, leaves and comes back again and again: a reading between the release and the new
+# slave array must not count the leaving slave twice (the next one would then be lower).
+cat > $T/reader.py <<'PY'
+import os, sys
+path, stop = sys.argv[1], sys.argv[2]
+fd = os.open(path, os.O_RDONLY)
+last, n, back = 0, 0, []
+while not os.path.exists(stop):
+    v = int(os.pread(fd, 64, 0))
+    n += 1
+    if v < last:
+        back.append(f"{last}->{v}")
+    last = v
+print(n, len(back), " ".join(back[:5]))
+PY
+cat > $T/send.py <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + bytes(50)
+for _ in range(int(sys.argv[2])):
+    s.send(frame)
+PY
+ROUNDS=25
+for b in kc rc; do
+  bond_with $b mode active-backup miimon 100; ip link set $b up
+  wait_for 10 grep -q "^Currently Active Slave: ${b}1" "$(procfile "$(drv_of $b)" $b)"
+  python3 $T/send.py $b 300
+  rm -f $T/stop
+  python3 $T/reader.py /sys/class/net/$b/statistics/tx_packets $T/stop > $T/read.$b & rd=$!
+  for r in $(seq $ROUNDS); do
+    a=$(active_of "$(drv_of $b)" $b)
+    ip link set $a nomaster
+    ip link set $a master $b
+    python3 $T/send.py $b 100
+  done
+  touch $T/stop; wait $rd
+  read -r n back seen < $T/read.$b
+  check "$(drv_of $b): the bond's tx_packets never went backwards while the active slave left $ROUNDS times ($n readings${seen:+: $seen})" \
+    equals 0 "$back"
+  check "$(drv_of $b): ... and the bond counted every frame sent ($(( 300 + ROUNDS * 100 )) or more)" \
+    test "$(cat /sys/class/net/$b/statistics/tx_packets)" -ge $(( 300 + ROUNDS * 100 ))
+  ip link del $b; ip link del ${b}1; ip link del ${b}2
+done
 
 ip netns del rbpeer; ip netns del rbother
 rm -rf $T
