@@ -141,41 +141,25 @@ impl Control {
 
 impl Bond {
     /// Rebuilds the transmit snapshot and the carrier from the control state (`bond_update_slave_arr()`
-    /// and `bond_set_carrier()`). Every change ends here.
+    /// and `bond_set_carrier()`). Every change ends here. It never fails: when memory is short the
+    /// published snapshot is rewritten in place (see `rebuild_in_place`), so that a released
+    /// slave never stays in it.
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
-        let mut usable = KVec::new();
-        let mut all = KVec::new();
         let lacp = ctl.params.mode == mode::IEEE8023AD;
         // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
         // none if there is no active aggregator
         let ad = if lacp { Some(self.ad.lock()) } else { None };
         let active_agg = ad.as_ref().and_then(|st| st.active_agg_uid());
-        for s in ctl.slaves.iter() {
-            // pushing into a KVec can fail only on allocation; then the bond keeps the old snapshot
-            if all.push(s.clone(), GFP_KERNEL).is_err() {
-                pr_err!("cannot allocate the slave array; keeping the previous one\n");
-                return;
-            }
+        let usable = |s: &Arc<Slave>| {
             let in_agg = match &ad {
                 None => true,
                 Some(st) => active_agg.is_some() && st.member(s).and_then(|m| m.port.agg) == active_agg,
             };
-            if in_agg && s.can_tx() && usable.push(s.clone(), GFP_KERNEL).is_err() {
-                pr_err!("cannot allocate the slave array; keeping the previous one\n");
-                return;
-            }
-        }
-        let t = TxState {
-            mode: ctl.params.mode,
-            policy: ctl.params.xmit_policy,
-            params: ctl.params.clone(),
-            active: ctl.active.clone(),
-            primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
-            usable,
-            all,
+            in_agg && s.can_tx()
         };
-        if self.tx.replace(rtnl, Some(t)).is_err() {
-            pr_err!("cannot allocate the slave array; keeping the previous one\n");
+        if self.build_snapshot(ctl, rtnl, &usable).is_err() {
+            pr_err!("{}: cannot allocate the slave arrays; rebuilding them in place\n", dev.name(rtnl));
+            self.rebuild_in_place(ctl, rtnl, &usable);
         }
         // carrier: up while a slave's link is up; 802.3ad: while the active aggregator has
         // min_links ports
@@ -189,6 +173,56 @@ impl Bond {
         } else if !up && dev.carrier_ok() {
             dev.carrier_off();
         }
+    }
+
+    /// A new snapshot from the control state, published; fails only on allocation.
+    fn build_snapshot(&self, ctl: &Control, rtnl: &Rtnl, usable: &dyn Fn(&Arc<Slave>) -> bool) -> Result {
+        let mut u = KVec::with_capacity(ctl.slaves.len(), GFP_KERNEL)?;
+        let mut all = KVec::with_capacity(ctl.slaves.len(), GFP_KERNEL)?;
+        for s in ctl.slaves.iter() {
+            // within the capacity reserved above: these cannot fail
+            let _ = all.push_within_capacity(s.clone());
+            if usable(s) {
+                let _ = u.push_within_capacity(s.clone());
+            }
+        }
+        let t = TxState {
+            mode: ctl.params.mode,
+            policy: ctl.params.xmit_policy,
+            params: ctl.params.clone(),
+            active: ctl.active.clone(),
+            primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
+            usable: u,
+            all,
+        };
+        self.tx.replace(rtnl, Some(t))
+    }
+
+    /// `rebuild()` without allocating (bonding's `bond_update_slave_arr()` with a `skipslave`
+    /// drops the released slave from the old array when it cannot allocate a new one): the
+    /// published snapshot is taken back from the readers (for one grace period they see none,
+    /// and transmit drops), refilled from the control state within the room its arrays already
+    /// have, and published again. A released slave is always gone from it afterwards (the arrays
+    /// only shrink on a release); a slave that would need more room is left out until the next
+    /// rebuild (it neither transmits nor is counted meanwhile).
+    fn rebuild_in_place(&self, ctl: &Control, rtnl: &Rtnl, usable: &dyn Fn(&Arc<Slave>) -> bool) {
+        let Some(mut t) = self.tx.take_back(rtnl) else { return };
+        t.mode = ctl.params.mode;
+        t.policy = ctl.params.xmit_policy;
+        t.params = ctl.params.clone();
+        t.active = ctl.active.clone();
+        t.primary = ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone());
+        t.all.clear();
+        t.usable.clear();
+        for s in ctl.slaves.iter() {
+            if t.all.push_within_capacity(s.clone()).is_err() {
+                break;
+            }
+            if usable(s) {
+                let _ = t.usable.push_within_capacity(s.clone());
+            }
+        }
+        self.tx.put_back(rtnl, t);
     }
 
     /// `bond_get_stats()`: the counters the bond reported last, plus every slave's progress since
