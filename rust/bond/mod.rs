@@ -18,12 +18,13 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
 use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
+use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -85,20 +86,19 @@ struct Control {
     slaves: KVec<Arc<Slave>>,
     active: Option<Arc<Slave>>,
     force_primary: bool,
-    /// counters of released slaves
-    departed: Stats64,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
     /// /proc/net/rbond/<bond>
     proc: Option<procfs::Entry>,
 }
 
-/// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`).
+/// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`). Every release gives
+/// the slave its MTU back (and its MAC, unless fail_over_mac=active in active-backup).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Release {
-    /// The user detaches it (ip link set nomaster, sysfs, ioctl): its MTU is given back.
+    /// The user detaches it (ip link set nomaster, sysfs, ioctl): the MTU through dev_set_mtu().
     Detach,
-    /// The slave device is being unregistered.
+    /// The slave device is being unregistered (deleted, or moved to another namespace).
     SlaveGone,
     /// The bond is being unregistered: every slave goes, no other one is made active.
     BondGone,
@@ -108,7 +108,8 @@ pub(crate) enum Release {
 pub(crate) struct Bond {
     ctl: RtnlCell<Control>,
     tx: RcuBox<TxState>,
-    departed: RcuBox<Stats64>,
+    /// the counters the bond last reported (`bond->bond_stats`), under bonding's `stats_lock`
+    stats: Pin<KBox<NestedSpinLock<[u64; STATS_LEN]>>>,
     rr_next: AtomicU32,
     /// 802.3ad: the mode lock and the machines' state
     ad: ad::AdLock,
@@ -140,41 +141,25 @@ impl Control {
 
 impl Bond {
     /// Rebuilds the transmit snapshot and the carrier from the control state (`bond_update_slave_arr()`
-    /// and `bond_set_carrier()`). Every change ends here.
+    /// and `bond_set_carrier()`). Every change ends here. It never fails: when memory is short the
+    /// published snapshot is rewritten in place (see `rebuild_in_place`), so that a released
+    /// slave never stays in it.
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
-        let mut usable = KVec::new();
-        let mut all = KVec::new();
         let lacp = ctl.params.mode == mode::IEEE8023AD;
         // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
         // none if there is no active aggregator
         let ad = if lacp { Some(self.ad.lock()) } else { None };
         let active_agg = ad.as_ref().and_then(|st| st.active_agg_uid());
-        for s in ctl.slaves.iter() {
-            // pushing into a KVec can fail only on allocation; then the bond keeps the old snapshot
-            if all.push(s.clone(), GFP_KERNEL).is_err() {
-                pr_err!("cannot allocate the slave array; keeping the previous one\n");
-                return;
-            }
+        let usable = |s: &Arc<Slave>| {
             let in_agg = match &ad {
                 None => true,
                 Some(st) => active_agg.is_some() && st.member(s).and_then(|m| m.port.agg) == active_agg,
             };
-            if in_agg && s.can_tx() && usable.push(s.clone(), GFP_KERNEL).is_err() {
-                pr_err!("cannot allocate the slave array; keeping the previous one\n");
-                return;
-            }
-        }
-        let t = TxState {
-            mode: ctl.params.mode,
-            policy: ctl.params.xmit_policy,
-            params: ctl.params.clone(),
-            active: ctl.active.clone(),
-            primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
-            usable,
-            all,
+            in_agg && s.can_tx()
         };
-        if self.tx.replace(rtnl, Some(t)).is_err() {
-            pr_err!("cannot allocate the slave array; keeping the previous one\n");
+        if self.build_snapshot(ctl, rtnl, &usable).is_err() {
+            pr_err!("{}: cannot allocate the slave arrays; rebuilding them in place\n", dev.name(rtnl));
+            self.rebuild_in_place(ctl, rtnl, &usable);
         }
         // carrier: up while a slave's link is up; 802.3ad: while the active aggregator has
         // min_links ports
@@ -188,6 +173,75 @@ impl Bond {
         } else if !up && dev.carrier_ok() {
             dev.carrier_off();
         }
+    }
+
+    /// A new snapshot from the control state, published; fails only on allocation.
+    fn build_snapshot(&self, ctl: &Control, rtnl: &Rtnl, usable: &dyn Fn(&Arc<Slave>) -> bool) -> Result {
+        let mut u = KVec::with_capacity(ctl.slaves.len(), GFP_KERNEL)?;
+        let mut all = KVec::with_capacity(ctl.slaves.len(), GFP_KERNEL)?;
+        for s in ctl.slaves.iter() {
+            // within the capacity reserved above: these cannot fail
+            let _ = all.push_within_capacity(s.clone());
+            if usable(s) {
+                let _ = u.push_within_capacity(s.clone());
+            }
+        }
+        let t = TxState {
+            mode: ctl.params.mode,
+            policy: ctl.params.xmit_policy,
+            params: ctl.params.clone(),
+            active: ctl.active.clone(),
+            primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
+            usable: u,
+            all,
+        };
+        self.tx.replace(rtnl, Some(t))
+    }
+
+    /// `rebuild()` without allocating (bonding's `bond_update_slave_arr()` with a `skipslave`
+    /// drops the released slave from the old array when it cannot allocate a new one): the
+    /// published snapshot is taken back from the readers (for one grace period they see none,
+    /// and transmit drops), refilled from the control state within the room its arrays already
+    /// have, and published again. A released slave is always gone from it afterwards (the arrays
+    /// only shrink on a release); a slave that would need more room is left out until the next
+    /// rebuild (it neither transmits nor is counted meanwhile).
+    fn rebuild_in_place(&self, ctl: &Control, rtnl: &Rtnl, usable: &dyn Fn(&Arc<Slave>) -> bool) {
+        let Some(mut t) = self.tx.take_back(rtnl) else { return };
+        t.mode = ctl.params.mode;
+        t.policy = ctl.params.xmit_policy;
+        t.params = ctl.params.clone();
+        t.active = ctl.active.clone();
+        t.primary = ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone());
+        t.all.clear();
+        t.usable.clear();
+        for s in ctl.slaves.iter() {
+            if t.all.push_within_capacity(s.clone()).is_err() {
+                break;
+            }
+            if usable(s) {
+                let _ = t.usable.push_within_capacity(s.clone());
+            }
+        }
+        self.tx.put_back(rtnl, t);
+    }
+
+    /// `bond_get_stats()`: the counters the bond reported last, plus every slave's progress since
+    /// the bond last read it (`bond_fold_stats()`), under the counters lock so that concurrent
+    /// readers each add a step once. The bond's counters never go backwards.
+    fn fold_stats(&self, dev: &NetDevice, out: &mut Stats64) {
+        RcuRead::with(|rcu| {
+            let mut bond = self.stats.lock(dev);
+            if let Some(t) = self.tx.get(rcu) {
+                let mut now = Stats64::zeroed();
+                for s in t.all.iter() {
+                    s.dev.stats(&mut now);
+                    let new = now.to_array();
+                    crate::logic::stats::fold(&mut bond, &new, &s.stats_seen.load());
+                    s.stats_seen.store(&new);
+                }
+            }
+            *out = Stats64::from_array(&bond);
+        });
     }
 
     /// `bond_change_active_slave()` for active-backup.
@@ -481,6 +535,9 @@ impl Bond {
             return fail(extack, EPERM, c"Device can not be enslaved while up");
         }
 
+        // bond_enslave(): netconsole stops using a device that joins a master
+        sdev.notify(rtnl, Notify::Join);
+
         // the first slave gives the bond its MAC unless the user set one
         let first = ctl.slaves.is_empty();
         let bond_addr_was = dev.addr(rtnl);
@@ -622,6 +679,10 @@ impl Bond {
         // C's `unregister` and `all`
         let unregistering = how != Release::Detach;
         let all = how == Release::BondGone;
+        // recompute the counters just before the slave leaves (bond_get_stats()): what it did
+        // until now stays with the bond, and readers that still see it count only what it does
+        // after this reading (the published snapshot still holds it here)
+        self.fold_stats(dev, &mut Stats64::zeroed());
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
         // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
@@ -649,11 +710,6 @@ impl Bond {
                 m[0], m[1], m[2], m[3], m[4], m[5]
             );
         }
-        // its counters stay with the bond
-        let mut now = Stats64::zeroed();
-        sdev.stats(&mut now);
-        ctl.departed.fold(&now, &slave.stats_base);
-        let _ = self.departed.replace(rtnl, Some(ctl.departed.clone()));
         let mut ad = [0u64; 9];
         slave.ad_stats.sum_into(&mut ad);
         for (i, n) in ad.iter().enumerate() {
@@ -676,6 +732,10 @@ impl Bond {
         }
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
+            // the new address reaches rtnetlink's listeners (an RTM_NEWLINK), and netconsole
+            // learns that the bond has no slave left (__bond_release_one())
+            dev.notify(rtnl, Notify::ChangeAddr);
+            dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
         self.rebuild(dev, ctl, rtnl);
@@ -695,7 +755,11 @@ impl Bond {
         if ctl.params.fom() != FOM_ACTIVE {
             let _ = sdev.set_mac(rtnl, &slave.perm_hwaddr, None);
         }
-        if !unregistering {
+        // its MTU back in every case, as __bond_release_one(): while it or the bond is being
+        // unregistered without dev_set_mtu()'s checks and notifications
+        if unregistering {
+            let _ = sdev.restore_mtu_unregistering(rtnl, slave.original_mtu);
+        } else {
             let _ = sdev.change_mtu(rtnl, slave.original_mtu);
         }
     }
@@ -856,12 +920,11 @@ impl Master for Bond {
                 slaves: KVec::new(),
                 active: None,
                 force_primary: false,
-                departed: Stats64::zeroed(),
                 send_peer_notif: 0,
                 proc: None,
             }),
             tx: RcuBox::empty(),
-            departed: RcuBox::empty(),
+            stats: KBox::pin_init(NestedSpinLock::new([0u64; STATS_LEN]), GFP_KERNEL)?,
             rr_next: AtomicU32::new(0),
             ad,
             ad_view,
@@ -993,7 +1056,11 @@ impl Master for Bond {
             BondIoctl::SetHwAddr => dev.take_addr(rtnl, &slave.addr(rtnl), NET_ADDR_STOLEN),
             BondIoctl::ChangeActive => {
                 let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
-                self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)
+                self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)?;
+                drop(ctl);
+                // __bond_opt_set_notify(), as a sysfs option write
+                sysfs::notify_option_set(dev, rtnl);
+                Ok(())
             }
         }
     }
@@ -1029,19 +1096,8 @@ impl Master for Bond {
         }
     }
 
-    fn get_stats64(&self, _dev: &NetDevice, stats: &mut Stats64) {
-        RcuRead::with(|rcu| {
-            if let Some(d) = self.departed.get(rcu) {
-                stats.copy_from(d);
-            }
-            if let Some(t) = self.tx.get(rcu) {
-                let mut now = Stats64::zeroed();
-                for s in t.all.iter() {
-                    s.dev.stats(&mut now);
-                    stats.fold(&now, &s.stats_base);
-                }
-            }
-        });
+    fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64) {
+        self.fold_stats(dev, stats);
     }
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {

@@ -3,7 +3,7 @@
 
 use crate::logic::mii::{Link, MiiSlave};
 use crate::logic::netlink::{ad_stat, AdStats};
-use crate::sys::netdev::{DevRef, NetDevice, Stats64};
+use crate::sys::netdev::{DevRef, NetDevice, Stats64, STATS_LEN};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
@@ -109,6 +109,27 @@ impl AdCounters {
     }
 }
 
+/// A slave's counters as the bond last read them (see `Slave::stats_seen`).
+pub(crate) struct SeenStats([AtomicU64; STATS_LEN]);
+
+impl SeenStats {
+    fn new(now: &Stats64) -> Self {
+        let s = SeenStats([const { AtomicU64::new(0) }; STATS_LEN]);
+        s.store(&now.to_array());
+        s
+    }
+
+    pub(crate) fn load(&self) -> [u64; STATS_LEN] {
+        core::array::from_fn(|i| self.0[i].load(Relaxed))
+    }
+
+    pub(crate) fn store(&self, v: &[u64; STATS_LEN]) {
+        for (c, v) in self.0.iter().zip(v.iter()) {
+            c.store(*v, Relaxed);
+        }
+    }
+}
+
 /// A slave. Fields that the data path, /proc or sysfs read without RTNL are atomics; all writes
 /// happen under RTNL.
 pub(crate) struct Slave {
@@ -120,8 +141,10 @@ pub(crate) struct Slave {
     pub(crate) perm_hwaddr: [u8; 6],
     /// The MTU the slave had before it was enslaved (restored on release).
     pub(crate) original_mtu: u32,
-    /// Counters when it was enslaved: the bond counts what happened since.
-    pub(crate) stats_base: Stats64,
+    /// The slave's counters at the bond's last reading (`slave->slave_stats`): the bond adds
+    /// what happened since (counters when it was enslaved, at first). Read and written only under
+    /// the bond's counters lock (atomics so that no `unsafe` is needed to share them).
+    pub(crate) stats_seen: SeenStats,
     link: AtomicU8,
     delay: AtomicU32,
     /// A backup slave (`state` "backup" in sysfs).
@@ -155,7 +178,7 @@ impl Slave {
             bond_dev,
             perm_hwaddr,
             original_mtu,
-            stats_base,
+            stats_seen: SeenStats::new(&stats_base),
             link: AtomicU8::new(Link::Down.number()),
             delay: AtomicU32::new(0),
             backup: AtomicBool::new(false),

@@ -120,8 +120,23 @@ fn value(dev: &NetDevice, rtnl: &Rtnl, name: &str, t: &[OptValue], text: &str) -
     })
 }
 
-/// store() of one bond attribute under RTNL.
+/// store() of one bond attribute under RTNL; a value that was set (even if unchanged) is told to
+/// rtnetlink's listeners, as `__bond_opt_set_notify()` does.
 pub(crate) fn store(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
+    store_option(b, dev, attr, text, rtnl)?;
+    notify_option_set(dev, rtnl);
+    Ok(())
+}
+
+/// NETDEV_CHANGEINFODATA after an option was set (an RTM_NEWLINK that `ip monitor` and network
+/// managers see), unless the bond is being registered or unregistered (`__bond_opt_set_notify()`).
+pub(crate) fn notify_option_set(dev: &NetDevice, rtnl: &Rtnl) {
+    if dev.is_registered(rtnl) {
+        dev.notify(rtnl, crate::sys::netdev::Notify::ChangeInfoData);
+    }
+}
+
+fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
     let word = text.trim_end_matches('\n');
     // as bond_opt_check_deps(): the mode and the bond's state are checked before the value
     {

@@ -18,3 +18,5 @@ pub mod options;
 pub mod procfs;
 /// Choice of the active slave in active-backup mode.
 pub mod select;
+/// The bond's counters folded from its slaves' (`bond_fold_stats()`).
+pub mod stats;

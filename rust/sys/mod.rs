@@ -42,6 +42,7 @@ pub(crate) mod procfs;
 pub(crate) mod rcu;
 pub(crate) mod rtnl;
 pub(crate) mod rx;
+pub(crate) mod spin;
 pub(crate) mod sysfs;
 
 use kernel::prelude::*;

@@ -315,6 +315,18 @@ impl NetDevice {
         kernel::error::to_result(unsafe { bindings::dev_set_mtu(self.as_raw(), mtu) })
     }
 
+    /// Gives a leaving slave its MTU back while it or its master is being unregistered (a slave
+    /// that moves to another namespace is unregistered from this one): `__netif_set_mtu()` under
+    /// the device's instance lock, without `dev_set_mtu()`'s checks and notifications, as
+    /// `__bond_release_one()` does then. Not from a notifier that holds the instance lock
+    /// (NETDEV_UNREGISTER does not).
+    pub(crate) fn restore_mtu_unregistering(&self, _rtnl: &Rtnl, mtu: u32) -> Result {
+        let mtu = c_int::try_from(mtu).map_err(|_| EINVAL)?;
+        // SAFETY: the device is valid; RTNL is held; the shim takes the device's instance lock
+        // (if its ops need one), which the caller does not hold.
+        kernel::error::to_result(unsafe { bindings::rbond_dev_restore_mtu_unregistering(self.as_raw(), mtu) })
+    }
+
     /// Opens the device (`dev_open()`).
     pub(crate) fn open(&self, _rtnl: &Rtnl, extack: Option<&mut ExtAck<'_>>) -> Result {
         let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
@@ -377,6 +389,19 @@ impl NetDevice {
 
 }
 
+/// The netdevice events a bond sends about itself or a slave (see [`NetDevice::notify`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notify {
+    /// NETDEV_CHANGEADDR: the device's MAC changed (an RTM_NEWLINK)
+    ChangeAddr,
+    /// NETDEV_RELEASE: a master released its last slave (netconsole stops on it)
+    Release,
+    /// NETDEV_JOIN: a device is being enslaved (netconsole stops on it)
+    Join,
+    /// NETDEV_CHANGEINFODATA: a master's options changed (an RTM_NEWLINK)
+    ChangeInfoData,
+}
+
 /// A counted reference to a network device (`dev_hold()` / `dev_put()`).
 ///
 /// # Invariants
@@ -414,6 +439,23 @@ impl Drop for DevRef {
     }
 }
 
+/// Number of counters of `struct rtnl_link_stats64`, all u64 (the logic tier folds them).
+pub(crate) use crate::logic::stats::STATS_LEN;
+const _: () = assert!(core::mem::size_of::<bindings::rtnl_link_stats64>() == STATS_LEN * 8);
+
+/// `with_stats_fields!(m)`: `m!(rx_packets, tx_packets, ...)` with every field of
+/// `rtnl_link_stats64` in the struct's order (a new field fails the size assertion above until it
+/// is listed here).
+macro_rules! with_stats_fields {
+    ($m:ident) => {
+        $m!(rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped,
+            multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors, rx_frame_errors,
+            rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
+            tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler,
+            rx_otherhost_dropped)
+    };
+}
+
 /// The 64-bit counters `ndo_get_stats64` fills.
 ///
 /// # Invariants
@@ -437,24 +479,26 @@ impl Stats64 {
         Stats64(unsafe { core::mem::zeroed() })
     }
 
-    /// Adds `new - old` of every counter to `self` (`bond_fold_stats()`): a slave's progress since
-    /// the last reading, robust against counters that went backwards (then nothing is added).
-    pub(crate) fn fold(&mut self, new: &Stats64, old: &Stats64) {
-        let (s, n, o) = (&mut self.0, &new.0, &old.0);
-        macro_rules! fold {
-            ($($f:ident),*) => { $( s.$f = s.$f.wrapping_add(n.$f.saturating_sub(o.$f)); )* };
+    /// The counters as an array, in the struct's order (`bond_fold_stats()` walks the struct as
+    /// an array of u64).
+    pub(crate) fn to_array(&self) -> [u64; STATS_LEN] {
+        let s = &self.0;
+        macro_rules! arr {
+            ($($f:ident),*) => { [$(s.$f),*] };
         }
-        fold!(
-            rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped,
-            multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors, rx_frame_errors,
-            rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
-            tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler
-        );
+        with_stats_fields!(arr)
     }
 
-    /// Copies all counters.
-    pub(crate) fn copy_from(&mut self, o: &Stats64) {
-        self.0 = o.0;
+    /// Counters from an array in the struct's order.
+    pub(crate) fn from_array(a: &[u64; STATS_LEN]) -> Stats64 {
+        let mut out = Stats64::zeroed();
+        let o = &mut out.0;
+        let mut it = a.iter().copied();
+        macro_rules! set {
+            ($($f:ident),*) => { $( o.$f = it.next().unwrap_or(0); )* };
+        }
+        with_stats_fields!(set);
+        out
     }
 }
 
@@ -463,6 +507,25 @@ impl NetDevice {
     pub(crate) fn stats(&self, out: &mut Stats64) {
         // SAFETY: the device is valid; `out` is a valid, exclusive stats struct.
         unsafe { bindings::dev_get_stats(self.as_raw(), &mut out.0) };
+    }
+
+    /// Registered, and not being unregistered (`reg_state == NETREG_REGISTERED`).
+    pub(crate) fn is_registered(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: the device is valid; RTNL serializes changes of the registration state.
+        unsafe { bindings::rbond_dev_is_registered(self.as_raw()) }
+    }
+
+    /// Tells the netdevice notifier chain (and, through it, rtnetlink's listeners for the events
+    /// that make an RTM_NEWLINK) about `self` (`call_netdevice_notifiers()`).
+    pub(crate) fn notify(&self, _rtnl: &Rtnl, ev: Notify) {
+        let ev = match ev {
+            Notify::ChangeAddr => bindings::netdev_cmd_NETDEV_CHANGEADDR,
+            Notify::Release => bindings::netdev_cmd_NETDEV_RELEASE,
+            Notify::Join => bindings::netdev_cmd_NETDEV_JOIN,
+            Notify::ChangeInfoData => bindings::netdev_cmd_NETDEV_CHANGEINFODATA,
+        };
+        // SAFETY: the device is valid; RTNL is held as call_netdevice_notifiers() needs.
+        unsafe { bindings::call_netdevice_notifiers(ev as usize, self.as_raw()) };
     }
 
     /// Asks the IP stacks to announce the device's addresses (gratuitous ARP, unsolicited NA).

@@ -103,6 +103,56 @@ impl<T: Send + Sync> RcuBox<T> {
     }
 }
 
+/// A value taken back from an [`RcuBox`]'s readers: no reader can see it any more, so it may be
+/// changed in place and published again, without an allocation.
+///
+/// # Invariants
+///
+/// Owns a `Node<T>` allocated by `KBox` that no RCU reader can reach.
+pub(crate) struct Taken<T>(KBox<Node<T>>);
+
+impl<T> core::ops::Deref for Taken<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0.val
+    }
+}
+
+impl<T> core::ops::DerefMut for Taken<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0.val
+    }
+}
+
+impl<T: Send + Sync> RcuBox<T> {
+    /// Takes the value back from the readers without allocating: readers see none from now on,
+    /// and this waits until none of them can still see the old one (`synchronize_rcu()`; sleeps).
+    /// Change it and publish it again with [`RcuBox::put_back`].
+    pub(crate) fn take_back(&self, _rtnl: &Rtnl) -> Option<Taken<T>> {
+        let old = self.ptr.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if old.is_null() {
+            return None;
+        }
+        kernel::sync::rcu::synchronize_rcu();
+        // SAFETY: `old` owned a `KBox<Node<T>>` (type invariant) that is unreachable for readers
+        // that start now (the pointer is null) and that no earlier reader still sees (a grace
+        // period passed); nobody else frees it.
+        // INVARIANT: as just said.
+        Some(Taken(unsafe { KBox::from_raw(old) }))
+    }
+
+    /// Publishes a value taken back by [`RcuBox::take_back`] (no allocation); a value published
+    /// meanwhile is freed after a grace period.
+    pub(crate) fn put_back(&self, _rtnl: &Rtnl, t: Taken<T>) {
+        let new = KBox::into_raw(t.0);
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: as in `replace`: readers that may still see the node finish first.
+            unsafe { bindings::call_rcu(&mut (*old).head, Some(free_node::<T>)) };
+        }
+    }
+}
+
 impl<T: Send + Sync> Drop for RcuBox<T> {
     fn drop(&mut self) {
         let old = *self.ptr.get_mut();

@@ -21,6 +21,7 @@
 #include <net/netns/generic.h>
 #include <linux/sched/signal.h>
 #include <linux/capability.h>
+#include <net/netdev_lock.h>
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -231,6 +232,47 @@ bool rbond_sockaddr_mac(const void *ss, u8 *mac)
 
 	memcpy(mac, s->__data, ETH_ALEN);
 	return is_valid_ether_addr(mac);
+}
+
+/* bonding's stats_lock (bond_get_stats()): one lockdep class for rbond's counters locks, taken
+ * with the subclass of the device's depth above its lowest device, so that a bond reading the
+ * counters of a bond below it (which takes that bond's lock) is not a recursive locking */
+void rbond_nested_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void rbond_nested_lock(spinlock_t *lock, struct net_device *dev)
+{
+	int level = 0;
+
+#ifdef CONFIG_LOCKDEP
+	/* lower_level: 1 for a device without lower devices, one more per level below */
+	level = clamp_t(int, (int)READ_ONCE(dev->lower_level) - 1, 0, MAX_LOCKDEP_SUBCLASSES - 1);
+#endif
+	spin_lock_nested(lock, level);
+}
+
+void rbond_nested_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+bool rbond_dev_is_registered(const struct net_device *dev)
+{
+	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+}
+
+/* __bond_release_one() with @unregister (the slave or the bond is being unregistered, or the slave
+ * leaves the namespace): the slave's MTU back without dev_set_mtu()'s checks and notifications */
+int rbond_dev_restore_mtu_unregistering(struct net_device *dev, int mtu)
+{
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = __netif_set_mtu(dev, mtu);
+	netdev_unlock_ops(dev);
+	return ret;
 }
 
 int rbond_dev_set_mac(struct net_device *dev, const u8 *addr, struct netlink_ext_ack *extack)
