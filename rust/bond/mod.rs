@@ -1049,12 +1049,16 @@ impl Master for Bond {
         let slave = match t.mode {
             mode::ACTIVEBACKUP => t.active.as_ref(),
             mode::XOR | mode::IEEE8023AD => {
+                // the headers wherever they are: linear, or in the skb's fragments (C pulls or
+                // copies them); read into this stack frame, nothing allocated
+                let bytes = skb.bytes();
+                let frame = bytes.frame();
                 let h = match t.policy {
                     xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
                         Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
-                        _ => encap_hash(t.policy, skb.frame().data, skb.dissect(dev)).ok(),
+                        _ => encap_hash(t.policy, frame.data, skb.dissect(dev)).ok(),
                     },
-                    _ => xmit_hash(t.policy, &skb.frame()).ok(),
+                    _ => xmit_hash(t.policy, &frame).ok(),
                 };
                 h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i])
             }
