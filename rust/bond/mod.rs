@@ -120,6 +120,11 @@ pub(crate) struct Bond {
     ad_arr_pending: AtomicBool,
 }
 
+/// `bond_needs_speed_duplex()`: the modes whose link monitor wants a slave's speed and duplex.
+fn needs_speed_duplex(m: u64) -> bool {
+    matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB)
+}
+
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
     a.as_ref().is_some_and(|a| core::ptr::eq(&**a, &**b))
 }
@@ -363,6 +368,13 @@ impl Bond {
             s.set_mii(m);
             changed = true;
             let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
+            if let Proposal::UpAgain { after } = prop {
+                // bond_miimon_inspect() logs this and proposes the link up, which
+                // bond_miimon_commit() then does as for any link coming up (below)
+                s.ever_up.store(true, Relaxed);
+                let ms = after * p.miimon;
+                pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+            }
             match prop {
                 Proposal::Fail { delay } if delay > 0 => {
                     let what = if same(&ctl.active, s) { "active " } else { "" };
@@ -373,17 +385,25 @@ impl Bond {
                     let ms = delay * p.miimon;
                     pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
                 }
-                Proposal::UpAgain { after } => {
-                    let ms = after * p.miimon;
-                    pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
-                }
                 Proposal::DownAgain { after } => {
                     let ms = after * p.miimon;
                     pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
                 }
-                Proposal::Up => {
-                    ignore_updelay = false;
-                    s.update_speed_duplex(rtnl, held);
+                Proposal::Up | Proposal::UpAgain { .. } => {
+                    // (C clears it for a link back after its updelay, not for one up again)
+                    if prop == Proposal::Up {
+                        ignore_updelay = false;
+                    }
+                    // bond_miimon_commit(): 802.3ad needs the speed and duplex; without them the
+                    // link stays down (and comes back at a later round, when they are known)
+                    if !s.update_speed_duplex(rtnl, held) && needs_speed_duplex(p.mode) {
+                        s.set_mii(mii::MiiSlave { link: Link::Down, ..m });
+                        if crate::sys::net_ratelimit() {
+                            pr_warn!("{bn}: (slave {sn}): failed to get link speed/duplex\n");
+                        }
+                        continue;
+                    }
+                    s.ever_up.store(true, Relaxed);
                     if p.mode == mode::IEEE8023AD {
                         // not the active one until the 802.3ad machines say so
                         s.set_backup_only();
@@ -392,7 +412,8 @@ impl Bond {
                     }
                     let speed = s.speed.load(Relaxed);
                     let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
-                    let duplex = if s.duplex.load(Relaxed) == 1 { "full" } else { "half" };
+                    // C: `slave->duplex ? "full" : "half"`: DUPLEX_UNKNOWN (0xff) reads "full"
+                    let duplex = if s.duplex.load(Relaxed) != 0 { "full" } else { "half" };
                     pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
                     if p.mode == mode::IEEE8023AD {
                         self.ad_link_change(dev, s, true, rtnl);
@@ -449,6 +470,9 @@ impl Bond {
             mii::MiiSlave { link: Link::Up, delay: 0 }
         };
         s.set_mii(m);
+        if m.link != Link::Down {
+            s.ever_up.store(true, Relaxed);
+        }
     }
 
     /// `bond_enslave()`
@@ -795,7 +819,15 @@ impl Bond {
                 self.rebuild(dev, &ctl, rtnl);
             }
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
-                ctl.slaves[idx].update_speed_duplex(rtnl, Some((sdev, ev)));
+                let known = ctl.slaves[idx].update_speed_duplex(rtnl, Some((sdev, ev)));
+                // bond_slave_netdev_event(): in 802.3ad a slave without valid speed and duplex
+                // is failing if its link was ever up, else down, until the MII monitor finds
+                // them valid again
+                if !known && ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
+                    let s = &ctl.slaves[idx];
+                    let link = if s.ever_up.load(Relaxed) { Link::Fail } else { Link::Down };
+                    s.set_mii(mii::MiiSlave { link, ..s.mii() });
+                }
                 if ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
                     let s = ctl.slaves[idx].clone();
                     self.ad_speed_duplex_changed(dev, &s, rtnl);

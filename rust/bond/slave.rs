@@ -59,6 +59,8 @@ pub(crate) struct Slave {
     /// Frames from this slave are delivered only to listeners bound to it (inactive slave).
     inactive: AtomicBool,
     pub(crate) link_failure_count: AtomicU32,
+    /// The link has been up since the slave was enslaved (C: `slave->last_link_up` != 0).
+    pub(crate) ever_up: AtomicBool,
     pub(crate) speed: AtomicU32,
     /// 1 full, 0 half, 0xff unknown
     pub(crate) duplex: AtomicU8,
@@ -91,6 +93,7 @@ impl Slave {
             backup: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             link_failure_count: AtomicU32::new(0),
+            ever_up: AtomicBool::new(false),
             speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
@@ -174,12 +177,15 @@ impl Slave {
     }
 
     /// `bond_update_speed_duplex()`: what the driver reports now, or unknown. `held`: the slave
-    /// and the event of it being handled, if the caller is the netdevice notifier.
-    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl, held: Held<'_>) {
+    /// and the event of it being handled, if the caller is the netdevice notifier. Returns
+    /// whether the driver told a valid speed and duplex (C returns 1 when it did not).
+    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl, held: Held<'_>) -> bool {
         let ev = held.filter(|(d, _)| self.is(d)).map(|(_, e)| e);
-        let (sp, du) = self.dev.speed_duplex(rtnl, ev).unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
+        let got = self.dev.speed_duplex(rtnl, ev);
+        let (sp, du) = got.unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
         self.speed.store(sp, Relaxed);
         self.duplex.store(du, Relaxed);
+        got.is_some()
     }
 
     pub(crate) fn is(&self, dev: &NetDevice) -> bool {

@@ -497,6 +497,12 @@ const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *prot
 	return skb->data;
 }
 
+/* net_ratelimit(): the networking log's rate limit (the C driver's messages per slave and tick) */
+bool rbond_net_ratelimit(void)
+{
+	return net_ratelimit();
+}
+
 /* skb_header_pointer()'s copy for bytes past the linear part (its page fragments, its frag_list):
  * __bond_xmit_hash() reads the headers there (pskb_may_pull(), skb_header_pointer()). Takes no
  * lock, allocates nothing; false if the packet ends before offset + len. */

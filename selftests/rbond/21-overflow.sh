@@ -16,6 +16,59 @@ logged() {
   for m in "$@"; do dmesg | grep -qF "$m" || { echo "missing: $m"; dmesg | tail -5; return 1; }; done
 }
 
+# --- 2. 802.3ad without speed and duplex (issue 12, defect 8): a dummy tells neither, and
+# bonding.ko keeps such a slave down ("failed to get link speed/duplex") once a NETDEV_CHANGE
+# has asked again, where rbond used to take it up with a speed-0 key
+# adslave DRIVER BOND: the slave's link, speed, duplex and key as /proc and sysfs show them
+adslave() {
+  awk -v s="Slave Interface: $2-s" '$0 == s { on = 1 } on && /^(MII Status|Speed|Duplex|Link Failure Count|    port key):/' \
+    "$(procfile "$1" "$2")"
+  echo "sysfs mii_status $(cat $S/$2-s/bonding_slave/mii_status)"
+}
+for d in rbond bonding; do
+  b=${d:0:1}-a
+  mkbond $d $b mode 802.3ad miimon 100
+  ip link add $b-s type dummy
+  ip link set $b-s master $b; ip link set $b up
+done
+sleep 1
+check "802.3ad, a dummy slave just enslaved: link, speed, duplex and key as bonding.ko's" \
+  diff -u <(adslave bonding b-a) <(adslave rbond r-a)
+dmesg -C
+for b in r-a b-a; do ip link set $b-s carrier off; done
+sleep 0.5
+for b in r-a b-a; do ip link set $b-s carrier on; done
+sleep 1
+check "... after its carrier came back (NETDEV_CHANGE): as bonding.ko's" \
+  diff -u <(adslave bonding b-a) <(adslave rbond r-a)
+check "... which is down: no speed or duplex, no 802.3ad" equals "MII Status: down" \
+  "$(adslave rbond r-a | head -1)"
+for b in r-a b-a; do
+  check "${b%-a}: logs 'failed to get link speed/duplex'" logged "$b: (slave $b-s): failed to get link speed/duplex"
+done
+for b in r-a b-a; do ip link del $b; ip link del $b-s; done
+# a link back during its downdelay is taken up as any other (bond_miimon_commit()), with the
+# speed and duplex it has: a dummy's unknown duplex reads "full" in C's line
+dmesg -C
+for d in rbond bonding; do
+  b=${d:0:1}-u
+  mkbond $d $b mode active-backup miimon 10 downdelay 2000
+  ip link add $b-s type dummy; ip link set $b-s master $b; ip link set $b up
+  wait_for 5 grep -q "^Currently Active Slave: $b-s" "$(procfile $d $b)"
+  ip link set $b-s carrier off; sleep 0.3; ip link set $b-s carrier on
+  wait_for 5 bash -c "dmesg | grep -q '$b: (slave $b-s): link status definitely up'"
+done
+for b in r-u b-u; do
+  check "${b%-u}: a link up again within its downdelay: logged as by C" logged \
+    "$b: (slave $b-s): link status down for active interface, disabling it in 2000 ms" \
+    "$b: (slave $b-s): link status up again after " \
+    "$b: (slave $b-s): link status definitely up, 0 Mbps full duplex"
+done
+check "... the same lines from both drivers" diff -u \
+  <(dmesg | sed -nE 's/^\[[ 0-9.]+\] (rbond: )?b-u: \(slave b-u-s\): (link status [a-z ]+).*/\2/p') \
+  <(dmesg | sed -nE 's/^\[[ 0-9.]+\] (rbond: )?r-u: \(slave r-u-s\): (link status [a-z ]+).*/\2/p')
+for b in r-u b-u; do ip link del $b; ip link del $b-s; done
+
 # --- 3. the transmit hash of a frame whose headers are in the skb's fragments (issue 12,
 # defect 10): bonding.ko reads them there (pskb_may_pull(), skb_header_pointer()); rbond must
 # pick the same slave. A packet socket sends a frame of more than a page with only its 14-byte
