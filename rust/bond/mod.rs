@@ -13,7 +13,7 @@ mod slave;
 pub(crate) mod sysfs;
 
 use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
-use crate::logic::mii::{self, Link, Proposal};
+use crate::logic::mii::{self, delay_ms, Link, Proposal};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
@@ -353,6 +353,7 @@ impl Bond {
         let primary = ctl.primary_index(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {
             let mut m = s.mii();
+            let was = m.link;
             let carrier = s.dev.running_with_carrier();
             let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
                 s.set_mii(m);
@@ -368,25 +369,35 @@ impl Bond {
             s.set_mii(m);
             changed = true;
             let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
+            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 {
+                // back with an updelay that is ignored (no slave to send with): C logs it as
+                // coming back in 0 ms, then takes it up in the same round
+                pr_info!("{bn}: (slave {sn}): link status up, enabling it in 0 ms\n");
+            }
             if let Proposal::UpAgain { after } = prop {
                 // bond_miimon_inspect() logs this and proposes the link up, which
                 // bond_miimon_commit() then does as for any link coming up (below)
                 s.ever_up.store(true, Relaxed);
-                let ms = after * p.miimon;
+                let ms = delay_ms(after, p.miimon);
                 pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
             }
             match prop {
                 Proposal::Fail { delay } if delay > 0 => {
-                    let what = if same(&ctl.active, s) { "active " } else { "" };
-                    let ms = delay * p.miimon;
+                    // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
+                    let what = match (p.mode == mode::ACTIVEBACKUP, s.is_backup()) {
+                        (true, false) => "active ",
+                        (true, true) => "backup ",
+                        (false, _) => "",
+                    };
+                    let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
                 }
                 Proposal::Back { delay } if delay > 0 => {
-                    let ms = delay * p.miimon;
+                    let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
                 }
                 Proposal::DownAgain { after } => {
-                    let ms = after * p.miimon;
+                    let ms = delay_ms(after, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
                 }
                 Proposal::Up | Proposal::UpAgain { .. } => {
@@ -424,7 +435,8 @@ impl Bond {
                     }
                 }
                 Proposal::Down => {
-                    let _ = s.link_failure_count.fetch_update(Relaxed, Relaxed, |c| c.checked_add(1));
+                    // C's u32 `link_failure_count++` wraps
+                    s.link_failure_count.fetch_add(1, Relaxed);
                     if p.mode == mode::ACTIVEBACKUP {
                         s.set_backup(p.all_slaves_active);
                     }

@@ -16,6 +16,79 @@ logged() {
   for m in "$@"; do dmesg | grep -qF "$m" || { echo "missing: $m"; dmesg | tail -5; return 1; }; done
 }
 
+# --- 1. delays past INT_MAX ms (defect 1): up and down delays are kept in miimon ticks, as C
+# keeps them, and reported as C's `int` product ticks * miimon, which wraps past INT_MAX: updelay
+# INT_MAX set at miimon 1 reads 2147483645 at miimon 3 and -2 at miimon 2, in sysfs, /proc,
+# netlink and the log (rbond panicked in fill_info, under RTNL)
+# delays DRIVER BOND: sysfs updelay/downdelay, /proc's delay lines, netlink's (hex u32)
+delays() {
+  local d=$1 b=$2
+  echo "sysfs $(cat $S/$b/bonding/updelay) $(cat $S/$b/bonding/downdelay)"
+  grep -E '^(MII Polling Interval|Up Delay|Down Delay|Peer Notification Delay)' "$(procfile "$d" "$b")"
+  $RTNL getlink "$b" | grep -E '^data (miimon|updelay|downdelay|peer_notif_delay)='
+}
+for d in rbond bonding; do
+  b=${d:0:1}-d
+  mkbond $d $b mode active-backup miimon 1 updelay 2147483647 downdelay 1073741824
+  # s1 comes up at once (no active slave: the updelay is ignored) and is the active one; s2
+  # then waits for its updelay
+  for s in s1 s2; do ip link add $b-$s type dummy; done
+  ip link set $b up
+  ip link set $b-s1 master $b
+  wait_for 5 grep -q "^Currently Active Slave: $b-s1" "$(procfile $d $b)"
+  ip link set $b-s2 master $b
+done
+check "miimon 1, updelay INT_MAX, downdelay 2^30: rbond reports what bonding.ko does" \
+  diff -u <(delays bonding b-d) <(delays rbond r-d)
+# the issue's reproducer: miimon 3 makes both products overflow an int
+setbond rbond r-d miimon 3; setbond bonding b-d miimon 3
+check "netlink miimon 3: the bond is still there and answers (no panic under RTNL)" link_exists r-d
+check "... sysfs reads C's wrapped int products: updelay 2147483645, downdelay -1073741824" equals \
+  "2147483645 -1073741824" "$(cat $S/r-d/bonding/updelay $S/r-d/bonding/downdelay | xargs)"
+check "... sysfs, /proc and netlink as bonding.ko's" diff -u <(delays bonding b-d) <(delays rbond r-d)
+echo 2 > $S/r-d/bonding/miimon; echo 2 > $S/b-d/bonding/miimon
+check "sysfs miimon 2: updelay reads -2, downdelay -2147483648, as bonding.ko's" equals \
+  "-2 -2147483648|-2 -2147483648" \
+  "$(cat $S/r-d/bonding/{updelay,downdelay} | xargs)|$(cat $S/b-d/bonding/{updelay,downdelay} | xargs)"
+check "... sysfs, /proc and netlink as bonding.ko's" diff -u <(delays bonding b-d) <(delays rbond r-d)
+# the MII monitor's messages carry the same products: s2 goes down and comes back ("enabling it
+# in" the whole updelay), the active s1 fails ("disabling it in" the whole downdelay)
+dmesg -C
+for b in r-d b-d; do ip link set $b-s2 carrier off; done
+sleep 0.3
+for b in r-d b-d; do ip link set $b-s2 carrier on; ip link set $b-s1 carrier off; done
+sleep 0.3
+for b in r-d b-d; do
+  check "${b%-d}: the MII monitor logs the wrapped delays as bonding.ko does" logged \
+    "$b: (slave $b-s2): link status up, enabling it in -2 ms" \
+    "$b: (slave $b-s1): link status down for active interface, disabling it in -2147483648 ms"
+done
+for b in r-d b-d; do ip link del $b; ip link del $b-s1; ip link del $b-s2; done
+
+# the MII monitor's words otherwise: a backup slave failing is a "backup interface"; an
+# updelay ignored (no active slave) is logged as "enabling it in 0 ms"
+dmesg -C
+for d in rbond bonding; do
+  b=${d:0:1}-e
+  mkbond $d $b mode active-backup miimon 10 updelay 100 downdelay 200
+  for s in s1 s2; do ip link add $b-$s type dummy; ip link set $b-$s carrier off; ip link set $b-$s master $b; done
+  ip link set $b up
+  sleep 0.1
+  ip link set $b-s1 carrier on
+  wait_for 5 grep -q "^Currently Active Slave: $b-s1" "$(procfile $d $b)"
+  ip link set $b-s2 carrier on
+  wait_for 5 bash -c "[ \$(grep -c '^MII Status: up' $(procfile $d $b)) = 3 ]"
+  ip link set $b-s2 carrier off
+  sleep 0.1
+done
+for b in r-e b-e; do
+  check "${b%-e}: updelay ignored: 'enabling it in 0 ms'; a backup failing: 'backup interface'" logged \
+    "$b: (slave $b-s1): link status up, enabling it in 0 ms" \
+    "$b: (slave $b-s2): link status up, enabling it in 100 ms" \
+    "$b: (slave $b-s2): link status down for backup interface, disabling it in 200 ms"
+done
+for b in r-e b-e; do ip link del $b; ip link del $b-s1; ip link del $b-s2; done
+
 # --- 2. 802.3ad without speed and duplex (issue 12, defect 8): a dummy tells neither, and
 # bonding.ko keeps such a slave down ("failed to get link speed/duplex") once a NETDEV_CHANGE
 # has asked again, where rbond used to take it up with a speed-0 key
