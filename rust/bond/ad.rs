@@ -151,7 +151,7 @@ impl AdState {
 
     /// The identity of the active aggregator as the usable-slaves array sees it
     /// (`bond_3ad_get_active_agg_info()`: the aggregator of the first port whose one is active).
-    pub(crate) fn active_agg_uid(&self) -> Option<u32> {
+    pub(crate) fn active_agg_uid(&self) -> Option<u64> {
         self.ms.iter().filter_map(|m| m.port.agg).find(|&u| self.ms.iter().any(|o| o.uid == u && o.agg.is_active))
     }
 
@@ -170,7 +170,7 @@ impl AdState {
         let m = &self.ms[i];
         let p = &m.port;
         let s = &self.slaves[i];
-        let agg_of = |u: u32| self.ms.iter().find(|o| o.uid == u);
+        let agg_of = |u: u64| self.ms.iter().find(|o| o.uid == u);
         let active = ad::active_agg_info(&self.ms).map(|a| ActiveAggFacts {
             id: a.id,
             speed: ad::class_mbps((a.actor_key >> 1) & 0x1f),

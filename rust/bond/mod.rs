@@ -13,7 +13,7 @@ mod slave;
 pub(crate) mod sysfs;
 
 use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
-use crate::logic::mii::{self, Link, Proposal};
+use crate::logic::mii::{self, delay_ms, Link, Proposal};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
@@ -119,6 +119,11 @@ pub(crate) struct Bond {
     ad_departed: slave::AdCounters,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
+}
+
+/// `bond_needs_speed_duplex()`: the modes whose link monitor wants a slave's speed and duplex.
+fn needs_speed_duplex(m: u64) -> bool {
+    matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB)
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -402,6 +407,7 @@ impl Bond {
         let primary = ctl.primary_index(rtnl);
         for (i, s) in ctl.slaves.iter().enumerate() {
             let mut m = s.mii();
+            let was = m.link;
             let carrier = s.dev.running_with_carrier();
             let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
                 s.set_mii(m);
@@ -417,27 +423,52 @@ impl Bond {
             s.set_mii(m);
             changed = true;
             let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
+            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 {
+                // back with an updelay that is ignored (no slave to send with): C logs it as
+                // coming back in 0 ms, then takes it up in the same round
+                pr_info!("{bn}: (slave {sn}): link status up, enabling it in 0 ms\n");
+            }
+            if let Proposal::UpAgain { after } = prop {
+                // bond_miimon_inspect() logs this and proposes the link up, which
+                // bond_miimon_commit() then does as for any link coming up (below)
+                s.ever_up.store(true, Relaxed);
+                let ms = delay_ms(after, p.miimon);
+                pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+            }
             match prop {
                 Proposal::Fail { delay } if delay > 0 => {
-                    let what = if same(&ctl.active, s) { "active " } else { "" };
-                    let ms = delay * p.miimon;
+                    // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
+                    let what = match (p.mode == mode::ACTIVEBACKUP, s.is_backup()) {
+                        (true, false) => "active ",
+                        (true, true) => "backup ",
+                        (false, _) => "",
+                    };
+                    let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
                 }
                 Proposal::Back { delay } if delay > 0 => {
-                    let ms = delay * p.miimon;
+                    let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
                 }
-                Proposal::UpAgain { after } => {
-                    let ms = after * p.miimon;
-                    pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
-                }
                 Proposal::DownAgain { after } => {
-                    let ms = after * p.miimon;
+                    let ms = delay_ms(after, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
                 }
-                Proposal::Up => {
-                    ignore_updelay = false;
-                    s.update_speed_duplex(rtnl, held);
+                Proposal::Up | Proposal::UpAgain { .. } => {
+                    // (C clears it for a link back after its updelay, not for one up again)
+                    if prop == Proposal::Up {
+                        ignore_updelay = false;
+                    }
+                    // bond_miimon_commit(): 802.3ad needs the speed and duplex; without them the
+                    // link stays down (and comes back at a later round, when they are known)
+                    if !s.update_speed_duplex(rtnl, held) && needs_speed_duplex(p.mode) {
+                        s.set_mii(mii::MiiSlave { link: Link::Down, ..m });
+                        if crate::sys::net_ratelimit() {
+                            pr_warn!("{bn}: (slave {sn}): failed to get link speed/duplex\n");
+                        }
+                        continue;
+                    }
+                    s.ever_up.store(true, Relaxed);
                     if p.mode == mode::IEEE8023AD {
                         // not the active one until the 802.3ad machines say so
                         s.set_backup_only();
@@ -446,7 +477,8 @@ impl Bond {
                     }
                     let speed = s.speed.load(Relaxed);
                     let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
-                    let duplex = if s.duplex.load(Relaxed) == 1 { "full" } else { "half" };
+                    // C: `slave->duplex ? "full" : "half"`: DUPLEX_UNKNOWN (0xff) reads "full"
+                    let duplex = if s.duplex.load(Relaxed) != 0 { "full" } else { "half" };
                     pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
                     if p.mode == mode::IEEE8023AD {
                         self.ad_link_change(dev, s, true, rtnl);
@@ -457,7 +489,8 @@ impl Bond {
                     }
                 }
                 Proposal::Down => {
-                    let _ = s.link_failure_count.fetch_update(Relaxed, Relaxed, |c| c.checked_add(1));
+                    // C's u32 `link_failure_count++` wraps
+                    s.link_failure_count.fetch_add(1, Relaxed);
                     if p.mode == mode::ACTIVEBACKUP {
                         s.set_backup(p.all_slaves_active);
                     }
@@ -503,6 +536,9 @@ impl Bond {
             mii::MiiSlave { link: Link::Up, delay: 0 }
         };
         s.set_mii(m);
+        if m.link != Link::Down {
+            s.ever_up.store(true, Relaxed);
+        }
     }
 
     /// `bond_enslave()`
@@ -859,7 +895,15 @@ impl Bond {
                 self.rebuild(dev, &ctl, rtnl);
             }
             NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
-                ctl.slaves[idx].update_speed_duplex(rtnl, Some((sdev, ev)));
+                let known = ctl.slaves[idx].update_speed_duplex(rtnl, Some((sdev, ev)));
+                // bond_slave_netdev_event(): in 802.3ad a slave without valid speed and duplex
+                // is failing if its link was ever up, else down, until the MII monitor finds
+                // them valid again
+                if !known && ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
+                    let s = &ctl.slaves[idx];
+                    let link = if s.ever_up.load(Relaxed) { Link::Fail } else { Link::Down };
+                    s.set_mii(mii::MiiSlave { link, ..s.mii() });
+                }
                 if ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
                     let s = ctl.slaves[idx].clone();
                     self.ad_speed_duplex_changed(dev, &s, rtnl);
@@ -1105,12 +1149,16 @@ impl Master for Bond {
         let slave = match t.mode {
             mode::ACTIVEBACKUP => t.active.as_ref(),
             mode::XOR | mode::IEEE8023AD => {
+                // the headers wherever they are: linear, or in the skb's fragments (C pulls or
+                // copies them); read into this stack frame, nothing allocated
+                let bytes = skb.bytes();
+                let frame = bytes.frame();
                 let h = match t.policy {
                     xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
                         Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
-                        _ => encap_hash(t.policy, skb.frame().data, skb.dissect(dev)).ok(),
+                        _ => encap_hash(t.policy, frame.data, skb.dissect(dev)).ok(),
                     },
-                    _ => xmit_hash(t.policy, &skb.frame()).ok(),
+                    _ => xmit_hash(t.policy, &frame).ok(),
                 };
                 h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i])
             }

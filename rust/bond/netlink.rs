@@ -7,6 +7,7 @@
 use super::params::{deps_refused, BondState};
 use super::{Bond, Slave};
 use crate::logic::netlink::{self as nl, slave_attr_name, BondInfo, SlaveAd, SlaveInfo, Val};
+use crate::logic::mii::delay_ms;
 use crate::logic::options::mode;
 use crate::sys::link;
 use crate::sys::netdev::NetDevice;
@@ -42,8 +43,9 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
             mode: p.mode as u8,
             active_slave: t.active.as_ref().filter(|_| p.uses_primary()).map(|s| s.dev.ifindex() as u32),
             miimon: p.miimon,
-            updelay: p.updelay * p.miimon,
-            downdelay: p.downdelay * p.miimon,
+            // C's wrapping `int` product, put as the u32 nla_put_u32() takes
+            updelay: delay_ms(p.updelay, p.miimon) as u32,
+            downdelay: delay_ms(p.downdelay, p.miimon) as u32,
             primary: t.primary.as_ref().map(|s| s.dev.ifindex() as u32),
             primary_reselect: p.primary_reselect as u8,
             fail_over_mac: p.fail_over_mac as u8,

@@ -1,83 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 //! One slave of a bond: the device, what it was before we took it, and its state.
 
+use crate::logic::mailbox::PduBox;
 use crate::logic::mii::{Link, MiiSlave};
 use crate::logic::netlink::{ad_stat, AdStats};
 use crate::sys::netdev::{DevRef, NetDevice, Stats64, STATS_LEN};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::{Acquire, Relaxed, Release}};
-
-/// The received Slow Protocols PDUs on their way from the receive path to the 802.3ad tick: a
-/// few lock-free slots, so that a marker and the partner's LACPDUs that arrive within one tick
-/// are all processed, in order, as bonding processes each. The receive path fills the first empty
-/// slot; the tick takes the full ones from the first; neither waits. A PDU that finds no empty
-/// slot (more than four in 100 ms) is dropped, as a lost frame would be.
-pub(crate) struct PduBox {
-    slots: [PduSlot; 4],
-}
-
-impl PduBox {
-    pub(crate) const fn new() -> Self {
-        PduBox { slots: [const { PduSlot::new() }; 4] }
-    }
-
-    /// Stores `pdu` in an empty slot (receive path: no lock, no allocation); false if none is.
-    pub(crate) fn put(&self, pdu: &[u8; 110]) -> bool {
-        self.slots.iter().any(|s| s.put(pdu))
-    }
-
-    /// Takes the oldest PDU not taken yet, if any.
-    pub(crate) fn take(&self, out: &mut [u8; 110]) -> bool {
-        self.slots.iter().any(|s| s.take(out))
-    }
-}
-
-/// One slot of a [`PduBox`].
-struct PduSlot {
-    state: AtomicU8,
-    words: [AtomicU64; 14],
-}
-
-const SLOT_EMPTY: u8 = 0;
-const SLOT_WRITING: u8 = 1;
-const SLOT_FULL: u8 = 2;
-const SLOT_READING: u8 = 3;
-
-impl PduSlot {
-    const fn new() -> Self {
-        PduSlot { state: AtomicU8::new(SLOT_EMPTY), words: [const { AtomicU64::new(0) }; 14] }
-    }
-
-    /// Stores `pdu` if the slot is empty.
-    fn put(&self, pdu: &[u8; 110]) -> bool {
-        if self.state.compare_exchange(SLOT_EMPTY, SLOT_WRITING, Acquire, Relaxed).is_err() {
-            return false;
-        }
-        for (i, w) in self.words.iter().enumerate() {
-            let mut b = [0u8; 8];
-            let n = (pdu.len() - i * 8).min(8);
-            b[..n].copy_from_slice(&pdu[i * 8..i * 8 + n]);
-            w.store(u64::from_ne_bytes(b), Relaxed);
-        }
-        self.state.store(SLOT_FULL, Release);
-        true
-    }
-
-    /// Takes the PDU stored in the slot, if any.
-    fn take(&self, out: &mut [u8; 110]) -> bool {
-        if self.state.compare_exchange(SLOT_FULL, SLOT_READING, Acquire, Relaxed).is_err() {
-            return false;
-        }
-        for (i, w) in self.words.iter().enumerate() {
-            let b = w.load(Relaxed).to_ne_bytes();
-            let n = (out.len() - i * 8).min(8);
-            out[i * 8..i * 8 + n].copy_from_slice(&b[..n]);
-        }
-        self.state.store(SLOT_EMPTY, Release);
-        true
-    }
-}
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 
 /// A device whose netdevice event is being handled, and the event (see
 /// `NetDevice::speed_duplex`); None outside the notifier.
@@ -152,6 +82,8 @@ pub(crate) struct Slave {
     /// Frames from this slave are delivered only to listeners bound to it (inactive slave).
     inactive: AtomicBool,
     pub(crate) link_failure_count: AtomicU32,
+    /// The link has been up since the slave was enslaved (C: `slave->last_link_up` != 0).
+    pub(crate) ever_up: AtomicBool,
     pub(crate) speed: AtomicU32,
     /// 1 full, 0 half, 0xff unknown
     pub(crate) duplex: AtomicU8,
@@ -184,6 +116,7 @@ impl Slave {
             backup: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             link_failure_count: AtomicU32::new(0),
+            ever_up: AtomicBool::new(false),
             speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
@@ -267,12 +200,15 @@ impl Slave {
     }
 
     /// `bond_update_speed_duplex()`: what the driver reports now, or unknown. `held`: the slave
-    /// and the event of it being handled, if the caller is the netdevice notifier.
-    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl, held: Held<'_>) {
+    /// and the event of it being handled, if the caller is the netdevice notifier. Returns
+    /// whether the driver told a valid speed and duplex (C returns 1 when it did not).
+    pub(crate) fn update_speed_duplex(&self, rtnl: &crate::sys::rtnl::Rtnl, held: Held<'_>) -> bool {
         let ev = held.filter(|(d, _)| self.is(d)).map(|(_, e)| e);
-        let (sp, du) = self.dev.speed_duplex(rtnl, ev).unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
+        let got = self.dev.speed_duplex(rtnl, ev);
+        let (sp, du) = got.unwrap_or((crate::logic::procfs::SPEED_UNKNOWN, 0xff));
         self.speed.store(sp, Relaxed);
         self.duplex.store(du, Relaxed);
+        got.is_some()
     }
 
     pub(crate) fn is(&self, dev: &NetDevice) -> bool {

@@ -4,6 +4,7 @@
 
 use super::params::{self, BondState, Change, DepsMsg};
 use super::{Bond, Slave};
+use crate::logic::mii::delay_ms;
 use crate::logic::options::{self as opt, mode, parse, OptValue};
 use crate::logic::procfs::Mac;
 use crate::sys::link;
@@ -86,8 +87,9 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "primary_reselect" => named(w, opt::PRIMARY_RESELECT, p.primary_reselect),
         "arp_interval" | "peer_notif_delay" => writeln!(w, "0"),
         "arp_ip_target" => Ok(()),
-        "downdelay" => writeln!(w, "{}", p.downdelay * p.miimon),
-        "updelay" => writeln!(w, "{}", p.updelay * p.miimon),
+        // C's `int` product (%d), which wraps past INT_MAX
+        "downdelay" => writeln!(w, "{}", delay_ms(p.downdelay, p.miimon)),
+        "updelay" => writeln!(w, "{}", delay_ms(p.updelay, p.miimon)),
         "num_grat_arp" | "num_unsol_na" => writeln!(w, "{}", p.num_peer_notif),
         "miimon" => writeln!(w, "{}", p.miimon),
         "primary" => match &t.primary {

@@ -187,9 +187,9 @@ pub struct Port {
     pub mux_state: MuxState,
     mux_timer: u16,
     /// The aggregator the port is attached to: the [`Member::uid`] of its owner.
-    pub agg: Option<u32>,
+    pub agg: Option<u64>,
     /// When the port joined its aggregator (orders `lag_ports`: the latest is the head).
-    joined: u32,
+    joined: u64,
     /// Input: the slave's link is up for the bond (`slave->link == BOND_LINK_UP`).
     pub link_up: bool,
     /// Input: the slave device is running with carrier (`bond_slave_is_up()`).
@@ -414,7 +414,7 @@ impl Port {
             self.rx_state = RxState::PortDisabled;
         } else if pdu.is_some() && matches!(self.rx_state, RxState::Expired | RxState::Defaulted | RxState::Current) {
             self.ticks_since_rx = 0;
-            self.lacpdu_rx += 1;
+            self.lacpdu_rx = self.lacpdu_rx.wrapping_add(1);
             if self.rx_state != RxState::Current {
                 self.vars |= vars::CHURNED;
             }
@@ -587,7 +587,8 @@ impl Port {
                 if self.actor.state & state::SYNCHRONIZATION != 0 {
                     self.churn_actor = ChurnState::NoChurn;
                 } else {
-                    self.churn_actor_count += 1;
+                    // C's u32 counter wraps
+                    self.churn_actor_count = self.churn_actor_count.wrapping_add(1);
                     self.churn_actor = ChurnState::Churn;
                 }
             }
@@ -598,7 +599,7 @@ impl Port {
                 if self.partner_oper.state & state::SYNCHRONIZATION != 0 {
                     self.churn_partner = ChurnState::NoChurn;
                 } else {
-                    self.churn_partner_count += 1;
+                    self.churn_partner_count = self.churn_partner_count.wrapping_add(1);
                     self.churn_partner = ChurnState::Churn;
                 }
             }
@@ -671,7 +672,7 @@ impl Aggregator {
 #[derive(Debug, Clone)]
 pub struct Member {
     /// Identity within the bond, never reused (aggregators are referred to by it).
-    pub uid: u32,
+    pub uid: u64,
     /// The port.
     pub port: Port,
     /// The aggregator this slave owns.
@@ -738,11 +739,13 @@ pub struct AdBond {
     pub agg_select_timer: u16,
     /// Last aggregator ID given (`aggregator_identifier`).
     pub last_agg_id: u16,
-    next_uid: u32,
-    join_seq: u32,
+    // 64 bits: neither wraps in practice (a bind or a join a nanosecond for 500 years), so a
+    // uid is never reused and joins stay in order
+    next_uid: u64,
+    join_seq: u64,
 }
 
-fn find(ms: &[Member], uid: u32) -> Option<usize> {
+fn find(ms: &[Member], uid: u64) -> Option<usize> {
     ms.iter().position(|m| m.uid == uid)
 }
 
@@ -785,7 +788,8 @@ pub fn class_mbps(class: u16) -> u32 {
 fn bandwidth(ms: &[Member], a: usize) -> u32 {
     let n = u32::from(active_ports(ms, a));
     let head = lag_ports(ms, a).max_by_key(|&i| ms[i].port.joined);
-    head.map_or(0, |h| n.saturating_mul(class_mbps(ms[h].port.speed_class())))
+    // C: `u32 bandwidth = nports * speed`, which wraps
+    head.map_or(0, |h| n.wrapping_mul(class_mbps(ms[h].port.speed_class())))
 }
 
 /// `agg_device_up()`
@@ -794,7 +798,7 @@ fn device_up(ms: &[Member], a: usize) -> bool {
 }
 
 /// `__agg_ports_are_ready()` + `__set_agg_ports_ready()`
-fn update_ready(ms: &mut [Member], agg: Option<u32>) {
+fn update_ready(ms: &mut [Member], agg: Option<u64>) {
     let Some(a) = agg.and_then(|u| find(ms, u)) else { return };
     let ready = lag_ports(ms, a).all(|i| ms[i].port.vars & vars::READY_N != 0);
     let uid = ms[a].uid;
@@ -807,11 +811,11 @@ fn update_ready(ms: &mut [Member], agg: Option<u32>) {
     }
 }
 
-fn agg_is_active(ms: &[Member], agg: Option<u32>) -> bool {
+fn agg_is_active(ms: &[Member], agg: Option<u64>) -> bool {
     agg.and_then(|u| find(ms, u)).is_some_and(|a| ms[a].agg.is_active)
 }
 
-fn agg_has_partner(ms: &[Member], agg: Option<u32>) -> bool {
+fn agg_has_partner(ms: &[Member], agg: Option<u64>) -> bool {
     agg.and_then(|u| find(ms, u)).is_some_and(|a| ms[a].agg.has_partner())
 }
 
@@ -941,7 +945,7 @@ impl AdBond {
         port.update_actor_keys(false);
         port.tx_timer = TICKS_PER_SEC / MAX_TX_IN_SECOND;
         port.disable(all_slaves_active);
-        self.next_uid += 1;
+        self.next_uid = self.next_uid.wrapping_add(1);
         self.last_agg_id = self.last_agg_id.wrapping_add(1);
         Member { uid: self.next_uid, port, agg: Aggregator { id: self.last_agg_id, mac, ..Aggregator::default() } }
     }
@@ -1080,7 +1084,7 @@ impl AdBond {
             // "Port %d did not find a suitable aggregator"
             (None, None) => return false,
         };
-        self.join_seq += 1;
+        self.join_seq = self.join_seq.wrapping_add(1);
         let uid = ms[a].uid;
         let p = &mut ms[i].port;
         p.agg = Some(uid);

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The C driver's transmit hash (`__bond_xmit_hash()` in bond_main.c), over packet bytes.
 //!
-//! The input is what the C code reads from an skb: the linear bytes starting at the MAC header,
-//! `skb->protocol`, the network header offset and the out-of-band VLAN tag. The result is the same
+//! The input is what the C code reads from an skb: the packet bytes starting at the MAC header,
+//! `skb->protocol`, the network header offset and the out-of-band VLAN tag. The bytes are read
+//! through [`Packet`]: C pulls the headers it needs into the linear part (`pskb_may_pull()`) or
+//! copies them (`skb_header_pointer()`) when they are in the skb's fragments, so a header is
+//! missing only when the packet ends before it; the driver's `Packet` for an skb reads its
+//! fragments the same way (without allocating), a slice is a linear packet. The result is the same
 //! 32-bit value as the C driver's on the same (little-endian) machine, so that `hash % count` picks
 //! the same slave. Header fields that C reads as raw `__be32` words are read here in native byte
 //! order, as C does.
@@ -25,11 +29,25 @@ const IPPROTO_ICMPV6: u8 = 58;
 const IPPROTO_SCTP: u8 = 132;
 const IPPROTO_UDPLITE: u8 = 136;
 
+/// The bytes of a packet, from its MAC header on, wherever they are kept.
+pub trait Packet {
+    /// The `N` bytes at `off` (from the MAC header), or `None` if the packet ends before them.
+    fn bytes<const N: usize>(&self, off: usize) -> Option<[u8; N]>;
+}
+
+/// A linear packet.
+impl Packet for [u8] {
+    fn bytes<const N: usize>(&self, off: usize) -> Option<[u8; N]> {
+        self.get(off..off.checked_add(N)?)?.try_into().ok()
+    }
+}
+
 /// A frame as the transmit path sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct Frame<'a> {
-    /// Linear packet bytes, starting at the MAC header (`skb->data`, `skb_headlen()` long).
-    pub data: &'a [u8],
+pub struct Frame<'a, P: Packet + ?Sized = [u8]> {
+    /// The packet bytes, starting at the MAC header (`skb->data`, and the fragments after
+    /// `skb_headlen()`).
+    pub data: &'a P,
     /// `skb->protocol` in host order.
     pub protocol: u16,
     /// Offset of the network header (`skb_network_offset()`).
@@ -60,25 +78,21 @@ pub enum HashError {
     UnknownPolicy,
 }
 
-fn bytes<const N: usize>(data: &[u8], off: usize) -> Option<[u8; N]> {
-    data.get(off..off.checked_add(N)?)?.try_into().ok()
-}
-
-fn ne32(data: &[u8], off: usize) -> Option<u32> {
-    bytes::<4>(data, off).map(u32::from_ne_bytes)
+fn ne32<P: Packet + ?Sized>(data: &P, off: usize) -> Option<u32> {
+    data.bytes::<4>(off).map(u32::from_ne_bytes)
 }
 
 /// `bond_eth_hash()`: last bytes of both MAC addresses and the EtherType; 0 on a short frame.
-fn eth_hash(data: &[u8]) -> u32 {
-    match bytes::<ETH_HLEN>(data, 0) {
+fn eth_hash<P: Packet + ?Sized>(data: &P) -> u32 {
+    match data.bytes::<ETH_HLEN>(0) {
         Some(h) => u32::from(h[5]) ^ u32::from(h[11]) ^ u32::from(u16::from_be_bytes([h[12], h[13]])),
         None => 0,
     }
 }
 
 /// `bond_vlan_srcmac_hash()`
-fn vlan_srcmac_hash(f: &Frame<'_>) -> u32 {
-    let Some(h) = bytes::<ETH_HLEN>(f.data, 0) else { return 0 };
+fn vlan_srcmac_hash<P: Packet + ?Sized>(f: &Frame<'_, P>) -> u32 {
+    let Some(h) = f.data.bytes::<ETH_HLEN>(0) else { return 0 };
     let vendor = u32::from(h[6]) << 16 | u32::from(h[7]) << 8 | u32::from(h[8]);
     let dev = u32::from(h[9]) << 16 | u32::from(h[10]) << 8 | u32::from(h[11]);
     u32::from(f.vlan_tci.unwrap_or(0)) ^ vendor ^ dev
@@ -109,10 +123,10 @@ fn ports_offset(proto: u8) -> Option<usize> {
 
 /// `bond_flow_ip()`: addresses, the transport header offset and, for layer3+4, the ports.
 /// Returns the IP protocol (`None` for an IPv4 fragment), or `Err` if this is not IP or too short.
-fn flow_ip(f: &Frame<'_>, fk: &mut Flow, nhoff: &mut usize, l34: bool) -> Result<Option<u8>, ()> {
+fn flow_ip<P: Packet + ?Sized>(f: &Frame<'_, P>, fk: &mut Flow, nhoff: &mut usize, l34: bool) -> Result<Option<u8>, ()> {
     let proto = match f.protocol {
         ETH_P_IP => {
-            let h = bytes::<20>(f.data, *nhoff).ok_or(())?;
+            let h = f.data.bytes::<20>(*nhoff).ok_or(())?;
             fk.src = u32::from_ne_bytes([h[12], h[13], h[14], h[15]]);
             fk.dst = u32::from_ne_bytes([h[16], h[17], h[18], h[19]]);
             *nhoff += usize::from(h[0] & 0x0f) << 2;
@@ -121,7 +135,7 @@ fn flow_ip(f: &Frame<'_>, fk: &mut Flow, nhoff: &mut usize, l34: bool) -> Result
             if frag { None } else { Some(h[9]) }
         }
         ETH_P_IPV6 => {
-            let h = bytes::<40>(f.data, *nhoff).ok_or(())?;
+            let h = f.data.bytes::<40>(*nhoff).ok_or(())?;
             let mut s = [0u8; 16];
             let mut d = [0u8; 16];
             s.copy_from_slice(&h[8..24]);
@@ -146,8 +160,8 @@ fn icmp_has_id(t: u8) -> bool {
 }
 
 /// `skb_flow_get_icmp_tci()`: type, code and identifier packed as `struct flow_dissector_key_icmp`.
-fn icmp_key(data: &[u8], thoff: usize) -> Option<(u8, u32)> {
-    let h = bytes::<8>(data, thoff)?;
+fn icmp_key<P: Packet + ?Sized>(data: &P, thoff: usize) -> Option<(u8, u32)> {
+    let h = data.bytes::<8>(thoff)?;
     let id = if icmp_has_id(h[0]) {
         match u16::from_be_bytes([h[4], h[5]]) {
             0 => 1,
@@ -162,7 +176,7 @@ fn icmp_key(data: &[u8], thoff: usize) -> Option<(u8, u32)> {
 }
 
 /// `bond_flow_dissect()` for the policies that do not use the flow dissector.
-fn flow_dissect(f: &Frame<'_>, policy: u64) -> Option<Flow> {
+fn flow_dissect<P: Packet + ?Sized>(f: &Frame<'_, P>, policy: u64) -> Option<Flow> {
     let l34 = policy == xmit_policy::LAYER34;
     let mut fk = Flow::default();
     let mut nhoff = f.nhoff;
@@ -199,7 +213,7 @@ fn ip_hash(hash: u32, fk: &Flow, policy: u64) -> u32 {
 }
 
 /// `__bond_xmit_hash()`: the hash the C driver computes for this frame under `policy`.
-pub fn xmit_hash(policy: u64, f: &Frame<'_>) -> Result<u32, HashError> {
+pub fn xmit_hash<P: Packet + ?Sized>(policy: u64, f: &Frame<'_, P>) -> Result<u32, HashError> {
     match policy {
         xmit_policy::VLAN_SRCMAC => Ok(vlan_srcmac_hash(f)),
         xmit_policy::LAYER2 => Ok(eth_hash(f.data)),
@@ -235,7 +249,7 @@ pub struct DissectedFlow {
 
 /// `__bond_xmit_hash()` for encap2+3 and encap3+4, given the flow dissector's result (`None` when
 /// it failed: then the layer2 hash, as in C).
-pub fn encap_hash(policy: u64, data: &[u8], flow: Option<DissectedFlow>) -> Result<u32, HashError> {
+pub fn encap_hash<P: Packet + ?Sized>(policy: u64, data: &P, flow: Option<DissectedFlow>) -> Result<u32, HashError> {
     if policy != xmit_policy::ENCAP23 && policy != xmit_policy::ENCAP34 {
         return Err(HashError::UnknownPolicy);
     }
@@ -407,6 +421,66 @@ mod tests {
         // no flow: the layer2 hash
         assert_eq!(encap_hash(ENCAP34, &b[..n], None), Ok(0x803));
         assert_eq!(encap_hash(LAYER2, &b[..n], None), Err(HashError::UnknownPolicy));
+    }
+
+    /// A packet kept in pieces, as an skb whose headers are partly in its page fragments: the
+    /// first `head` bytes, then pieces of `frag` bytes.
+    struct Pieces<'a> {
+        data: &'a [u8],
+        head: usize,
+        frag: usize,
+    }
+
+    impl Packet for Pieces<'_> {
+        fn bytes<const N: usize>(&self, off: usize) -> Option<[u8; N]> {
+            // gathered piece by piece, as skb_copy_bits() does
+            let end = off.checked_add(N)?;
+            if end > self.data.len() {
+                return None;
+            }
+            let mut out = [0u8; N];
+            let mut at = off;
+            while at < end {
+                let piece_end = if at < self.head { self.head } else { self.head + (at - self.head) / self.frag * self.frag + self.frag };
+                let n = piece_end.min(end) - at;
+                out[at - off..at - off + n].copy_from_slice(&self.data[at..at + n]);
+                at += n;
+            }
+            Some(out)
+        }
+    }
+
+    #[test]
+    fn headers_in_fragments_hash_as_linear_ones() {
+        // issue 12: a frame whose headers are in the skb's fragments hashes as bonding.ko hashes
+        // it, which reads them there too (every policy, every split, to the last byte)
+        let mut inner = [0u8; 128];
+        v4(&mut inner, IPPROTO_UDP, 0, &tcp(1234, 53)[..8]);
+        let mut err = [0u8; 8 + 28];
+        err[0] = 3;
+        err[8..].copy_from_slice(&inner[14..14 + 28]);
+        let frames: [(u8, &[u8]); 4] =
+            [(IPPROTO_TCP, &tcp(40000, 80)), (IPPROTO_UDP, &tcp(5353, 53)[..8]), (IPPROTO_ICMP, &[8, 0, 0, 0, 0x12, 0x34, 0, 1]), (IPPROTO_ICMP, &err)];
+        for (proto, l4) in frames {
+            let mut b = [0u8; 128];
+            let n = v4(&mut b, proto, 0, l4);
+            for policy in [LAYER2, LAYER23, LAYER34, VLAN_SRCMAC] {
+                let linear = xmit_hash(policy, &Frame::ethernet(&b[..n])).unwrap();
+                for head in 0..=n {
+                    for frag in [1, 3, 8, 64] {
+                        let p = Pieces { data: &b[..n], head, frag };
+                        let f = Frame { data: &p, protocol: ETH_P_IP, nhoff: ETH_HLEN, vlan_tci: None };
+                        assert_eq!(xmit_hash(policy, &f), Ok(linear), "policy {policy}, proto {proto}, head {head}, frag {frag}");
+                    }
+                }
+                // cut short: what is missing is missing in both
+                let p = Pieces { data: &b[..n - 1], head: 14, frag: 8 };
+                let f = Frame { data: &p, protocol: ETH_P_IP, nhoff: ETH_HLEN, vlan_tci: None };
+                assert_eq!(xmit_hash(policy, &f), xmit_hash(policy, &Frame { data: &b[..n - 1], ..Frame::ethernet(&b[..n]) }));
+            }
+            let p = Pieces { data: &b[..n], head: 14, frag: 8 };
+            assert_eq!(encap_hash(ENCAP34, &p, None), encap_hash(ENCAP34, &b[..n], None));
+        }
     }
 
     #[test]

@@ -145,6 +145,15 @@ pub fn commit(s: &mut MiiSlave, p: Proposal) {
     s.link = p.new_link();
 }
 
+/// A delay kept in miimon ticks (updelay, downdelay, peer_notif_delay: bonding stores them so) in
+/// ms, as bonding computes it for /proc, sysfs, netlink and its log: `int` ticks times `int`
+/// miimon. Both are at most INT_MAX, but their product need not be (an updelay of INT_MAX set at
+/// miimon 1, then miimon 3); the kernel is built with -fno-strict-overflow, so C's product wraps
+/// (2147483645 at miimon 3, -2 at miimon 2) and so does this one. It never panics.
+pub fn delay_ms(ticks: u32, miimon: u32) -> i32 {
+    (ticks as i32).wrapping_mul(miimon as i32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +164,17 @@ mod tests {
             commit(s, p);
         }
         p
+    }
+
+    #[test]
+    fn delays_in_ms_wrap_as_c_int_products() {
+        assert_eq!(delay_ms(2, 100), 200);
+        assert_eq!(delay_ms(0, i32::MAX as u32), 0);
+        // updelay INT_MAX at miimon 1, then miimon 3 (issue 12): C's `updelay * miimon`
+        assert_eq!(delay_ms(i32::MAX as u32, 3), 2147483645);
+        assert_eq!(delay_ms(i32::MAX as u32, 2), -2);
+        assert_eq!(delay_ms(i32::MAX as u32, i32::MAX as u32), 1);
+        assert_eq!(delay_ms(1 << 30, 2), i32::MIN);
     }
 
     #[test]

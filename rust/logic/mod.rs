@@ -8,6 +8,8 @@ pub mod hash;
 pub mod ad;
 /// 802.3ad wire formats (LACPDU, marker PDU) and port keys.
 pub mod lacp;
+/// The lock-free mailbox of received LACPDUs between the receive path and the 802.3ad tick.
+pub mod mailbox;
 /// The MII link monitor's state machine.
 pub mod mii;
 /// Netlink attribute numbers and names of the bonding ABI.

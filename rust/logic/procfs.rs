@@ -7,7 +7,7 @@
 
 use super::ad::ChurnState;
 use super::lacp::PortInfo;
-use super::mii::Link;
+use super::mii::{delay_ms, Link};
 use super::options::{self, mode};
 use core::fmt::{self, Write};
 
@@ -164,9 +164,10 @@ pub fn write_master(w: &mut dyn Write, m: &MasterInfo<'_>) -> fmt::Result {
     }
     writeln!(w, "MII Status: {}", if m.carrier { "up" } else { "down" })?;
     writeln!(w, "MII Polling Interval (ms): {}", m.miimon)?;
-    writeln!(w, "Up Delay (ms): {}", m.updelay * m.miimon)?;
-    writeln!(w, "Down Delay (ms): {}", m.downdelay * m.miimon)?;
-    writeln!(w, "Peer Notification Delay (ms): {}", m.peer_notif_delay * m.miimon)?;
+    // C's `int` products, wrapping past INT_MAX (printed with %d)
+    writeln!(w, "Up Delay (ms): {}", delay_ms(m.updelay, m.miimon))?;
+    writeln!(w, "Down Delay (ms): {}", delay_ms(m.downdelay, m.miimon))?;
+    writeln!(w, "Peer Notification Delay (ms): {}", delay_ms(m.peer_notif_delay, m.miimon))?;
     // C prints the ARP monitor's lines here when arp_interval > 0; rbond has no ARP monitor.
     match &m.ad {
         Some(ad) => write_master_ad(w, ad),
@@ -533,6 +534,20 @@ mod tests {
             peer_notif_delay: 0,
             ad: None,
         }
+    }
+
+    #[test]
+    fn delays_past_int_max_print_as_c_does() {
+        // updelay INT_MAX at miimon 1, then miimon 3 (issue 12): C prints its wrapped int product
+        let mut m = master(mode::ACTIVEBACKUP);
+        m.miimon = 3;
+        m.updelay = i32::MAX as u32;
+        m.downdelay = 1 << 30;
+        m.peer_notif_delay = i32::MAX as u32;
+        let mut s = S::new();
+        write_master(&mut s, &m).unwrap();
+        let t = s.text();
+        assert!(t.contains("MII Polling Interval (ms): 3\nUp Delay (ms): 2147483645\nDown Delay (ms): -1073741824\nPeer Notification Delay (ms): 2147483645\n"), "{t}");
     }
 
     #[test]

@@ -118,6 +118,13 @@ pub(crate) fn compat_param() -> i32 {
     unsafe { bindings::rbond_param_compat() }
 }
 
+/// `net_ratelimit()`: whether a networking message may be logged now (C's limit for messages that
+/// would otherwise repeat at every monitor tick).
+pub(crate) fn net_ratelimit() -> bool {
+    // SAFETY: plain FFI call; net_ratelimit() may be called in any context.
+    unsafe { bindings::rbond_net_ratelimit() }
+}
+
 /// Whether the current task has `CAP_NET_ADMIN` (`capable()`, which also marks the task as
 /// having used the capability, as the C driver's sysfs readers do).
 pub(crate) fn capable_net_admin() -> bool {

@@ -141,6 +141,39 @@ impl NetDevice {
     }
 }
 
+/// The bytes of an [`Skb`] (and what else of it the hash reads) for the transmit hash: its linear part directly, the rest (headers in
+/// page fragments) copied as `skb_header_pointer()` copies them, into the caller's stack; no
+/// lock, no allocation.
+pub(crate) struct SkbBytes<'a> {
+    skb: &'a Skb,
+    /// The linear part (`skb->data`, `skb_headlen()` bytes).
+    linear: &'a [u8],
+    protocol: u16,
+    nhoff: u16,
+    vlan_tci: Option<u16>,
+}
+
+impl SkbBytes<'_> {
+    /// The frame the transmit hash reads.
+    pub(crate) fn frame(&self) -> crate::logic::hash::Frame<'_, Self> {
+        crate::logic::hash::Frame { data: self, protocol: self.protocol, nhoff: usize::from(self.nhoff), vlan_tci: self.vlan_tci }
+    }
+}
+
+impl crate::logic::hash::Packet for SkbBytes<'_> {
+    fn bytes<const N: usize>(&self, off: usize) -> Option<[u8; N]> {
+        if let Some(b) = self.linear.get(off..off.checked_add(N)?) {
+            return b.try_into().ok();
+        }
+        let mut out = [0u8; N];
+        let (off, n) = (u32::try_from(off).ok()?, u32::try_from(N).ok()?);
+        // SAFETY: we own a valid skb (type invariant of `Skb`, borrowed for 'a); `out` has room
+        // for the `N` bytes copied.
+        let ok = unsafe { bindings::rbond_skb_copy_bits(self.skb.0.as_ptr(), off, out.as_mut_ptr(), n) };
+        ok.then_some(out)
+    }
+}
+
 /// A socket buffer we own.
 ///
 /// # Invariants
@@ -150,16 +183,16 @@ impl NetDevice {
 pub(crate) struct Skb(NonNull<bindings::sk_buff>);
 
 impl Skb {
-    /// The packet bytes and metadata the transmit hash reads.
-    pub(crate) fn frame(&self) -> crate::logic::hash::Frame<'_> {
+    /// The packet bytes (linear and in fragments) and metadata the transmit hash reads.
+    pub(crate) fn bytes(&self) -> SkbBytes<'_> {
         let (mut len, mut proto, mut nhoff, mut tci, mut tagged) = (0u32, 0u16, 0u16, 0u16, false);
         // SAFETY: we own a valid skb (type invariant); the returned pointer is to its linear data,
         // `len` bytes long, valid while we own it (the borrow of `self`).
-        let data = unsafe {
+        let linear = unsafe {
             let p = bindings::rbond_skb_data(self.0.as_ptr(), &mut len, &mut proto, &mut nhoff, &mut tci, &mut tagged);
             core::slice::from_raw_parts(p, len as usize)
         };
-        crate::logic::hash::Frame { data, protocol: proto, nhoff: usize::from(nhoff), vlan_tci: tagged.then_some(tci) }
+        SkbBytes { skb: self, linear, protocol: proto, nhoff, vlan_tci: tagged.then_some(tci) }
     }
 
     /// What the kernel's flow dissector finds in the frame with bonding's keys (through

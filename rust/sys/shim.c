@@ -539,6 +539,22 @@ const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *prot
 	return skb->data;
 }
 
+/* net_ratelimit(): the networking log's rate limit (the C driver's messages per slave and tick) */
+bool rbond_net_ratelimit(void)
+{
+	return net_ratelimit();
+}
+
+/* skb_header_pointer()'s copy for bytes past the linear part (its page fragments, its frag_list):
+ * __bond_xmit_hash() reads the headers there (pskb_may_pull(), skb_header_pointer()). Takes no
+ * lock, allocates nothing; false if the packet ends before offset + len. */
+bool rbond_skb_copy_bits(const struct sk_buff *skb, unsigned int offset, u8 *to, unsigned int len)
+{
+	if (offset > INT_MAX || len > INT_MAX - offset)
+		return false;
+	return skb_copy_bits(skb, offset, to, len) == 0;
+}
+
 /* netif_pre_changeaddr_notify() is exported to this namespace only (bonding.ko imports it too) */
 MODULE_IMPORT_NS("NETDEV_INTERNAL");
 

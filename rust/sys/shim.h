@@ -106,6 +106,8 @@ void rbond_consume_skb(struct sk_buff *skb);
 int rbond_skb_slow_pdu(const struct sk_buff *skb, u8 *buf, unsigned int len);
 int rbond_send_slow(struct net_device *dev, const u8 *src, const u8 *pdu, unsigned int len);
 const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *protocol, u16 *nhoff, u16 *vlan_tci, bool *vlan_present);
+bool rbond_net_ratelimit(void);
+bool rbond_skb_copy_bits(const struct sk_buff *skb, unsigned int offset, u8 *to, unsigned int len);
 
 int rbond_register_module_notifier(struct notifier_block *nb);
 int rbond_unregister_module_notifier(struct notifier_block *nb);
