@@ -36,7 +36,7 @@ done
 [ $bad = 0 ] || die "kernel config: the options above did not survive olddefconfig"
 grep -q '^CONFIG_RUST=y' "$KOUT/.config" || die "CONFIG_RUST is off: is the Rust toolchain available? (make -C $KSRC O=$KOUT ${KMAKE[*]} rustavailable)"
 [ $configure_only = 1 ] && { log "kernel: configured in $KOUT (--configure-only)"; exit 0; }
-log "kernel: building (about 7 min with 2 cores for release, longer for debug)"
+log "kernel: building (9 to 14 min with 2 cores for release, longer for debug)"
 t=$(date +%s)
 if ! make -C "$KSRC" O="$KOUT" "${KMAKE[@]}" -j"$(nproc)" all > "$KOUT/build.log" 2>&1; then
   tail -n 40 "$KOUT/build.log" >&2

@@ -5,7 +5,7 @@
 
 t0=$(date +%s)
 fresh=0; [ -f "$KOUT/.rbond-built" ] || fresh=1
-[ $fresh = 1 ] && log "first build for KERNEL=$KERNEL: fetching the toolchain and building the kernel into $RBOND_CACHE (10-15 min)"
+[ $fresh = 1 ] && log "first build for KERNEL=$KERNEL: fetching the toolchain and building the kernel into $RBOND_CACHE (15-20 min)"
 "$RBOND_TOP/scripts/host-deps.sh"
 "$RBOND_TOP/scripts/fetch-toolchain.sh"
 "$RBOND_TOP/scripts/build-kernel.sh"

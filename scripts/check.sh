@@ -2,7 +2,7 @@
 # `make check`: host tests, module build (warnings are errors, clippy), then the guest parts side
 # by side: the guest runner's own tests, the first-run test of the cached stages, rbond's selftests
 # and the kernel's own bonding selftests against rbond (compat mode), each split over guests that
-# run at the same time (RBOND_JOBS at once, default 3). Each part's results are collected and
+# run at the same time (RBOND_JOBS at once, default 4). Each part's results are collected and
 # printed in a fixed order, numbered as one TAP stream, with the time each part took; the last
 # line is "N passed, N failed, N skipped, N expected failures".
 . "$(dirname "$0")/common.sh"
@@ -14,7 +14,7 @@ mkdir -p "$RBOND_CACHE/checks"
 keep_newest 4 "" "$RBOND_CACHE/checks/$KERNEL".*
 LOG=$(mktemp -d "$RBOND_CACHE/checks/$KERNEL.XXXXXX")
 PARTS=$LOG/parts; mkdir -p "$PARTS"
-JOBS=${RBOND_JOBS:-3}
+JOBS=${RBOND_JOBS:-4}
 case "$JOBS" in [1-9]|[1-9][0-9]) ;; *) die "RBOND_JOBS must be a number of guests from 1 to 99 (got '$JOBS')";; esac
 t_start=$(date +%s)
 pass=0 fail=0 skipped=0 xfail=0 n=0
@@ -196,7 +196,7 @@ part_upstream() {
 
 # The split: selftests/durations has each test file's time (seconds, warm release kernel); the
 # files are dealt, longest first, to the guest with the least time so far. RBOND_SELFTEST_GUESTS
-# and RBOND_UPSTREAM_GUESTS guests (default 2 each).
+# and RBOND_UPSTREAM_GUESTS guests (default 3 and 2).
 split() { # split N PREFIX FILE... -> one line per guest: its files in the order given
   local nb=$1 prefix=$2; shift 2
   local f i=0
@@ -213,7 +213,7 @@ split() { # split N PREFIX FILE... -> one line per guest: its files in the order
 }
 parts=() # name, then the command
 add_part() { parts+=("$1"); eval "cmd_$1=\$2"; }
-mapfile -t st < <(split "${RBOND_SELFTEST_GUESTS:-2}" "" $(cd selftests && ls rbond/*.sh))
+mapfile -t st < <(split "${RBOND_SELFTEST_GUESTS:-3}" "" $(cd selftests && ls rbond/*.sh))
 mapfile -t up < <(split "${RBOND_UPSTREAM_GUESTS:-2}" upstream/ \
   $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' selftests/upstream/expected))
 # the longest first, so that the short parts fill in beside them

@@ -44,7 +44,7 @@ fi
 
 # 4. bindgen-cli (crate registry), built once into the cache
 if [ ! -x "$BINDGEN_ROOT/bin/bindgen" ]; then
-  log "build: bindgen-cli $BINDGEN_VERSION (cargo install, about 70 s)"
+  log "build: bindgen-cli $BINDGEN_VERSION (cargo install, about 2.5 min)"
   CARGO_TARGET_DIR=$RBOND_CACHE/cargo-target cargo install -q bindgen-cli --version "$BINDGEN_VERSION" \
     --locked --root "$BINDGEN_ROOT"
   rm -rf "$RBOND_CACHE/cargo-target"

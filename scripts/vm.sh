@@ -22,7 +22,7 @@ if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
 else
   { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
 fi
-mem=1G; tmo=1800
+mem=1G; tmo=3600   # a guest of make check runs ~20 min, longer when the cores are shared
 # the debug kernel (lockdep, kmemleak, SLUB debugging) runs the suite several times slower
 [ "$KERNEL" = debug ] && { mem=3G; tmo=10800; }
 set +e
