@@ -31,9 +31,16 @@ emit() {
       "not ok - "*) n=$((n + 1)) fail=$((fail + 1)); echo "not ok $n - ${line#not ok - }";;
       "ok - "*" # SKIP"*) n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n - ${line#ok - }";;
       "ok - "*) n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - ${line#ok - }";;
+      "@deferred "*) d=$PARTS/deferred.${line#@deferred }.rec
+        [ -f "$d" ] || echo "not ok - upstream: ${line#@deferred }: deferred, and not run again" > "$d"
+        emit "$d";;
       *) echo "$line";;
     esac
   done < "$1"
+}
+# the CPU seconds (user + system) of the shell's finished child processes (the guests' QEMU)
+cpu_seconds() {
+  times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d\n", t }'
 }
 summary() {
   echo "1..$n"
@@ -166,69 +173,79 @@ part_selftests() {
   else rec fail "guest: the selftest run of ${1#rbond/}..${*: -1} finished with a clean kernel log (exit $rc)" "$run.log"; fi
 }
 
-# the kernel's own bonding selftests named in $@, unmodified, against rbond in compatibility mode,
-# in one guest; selftests/upstream/expected lists the expected failures ("# TODO"), an unexpected
-# pass fails. The first part also checks that expected lists every script once (--check-list).
+# the kernel's own bonding selftests named in $@ (SCRIPT or SCRIPT:TEST,...), unmodified, against
+# rbond in compatibility mode, in one guest; selftests/upstream/expected lists the expected failures
+# ("# TODO"), an unexpected pass fails. The first part also checks that expected covers every
+# script once (--check-list). A "retry" script that fails is deferred (--defer-retry): its record
+# is a placeholder, "@deferred ID", filled in when the script has run again after the other parts
+# (run_deferred).
 part_upstream() {
-  local run line d show=0
+  local run line d show=0 id key
   run=$(mktemp -d "$LOG/upstream.XXXXXX")
   RBOND_RUN_DIR=$run scripts/upstream.sh rbond "$@" > "$run.log" 2>&1; rc=$?
   if [ -f "$run/upstream.tap" ]; then
     while IFS= read -r line; do
       case "$line" in
         "not ok "*" # TODO "*) d=${line#not ok * - }; rec xfail "upstream: ${d%% # TODO *}" "${d#* # TODO }"; show=0;;
+        "not ok "*" # DEFERRED "*) d=${line#not ok * - }; id=${d%% # DEFERRED *}; key=${id//[^A-Za-z0-9_.-]/_}
+          echo "@deferred $key" >> "$OUT"; echo "$id" >> "$PARTS/deferred.list"
+          : > "$PARTS/deferred.$key.first"; show=2;;
         "not ok "*) rec fail "upstream: ${line#not ok * - }"; show=1;;
         "ok "*"# SKIP"*) d=${line#ok * - }; rec skip "upstream: ${d%% # SKIP*}" "${d#*# SKIP }"; show=0;;
         "ok "*) rec ok "upstream: ${line#ok * - }"; show=0;;
-        "#   exit "*" after "*" s; log: "*) # each script's time, for the split (selftests/durations)
-          d=${line#*upstream/}; echo "# time: upstream/${d%.log}.sh $(sed -E 's/.* after ([0-9]+) s;.*/\1/' <<< "$line")" >> "$OUT";;&
-        "#   "*) [ $show = 1 ] && echo "$line" >> "$OUT";;
+        "# time: "*) echo "$line" >> "$OUT";;  # each script's time, for the split (selftests/durations)
+        "#   "*) [ $show = 1 ] && echo "$line" >> "$OUT"; [ $show = 2 ] && echo "$line" >> "$PARTS/deferred.$key.first";;
       esac
     done < "$run/upstream.tap"
   else
     rec fail "upstream: the selftests ($*) produced no results" "$run.log"
   fi
   # upstream.sh: 0 as expected, 1 unexpected results, 2 the guest run failed
-  local what=$1; [ "$what" = --check-list ] && what=$2; what=$what..${*: -1}
+  local what=("$@"); while [ "${what[0]#--}" != "${what[0]}" ]; do what=("${what[@]:1}"); done
+  what=${what[0]}..${what[*]: -1}
   if [ -f "$run/upstream.tap" ] && { [ $rc = 0 ] || [ $rc = 1 ]; }; then rec ok "upstream: the run of $what finished with a clean kernel log"
   else rec fail "upstream: the run of $what finished with a clean kernel log (exit $rc)" "$run.log"; fi
 }
 
-# The split: selftests/durations has each test file's time (seconds, warm release kernel); the
-# files are dealt, longest first, to the guest with the least time so far. RBOND_SELFTEST_GUESTS
-# and RBOND_UPSTREAM_GUESTS guests (default 3 and 2).
-split() { # split N PREFIX FILE... -> one line per guest: its files in the order given
-  local nb=$1 prefix=$2; shift 2
-  local f i=0
-  for f in "$@"; do
-    echo -n "$((i++)) "
-    awk -v t="$prefix$f" '$1 == t { print $2; found = 1 } END { if (!found) print 60 }' selftests/durations | tr '\n' ' '
-    echo "$f"
-  done | sort -k2,2nr -k1,1n | awk -v nb="$nb" '
-    { b = 1; for (i = 2; i <= nb; i++) if (load[i] < load[b]) b = i
-      load[b] += $2; guest[$1] = b; name[$1] = $3; if ($1 + 1 > n) n = $1 + 1 }
-    END { for (b = 1; b <= nb; b++) { l = ""
-            for (i = 0; i < n; i++) if (guest[i] == b) l = l " " name[i]
-            if (l != "") print substr(l, 2) } }'
+# the deferred scripts, each run again in a guest of its own once the other parts are done (the
+# scripts are timing-bound: "retry" in selftests/upstream/expected); the first run's lines are
+# shown with the result
+run_deferred() {
+  local id key
+  [ -s "$PARTS/deferred.list" ] || return 0
+  while IFS= read -r id; do
+    key=${id//[^A-Za-z0-9_.-]/_}
+    echo "# deferred: $id, run again with no other guest running"
+    OUT=$PARTS/deferred.$key.rec; : > "$OUT"
+    t=$(date +%s)
+    part_upstream "$id"
+    sed 's/^#   /#   (the deferred first run, in a loaded guest) /' "$PARTS/deferred.$key.first" >> "$OUT"
+    echo "# deferred $id: $(( $(date +%s) - t )) s"
+  done < "$PARTS/deferred.list"
 }
-parts=() # name, then the command
-add_part() { parts+=("$1"); eval "cmd_$1=\$2"; }
-mapfile -t st < <(split "${RBOND_SELFTEST_GUESTS:-3}" "" $(cd selftests && ls rbond/*.sh))
-mapfile -t up < <(split "${RBOND_UPSTREAM_GUESTS:-2}" upstream/ \
-  $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' selftests/upstream/expected))
-# the longest first, so that the short parts fill in beside them
-for i in "${!up[@]}"; do
-  if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list ${up[i]}"
-  else add_part "upstream$((i + 1))" "part_upstream ${up[i]}"; fi
-done
-for i in "${!st[@]}"; do add_part "selftests$((i + 1))" "part_selftests ${st[i]}"; done
-add_part first_run part_first_run
-add_part runner part_runner
 
+# The parts: selftests/durations has each test file's time (seconds); the files are grouped into
+# parts of about RBOND_PART_SECONDS (default 600) each, dealt longest first to the part with the
+# least time so far, and the parts start longest first, RBOND_JOBS at a time, each as soon as a
+# slot is free: short parts keep every slot busy to the end.
+DURATIONS=selftests/durations
+PART_SECONDS=${RBOND_PART_SECONDS:-600}
+case "$PART_SECONDS" in [1-9]*) ;; *) die "RBOND_PART_SECONDS must be a number of seconds (got '$PART_SECONDS')";; esac
+parts=() # name, its command, its expected time
+add_part() { parts+=("$1"); eval "cmd_$1=\$2 est_$1=\$3"; }
+mapfile -t st < <(chunk "$DURATIONS" "$PART_SECONDS" "" $(cd selftests && ls rbond/*.sh))
+mapfile -t up < <(chunk "$DURATIONS" "$PART_SECONDS" upstream/ $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' selftests/upstream/expected))
+add_part runner part_runner "$(duration "$DURATIONS" part/runner 40)"
+add_part first_run part_first_run "$(duration "$DURATIONS" part/first_run 600)"
+for i in "${!st[@]}"; do add_part "selftests$((i + 1))" "part_selftests ${st[i]#* }" "${st[i]%% *}"; done
+for i in "${!up[@]}"; do
+  if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list --defer-retry ${up[i]#* }" "${up[i]%% *}"
+  else add_part "upstream$((i + 1))" "part_upstream --defer-retry ${up[i]#* }" "${up[i]%% *}"; fi
+done
 # the order the parts are printed in
-order=(runner first_run)
-for i in "${!st[@]}"; do order+=("selftests$((i + 1))"); done
-for i in "${!up[@]}"; do order+=("upstream$((i + 1))"); done
+order=("${parts[@]}")
+# the order they start in: the longest first
+mapfile -t parts < <(for p in "${parts[@]}"; do e="est_$p"; echo "${!e} $p"; done | sort -k1,1nr -s | awk '{ print $2 }')
 
 # RBOND_PARTS="runner first_run ...": only these guest parts (for work on the harness; a run that
 # leaves parts out says so and fails)
@@ -247,10 +264,12 @@ for p in "${parts[@]}"; do
     OUT=$PARTS/$p.rec; : > "$OUT"; t=$(date +%s)
     eval "${!c}"
     echo $(( $(date +%s) - t )) > "$PARTS/$p.time"
-    echo "# part $p: finished in $(cat "$PARTS/$p.time") s"
+    cpu_seconds > "$PARTS/$p.cpu"
+    echo "# part $p: finished in $(cat "$PARTS/$p.time") s ($(cat "$PARTS/$p.cpu") s of CPU)"
   ) &
 done
 wait
+run_deferred
 
 for p in "${order[@]}"; do
   c="cmd_$p"
@@ -258,7 +277,7 @@ for p in "${order[@]}"; do
   if [ -f "$PARTS/$p.time" ]; then emit "$PARTS/$p.rec"
   else OUT=$PARTS/$p.rec; rec fail "part $p ran to the end"; emit "$PARTS/$p.rec"; fi
 done
-echo "# time per part (s), $JOBS guests at a time:"
-for p in "${order[@]}"; do echo "#   $p: $(cat "$PARTS/$p.time" 2>/dev/null || echo '?')"; done
+echo "# time per part (s: wall, CPU of its processes; expected from selftests/durations), $JOBS at a time:"
+for p in "${order[@]}"; do e="est_$p"; echo "#   $p: $(cat "$PARTS/$p.time" 2>/dev/null || echo '?') $(cat "$PARTS/$p.cpu" 2>/dev/null || echo '?') (${!e})"; done
 summary
 [ $fail = 0 ]

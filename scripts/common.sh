@@ -171,3 +171,24 @@ apt_extract_suite() {
   fi
   for spec in "${specs[@]}"; do dpkg-deb -x "$(apt_fetch "$spec")" "$dest"; done
 }
+
+# duration FILE NAME [DEFAULT]: NAME's seconds in FILE (lines "NAME SECONDS"), DEFAULT (60) if absent
+duration() { awk -v t="$2" -v d="${3:-60}" '$1 == t { print $2; found = 1; exit } END { if (!found) print d }' "$1"; }
+# chunk FILE TARGET PREFIX NAME...: the names grouped into parts of about TARGET seconds (each
+# name's time is PREFIX+NAME's in FILE): as many parts as TARGET fits into the total (at least one,
+# at most one per name), the names dealt longest first to the part with the least time so far.
+# One line per part: "SECONDS NAME..." (its names in the order given)
+chunk() {
+  local file=$1 target=$2 prefix=$3; shift 3
+  local f i=0
+  for f in "$@"; do echo "$((i++)) $(duration "$file" "$prefix$f") $f"; done |
+    sort -k2,2nr -k1,1n | awk -v target="$target" '
+      { idx[NR] = $1; dur[NR] = $2; name[$1] = $3; total += $2; if ($1 + 1 > n) n = $1 + 1 }
+      END { if (NR == 0) exit
+            nb = int((total + target - 1) / target); if (nb < 1) nb = 1; if (nb > NR) nb = NR
+            for (k = 1; k <= NR; k++) { b = 1; for (i = 2; i <= nb; i++) if (load[i] < load[b]) b = i
+                                        load[b] += dur[k]; part[idx[k]] = b }
+            for (b = 1; b <= nb; b++) { l = ""
+              for (i = 0; i < n; i++) if (part[i] == b) l = l " " name[i]
+              if (l != "") print load[b] l } }'
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make check's tests of the scripts themselves (on the host, in seconds): every script that stops
 # on an error says which script, file, line and command failed; keep_newest (the pruning of old
-# guest images) with no, one and many folders. Records go to $OUT (see rec in common.sh).
+# guest images) with no, one and many folders; chunk (make check's parts). Records go to $OUT (see
+# rec in common.sh).
 . "$(dirname "$0")/common.sh"
 set +e
 cd "$RBOND_TOP"
@@ -70,4 +71,15 @@ mkdir "$tmp/k/debug-1"; touch -d '-1 day' "$tmp/k/debug-1" "$tmp/k/release-new"
 [ "$(cd "$tmp/k" && echo *)" = "debug-1 release-4 release-5 release-new" ] || { ok=0; echo "left: $(cd "$tmp/k" && echo *)" >> "$tmp/out"; }
 if [ $ok = 1 ]; then rec ok "scripts: keep_newest prunes old guest images with none, one and many present"
 else rec fail "scripts: keep_newest prunes old guest images with none, one and many present" "$tmp/out"; fi
+
+# 5. chunk (make check's parts): every name in exactly one part, in the order given, each part's
+# time the sum of its names', about TARGET each; a name missing from the durations counts 60 s
+printf 'x/a 500\nx/b 300\nx/c 200\nx/d 100\nx/e 100\n' > "$tmp/dur"
+got=$(chunk "$tmp/dur" 400 x/ a b c d e f | sort)
+want=$(printf '%s\n' "500 a" "300 b" "260 c f" "200 d e" | sort)
+one=$(chunk "$tmp/dur" 10000 x/ a b c)
+if [ "$got" = "$want" ] && [ "$one" = "1000 a b c" ] && [ -z "$(chunk "$tmp/dur" 400 x/)" ]; then
+  rec ok "scripts: chunk groups the test files into parts of about the target time, each file once"
+else printf 'got:\n%s\nwant:\n%s\none part: %s\n' "$got" "$want" "$one" > "$tmp/chunk"
+  rec fail "scripts: chunk groups the test files into parts of about the target time, each file once" "$tmp/chunk"; fi
 exit 0

@@ -5,10 +5,17 @@
 # compatibility mode. scripts/upstream.sh copies them from the kernel source, laid out as in the
 # kernel tree, to /out/kselftest, with the list of TEST_PROGS in /out/kselftest.tests.
 #
-# usage: run.sh bonding|rbond [--check-list] [SCRIPT...]
-#   --check-list: also with SCRIPTs named, check that selftests/upstream/expected has one line for
-#   each TEST_PROGS script (done anyway when none is named; make check's guests run parts of the
-#   list, and one of them checks it)
+# usage: run.sh bonding|rbond [--check-list] [--defer-retry] [SCRIPT[:TEST,...]...]
+#   SCRIPT:TEST,...  runs only those of the script's tests (its ALL_TESTS words), as the kernel's
+#   net/lib.sh lets a user choose them: TESTS="TEST ..." in the environment, the script unchanged.
+#   make check runs bond_options.sh so, one test of it per entry, side by side in several guests.
+#   --check-list: also with SCRIPTs named, check that selftests/upstream/expected covers each
+#   TEST_PROGS script once: one line for the script, or lines SCRIPT:TEST,... that name each of its
+#   ALL_TESTS once (done anyway when none is named; make check's guests run parts of the list, and
+#   one of them checks it)
+#   --defer-retry: a "retry" script that fails is not run again here: its line is
+#   "not ok N - SCRIPT # DEFERRED reason" and make check runs it again when its other guests are
+#   done, on a machine at rest
 #
 # Each script runs as the kernel's kselftest runner runs it (from its own folder, through its
 # shebang, under timeout(1) with the "timeout" of the folder's settings file; see TIMEOUT_SCALE),
@@ -29,13 +36,22 @@
 #   pass that skips     -> "not ok N - name ... expected to pass"    (a failure)
 #   xfail that skips    -> "ok N - name # SKIP ..."                  (a skip)
 #   retry that fails once -> run again; the second run's result counts, the first is shown
+#                            (with --defer-retry: "not ok N - name # DEFERRED reason", for make
+#                            check to run it again later)
 # For bonding.ko (the baseline) every script is expected to pass.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 driver=${1:-}; shift || true
 case "$driver" in bonding|rbond) ;; *) echo "usage: $0 bonding|rbond [--check-list] [SCRIPT...]" >&2; exit 2;; esac
-check_list=0
-[ "${1:-}" = --check-list ] && { check_list=1; shift; }
+check_list=0 defer_retry=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --check-list) check_list=1;;
+    --defer-retry) defer_retry=1;;
+    *) break;;
+  esac
+  shift
+done
 KSFT=${KSFT:-/out/kselftest}
 dir=$KSFT/drivers/net/bonding
 out=${RESULTS:-/out/upstream.tap}
@@ -75,6 +91,11 @@ expectation() {
 }
 
 loaded() { grep -q "^$1 " /proc/modules; }
+# the words of a script's ALL_TESTS="..." (one line or several)
+all_tests() {
+  awk '/^ALL_TESTS="/ { on = 1; sub(/^ALL_TESTS="/, "") }
+       on { end = sub(/".*$/, ""); for (i = 1; i <= NF; i++) print $i; if (end) exit }' "$1"
+}
 sys_panic=$(cat /proc/sys/kernel/panic)
 sys_printk=$(cat /proc/sys/kernel/printk)
 
@@ -118,17 +139,29 @@ tap "TAP version 13"
 tap "# kernel selftests drivers/net/bonding against $driver, $tmo s per script (settings: $base_timeout s)"
 n=0 t_all=$(date +%s)
 if [ "$driver" = rbond ] && [ $check_list = 1 ]; then
-  # every TEST_PROGS script has one entry in expected, and expected names no other script
+  # every TEST_PROGS script is covered once by expected: one line for the script, or lines
+  # SCRIPT:TEST,... that name each of its ALL_TESTS once; expected names no other script or test
   n=$((n + 1))
   bad=$( { mapfile -t all < "$KSFT.tests"
+           entries=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$expected")
            for t in "${all[@]}"; do
-             [ "$(awk -v t="$t" '$1 == t' "$expected" | wc -l)" = 1 ] || echo "$t: not listed once in selftests/upstream/expected"
+             whole=$(grep -cxF "$t" <<< "$entries")
+             subs=$(awk -F: -v t="$t" '$1 == t && NF > 1 { print $2 }' <<< "$entries" | tr ',' '\n' | sort)
+             if [ -z "$subs" ]; then
+               [ "$whole" = 1 ] || echo "$t: not listed once in selftests/upstream/expected"
+             elif [ "$whole" != 0 ]; then
+               echo "$t: listed both whole and by its tests in selftests/upstream/expected"
+             else
+               want=$(all_tests "$dir/$t" | sort)
+               [ -n "$want" ] || echo "$t: listed by its tests, but it has no ALL_TESTS"
+               [ "$subs" = "$want" ] || echo "$t: its tests in expected ($(echo $subs)) are not its ALL_TESTS, each once ($(echo $want))"
+             fi
            done
-           awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$expected" | while read -r e; do
-             printf '%s\n' "${all[@]}" | grep -qxF "$e" || echo "$e: listed in selftests/upstream/expected, not in TEST_PROGS"
-           done; } )
-  if [ -z "$bad" ]; then tap "ok $n - expected: one entry for each TEST_PROGS script"
-  else tap "not ok $n - expected: one entry for each TEST_PROGS script"; printf '%s\n' "$bad" | diag; fi
+           while read -r e; do
+             printf '%s\n' "${all[@]}" | grep -qxF "${e%%:*}" || echo "$e: listed in selftests/upstream/expected, not in TEST_PROGS"
+           done <<< "$entries"; } )
+  if [ -z "$bad" ]; then tap "ok $n - expected: each TEST_PROGS script covered once"
+  else tap "not ok $n - expected: each TEST_PROGS script covered once"; printf '%s\n' "$bad" | diag; fi
 fi
 
 # what fails a guest run (as scripts/vm.sh), found in the kernel log of a script
@@ -161,7 +194,11 @@ addpost() { post="${post:+$post$'\n'}$*"; }
 stuck=""   # set when the kernel cannot be trusted to run another script
 for t in "${tests[@]}"; do
   n=$((n + 1))
-  name=${t%.sh}
+  # an entry SCRIPT:TEST,... runs those tests of the script (TESTS="TEST ..."), its logs are
+  # SCRIPT-without-.sh.TEST+... .log/.dmesg
+  script=${t%%:*} subset=""
+  [ "$script" != "$t" ] && subset=${t#*:}
+  name=${script%.sh}${subset:+.${subset//,/+}}
   log=$logs/$name.log
   exp=$(expectation "$t")
   # "retry REASON": expected to pass, but timing-bound in this guest (REASON): a failure is run
@@ -180,14 +217,22 @@ for t in "${tests[@]}"; do
   if [ -n "$why" ]; then
     rc=none
     printf 'not run: %s\n' "$why" > "$log"
-  elif [ ! -x "$dir/$t" ]; then
-    rc=none why="$t is missing or not executable"
+  elif [ ! -x "$dir/$script" ]; then
+    rc=none why="$script is missing or not executable"
+    echo "$why" > "$log"
+  elif [ -n "$subset" ] && bad=$(for w in ${subset//,/ }; do all_tests "$dir/$script" | grep -qxF "$w" || echo "$w"; done) &&
+       [ -n "$bad" ]; then
+    rc=none why="$script has no test $(echo $bad) in its ALL_TESTS"
     echo "$why" > "$log"
   else
     echo "rbond-upstream: start $t" > /dev/kmsg
     # as kselftest's runner: from the script's folder, by its shebang, under timeout(1), which
     # puts it in a process group of its own; what the script left running is killed after it
-    ( cd "$dir" && exec timeout -k 10 "$tmo" "./$t" ) > "$log" 2>&1 < /dev/null &
+    if [ -n "$subset" ]; then
+      ( cd "$dir" && TESTS="${subset//,/ }" exec timeout -k 10 "$tmo" "./$script" ) > "$log" 2>&1 < /dev/null &
+    else
+      ( cd "$dir" && exec timeout -k 10 "$tmo" "./$script" ) > "$log" 2>&1 < /dev/null &
+    fi
     pid=$!
     # Instead of waiting for the timeout, the script is stopped when the kernel is stuck: a
     # device whose references are never dropped blocks its unregistration for good (the kernel
@@ -242,16 +287,19 @@ for t in "${tests[@]}"; do
   if [ "$attempt" = 1 ] && [ "${exp%% *}" = retry ] && [ "$res" != pass ] && [ -z "$stuck" ] && [ "$rc" != none ]; then
     retried="first run: exit $rc after $secs s${why:+; $why}"$'\n'"$(tail -n 5 "$log")"
     cp "$log" "$logs/$name.first.log"
+    [ $defer_retry = 1 ] && { res=deferred; break; }
     continue
   fi
   break
   done
   case "$exp" in
+    retry\ *) [ "$res" = deferred ] && line="not ok $n - $t # DEFERRED ${exp#retry }";;&
     pass|retry\ *)
       case "$res" in
         pass) line="ok $n - $t";;
         skip) line="not ok $n - $t (skipped with exit 4; expected to pass)";;
         fail) line="not ok $n - $t";;
+        deferred) ;;
       esac;;
     xfail\ *)
       reason=${exp#xfail }
@@ -267,16 +315,19 @@ for t in "${tests[@]}"; do
   {
     # the TEST lines, with the message lines (tab-indented) that log_test prints under them
     awk '/^TEST: / { p = 1; print; next } p && /^\t/ { print; next } { p = 0 }' "$log"
-    [ -n "$retried" ] && printf 'run twice (%s); %s\n' "${exp#retry }" "$retried"
+    if [ "$res" = deferred ]; then printf 'to be run again on a machine at rest (%s); %s\n' "${exp#retry }" "$retried"
+    elif [ -n "$retried" ]; then printf 'run twice (%s); %s\n' "${exp#retry }" "$retried"; fi
     if [ "$rc" = none ]; then
       echo "not run: $why"
     else
       echo "exit $rc after $secs s; log: ${log#/out/}"
       [ -n "$why" ] && printf '%s\n' "$why"
       # an unexpected result: the end of the output too
-      case "$line" in "not ok"*"# TODO"*) ;; "not ok"*) echo "last lines of the output:"; tail -n 15 "$log";; esac
+      case "$line" in "not ok"*"# TODO"*|"not ok"*"# DEFERRED"*) ;; "not ok"*) echo "last lines of the output:"; tail -n 15 "$log";; esac
     fi
   } | diag
+  # the time it took, for make check's split (selftests/durations)
+  [ "$rc" != none ] && tap "# time: upstream/$t $secs"
 done
 tap "1..$n"
 tap "# total $(( $(date +%s) - t_all )) s"
