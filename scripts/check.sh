@@ -38,9 +38,11 @@ emit() {
     esac
   done < "$1"
 }
-# the CPU seconds (user + system) of the shell's finished child processes (the guests' QEMU)
+# the CPU seconds (user + system) of the shell's finished child processes (the guests' QEMU),
+# through a file: `times` in a pipe or $(...) runs in a new process, which has no children
 cpu_seconds() {
-  times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d\n", t }'
+  times > "$1.times"
+  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d\n", t }' "$1.times"
 }
 summary() {
   echo "1..$n"
@@ -264,7 +266,7 @@ for p in "${parts[@]}"; do
     OUT=$PARTS/$p.rec; : > "$OUT"; t=$(date +%s)
     eval "${!c}"
     echo $(( $(date +%s) - t )) > "$PARTS/$p.time"
-    cpu_seconds > "$PARTS/$p.cpu"
+    cpu_seconds "$PARTS/$p" > "$PARTS/$p.cpu"
     echo "# part $p: finished in $(cat "$PARTS/$p.time") s ($(cat "$PARTS/$p.cpu") s of CPU)"
   ) &
 done
