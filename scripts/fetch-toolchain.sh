@@ -42,10 +42,12 @@ if [ ! -f "$LIBCLANG_PATH/libclang.so" ]; then
   rm -rf "$tmp"
 fi
 
-# 4. bindgen-cli (crate registry), built once into the cache
+# 4. bindgen-cli (crate registry), built once into the cache. RBOND_BINDGEN_TARGET: a cargo target
+# folder to build in and keep (make check's first-run test keeps one in the real cache, so that
+# its cargo install from an empty cache compiles only the first time)
 if [ ! -x "$BINDGEN_ROOT/bin/bindgen" ]; then
   log "build: bindgen-cli $BINDGEN_VERSION (cargo install, about 2.5 min)"
-  CARGO_TARGET_DIR=$RBOND_CACHE/cargo-target cargo install -q bindgen-cli --version "$BINDGEN_VERSION" \
-    --locked --root "$BINDGEN_ROOT"
-  rm -rf "$RBOND_CACHE/cargo-target"
+  CARGO_TARGET_DIR=${RBOND_BINDGEN_TARGET:-$RBOND_CACHE/cargo-target} cargo install -q bindgen-cli \
+    --version "$BINDGEN_VERSION" --locked --root "$BINDGEN_ROOT"
+  [ -n "${RBOND_BINDGEN_TARGET:-}" ] || rm -rf "$RBOND_CACHE/cargo-target"
 fi
