@@ -958,9 +958,23 @@ impl Master for Bond {
         // like the C driver: no slave, no carrier
         dev.carrier_off();
         let (ad, ad_view) = ad::new_lock()?;
+        let params = config.unwrap_or_else(Params::module_defaults);
+        // the first snapshot, allocated here where a failure can still refuse the bond: the one
+        // built when the bond registers replaces it, or is refilled in place when that cannot
+        // allocate; without one, the bond's option files would read empty and it could not
+        // transmit (found by 26-fault-injection.sh)
+        let first = TxState {
+            mode: params.mode,
+            policy: params.xmit_policy,
+            params: params.clone(),
+            active: None,
+            primary: None,
+            usable: KVec::new(),
+            all: KVec::new(),
+        };
         let bond = Bond {
             ctl: RtnlCell::new(Control {
-                params: config.unwrap_or_else(Params::module_defaults),
+                params,
                 slaves: KVec::new(),
                 active: None,
                 force_primary: false,
@@ -975,6 +989,7 @@ impl Master for Bond {
             ad_departed: slave::AdCounters::new(),
             ad_arr_pending: AtomicBool::new(false),
         };
+        bond.tx.replace(rtnl, Some(first))?;
         Ok(bond)
     }
 

@@ -3,8 +3,8 @@
 # Leaving and telling, side by side with bonding.ko: what a slave gets back in every way it can
 # leave a bond (nomaster, the bond deleted, the slave moved to another namespace), what the bond
 # tells rtnetlink's listeners (`ip monitor`, network managers) when its options change or its
-# last slave leaves, that its counters never go backwards while slaves leave, and that a release
-# never depends on an allocation succeeding.
+# last slave leaves, and that its counters never go backwards while slaves leave (that a release
+# never depends on an allocation succeeding: 26-fault-injection.sh).
 # bonding.ko's bonds and devices start with k, rbond's with r.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
@@ -167,27 +167,7 @@ ip link set rs0 up; python3 $T/send.py rs0 20
 check "counters of stacked bonds (rbond over rbond over bonding.ko) are read through every level" \
   bash -c '[ "$(cat /sys/class/net/rs0/statistics/tx_packets)" -ge 20 ] && [ "$(cat /sys/class/net/rs1/statistics/tx_packets)" -ge 20 ] && ip -s link show rs0 >/dev/null'
 ip link del rs0; ip link del rs1; ip link del ks0; ip link del rsv
-# --- a release completes whatever allocation fails (bond_update_slave_arr()'s skipslave) -------
-# Needs the kernel's fault injection (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS): each
-# release of a slave is run with its Nth slab allocation failing, for N = 1..40. Whatever fails,
-# a slave that left must be gone from the bond's slave array (/proc lists it), and deleting it
-# must not wait for a reference the bond kept.
-if [ -e /proc/self/fail-nth ] && [ -d /sys/kernel/debug/failslab ]; then
-  echo N > /sys/kernel/debug/failslab/ignore-gfp-wait
-  echo 0 > /sys/kernel/debug/failslab/verbose 2>/dev/null
-  stale=""; hung=""
-  for n in $(seq 40); do
-    bond_with rf mode balance-rr; ip link set rf up
-    (echo $n > /proc/self/fail-nth && exec ip link set rf2 nomaster) >/dev/null 2>&1
-    if [ "$(jfield rf2 .master)" = null ] && grep -q "^Slave Interface: rf2" /proc/net/rbond/rf; then stale="$stale $n"; fi
-    timeout 20 ip link del rf2 || hung="$hung $n"
-    ip link del rf; ip link del rf1
-  done
-  check "a released slave is gone from the slave array whichever allocation fails${stale:+ (stale after failing allocation$stale)}" equals "" "$stale"
-  check "... and deleting it does not wait for a reference the bond kept${hung:+ (hung after$hung)}" equals "" "$hung"
-else
-  skip "a released slave is gone from the slave array whichever allocation fails" "no slab fault injection in this kernel (CONFIG_FAILSLAB)"
-fi
+# (a release whatever allocation fails: 26-fault-injection.sh walks each allocation of it)
 
 ip netns del rbpeer; ip netns del rbother
 rm -rf $T
