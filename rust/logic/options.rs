@@ -363,8 +363,56 @@ pub fn default_of(table: &[OptValue]) -> Option<u64> {
     table.iter().find(|e| e.flags & DEFAULT != 0).map(|e| e.value)
 }
 
+/// `dev_valid_name()`: a name a device could have.
+pub fn dev_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name.bytes().any(|c| c == b'/' || c == b':' || matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+}
+
+/// The `queue_id` write `SLAVE:ID` as `bond_option_queue_id_set()` reads it: the name before the
+/// first `:` and `sscanf("%hd")` of the rest (spaces skipped, an optional `-`, digits; the number
+/// wraps as C's conversion to `short` does, so `65536` is 0 and `-1` is 65535). `None` where C
+/// goes to `err_no_cmd` (`EPERM`) before looking the name up.
+pub fn parse_queue_id(text: &str) -> Option<(&str, u16)> {
+    let (name, rest) = text.split_once(':')?;
+    let rest = rest.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, digits) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).fold(0u64, |v, d| v.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+    if !digits.bytes().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n = if neg { n.wrapping_neg() } else { n };
+    // (short) then the u16 it is stored in: the low 16 bits
+    let qid = (n & 0xffff) as u16;
+    dev_valid_name(name).then_some((name, qid))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn queue_id_as_c_reads_it() {
+        assert_eq!(parse_queue_id("eth0:0\n"), Some(("eth0", 0)));
+        assert_eq!(parse_queue_id("eth0: 3"), Some(("eth0", 3)));
+        assert_eq!(parse_queue_id("eth0:65536"), Some(("eth0", 0)));
+        assert_eq!(parse_queue_id("eth0:-1"), Some(("eth0", 65535)));
+        assert_eq!(parse_queue_id("eth0:1abc"), Some(("eth0", 1)));
+        assert_eq!(parse_queue_id("eth0:99999999999999999999999"), parse_queue_id("eth0:99999999999999999999999"));
+        assert_eq!(parse_queue_id("eth0"), None);
+        assert_eq!(parse_queue_id("eth0:"), None);
+        assert_eq!(parse_queue_id("eth0:+1"), None);
+        assert_eq!(parse_queue_id("eth0:abc"), None);
+        assert_eq!(parse_queue_id(":0"), None);
+        assert_eq!(parse_queue_id("a b:0"), None);
+        assert_eq!(parse_queue_id("0123456789abcdef:0"), None);
+        assert_eq!(parse_queue_id("+eth0\n"), None);
+    }
+
     use super::*;
 
     #[test]
