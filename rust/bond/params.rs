@@ -272,7 +272,9 @@ fn checked(t: &[OptValue], v: u64, name: &str, extack: &mut ExtAck<'_>) -> Resul
 /// Applies checked changes to a copy of the options, as the C driver applies them one by one:
 /// each option's dependencies (mode, slaves, up; `st` is the bond's state) against the options
 /// as changed so far, then its value (updelay after miimon, names for ifindexes). Returns the
-/// active_slave request, if any: it needs the slaves and is handled by the caller.
+/// active_slave request, if any: it needs the slaves and is applied by the caller, which
+/// checks it with `check_active` at its place in the order (as `bond_option_active_slave_set()`
+/// refuses a device that is not a slave, or whose link is down, before the options after it).
 pub(crate) fn fold(
     p: &mut Params,
     changes: &[(Change, &'static str)],
@@ -280,6 +282,7 @@ pub(crate) fn fold(
     dev: &NetDevice,
     extack: &mut ExtAck<'_>,
     rtnl: &Rtnl,
+    check_active: &mut dyn FnMut(i32, &mut ExtAck<'_>) -> Result,
 ) -> Result<Option<i32>> {
     let mut active = None;
     for (ch, name) in changes {
@@ -336,7 +339,10 @@ pub(crate) fn fold(
                     p.downdelay = ticks;
                 }
             }
-            Change::ActiveSlave(i) => active = Some(i),
+            Change::ActiveSlave(i) => {
+                check_active(i, extack)?;
+                active = Some(i);
+            }
             Change::Primary(0) => p.primary = [0; 16],
             // as bond_changelink(): an ifindex that names no device clears the primary
             Change::Primary(i) => match dev.name_of_ifindex(rtnl, i) {
