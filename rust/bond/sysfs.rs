@@ -150,7 +150,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         }
     }
     let change = match attr {
-        "slaves" => return slaves(b, dev, word, rtnl),
+        "slaves" => return slaves(b, dev, text, rtnl),
         "mode" => {
             let v = value(dev, rtnl, attr, opt::MODE, text)?;
             if !super::params::MODES.contains(&v) {
@@ -227,20 +227,18 @@ fn cstr(word: &str) -> Option<kernel::str::CString> {
 }
 
 /// `slaves`: `+ifname` enslaves, `-ifname` releases (bond_option_slaves_set()).
-fn slaves(b: &Bond, dev: &NetDevice, word: &str, rtnl: &Rtnl) -> Result {
-    let (cmd, ifname) = match word.as_bytes().first() {
-        Some(b'+') | Some(b'-') => (word.as_bytes()[0], word[1..].trim()),
-        _ => {
-            pr_err!("{}: no command found in slaves file - use +ifname or -ifname\n", dev.name(rtnl));
-            return Err(EPERM);
-        }
+fn slaves(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
+    // read as bond_option_slaves_set() reads it (sscanf "%16s", then + or - and a valid name)
+    let Some((add, ifname)) = opt::parse_slaves_cmd(text) else {
+        pr_err!("{}: no command found in slaves file - use +ifname or -ifname\n", dev.name(rtnl));
+        return Err(EPERM);
     };
     let Some(c) = cstr(ifname) else { return Err(EINVAL) };
     let Some(sdev) = dev.get_by_name_in_netns(rtnl, &c) else {
         pr_err!("{}: interface {ifname} does not exist!\n", dev.name(rtnl));
         return Err(ENODEV);
     };
-    if cmd == b'+' {
+    if add {
         b.enslave(dev, &sdev, &mut ExtAck::none(), rtnl)
     } else {
         let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };

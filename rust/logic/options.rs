@@ -363,13 +363,36 @@ pub fn default_of(table: &[OptValue]) -> Option<u64> {
     table.iter().find(|e| e.flags & DEFAULT != 0).map(|e| e.value)
 }
 
+/// The kernel's `isspace()` (lib/ctype.c: the ASCII white space and 0xa0).
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xa0)
+}
+
 /// `dev_valid_name()`: a name a device could have.
 pub fn dev_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() < 16
         && name != "."
         && name != ".."
-        && !name.bytes().any(|c| c == b'/' || c == b':' || matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        && !name.bytes().any(|c| c == b'/' || c == b':' || is_space(c))
+}
+
+/// The `slaves` write as `bond_option_slaves_set()` reads it: `sscanf("%16s")` (white space
+/// skipped, then at most 16 bytes up to the next white space), which must be `+` or `-` and a
+/// valid device name (so a longer name is cut to 15 bytes, and `+eth0 more` is `+eth0`). `None`
+/// where C goes to `err_no_cmd` (`EPERM`, "no command found in slaves file").
+pub fn parse_slaves_cmd(text: &str) -> Option<(bool, &str)> {
+    let b = text.as_bytes();
+    let start = b.iter().position(|&c| !is_space(c)).unwrap_or(b.len());
+    let len = b[start..].iter().take(16).take_while(|&&c| !is_space(c) && c != 0).count();
+    let cmd = text.get(start..start + len)?;
+    let add = match cmd.as_bytes().first() {
+        Some(b'+') => true,
+        Some(b'-') => false,
+        _ => return None,
+    };
+    let name = cmd.get(1..)?;
+    dev_valid_name(name).then_some((add, name))
 }
 
 /// The `queue_id` write `SLAVE:ID` as `bond_option_queue_id_set()` reads it: the name before the
@@ -395,6 +418,22 @@ pub fn parse_queue_id(text: &str) -> Option<(&str, u16)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn slaves_command_as_c_reads_it() {
+        assert_eq!(parse_slaves_cmd("+eth0\n"), Some((true, "eth0")));
+        assert_eq!(parse_slaves_cmd("-eth0"), Some((false, "eth0")));
+        assert_eq!(parse_slaves_cmd("  +eth0 more\n"), Some((true, "eth0")));
+        assert_eq!(parse_slaves_cmd("+0123456789abcdefgh"), Some((true, "0123456789abcde")));
+        assert_eq!(parse_slaves_cmd("+"), None);
+        assert_eq!(parse_slaves_cmd("+\n"), None);
+        assert_eq!(parse_slaves_cmd("+ eth0"), None);
+        assert_eq!(parse_slaves_cmd("eth0"), None);
+        assert_eq!(parse_slaves_cmd(""), None);
+        assert_eq!(parse_slaves_cmd("+a:b"), None);
+        assert_eq!(parse_slaves_cmd("+.."), None);
+        assert_eq!(parse_slaves_cmd("*eth0"), None);
+    }
+
     #[test]
     fn queue_id_as_c_reads_it() {
         assert_eq!(parse_queue_id("eth0:0\n"), Some(("eth0", 0)));
