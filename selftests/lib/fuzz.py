@@ -281,7 +281,8 @@ NUMS = ["0", "1", "-1", "2", "3", "4", "5", "6", "7", "8", "10", "100", "101", "
 ODD = ["", " ", "\n", "abc", "+", "-", "*", "A" * 300, "1" * 40, "\t0", "0\n0", "\xff"]
 SLAVE_REFS = ["{S1}", "{S2}", "{S3}", "+{S1}", "+{S2}", "+{S3}", "-{S1}", "-{S2}", "-{S3}", "+{P1}", "+lo",
               "+nosuch", "-nosuch", "+{B}", "{P1}", "lo", "nosuch", "x" * 16, "{S1}:0", "{S2}:0", "{S1}:1",
-              "{S2}:65535", "{S1}:65536", "{S1}:-1", "{S1}:", ":0", "nosuch:0", "{S1}:abc"]
+              "{S2}:65535", "{S1}:65536", "{S1}:-1", "{S1}:", ":0", "nosuch:0", "{S1}:abc", " +{S1}", "+{S1} x",
+              "+ {S1}", "\t-{S2}", "+" + "y" * 20, "{S1}:16", "{S1}:17", " {S2}: 1", "{S1}:0:0"]
 MACS = ["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "01:80:c2:00:00:02", "02:11:22:33:44:55",
         "00:11:22:33:44:55", "02:11:22:33:44", "02:11:22:33:44:55:66", "zz:11:22:33:44:55", "0211.2233.4455"]
 IPS = ["+192.0.2.1", "-192.0.2.1", "192.0.2.1", "+255.255.255.255", "+0.0.0.0", "+2001:db8::1", "-2001:db8::1"]
@@ -714,6 +715,10 @@ class Fuzzer:
         if er != ec:
             self.fail(ep, log, f"{describe(op)}: rbond {name(er)}, bonding {name(ec)}",
                       [f"rbond: {name(er)} {mr}", f"bonding: {name(ec)} {mc}"])
+        if er and op["kind"] in ("nl", "nlslave", "create") and mc and not mr:
+            # bad input gets a message naming what was wrong (bonding gave one)
+            self.fail(ep, log, f"{describe(op)}: rbond refused it ({name(er)}) without a message",
+                      [f"bonding: {mc}"])
         if er:
             # a refusal leaves the state unchanged (rbond); bonding keeps what it applied before
             # the option it refused: replay that on rbond, one option at a time, in its order
