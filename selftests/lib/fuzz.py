@@ -23,7 +23,8 @@ Operations that rbond refuses by design (KNOWN below, each listed in Documentati
 differences) are sent to rbond alone: it must refuse with an errno (and, by netlink, a message)
 and change nothing; they are counted, not failed.
 
-Seeded: episode K of seed S uses random.Random("S:K") alone, so `--seed S --episode K` replays it.
+Seeded: episode K of seed S uses random.Random("S:K") alone, so `--seed S --episode K` replays it
+(with the same fuzz.py: the first line prints its hash; the value pools are part of the sequence).
 A difference prints the commands that reproduce it (shell, with selftests/lib/rtnl.py) for both
 drivers. Output is TAP (one line per difference, then a summary); exit 1 on any difference not in
 KNOWN.
@@ -32,6 +33,7 @@ usage: fuzz.py [--seed N] [--seconds N] [--episode K] [--steps N]
 """
 import argparse
 import errno
+import hashlib
 import os
 import random
 import re
@@ -803,7 +805,11 @@ def main():
     ap.add_argument("--steps", type=int, default=0, help="operations per episode (default 10-40)")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int(time.time())
-    print(f"# fuzz: seed {seed}" + (f", episode {a.episode}" if a.episode is not None else f", {a.seconds:.0f} s"))
+    # a seed gives the same operations with the same fuzz.py: its hash says which one
+    with open(__file__, "rb") as f:
+        version = hashlib.sha256(f.read()).hexdigest()[:12]
+    print(f"# fuzz: seed {seed}" + (f", episode {a.episode}" if a.episode is not None else f", {a.seconds:.0f} s")
+          + f" (fuzz.py {version})")
     sys.stdout.flush()
     fz = Fuzzer(seed)
     start = time.time()
