@@ -187,12 +187,15 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
             }
         },
         "queue_id" => return queue_id(b, dev, text, rtnl),
-        "primary" => Change::PrimaryName(name_buf(word)),
+        // bond_option_primary_set(): the text up to its first newline, cut to 15 bytes
+        "primary" => Change::PrimaryName(name_buf(text.split('\n').next().unwrap_or(""))),
         "active_slave" => {
+            // read as bond_option_active_slave_set() reads it (sscanf "%15s")
+            let Some(word) = opt::parse_active_slave(text) else { return Err(ENODEV) };
             if word.is_empty() {
                 Change::ActiveSlave(0)
             } else {
-                let Some(c) = cstr(word) else { return Err(EINVAL) };
+                let Some(c) = cstr(word) else { return Err(ENODEV) };
                 match dev.get_by_name_in_netns(rtnl, &c) {
                     Some(s) => Change::ActiveSlave(s.ifindex()),
                     None => {

@@ -377,15 +377,31 @@ pub fn dev_valid_name(name: &str) -> bool {
         && !name.bytes().any(|c| c == b'/' || c == b':' || is_space(c))
 }
 
+/// `sscanf(text, "%<max>s")`: white space skipped, then at most `max` bytes up to the next white
+/// space; `None` if that cuts a UTF-8 character (no such name can exist).
+pub fn scan_word(text: &str, max: usize) -> Option<&str> {
+    let b = text.as_bytes();
+    let start = b.iter().position(|&c| !is_space(c)).unwrap_or(b.len());
+    let len = b[start..].iter().take(max).take_while(|&&c| !is_space(c) && c != 0).count();
+    text.get(start..start + len)
+}
+
+/// The interface an `active_slave` write names, as `bond_option_active_slave_set()` reads it
+/// (`sscanf("%15s")`): `Some("")` clears the active slave (nothing but white space, or a write
+/// that starts with a newline).
+pub fn parse_active_slave(text: &str) -> Option<&str> {
+    if text.starts_with('\n') {
+        return Some("");
+    }
+    scan_word(text, 15)
+}
+
 /// The `slaves` write as `bond_option_slaves_set()` reads it: `sscanf("%16s")` (white space
 /// skipped, then at most 16 bytes up to the next white space), which must be `+` or `-` and a
 /// valid device name (so a longer name is cut to 15 bytes, and `+eth0 more` is `+eth0`). `None`
 /// where C goes to `err_no_cmd` (`EPERM`, "no command found in slaves file").
 pub fn parse_slaves_cmd(text: &str) -> Option<(bool, &str)> {
-    let b = text.as_bytes();
-    let start = b.iter().position(|&c| !is_space(c)).unwrap_or(b.len());
-    let len = b[start..].iter().take(16).take_while(|&&c| !is_space(c) && c != 0).count();
-    let cmd = text.get(start..start + len)?;
+    let cmd = scan_word(text, 16)?;
     let add = match cmd.as_bytes().first() {
         Some(b'+') => true,
         Some(b'-') => false,
@@ -418,6 +434,16 @@ pub fn parse_queue_id(text: &str) -> Option<(&str, u16)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn active_slave_as_c_reads_it() {
+        assert_eq!(parse_active_slave("eth0\n"), Some("eth0"));
+        assert_eq!(parse_active_slave("  eth0 x"), Some("eth0"));
+        assert_eq!(parse_active_slave(" \n"), Some(""));
+        assert_eq!(parse_active_slave("\neth0"), Some(""));
+        assert_eq!(parse_active_slave(""), Some(""));
+        assert_eq!(parse_active_slave("0123456789abcdefgh"), Some("0123456789abcde"));
+    }
+
     #[test]
     fn slaves_command_as_c_reads_it() {
         assert_eq!(parse_slaves_cmd("+eth0\n"), Some((true, "eth0")));
