@@ -165,7 +165,7 @@ def rtm_link(name, kind, data=None, slave_data=None, create=False):
     return NL.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL if create else 0, body)
 
 
-def set_link(name, up=None, master=None, mtu=None):
+def set_link(name, up=None, master=None, mtu=None, address=None):
     flags = change = 0
     if up is not None:
         flags, change = (IFF_UP if up else 0), IFF_UP
@@ -174,7 +174,23 @@ def set_link(name, up=None, master=None, mtu=None):
         body += nla(IFLA_MASTER, struct.pack("I", master))
     if mtu is not None:
         body += nla(IFLA_MTU, struct.pack("I", mtu))
+    if address is not None:
+        body += nla(IFLA_ADDRESS, address)
     return NL.request(RTM_NEWLINK, 0, body)
+
+
+def make_veth(s, p, i):
+    """veth s (MAC 02:00:00:00:00:0i) with peer p (02:00:00:00:01:0i), the peer up"""
+    del_link(s)
+    body = (ifinfo() + nla(IFLA_IFNAME, s.encode() + b"\0")
+            + nla(IFLA_ADDRESS, bytes.fromhex(f"0200000000{i:02x}"))
+            + nla(IFLA_LINKINFO | NLA_F_NESTED, nla(IFLA_INFO_KIND, b"veth\0") + nla(
+                IFLA_INFO_DATA | NLA_F_NESTED, nla(1, ifinfo() + nla(IFLA_IFNAME, p.encode() + b"\0")
+                                              + nla(IFLA_ADDRESS, bytes.fromhex(f"0200000001{i:02x}"))))))
+    err, msg = NL.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
+    if err:
+        raise SystemExit(f"cannot create veth {s}: errno {err} {msg}")
+    set_link(p, up=True)
 
 
 def del_link(name):
@@ -284,7 +300,7 @@ ODD = ["", " ", "\n", "abc", "+", "-", "*", "A" * 300, "1" * 40, "\t0", "0\n0", 
 SLAVE_REFS = ["{S1}", "{S2}", "{S3}", "+{S1}", "+{S2}", "+{S3}", "-{S1}", "-{S2}", "-{S3}", "+{P1}", "+lo",
               "+nosuch", "-nosuch", "+{B}", "{P1}", "lo", "nosuch", "x" * 16, "{S1}:0", "{S2}:0", "{S1}:1",
               "{S2}:65535", "{S1}:65536", "{S1}:-1", "{S1}:", ":0", "nosuch:0", "{S1}:abc", " +{S1}", "+{S1} x",
-              "+ {S1}", "\t-{S2}", "+" + "y" * 20, "{S1}:16", "{S1}:17", " {S2}: 1", "{S1}:0:0"]
+              "+ {S1}", "\t-{S2}", "+" + "y" * 20, " {S1}", "{S2} x", " \n", "{S1}:16", "{S1}:17", " {S2}: 1", "{S1}:0:0"]
 MACS = ["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "01:80:c2:00:00:02", "02:11:22:33:44:55",
         "00:11:22:33:44:55", "02:11:22:33:44", "02:11:22:33:44:55:66", "zz:11:22:33:44:55", "0211.2233.4455"]
 IPS = ["+192.0.2.1", "-192.0.2.1", "192.0.2.1", "+255.255.255.255", "+0.0.0.0", "+2001:db8::1", "-2001:db8::1"]
@@ -494,6 +510,14 @@ def run(op, side):
         return set_link(side.bond, up=op["up"])
     if k == "mtu":
         return set_link(side.bond, mtu=op["mtu"])
+    if k == "address":
+        return set_link(side.bond, address=op["address"])
+    if k == "flap":
+        return set_link(side.name(op["dev"]), up=op["up"])
+    if k == "recreate":
+        i = int(op["slave"][1])
+        make_veth(side.slaves[i - 1], side.peers[i - 1], i)
+        return 0, ""
     raise ValueError(k)
 
 
@@ -527,6 +551,15 @@ def cmd(op, side):
         return f"ip link set {side.bond} {'up' if op['up'] else 'down'}"
     if k == "mtu":
         return f"ip link set {side.bond} mtu {op['mtu']}"
+    if k == "address":
+        return f"ip link set {side.bond} address {':'.join(f'{b:02x}' for b in op['address'])}"
+    if k == "flap":
+        return f"ip link set {side.name(op['dev'])} {'up' if op['up'] else 'down'}"
+    if k == "recreate":
+        i = int(op["slave"][1])
+        s, p = side.slaves[i - 1], side.peers[i - 1]
+        return (f"ip link del {s}; ip link add {s} address 02:00:00:00:00:0{i} type veth peer name {p} "
+                f"address 02:00:00:00:01:0{i}; ip link set {p} up")
     raise ValueError(k)
 
 
@@ -544,6 +577,12 @@ def describe(op):
         return f"release {op['slave']}"
     if k == "updown":
         return "up" if op["up"] else "down"
+    if k == "address":
+        return "address " + ":".join(f"{b:02x}" for b in op["address"])
+    if k == "flap":
+        return f"{op['dev']} {'up' if op['up'] else 'down'}"
+    if k == "recreate":
+        return f"delete and recreate {op['slave']}"
     return f"mtu {op['mtu']}"
 
 
@@ -602,9 +641,17 @@ def gen_op(rng, files, slave_files):
         return {"kind": "enslave", "slave": rng.choice(["S1", "S2", "S3"]), "down": rng.random() < 0.85}
     if r < 0.90:
         return {"kind": "release", "slave": rng.choice(["S1", "S2", "S3"])}
-    if r < 0.97:
+    if r < 0.95:
         return {"kind": "updown", "up": rng.random() < 0.6}
-    return {"kind": "mtu", "mtu": rng.choice([0, 67, 68, 576, 1500, 9000, 65535, 65536, 0xffffffff])}
+    if r < 0.965:
+        return {"kind": "mtu", "mtu": rng.choice([0, 67, 68, 576, 1500, 9000, 65535, 65536, 0xffffffff])}
+    if r < 0.975:
+        return {"kind": "address", "address": rng.choice([bytes.fromhex("02aabbccddee"), bytes(6), b"\xff" * 6,
+                                                          bytes.fromhex("01aabbccddee"), bytes.fromhex("020000000002"),
+                                                          bytes.fromhex("02aabbccdd")])}
+    if r < 0.99:
+        return {"kind": "flap", "dev": rng.choice(["S1", "S2", "S3", "P1", "P2"]), "up": rng.random() < 0.5}
+    return {"kind": "recreate", "slave": rng.choice(["S1", "S2", "S3"])}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,16 +673,7 @@ class Fuzzer:
         for side in (R, C):
             del_link(side.bond)
             for i, (s, p) in enumerate(zip(side.slaves, side.peers), 1):
-                del_link(s)
-                body = (ifinfo() + nla(IFLA_IFNAME, s.encode() + b"\0")
-                        + nla(IFLA_ADDRESS, bytes.fromhex(f"0200000000{i:02x}"))
-                        + nla(IFLA_LINKINFO | NLA_F_NESTED, nla(IFLA_INFO_KIND, b"veth\0") + nla(
-                            IFLA_INFO_DATA | NLA_F_NESTED, nla(1, ifinfo() + nla(IFLA_IFNAME, p.encode() + b"\0")
-                                                          + nla(IFLA_ADDRESS, bytes.fromhex(f"0200000001{i:02x}"))))))
-                err, msg = NL.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
-                if err:
-                    raise SystemExit(f"cannot create veth {s}: errno {err} {msg}")
-                set_link(p, up=True)
+                make_veth(s, p, i)
 
     def teardown(self):
         for side in (R, C):
@@ -703,6 +741,12 @@ class Fuzzer:
             # already a slave: not taken down (a link flap; rbond acts on the carrier change at
             # once, bonding at its next MII poll, which may be minutes away: documented)
             op = dict(op, down=False)
+        if op["kind"] == "flap":
+            mii = sr.get("Xb0 data MIIMON", "")
+            if mii and struct.unpack("<I", bytes.fromhex(mii))[0] > 300:
+                # bonding sees the link change at its next MII poll, rbond at once (documented):
+                # flaps are compared only while that poll comes within the settle time
+                return sr, sc
         kind = known_kind(op)
         if kind and op["kind"] == "nlslave" and not sr.get(f"X{op['slave'].lower()} master", "").startswith("X"):
             kind = None  # not a slave: rtnetlink refuses it for both before the driver sees it
