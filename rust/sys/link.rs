@@ -747,8 +747,8 @@ impl<T: Master> Registration<T> {
         // bonding's policies: rtnetlink checks the attributes' lengths as for bonding; they have
         // IFLA_BOND_MAX + 1 and IFLA_BOND_SLAVE_MAX + 1 entries, so the maxtypes must be those
         const {
-            assert!(T::MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_MAX as u32);
-            assert!(T::SLAVE_MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_SLAVE_MAX as u32);
+            assert!(T::MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_MAX);
+            assert!(T::SLAVE_MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_SLAVE_MAX);
         };
         // SAFETY: the shim returns the address of a static table; no arguments.
         ops.policy = unsafe { bindings::rbond_bond_policy() };
