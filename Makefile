@@ -6,6 +6,7 @@
 #   make bench      transmit speed of rbond and bonding.ko side by side in one guest (a ratio)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
 #   make upstream [DRIVER=rbond|bonding] [TESTS="script.sh ..."]   the kernel's bonding selftests
+#   make fuzz [SEED=N] [MINUTES=N] [EPISODE=K]   netlink/sysfs fuzzer, rbond beside bonding.ko
 #   make clean
 # Variables: KERNEL=release|debug (debug: lockdep, kmemleak, KFENCE, SLUB debug), RBOND_CACHE (default ~/.cache/rbond).
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ KERNEL ?= release
 export KERNEL
 DRIVER ?= rbond
 
-.PHONY: all modules run check bench vm upstream clippy clean distclean
+.PHONY: all modules run check bench vm upstream fuzz clippy clean distclean
 all modules:
 	@scripts/build.sh
 
@@ -35,6 +36,14 @@ vm: all
 
 upstream: all
 	@scripts/upstream.sh $(DRIVER) $(TESTS)
+
+# the fuzzer (selftests/rbond/25-fuzz.sh, selftests/lib/fuzz.py) for MINUTES (default 10) with SEED
+# (default: the time), or one episode of a seed again (EPISODE=K, as a difference's report says)
+SEED ?= $(shell date +%s)
+MINUTES ?= 10
+fuzz: all
+	@QEMU_TIMEOUT=$$(( $(MINUTES) * 60 + 900 )) scripts/vm.sh selftests/rbond/25-fuzz.sh --seed $(SEED) \
+	  $(if $(EPISODE),--episode $(EPISODE),--seconds $$(( $(MINUTES) * 60 )))
 
 clean:
 	@if [ -f scripts/common.sh ]; then . scripts/common.sh && \

@@ -804,7 +804,22 @@ impl Bond {
         // check everything on a copy first: nothing is applied if anything is refused
         let mut p = ctl.params.clone();
         let st = BondState { has_slaves: !ctl.slaves.is_empty(), up: dev.is_up() };
-        let active_req = params::fold(&mut p, changes, st, dev, extack, rtnl)?;
+        let slaves = &ctl.slaves;
+        let mut check_active = |ifindex: i32, extack: &mut ExtAck<'_>| -> Result {
+            if ifindex == 0 {
+                return Ok(());
+            }
+            let Some(s) = slaves.iter().find(|s| s.dev.ifindex() == ifindex) else {
+                extack.set_msg(c"active_slave: the device is not a slave of this bond");
+                return Err(EINVAL);
+            };
+            if !s.dev.running_with_carrier() || s.link() != Link::Up {
+                extack.set_msg(c"active_slave: the slave's link is not up");
+                return Err(EINVAL);
+            }
+            Ok(())
+        };
+        let active_req = params::fold(&mut p, changes, st, dev, extack, rtnl, &mut check_active)?;
         let active = match active_req {
             None => None,
             Some(0) => Some(None),
@@ -944,12 +959,15 @@ impl Master for Bond {
         let mut p = Params::module_defaults();
         // as bond_newlink(): the options are set on a registered bond that is down, without slaves
         let st = BondState { has_slaves: false, up: false };
-        if let Some(i) = params::fold(&mut p, &changes, st, dev, extack, rtnl)? {
+        // a new bond has no slaves: only 0 (none) is an active_slave it can take
+        let mut check_active = |i: i32, extack: &mut ExtAck<'_>| -> Result {
             if i != 0 {
                 extack.set_msg(c"active_slave: the device is not a slave of this bond");
                 return Err(EINVAL);
             }
-        }
+            Ok(())
+        };
+        params::fold(&mut p, &changes, st, dev, extack, rtnl, &mut check_active)?;
         Ok(p)
     }
 

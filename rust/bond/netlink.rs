@@ -141,6 +141,10 @@ pub(super) fn slave_changelink(
         match nr {
             nl::attr::SLAVE_QUEUE_ID => {
                 let q = attr.u16()?;
+                // bond_option_queue_id_set(): above the number of transmit queues is EPERM
+                if u32::from(q) > super::DEFAULT_TX_QUEUES {
+                    return Err(refuse(extack, attr, EPERM, format_args!("queue_id {q}: out of range; accepted are 0 to {}", super::DEFAULT_TX_QUEUES)));
+                }
                 if q != 0 {
                     return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("queue_id {q}: transmit queue steering is not supported by rbond; only 0 is accepted")));
                 }

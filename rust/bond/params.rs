@@ -112,15 +112,21 @@ pub(crate) const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::X
 const DEFAULT_MIIMON: u32 = 100;
 
 /// An option change requested by netlink, checked and converted.
+///
+/// Values carry the number as sent: as in C (`__bond_opt_set()`: `bond_opt_check_deps()`, then
+/// `bond_opt_parse()`), a value is checked after the option's dependencies (mode, slaves, up),
+/// in `fold()`, so that the errno is C's (`EACCES` before `ENOTEMPTY`/`EBUSY` before `EINVAL`).
 pub(crate) enum Change {
     Mode(u64),
     /// ifindex, 0 to clear
     ActiveSlave(i32),
-    Miimon(u32),
+    Miimon(u64),
     /// milliseconds
-    Updelay(u32),
+    Updelay(u64),
     /// milliseconds
-    Downdelay(u32),
+    Downdelay(u64),
+    /// only 1 is accepted; nothing changes
+    UseCarrier(u64),
     /// ifindex, 0 to clear
     Primary(i32),
     /// a name (sysfs), empty to clear; need not exist yet
@@ -128,16 +134,17 @@ pub(crate) enum Change {
     PrimaryReselect(u64),
     FailOverMac(u64),
     XmitPolicy(u64),
-    NumPeerNotif(u8),
-    AllSlavesActive(bool),
-    // The 802.3ad options carry the number as sent: as in C, the value is checked after the
-    // option's dependencies (mode, slaves, up), when the change is applied.
+    NumPeerNotif(u64),
+    AllSlavesActive(u64),
     LacpRate(u64),
     LacpActive(u64),
     AdSelect(u64),
     MinLinks(u64),
     AdActorSysPrio(u64),
     AdActorSystem([u8; 6]),
+    /// an `IFLA_BOND_AD_ACTOR_SYSTEM` of this many bytes (fewer than 6): refused at its place in
+    /// the order, before its dependencies, as `bond_changelink()` checks the length
+    AdActorSystemLen(usize),
     AdUserPortKey(u64),
     CoupledControl(u64),
     LacpStrict(u64),
@@ -206,10 +213,6 @@ pub(crate) fn refuse(extack: &mut ExtAck<'_>, attr: &NlAttr, err: Error, msg: fm
 
 use core::fmt;
 
-fn table_value(t: &[OptValue], attr: &NlAttr, v: u64, name: &str, extack: &mut ExtAck<'_>) -> Result<u64> {
-    check_value(t, v).map_err(|_| refuse(extack, attr, EINVAL, format_args!("{name}: invalid value {v}")))
-}
-
 /// Parses every `IFLA_BOND_*` attribute present into checked changes, in the order the C driver
 /// applies them. An attribute rbond does not implement is refused by name.
 pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec<(Change, &'static str)>> {
@@ -217,31 +220,20 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
     for attr in CHANGELINK_ORDER.iter().filter_map(|&nr| data.get(nr)) {
         let nr = attr.kind();
         let name = bond_attr_name(nr).unwrap_or("IFLA_BOND_?");
+        // the values are checked in fold(), after each option's dependencies, as in C
         let ch = match nr {
-            1 => {
-                let v = table_value(opt::MODE, attr, attr.u8()?.into(), "mode", extack)?;
-                if !MODES.contains(&v) {
-                    let n = opt::name_of(opt::MODE, v).unwrap_or("?");
-                    return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("mode {n} is not supported by rbond yet")));
-                }
-                (Change::Mode(v), "mode")
-            }
+            1 => (Change::Mode(attr.u8()?.into()), "mode"),
             2 => (Change::ActiveSlave(attr.u32()? as i32), "active_slave"),
-            3 => (Change::Miimon(table_value(opt::INTMAX, attr, attr.u32()?.into(), "miimon", extack)? as u32), "miimon"),
-            4 => (Change::Updelay(table_value(opt::INTMAX, attr, attr.u32()?.into(), "updelay", extack)? as u32), "updelay"),
-            5 => (Change::Downdelay(table_value(opt::INTMAX, attr, attr.u32()?.into(), "downdelay", extack)? as u32), "downdelay"),
-            6 => {
-                table_value(opt::USE_CARRIER, attr, attr.u8()?.into(), "use_carrier", extack)?;
-                continue;
-            }
+            3 => (Change::Miimon(attr.u32()?.into()), "miimon"),
+            4 => (Change::Updelay(attr.u32()?.into()), "updelay"),
+            5 => (Change::Downdelay(attr.u32()?.into()), "downdelay"),
+            6 => (Change::UseCarrier(attr.u8()?.into()), "use_carrier"),
             11 => (Change::Primary(attr.u32()? as i32), "primary"),
-            12 => (Change::PrimaryReselect(table_value(opt::PRIMARY_RESELECT, attr, attr.u8()?.into(), "primary_reselect", extack)?), "primary_reselect"),
-            13 => {
-                (Change::FailOverMac(table_value(opt::FAIL_OVER_MAC, attr, attr.u8()?.into(), "fail_over_mac", extack)?), "fail_over_mac")
-            }
-            14 => (Change::XmitPolicy(table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?), "xmit_hash_policy"),
-            16 => (Change::NumPeerNotif(table_value(opt::NUM_PEER_NOTIF, attr, attr.u8()?.into(), "num_peer_notif", extack)? as u8), "num_peer_notif"),
-            17 => (Change::AllSlavesActive(table_value(opt::ALL_SLAVES_ACTIVE, attr, attr.u8()?.into(), "all_slaves_active", extack)? != 0), "all_slaves_active"),
+            12 => (Change::PrimaryReselect(attr.u8()?.into()), "primary_reselect"),
+            13 => (Change::FailOverMac(attr.u8()?.into()), "fail_over_mac"),
+            14 => (Change::XmitPolicy(attr.u8()?.into()), "xmit_hash_policy"),
+            16 => (Change::NumPeerNotif(attr.u8()?.into()), "num_peer_notif"),
+            17 => (Change::AllSlavesActive(attr.u8()?.into()), "all_slaves_active"),
             18 => (Change::MinLinks(attr.u32()?.into()), "min_links"),
             21 => (Change::LacpRate(attr.u8()?.into()), "lacp_rate"),
             22 => (Change::AdSelect(attr.u8()?.into()), "ad_select"),
@@ -249,12 +241,8 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             25 => (Change::AdUserPortKey(attr.u16()?.into()), "ad_user_port_key"),
             26 => match attr.mac() {
                 Ok(m) => (Change::AdActorSystem(m), "ad_actor_system"),
-                Err(_) => {
-                    // C: longer than the policy's 6 bytes is ERANGE, shorter EINVAL (changelink)
-                    let n = attr.payload().len();
-                    let e = if n > 6 { ERANGE } else { EINVAL };
-                    return Err(refuse(extack, attr, e, format_args!("ad_actor_system: {n} bytes; a MAC address of 6 bytes is expected")));
-                }
+                // longer than 6 bytes is refused by the policy (ERANGE)
+                Err(_) => (Change::AdActorSystemLen(attr.payload().len()), "ad_actor_system"),
             },
             29 => (Change::LacpActive(attr.u8()?.into()), "lacp_active"),
             32 => (Change::CoupledControl(attr.u8()?.into()), "coupled_control"),
@@ -284,7 +272,9 @@ fn checked(t: &[OptValue], v: u64, name: &str, extack: &mut ExtAck<'_>) -> Resul
 /// Applies checked changes to a copy of the options, as the C driver applies them one by one:
 /// each option's dependencies (mode, slaves, up; `st` is the bond's state) against the options
 /// as changed so far, then its value (updelay after miimon, names for ifindexes). Returns the
-/// active_slave request, if any: it needs the slaves and is handled by the caller.
+/// active_slave request, if any: it needs the slaves and is applied by the caller, which
+/// checks it with `check_active` at its place in the order (as `bond_option_active_slave_set()`
+/// refuses a device that is not a slave, or whose link is down, before the options after it).
 pub(crate) fn fold(
     p: &mut Params,
     changes: &[(Change, &'static str)],
@@ -292,22 +282,45 @@ pub(crate) fn fold(
     dev: &NetDevice,
     extack: &mut ExtAck<'_>,
     rtnl: &Rtnl,
+    check_active: &mut dyn FnMut(i32, &mut ExtAck<'_>) -> Result,
 ) -> Result<Option<i32>> {
     let mut active = None;
     for (ch, name) in changes {
+        // what bond_changelink() checks before __bond_opt_set(), at the option's place
+        match *ch {
+            Change::AdActorSystemLen(n) => {
+                msg(extack, format_args!("{name}: {n} bytes; a MAC address of 6 bytes is expected"));
+                return Err(EINVAL);
+            }
+            Change::ActiveSlave(i) if i != 0 && dev.name_of_ifindex(rtnl, i).is_none() => {
+                msg(extack, format_args!("{name}: interface {i} does not exist"));
+                return Err(ENODEV);
+            }
+            _ => {}
+        }
         if let Err(why) = st.check(name, p.mode) {
             return Err(deps_refused(extack, name, why, p.mode));
         }
         match *ch {
             Change::Mode(m) => {
+                let m = checked(opt::MODE, m, name, extack)?;
+                if !MODES.contains(&m) {
+                    let n = opt::name_of(opt::MODE, m).unwrap_or("?");
+                    msg(extack, format_args!("mode {n} is not supported by rbond yet; accepted are balance-rr, active-backup, balance-xor and 802.3ad"));
+                    return Err(EOPNOTSUPP);
+                }
                 // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
                 if matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB) && p.miimon == 0 {
                     p.miimon = DEFAULT_MIIMON;
                 }
                 p.mode = m;
             }
-            Change::Miimon(v) => p.miimon = v,
+            Change::Miimon(v) => p.miimon = checked(opt::INTMAX, v, name, extack)? as u32,
+            Change::UseCarrier(v) => {
+                checked(opt::USE_CARRIER, v, name, extack)?;
+            }
             Change::Updelay(ms) | Change::Downdelay(ms) => {
+                let ms = checked(opt::INTMAX, ms, name, extack)? as u32;
                 // _bond_option_delay_set() names them so in its messages
                 let what = if matches!(ch, Change::Updelay(_)) { "up delay" } else { "down delay" };
                 let Some(mi) = NonZeroU32::new(p.miimon) else {
@@ -326,21 +339,22 @@ pub(crate) fn fold(
                     p.downdelay = ticks;
                 }
             }
-            Change::ActiveSlave(i) => active = Some(i),
+            Change::ActiveSlave(i) => {
+                check_active(i, extack)?;
+                active = Some(i);
+            }
             Change::Primary(0) => p.primary = [0; 16],
+            // as bond_changelink(): an ifindex that names no device clears the primary
             Change::Primary(i) => match dev.name_of_ifindex(rtnl, i) {
                 Some(n) => p.set_primary(&n[..n.iter().position(|&b| b == 0).unwrap_or(16)]),
-                None => {
-                    msg(extack, format_args!("primary: interface {i} does not exist"));
-                    return Err(ENODEV);
-                }
+                None => p.primary = [0; 16],
             },
             Change::PrimaryName(n) => p.primary = n,
-            Change::PrimaryReselect(v) => p.primary_reselect = v,
-            Change::FailOverMac(v) => p.fail_over_mac = v,
-            Change::XmitPolicy(v) => p.xmit_policy = v,
-            Change::NumPeerNotif(v) => p.num_peer_notif = v,
-            Change::AllSlavesActive(v) => p.all_slaves_active = v,
+            Change::PrimaryReselect(v) => p.primary_reselect = checked(opt::PRIMARY_RESELECT, v, name, extack)?,
+            Change::FailOverMac(v) => p.fail_over_mac = checked(opt::FAIL_OVER_MAC, v, name, extack)?,
+            Change::XmitPolicy(v) => p.xmit_policy = checked(opt::XMIT_HASH_POLICY, v, name, extack)?,
+            Change::NumPeerNotif(v) => p.num_peer_notif = checked(opt::NUM_PEER_NOTIF, v, name, extack)? as u8,
+            Change::AllSlavesActive(v) => p.all_slaves_active = checked(opt::ALL_SLAVES_ACTIVE, v, name, extack)? != 0,
             Change::LacpRate(v) => p.lacp_fast = checked(opt::LACP_RATE, v, name, extack)? != 0,
             Change::LacpActive(v) => p.lacp_active = checked(opt::LACP_ACTIVE, v, name, extack)? != 0,
             Change::AdSelect(v) => p.ad_select = checked(opt::AD_SELECT, v, name, extack)?,
@@ -349,6 +363,7 @@ pub(crate) fn fold(
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
             Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
+            Change::AdActorSystemLen(_) => return Err(EINVAL),
             Change::AdActorSystem(m) => {
                 // bond_option_ad_actor_system_set(): any unicast address, zero included
                 if opt::is_multicast_mac(&m) {

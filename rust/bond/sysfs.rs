@@ -150,7 +150,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         }
     }
     let change = match attr {
-        "slaves" => return slaves(b, dev, word, rtnl),
+        "slaves" => return slaves(b, dev, text, rtnl),
         "mode" => {
             let v = value(dev, rtnl, attr, opt::MODE, text)?;
             if !super::params::MODES.contains(&v) {
@@ -159,9 +159,9 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
             }
             Change::Mode(v)
         }
-        "miimon" => Change::Miimon(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
-        "updelay" => Change::Updelay(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
-        "downdelay" => Change::Downdelay(value(dev, rtnl, attr, opt::INTMAX, text)? as u32),
+        "miimon" => Change::Miimon(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "updelay" => Change::Updelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "downdelay" => Change::Downdelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
         "use_carrier" => {
             value(dev, rtnl, attr, opt::USE_CARRIER, text)?;
             return Ok(());
@@ -169,8 +169,8 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "xmit_hash_policy" => Change::XmitPolicy(value(dev, rtnl, attr, opt::XMIT_HASH_POLICY, text)?),
         "primary_reselect" => Change::PrimaryReselect(value(dev, rtnl, attr, opt::PRIMARY_RESELECT, text)?),
         "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
-        "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)? as u8),
-        "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)? != 0),
+        "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)?),
+        "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)?),
         "lacp_rate" => Change::LacpRate(value(dev, rtnl, attr, opt::LACP_RATE, text)?),
         "lacp_active" => Change::LacpActive(value(dev, rtnl, attr, opt::LACP_ACTIVE, text)?),
         "ad_select" => Change::AdSelect(value(dev, rtnl, attr, opt::AD_SELECT, text)?),
@@ -186,12 +186,16 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
                 return Err(EINVAL);
             }
         },
-        "primary" => Change::PrimaryName(name_buf(word)),
+        "queue_id" => return queue_id(b, dev, text, rtnl),
+        // bond_option_primary_set(): the text up to its first newline, cut to 15 bytes
+        "primary" => Change::PrimaryName(name_buf(text.split('\n').next().unwrap_or(""))),
         "active_slave" => {
+            // read as bond_option_active_slave_set() reads it (sscanf "%15s")
+            let Some(word) = opt::parse_active_slave(text) else { return Err(ENODEV) };
             if word.is_empty() {
                 Change::ActiveSlave(0)
             } else {
-                let Some(c) = cstr(word) else { return Err(EINVAL) };
+                let Some(c) = cstr(word) else { return Err(ENODEV) };
                 match dev.get_by_name_in_netns(rtnl, &c) {
                     Some(s) => Change::ActiveSlave(s.ifindex()),
                     None => {
@@ -226,20 +230,18 @@ fn cstr(word: &str) -> Option<kernel::str::CString> {
 }
 
 /// `slaves`: `+ifname` enslaves, `-ifname` releases (bond_option_slaves_set()).
-fn slaves(b: &Bond, dev: &NetDevice, word: &str, rtnl: &Rtnl) -> Result {
-    let (cmd, ifname) = match word.as_bytes().first() {
-        Some(b'+') | Some(b'-') => (word.as_bytes()[0], word[1..].trim()),
-        _ => {
-            pr_err!("{}: no command found in slaves file - use +ifname or -ifname\n", dev.name(rtnl));
-            return Err(EPERM);
-        }
+fn slaves(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
+    // read as bond_option_slaves_set() reads it (sscanf "%16s", then + or - and a valid name)
+    let Some((add, ifname)) = opt::parse_slaves_cmd(text) else {
+        pr_err!("{}: no command found in slaves file - use +ifname or -ifname\n", dev.name(rtnl));
+        return Err(EPERM);
     };
     let Some(c) = cstr(ifname) else { return Err(EINVAL) };
     let Some(sdev) = dev.get_by_name_in_netns(rtnl, &c) else {
         pr_err!("{}: interface {ifname} does not exist!\n", dev.name(rtnl));
         return Err(ENODEV);
     };
-    if cmd == b'+' {
+    if add {
         b.enslave(dev, &sdev, &mut ExtAck::none(), rtnl)
     } else {
         let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
@@ -250,6 +252,34 @@ fn slaves(b: &Bond, dev: &NetDevice, word: &str, rtnl: &Rtnl) -> Result {
         b.release(dev, &mut ctl, idx, super::Release::Detach, rtnl);
         Ok(())
     }
+}
+
+/// `bond_option_queue_id_set()`: `SLAVE:ID`, checked as C checks it (`EPERM` for anything
+/// wrong: no `:`, no number, a bad name, an ID above the number of transmit queues, a device
+/// that is not a slave). rbond has no transmit queue steering: an ID of 0, which every slave has,
+/// is accepted; another is refused with `EOPNOTSUPP`.
+fn queue_id(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
+    let word = text.trim_end_matches('\n');
+    let bad = || {
+        pr_err!("{}: option queue_id: invalid input ({word}); expected SLAVE:ID, a slave of the bond and an ID from 0 to {}\n", dev.name(rtnl), super::DEFAULT_TX_QUEUES);
+        EPERM
+    };
+    let Some((name, qid)) = opt::parse_queue_id(text) else { return Err(bad()) };
+    if u32::from(qid) > super::DEFAULT_TX_QUEUES {
+        return Err(bad());
+    }
+    let Some(sdev) = cstr(name).and_then(|c| dev.get_by_name_in_netns(rtnl, &c)) else { return Err(bad()) };
+    {
+        let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        if ctl.index_of(&sdev).is_none() {
+            return Err(bad());
+        }
+    }
+    if qid != 0 {
+        pr_err!("{}: option queue_id: {word}: transmit queue steering is not supported by rbond; only 0 is accepted\n", dev.name(rtnl));
+        return Err(EOPNOTSUPP);
+    }
+    Ok(())
 }
 
 /// show() of one `bonding_slave/` attribute (bond_sysfs_slave.c).

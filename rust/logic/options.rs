@@ -363,8 +363,121 @@ pub fn default_of(table: &[OptValue]) -> Option<u64> {
     table.iter().find(|e| e.flags & DEFAULT != 0).map(|e| e.value)
 }
 
+/// The kernel's `isspace()` (lib/ctype.c: the ASCII white space and 0xa0).
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xa0)
+}
+
+/// `dev_valid_name()`: a name a device could have.
+pub fn dev_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name.bytes().any(|c| c == b'/' || c == b':' || is_space(c))
+}
+
+/// `sscanf(text, "%<max>s")`: white space skipped, then at most `max` bytes up to the next white
+/// space; `None` if that cuts a UTF-8 character (no such name can exist).
+pub fn scan_word(text: &str, max: usize) -> Option<&str> {
+    let b = text.as_bytes();
+    let start = b.iter().position(|&c| !is_space(c)).unwrap_or(b.len());
+    let len = b[start..].iter().take(max).take_while(|&&c| !is_space(c) && c != 0).count();
+    text.get(start..start + len)
+}
+
+/// The interface an `active_slave` write names, as `bond_option_active_slave_set()` reads it
+/// (`sscanf("%15s")`): `Some("")` clears the active slave (nothing but white space, or a write
+/// that starts with a newline).
+pub fn parse_active_slave(text: &str) -> Option<&str> {
+    if text.starts_with('\n') {
+        return Some("");
+    }
+    scan_word(text, 15)
+}
+
+/// The `slaves` write as `bond_option_slaves_set()` reads it: `sscanf("%16s")` (white space
+/// skipped, then at most 16 bytes up to the next white space), which must be `+` or `-` and a
+/// valid device name (so a longer name is cut to 15 bytes, and `+eth0 more` is `+eth0`). `None`
+/// where C goes to `err_no_cmd` (`EPERM`, "no command found in slaves file").
+pub fn parse_slaves_cmd(text: &str) -> Option<(bool, &str)> {
+    let cmd = scan_word(text, 16)?;
+    let add = match cmd.as_bytes().first() {
+        Some(b'+') => true,
+        Some(b'-') => false,
+        _ => return None,
+    };
+    let name = cmd.get(1..)?;
+    dev_valid_name(name).then_some((add, name))
+}
+
+/// The `queue_id` write `SLAVE:ID` as `bond_option_queue_id_set()` reads it: the name before the
+/// first `:` and `sscanf("%hd")` of the rest (spaces skipped, an optional `-`, digits; the number
+/// wraps as C's conversion to `short` does, so `65536` is 0 and `-1` is 65535). `None` where C
+/// goes to `err_no_cmd` (`EPERM`) before looking the name up.
+pub fn parse_queue_id(text: &str) -> Option<(&str, u16)> {
+    let (name, rest) = text.split_once(':')?;
+    let rest = rest.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, digits) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).fold(0u64, |v, d| v.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+    if !digits.bytes().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n = if neg { n.wrapping_neg() } else { n };
+    // (short) then the u16 it is stored in: the low 16 bits
+    let qid = (n & 0xffff) as u16;
+    dev_valid_name(name).then_some((name, qid))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn active_slave_as_c_reads_it() {
+        assert_eq!(parse_active_slave("eth0\n"), Some("eth0"));
+        assert_eq!(parse_active_slave("  eth0 x"), Some("eth0"));
+        assert_eq!(parse_active_slave(" \n"), Some(""));
+        assert_eq!(parse_active_slave("\neth0"), Some(""));
+        assert_eq!(parse_active_slave(""), Some(""));
+        assert_eq!(parse_active_slave("0123456789abcdefgh"), Some("0123456789abcde"));
+    }
+
+    #[test]
+    fn slaves_command_as_c_reads_it() {
+        assert_eq!(parse_slaves_cmd("+eth0\n"), Some((true, "eth0")));
+        assert_eq!(parse_slaves_cmd("-eth0"), Some((false, "eth0")));
+        assert_eq!(parse_slaves_cmd("  +eth0 more\n"), Some((true, "eth0")));
+        assert_eq!(parse_slaves_cmd("+0123456789abcdefgh"), Some((true, "0123456789abcde")));
+        assert_eq!(parse_slaves_cmd("+"), None);
+        assert_eq!(parse_slaves_cmd("+\n"), None);
+        assert_eq!(parse_slaves_cmd("+ eth0"), None);
+        assert_eq!(parse_slaves_cmd("eth0"), None);
+        assert_eq!(parse_slaves_cmd(""), None);
+        assert_eq!(parse_slaves_cmd("+a:b"), None);
+        assert_eq!(parse_slaves_cmd("+.."), None);
+        assert_eq!(parse_slaves_cmd("*eth0"), None);
+    }
+
+    #[test]
+    fn queue_id_as_c_reads_it() {
+        assert_eq!(parse_queue_id("eth0:0\n"), Some(("eth0", 0)));
+        assert_eq!(parse_queue_id("eth0: 3"), Some(("eth0", 3)));
+        assert_eq!(parse_queue_id("eth0:65536"), Some(("eth0", 0)));
+        assert_eq!(parse_queue_id("eth0:-1"), Some(("eth0", 65535)));
+        assert_eq!(parse_queue_id("eth0:1abc"), Some(("eth0", 1)));
+        assert_eq!(parse_queue_id("eth0:99999999999999999999999"), parse_queue_id("eth0:99999999999999999999999"));
+        assert_eq!(parse_queue_id("eth0"), None);
+        assert_eq!(parse_queue_id("eth0:"), None);
+        assert_eq!(parse_queue_id("eth0:+1"), None);
+        assert_eq!(parse_queue_id("eth0:abc"), None);
+        assert_eq!(parse_queue_id(":0"), None);
+        assert_eq!(parse_queue_id("a b:0"), None);
+        assert_eq!(parse_queue_id("0123456789abcdef:0"), None);
+        assert_eq!(parse_queue_id("+eth0\n"), None);
+    }
+
     use super::*;
 
     #[test]

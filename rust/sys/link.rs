@@ -744,6 +744,16 @@ impl<T: Master> Registration<T> {
         ops.priv_size = size_of::<Priv<T>>();
         ops.setup = Some(Adapter::<T>::setup);
         ops.maxtype = T::MAXTYPE.into();
+        // bonding's policies: rtnetlink checks the attributes' lengths as for bonding; they have
+        // IFLA_BOND_MAX + 1 and IFLA_BOND_SLAVE_MAX + 1 entries, so the maxtypes must be those
+        const {
+            assert!(T::MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_MAX);
+            assert!(T::SLAVE_MAXTYPE as u32 + 1 == bindings::__IFLA_BOND_SLAVE_MAX);
+        };
+        // SAFETY: the shim returns the address of a static table; no arguments.
+        ops.policy = unsafe { bindings::rbond_bond_policy() };
+        // SAFETY: as above.
+        ops.slave_policy = unsafe { bindings::rbond_bond_slave_policy() };
         ops.validate = Some(Adapter::<T>::validate);
         ops.newlink = Some(Adapter::<T>::newlink);
         ops.changelink = Some(Adapter::<T>::changelink);

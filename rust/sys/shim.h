@@ -24,6 +24,8 @@ struct nlattr *rbond_nla_nest_start(struct sk_buff *skb, int attrtype);
 void rbond_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
 void rbond_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
 size_t rbond_layout(size_t *out, size_t n);
+const struct nla_policy *rbond_bond_policy(void);
+const struct nla_policy *rbond_bond_slave_policy(void);
 
 /* slaves */
 void rbond_dev_hold(struct net_device *dev);
