@@ -18,7 +18,7 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -624,6 +624,18 @@ impl Bond {
         }
         let mut base = Stats64::zeroed();
         sdev.stats(&mut base);
+        // the VLANs used over the bond: a slave that filters VLANs must let them in
+        if let Err(e) = sdev.vlan_vids_add_by_dev(rtnl, dev) {
+            pr_err!("{}: (slave {}): Couldn't add bond vlan ids\n", dev.name(rtnl), sdev.name(rtnl));
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e);
+        }
+        let undo_open = |rtnl: &Rtnl| {
+            sdev.vlan_vids_del_by_dev(rtnl, dev);
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+        };
 
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
         slave.update_speed_duplex(rtnl, None);
@@ -636,39 +648,33 @@ impl Bond {
         let slave = match Arc::new(slave, GFP_KERNEL) {
             Ok(s) => s,
             Err(e) => {
-                sdev.close(rtnl);
-                undo_dev(rtnl);
+                undo_open(rtnl);
                 return Err(e.into());
             }
         };
         if let Err(e) = ctl.slaves.reserve(1, GFP_KERNEL) {
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e.into());
         }
         if ctl.params.mode == mode::IEEE8023AD {
             if let Err(e) = self.ad_reserve() {
-                sdev.close(rtnl);
-                undo_dev(rtnl);
+                undo_open(rtnl);
                 return Err(e);
             }
         }
         if let Err(e) = rx::register(sdev, rtnl, slave.clone()) {
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if let Err(e) = sdev.link_master(rtnl, dev, Some(extack)) {
             drop(rx::unregister::<Slave>(sdev, rtnl));
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if let Err(e) = sdev.add_slave_sysfs(rtnl) {
             sdev.unlink_master(rtnl, dev);
             drop(rx::unregister::<Slave>(sdev, rtnl));
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if !ctl.params.uses_primary() {
@@ -774,6 +780,8 @@ impl Bond {
             dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
+        // the VLANs the bond gave it
+        sdev.vlan_vids_del_by_dev(rtnl, dev);
         self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
@@ -1137,6 +1145,31 @@ impl Master for Bond {
             for s in t.all.iter() {
                 s.dev.sync_addrs_from_locked(dev, lock, true);
             }
+        }
+    }
+
+    /// `bond_vlan_rx_add_vid()`: every slave filters the VLAN in, or none does.
+    fn vlan_rx_add_vid(&self, _dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) -> Result {
+        // the core calls this from 8021q, never from inside one of our operations (the bond's
+        // VLAN filter features do not follow the slaves')
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            if let Err(e) = s.dev.vlan_vid_add(rtnl, proto, vid) {
+                // unwind to the slave that failed
+                for t in ctl.slaves.iter().take(i) {
+                    t.dev.vlan_vid_del(rtnl, proto, vid);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// `bond_vlan_rx_kill_vid()`
+    fn vlan_rx_kill_vid(&self, _dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return };
+        for s in ctl.slaves.iter() {
+            s.dev.vlan_vid_del(rtnl, proto, vid);
         }
     }
 

@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64};
+use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
@@ -77,6 +77,11 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn set_rx_mode(&self, dev: &NetDevice, lock: &AddrLock, rcu: &RcuRead);
     /// `ndo_siocbond`: the ifenslave ioctls, under RTNL, with the slave they name.
     fn ioctl(&self, dev: &NetDevice, cmd: BondIoctl, slave: &NetDevice, rtnl: &Rtnl) -> Result;
+    /// `ndo_vlan_rx_add_vid`: VLAN `vid` of `proto` is used over the device (a VLAN device on
+    /// it, or VLAN 0 when it comes up); all or nothing.
+    fn vlan_rx_add_vid(&self, dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) -> Result;
+    /// `ndo_vlan_rx_kill_vid`: the inverse of `vlan_rx_add_vid`.
+    fn vlan_rx_kill_vid(&self, dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl);
     /// `ndo_get_stats64`
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
@@ -149,6 +154,8 @@ impl<T: Master> Adapter<T> {
         ops.ndo_stop = Some(Self::ndo_stop);
         ops.ndo_start_xmit = Some(Self::ndo_start_xmit);
         ops.ndo_change_mtu = Some(Self::ndo_change_mtu);
+        ops.ndo_vlan_rx_add_vid = Some(Self::ndo_vlan_rx_add_vid);
+        ops.ndo_vlan_rx_kill_vid = Some(Self::ndo_vlan_rx_kill_vid);
         ops
     };
 
@@ -384,6 +391,34 @@ impl<T: Master> Adapter<T> {
             s.del_slave(d, sl, r)?;
             Ok(0)
         })
+    }
+
+    /// `ndo_vlan_rx_add_vid`
+    ///
+    /// # Safety
+    ///
+    /// Called by the 8021q core (vlan_vid_add(), vlan_filter_push_vids()) under RTNL with a
+    /// registered device of this kind.
+    unsafe extern "C" fn ndo_vlan_rx_add_vid(dev: *mut bindings::net_device, proto: u16, vid: u16) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+            s.vlan_rx_add_vid(d, VlanProto(proto), vid, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_vlan_rx_kill_vid`
+    ///
+    /// # Safety
+    ///
+    /// Called by the 8021q core (vlan_vid_del(), vlan_filter_drop_vids()) under RTNL with a
+    /// registered device of this kind.
+    unsafe extern "C" fn ndo_vlan_rx_kill_vid(dev: *mut bindings::net_device, proto: u16, vid: u16) -> c_int {
+        // SAFETY: as documented.
+        let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+        s.vlan_rx_kill_vid(d, VlanProto(proto), vid, r);
+        0
     }
 
     /// `ndo_get_stats64`
