@@ -88,6 +88,8 @@ struct Control {
     force_primary: bool,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
+    /// IGMP/MLD rejoins still to ask for after a failover (`igmp_retrans`; `Work::Mcast`)
+    igmp_retrans: u8,
     /// /proc/net/rbond/<bond>
     proc: Option<procfs::Entry>,
 }
@@ -301,13 +303,53 @@ impl Bond {
             }
         }
         ctl.active = new;
-        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
-            // the announcement goes out through the new active slave: publish it first
+        let failover = ctl.params.mode == mode::ACTIVEBACKUP && ctl.active.is_some();
+        if failover || (ctl.active.is_some() && ctl.send_peer_notif > 0) {
+            // rtnetlink's listeners read the new active slave, and the announcements go out
+            // through it: publish it first
             self.rebuild(dev, ctl, rtnl);
+        }
+        if failover {
+            // `ip monitor` prints "event BONDING FAILOVER"; VLANs, macvlans and ipvlans over the
+            // bond pass it on
+            dev.notify(rtnl, Notify::BondingFailover);
+        }
+        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
             if dev.carrier_ok() {
                 ctl.send_peer_notif -= 1;
                 dev.notify_peers(rtnl);
             }
+        }
+        // the multicast memberships were announced through the old active slave: a snooping
+        // switch learns the new path from the IGMP/MLD reports the IP stacks send again, at once
+        // and resend_igmp - 1 more times 200 ms apart (bond_resend_igmp_join_requests_delayed())
+        if dev.is_up() && ctl.params.resend_igmp > 0 && ctl.params.uses_primary() && ctl.active.is_some() {
+            ctl.igmp_retrans = ctl.params.resend_igmp;
+            link::schedule_work(dev, self, Work::Mcast, 1);
+        }
+    }
+
+    /// `bond_resend_igmp_join_requests_delayed()`: NETDEV_RESEND_IGMP on the bond (the IPv4 and
+    /// IPv6 stacks send their reports again), `igmp_retrans` times 200 ms apart.
+    fn mcast_work(&self, dev: &NetDevice) {
+        // bond_close() cancels this work under RTNL: never wait for RTNL here
+        let Some(rtnl) = Rtnl::try_lock() else {
+            link::schedule_work(dev, self, Work::Mcast, 1);
+            return;
+        };
+        let again = {
+            // the work runs without RTNL, and RTNL is ours now: nothing else borrows the state
+            let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
+            let again = ctl.igmp_retrans > 1;
+            if again {
+                ctl.igmp_retrans -= 1;
+            }
+            again
+        };
+        // the state is not borrowed while the listeners run (rtnetlink reads the bond)
+        dev.notify(&rtnl, Notify::ResendIgmp);
+        if again {
+            link::schedule_work(dev, self, Work::Mcast, 200);
         }
     }
 
@@ -928,6 +970,12 @@ impl Bond {
                 dev.compute_upper_features(rtnl);
                 self.rebuild(dev, &ctl, rtnl);
             }
+            NetdevEvent::ResendIgmp => {
+                // a slave asks for its memberships again (a bond below this one failed over, a
+                // NIC's peers were told it moved): they are the bond's (bond_slave_netdev_event())
+                drop(ctl);
+                dev.notify(rtnl, Notify::ResendIgmp);
+            }
             _ => self.rebuild(dev, &ctl, rtnl),
         }
     }
@@ -973,6 +1021,7 @@ impl Master for Bond {
                 active: None,
                 force_primary: false,
                 send_peer_notif: 0,
+                igmp_retrans: 0,
                 proc: None,
             }),
             tx: RcuBox::empty(),
@@ -1036,6 +1085,7 @@ impl Master for Bond {
 
     fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
         link::cancel_work(dev, self, Work::Monitor);
+        link::cancel_work(dev, self, Work::Mcast);
         self.ad_stop(dev, rtnl);
         // bond_close(): the unicast and multicast addresses the bond gave its slaves are taken
         // back (the active slave's in active-backup); ndo_set_rx_mode gives them again at open.
@@ -1208,8 +1258,10 @@ impl Master for Bond {
     }
 
     fn work(&self, dev: &NetDevice, which: Work) {
-        if which == Work::Ad {
-            return self.ad_tick(dev);
+        match which {
+            Work::Ad => return self.ad_tick(dev),
+            Work::Mcast => return self.mcast_work(dev),
+            Work::Monitor => {}
         }
         // bond_close() cancels this work under RTNL: never wait for RTNL here
         let Some(rtnl) = Rtnl::try_lock() else {

@@ -29,6 +29,8 @@ pub(crate) struct Params {
     pub(crate) primary_reselect: u64,
     pub(crate) fail_over_mac: u64,
     pub(crate) num_peer_notif: u8,
+    /// IGMP/MLD rejoins asked for after a failover (`resend_igmp`, 0 to 255)
+    pub(crate) resend_igmp: u8,
     pub(crate) all_slaves_active: bool,
     /// name of the primary slave (NUL-padded; empty if none), matched by name as in C
     pub(crate) primary: [u8; 16],
@@ -64,6 +66,7 @@ impl Params {
             primary_reselect: opt::primary_reselect::ALWAYS,
             fail_over_mac: 0,
             num_peer_notif: 1,
+            resend_igmp: 1,
             all_slaves_active: false,
             primary: [0; 16],
             lacp_fast: false,
@@ -129,6 +132,7 @@ pub(crate) enum Change {
     FailOverMac(u64),
     XmitPolicy(u64),
     NumPeerNotif(u8),
+    ResendIgmp(u8),
     AllSlavesActive(bool),
     // The 802.3ad options carry the number as sent: as in C, the value is checked after the
     // option's dependencies (mode, slaves, up), when the change is applied.
@@ -240,6 +244,7 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
                 (Change::FailOverMac(table_value(opt::FAIL_OVER_MAC, attr, attr.u8()?.into(), "fail_over_mac", extack)?), "fail_over_mac")
             }
             14 => (Change::XmitPolicy(table_value(opt::XMIT_HASH_POLICY, attr, attr.u8()?.into(), "xmit_hash_policy", extack)?), "xmit_hash_policy"),
+            15 => (Change::ResendIgmp(table_value(opt::RESEND_IGMP, attr, attr.u32()?.into(), "resend_igmp", extack)? as u8), "resend_igmp"),
             16 => (Change::NumPeerNotif(table_value(opt::NUM_PEER_NOTIF, attr, attr.u8()?.into(), "num_peer_notif", extack)? as u8), "num_peer_notif"),
             17 => (Change::AllSlavesActive(table_value(opt::ALL_SLAVES_ACTIVE, attr, attr.u8()?.into(), "all_slaves_active", extack)? != 0), "all_slaves_active"),
             18 => (Change::MinLinks(attr.u32()?.into()), "min_links"),
@@ -340,6 +345,7 @@ pub(crate) fn fold(
             Change::FailOverMac(v) => p.fail_over_mac = v,
             Change::XmitPolicy(v) => p.xmit_policy = v,
             Change::NumPeerNotif(v) => p.num_peer_notif = v,
+            Change::ResendIgmp(v) => p.resend_igmp = v,
             Change::AllSlavesActive(v) => p.all_slaves_active = v,
             Change::LacpRate(v) => p.lacp_fast = checked(opt::LACP_RATE, v, name, extack)? != 0,
             Change::LacpActive(v) => p.lacp_active = checked(opt::LACP_ACTIVE, v, name, extack)? != 0,
@@ -379,6 +385,7 @@ pub(crate) struct ModuleParams {
     pub(crate) num_unsol_na: i32,
     pub(crate) all_slaves_active: i32,
     pub(crate) use_carrier: i32,
+    pub(crate) resend_igmp: i32,
 }
 
 /// Accepted values of a table, for messages: "balance-rr (0), active-backup (1), ...".
@@ -483,6 +490,8 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     }
     p.num_peer_notif = if grat != 1 { grat } else { unsol } as u8;
     p.all_slaves_active = int_param("all_slaves_active", m.all_slaves_active, 0, 1)? == 1;
+    // (bonding resets it to 1 with a warning; rbond refuses a bad number, as for the others)
+    p.resend_igmp = int_param("resend_igmp", m.resend_igmp, 0, 255)? as u8;
     if let Some(mi) = NonZeroU32::new(p.miimon) {
         let (up_ticks, up_ms) = in_miimon_ticks(up, mi);
         if up_ms != up {
@@ -515,7 +524,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
 pub(crate) fn sysfs_name(attr: &str) -> &'static str {
     const NAMES: &[&str] = &[
         "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
-        "num_grat_arp", "num_unsol_na", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
+        "num_grat_arp", "num_unsol_na", "resend_igmp", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
         "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key",
     ];
     NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")

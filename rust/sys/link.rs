@@ -98,7 +98,12 @@ pub(crate) enum Work {
     Monitor = 0,
     /// The 802.3ad state machines' tick (`ad_work`).
     Ad = 1,
+    /// The IGMP/MLD rejoins after a failover (`mcast_work`).
+    Mcast = 2,
 }
+
+/// How many delayed works a master has (one per [`Work`]).
+const WORKS: usize = 3;
 
 /// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -122,11 +127,11 @@ pub(crate) enum BondIoctl {
 /// `ndo_init` and dropped in `priv_destructor`; `config` is written by `newlink` before
 /// registration and taken by `ndo_init`. All of this happens under RTNL. `work[i]` is initialized
 /// in `setup` with `work_fn::<T, i>` and idle when `priv_destructor` runs (`ndo_uninit` cancels
-/// both).
+/// them all).
 struct Priv<T: Master> {
     ready: bool,
     has_config: bool,
-    work: [bindings::delayed_work; 2],
+    work: [bindings::delayed_work; WORKS],
     config: MaybeUninit<T::Config>,
     state: MaybeUninit<T>,
 }
@@ -194,6 +199,7 @@ impl<T: Master> Adapter<T> {
             let w = &mut (*Self::priv_of(dev)).work;
             bindings::rbond_init_delayed_work(&mut w[0], Some(Self::work_fn::<0>));
             bindings::rbond_init_delayed_work(&mut w[1], Some(Self::work_fn::<1>));
+            bindings::rbond_init_delayed_work(&mut w[2], Some(Self::work_fn::<2>));
         }
     }
 
@@ -269,7 +275,11 @@ impl<T: Master> Adapter<T> {
     /// Called by the workqueue with `work[I]` of a `Priv<T>` that `setup` initialized; the works
     /// are cancelled in `ndo_uninit`, before the device's state goes away.
     unsafe extern "C" fn work_fn<const I: usize>(work: *mut bindings::work_struct) {
-        let which = if I == 0 { Work::Monitor } else { Work::Ad };
+        let which = match I {
+            0 => Work::Monitor,
+            1 => Work::Ad,
+            _ => Work::Mcast,
+        };
         let off = core::mem::offset_of!(Priv<T>, work) + I * core::mem::size_of::<bindings::delayed_work>();
         // SAFETY: `work` is the first member of `work[I]` (a delayed_work) inside a `Priv<T>`;
         // the state is initialized (works are only scheduled by the driver through a live device)

@@ -433,6 +433,12 @@ pub(crate) enum Notify {
     Join,
     /// NETDEV_CHANGEINFODATA: a master's options changed (an RTM_NEWLINK)
     ChangeInfoData,
+    /// NETDEV_BONDING_FAILOVER: an active-backup bond changed its active slave (an RTM_NEWLINK;
+    /// VLANs, macvlans and ipvlans over the bond pass it on, RDMA listens to it)
+    BondingFailover,
+    /// NETDEV_RESEND_IGMP: the IPv4 and IPv6 stacks send the device's multicast memberships
+    /// again (IGMP and MLD reports), so that a snooping switch learns the new path
+    ResendIgmp,
 }
 
 /// The protocol of a VLAN filter entry (`__be16 proto` of `ndo_vlan_rx_add_vid()`: 802.1Q or
@@ -561,6 +567,8 @@ impl NetDevice {
             Notify::Release => bindings::netdev_cmd_NETDEV_RELEASE,
             Notify::Join => bindings::netdev_cmd_NETDEV_JOIN,
             Notify::ChangeInfoData => bindings::netdev_cmd_NETDEV_CHANGEINFODATA,
+            Notify::BondingFailover => bindings::netdev_cmd_NETDEV_BONDING_FAILOVER,
+            Notify::ResendIgmp => bindings::netdev_cmd_NETDEV_RESEND_IGMP,
         };
         // SAFETY: the device is valid; RTNL is held as call_netdevice_notifiers() needs.
         unsafe { bindings::call_netdevice_notifiers(ev as usize, self.as_raw()) };
