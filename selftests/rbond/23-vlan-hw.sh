@@ -96,10 +96,13 @@ sleep 0.3
 k=$(tagged_in k k-s2)
 check "deleting the VLAN takes it out of the slaves' filters (bonding.ko: $k frames)" equals "$k" "$(tagged_in r r-s2)"
 
+# the NICs back as they were found (a later test file may name its devices r-s1...)
 for d in r k; do
   ip link del $d-b
   ip -n rbpeer link del $d-br
+  ip -n rbpeer link set $d-p1 netns 1; ip -n rbpeer link set $d-p2 netns 1
 done
 ip netns del rbpeer
+for i in 0 1 2 3 4 5 6 7; do n=$(nic $i); ip link set "$n" down; ip link set "$n" name vnic$i; done
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
 rmmod rbond; rmmod bonding
