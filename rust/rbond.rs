@@ -62,6 +62,10 @@ module! {
             default: 0,
             description: "Minimum number of available links before turning on carrier",
         },
+        resend_igmp: i32 {
+            default: 1,
+            description: "Number of IGMP membership reports to send on link failure",
+        },
         all_slaves_active: i32 {
             default: 0,
             description: "Keep all frames received on an interface by setting active flag for all slaves; 0 for never (default), 1 for always.",
@@ -146,6 +150,7 @@ impl kernel::Module for RbondModule {
             num_unsol_na: module_parameters::num_unsol_na.value(),
             all_slaves_active: module_parameters::all_slaves_active.value(),
             use_carrier: module_parameters::use_carrier.value(),
+            resend_igmp: module_parameters::resend_igmp.value(),
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
         let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };

@@ -153,11 +153,13 @@ part_first_run() {
     rec fail "first run: the test ran to the end" "$LOG/first-run.log"
 }
 
-# rbond's selftests (selftests/rbond/*.sh) named in $@, in one guest
+# rbond's selftests (selftests/rbond/*.sh) named in $@, in one guest; a file that needs the
+# guest's NICs says so in a line "# vm-nics: N" (the guest gets the most any of them asks for)
 part_selftests() {
-  local run line d
+  local run line d nics
   run=$(mktemp -d "$LOG/guest.XXXXXX")
-  RBOND_RUN_DIR=$run scripts/vm.sh selftests/run.sh "$@" > "$run.log" 2>&1; rc=$?
+  nics=$( (cd selftests && sed -n 's/^# vm-nics: \([0-9]*\)$/\1/p' "$@") | sort -n | tail -n 1)
+  RBOND_VM_NICS=${nics:-0} RBOND_RUN_DIR=$run scripts/vm.sh selftests/run.sh "$@" > "$run.log" 2>&1; rc=$?
   if [ -f "$run/results.tap" ]; then
     while IFS= read -r line; do
       case "$line" in

@@ -6,6 +6,12 @@
 #   folder under $RBOND_CACHE/runs by default).
 # Fails (exit 1) when the kernel log shows a WARNING, BUG, Oops, KASAN, lockdep, RCU stall,
 # hung task or kmemleak report, even if the script passed.
+# RBOND_VM_NICS=N (an even number, default 0) gives the guest N virtio-net NICs (VLAN filtering in
+# the device: ctrl_vlan), wired in pairs: NICs 2k and 2k+1 are the two ports of QEMU hub k, as if
+# by a cable. Their MACs are 52:54:00:00:00:NN (NN = 10 + the NIC's number, hex), their QEMU names
+# vnic0, vnic1... The guest sets a NIC's link down or up through QEMU (set_link: carrier loss as
+# the NIC's driver sees it) by writing "vnicN down|up" to /out/link-req; the answer comes in
+# /out/link-ack (selftests/lib/nics.sh).
 . "$(dirname "$0")/common.sh"
 
 script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
@@ -22,6 +28,20 @@ if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
 else
   { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
 fi
+nics=${RBOND_VM_NICS:-0}
+case "$nics" in [0-9]|[1-9][0-9]) [ $((nics % 2)) = 0 ] || die "RBOND_VM_NICS must be even (NICs come in pairs)";;
+  *) die "RBOND_VM_NICS must be a number of NICs from 0 to 98 (got '$nics')";; esac
+nic_args=()
+for ((i = 0; i < nics; i++)); do
+  nic_args+=(-netdev "hubport,id=hp$i,hubid=$((i / 2))"
+             -device "virtio-net-pci,netdev=hp$i,id=vnic$i,romfile=,mac=52:54:00:00:00:$(printf %02x $((0x10 + i)))")
+done
+ctl_pid=""
+if [ "$nics" -gt 0 ]; then
+  rm -f "$run"/link-req "$run"/link-ack "$run"/qmp.sock
+  nic_args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
+  python3 "$RBOND_TOP/scripts/link-ctl.py" "$run/qmp.sock" "$run" & ctl_pid=$!
+fi
 mem=1G; tmo=3600   # a guest of make check runs ~20 min, longer when the cores are shared
 # the debug kernel (lockdep, kmemleak, SLUB debugging) runs the suite several times slower
 [ "$KERNEL" = debug ] && { mem=3G; tmo=10800; }
@@ -32,8 +52,9 @@ timeout --foreground "${QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 -accel tcg,threa
   -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \
   -virtfs "local,path=$run,mount_tag=out,security_model=none,id=out" \
   -virtfs local,path=/usr/lib,mount_tag=hostusrlib,security_model=none,readonly=on,id=hostusrlib \
-  -nic none < /dev/null | tr -d '\r'
+  -nic none "${nic_args[@]}" < /dev/null | tr -d '\r'
 qrc=${PIPESTATUS[0]}
+[ -z "$ctl_pid" ] || { kill "$ctl_pid" 2>/dev/null; wait "$ctl_pid" 2>/dev/null; rm -f "$run/qmp.sock"; }
 set -e
 if [ ! -f "$run/rc" ]; then
   echo "vm: the guest did not finish the script (qemu exit $qrc; a timeout is 124, a panic ends the guest early)" >&2

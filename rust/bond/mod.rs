@@ -18,7 +18,7 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::options::{mode, xmit_policy};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
+use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -88,6 +88,8 @@ struct Control {
     force_primary: bool,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
+    /// IGMP/MLD rejoins still to ask for after a failover (`igmp_retrans`; `Work::Mcast`)
+    igmp_retrans: u8,
     /// /proc/net/rbond/<bond>
     proc: Option<procfs::Entry>,
 }
@@ -301,13 +303,53 @@ impl Bond {
             }
         }
         ctl.active = new;
-        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
-            // the announcement goes out through the new active slave: publish it first
+        let failover = ctl.params.mode == mode::ACTIVEBACKUP && ctl.active.is_some();
+        if failover || (ctl.active.is_some() && ctl.send_peer_notif > 0) {
+            // rtnetlink's listeners read the new active slave, and the announcements go out
+            // through it: publish it first
             self.rebuild(dev, ctl, rtnl);
+        }
+        if failover {
+            // `ip monitor` prints "event BONDING FAILOVER"; VLANs, macvlans and ipvlans over the
+            // bond pass it on
+            dev.notify(rtnl, Notify::BondingFailover);
+        }
+        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
             if dev.carrier_ok() {
                 ctl.send_peer_notif -= 1;
                 dev.notify_peers(rtnl);
             }
+        }
+        // the multicast memberships were announced through the old active slave: a snooping
+        // switch learns the new path from the IGMP/MLD reports the IP stacks send again, at once
+        // and resend_igmp - 1 more times 200 ms apart (bond_resend_igmp_join_requests_delayed())
+        if dev.is_up() && ctl.params.resend_igmp > 0 && ctl.params.uses_primary() && ctl.active.is_some() {
+            ctl.igmp_retrans = ctl.params.resend_igmp;
+            link::schedule_work(dev, self, Work::Mcast, 1);
+        }
+    }
+
+    /// `bond_resend_igmp_join_requests_delayed()`: NETDEV_RESEND_IGMP on the bond (the IPv4 and
+    /// IPv6 stacks send their reports again), `igmp_retrans` times 200 ms apart.
+    fn mcast_work(&self, dev: &NetDevice) {
+        // bond_close() cancels this work under RTNL: never wait for RTNL here
+        let Some(rtnl) = Rtnl::try_lock() else {
+            link::schedule_work(dev, self, Work::Mcast, 1);
+            return;
+        };
+        let again = {
+            // the work runs without RTNL, and RTNL is ours now: nothing else borrows the state
+            let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
+            let again = ctl.igmp_retrans > 1;
+            if again {
+                ctl.igmp_retrans -= 1;
+            }
+            again
+        };
+        // the state is not borrowed while the listeners run (rtnetlink reads the bond)
+        dev.notify(&rtnl, Notify::ResendIgmp);
+        if again {
+            link::schedule_work(dev, self, Work::Mcast, 200);
         }
     }
 
@@ -624,6 +666,18 @@ impl Bond {
         }
         let mut base = Stats64::zeroed();
         sdev.stats(&mut base);
+        // the VLANs used over the bond: a slave that filters VLANs must let them in
+        if let Err(e) = sdev.vlan_vids_add_by_dev(rtnl, dev) {
+            pr_err!("{}: (slave {}): Couldn't add bond vlan ids\n", dev.name(rtnl), sdev.name(rtnl));
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+            return Err(e);
+        }
+        let undo_open = |rtnl: &Rtnl| {
+            sdev.vlan_vids_del_by_dev(rtnl, dev);
+            sdev.close(rtnl);
+            undo_dev(rtnl);
+        };
 
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
         slave.update_speed_duplex(rtnl, None);
@@ -636,39 +690,33 @@ impl Bond {
         let slave = match Arc::new(slave, GFP_KERNEL) {
             Ok(s) => s,
             Err(e) => {
-                sdev.close(rtnl);
-                undo_dev(rtnl);
+                undo_open(rtnl);
                 return Err(e.into());
             }
         };
         if let Err(e) = ctl.slaves.reserve(1, GFP_KERNEL) {
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e.into());
         }
         if ctl.params.mode == mode::IEEE8023AD {
             if let Err(e) = self.ad_reserve() {
-                sdev.close(rtnl);
-                undo_dev(rtnl);
+                undo_open(rtnl);
                 return Err(e);
             }
         }
         if let Err(e) = rx::register(sdev, rtnl, slave.clone()) {
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if let Err(e) = sdev.link_master(rtnl, dev, Some(extack)) {
             drop(rx::unregister::<Slave>(sdev, rtnl));
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if let Err(e) = sdev.add_slave_sysfs(rtnl) {
             sdev.unlink_master(rtnl, dev);
             drop(rx::unregister::<Slave>(sdev, rtnl));
-            sdev.close(rtnl);
-            undo_dev(rtnl);
+            undo_open(rtnl);
             return Err(e);
         }
         if !ctl.params.uses_primary() {
@@ -774,6 +822,8 @@ impl Bond {
             dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
+        // the VLANs the bond gave it
+        sdev.vlan_vids_del_by_dev(rtnl, dev);
         self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
@@ -935,6 +985,12 @@ impl Bond {
                 dev.compute_upper_features(rtnl);
                 self.rebuild(dev, &ctl, rtnl);
             }
+            NetdevEvent::ResendIgmp => {
+                // a slave asks for its memberships again (a bond below this one failed over, a
+                // NIC's peers were told it moved): they are the bond's (bond_slave_netdev_event())
+                drop(ctl);
+                dev.notify(rtnl, Notify::ResendIgmp);
+            }
             _ => self.rebuild(dev, &ctl, rtnl),
         }
     }
@@ -997,6 +1053,7 @@ impl Master for Bond {
                 active: None,
                 force_primary: false,
                 send_peer_notif: 0,
+                igmp_retrans: 0,
                 proc: None,
             }),
             tx: RcuBox::empty(),
@@ -1061,6 +1118,7 @@ impl Master for Bond {
 
     fn stop(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
         link::cancel_work(dev, self, Work::Monitor);
+        link::cancel_work(dev, self, Work::Mcast);
         self.ad_stop(dev, rtnl);
         // bond_close(): the unicast and multicast addresses the bond gave its slaves are taken
         // back (the active slave's in active-backup); ndo_set_rx_mode gives them again at open.
@@ -1173,6 +1231,31 @@ impl Master for Bond {
         }
     }
 
+    /// `bond_vlan_rx_add_vid()`: every slave filters the VLAN in, or none does.
+    fn vlan_rx_add_vid(&self, _dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) -> Result {
+        // the core calls this from 8021q, never from inside one of our operations (the bond's
+        // VLAN filter features do not follow the slaves')
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            if let Err(e) = s.dev.vlan_vid_add(rtnl, proto, vid) {
+                // unwind to the slave that failed
+                for t in ctl.slaves.iter().take(i) {
+                    t.dev.vlan_vid_del(rtnl, proto, vid);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// `bond_vlan_rx_kill_vid()`
+    fn vlan_rx_kill_vid(&self, _dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return };
+        for s in ctl.slaves.iter() {
+            s.dev.vlan_vid_del(rtnl, proto, vid);
+        }
+    }
+
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64) {
         self.fold_stats(dev, stats);
     }
@@ -1208,8 +1291,10 @@ impl Master for Bond {
     }
 
     fn work(&self, dev: &NetDevice, which: Work) {
-        if which == Work::Ad {
-            return self.ad_tick(dev);
+        match which {
+            Work::Ad => return self.ad_tick(dev),
+            Work::Mcast => return self.mcast_work(dev),
+            Work::Monitor => {}
         }
         // bond_close() cancels this work under RTNL: never wait for RTNL here
         let Some(rtnl) = Rtnl::try_lock() else {

@@ -51,6 +51,7 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
             fail_over_mac: p.fail_over_mac as u8,
             xmit_policy: p.xmit_policy as u8,
             num_peer_notif: p.num_peer_notif,
+            resend_igmp: p.resend_igmp.into(),
             all_slaves_active: p.all_slaves_active.into(),
             min_links: p.min_links,
             lacp_active: p.lacp_active.into(),

@@ -29,6 +29,8 @@ pub(crate) struct Params {
     pub(crate) primary_reselect: u64,
     pub(crate) fail_over_mac: u64,
     pub(crate) num_peer_notif: u8,
+    /// IGMP/MLD rejoins asked for after a failover (`resend_igmp`, 0 to 255)
+    pub(crate) resend_igmp: u8,
     pub(crate) all_slaves_active: bool,
     /// name of the primary slave (NUL-padded; empty if none), matched by name as in C
     pub(crate) primary: [u8; 16],
@@ -64,6 +66,7 @@ impl Params {
             primary_reselect: opt::primary_reselect::ALWAYS,
             fail_over_mac: 0,
             num_peer_notif: 1,
+            resend_igmp: 1,
             all_slaves_active: false,
             primary: [0; 16],
             lacp_fast: false,
@@ -135,6 +138,7 @@ pub(crate) enum Change {
     FailOverMac(u64),
     XmitPolicy(u64),
     NumPeerNotif(u64),
+    ResendIgmp(u64),
     AllSlavesActive(u64),
     LacpRate(u64),
     LacpActive(u64),
@@ -232,6 +236,7 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             12 => (Change::PrimaryReselect(attr.u8()?.into()), "primary_reselect"),
             13 => (Change::FailOverMac(attr.u8()?.into()), "fail_over_mac"),
             14 => (Change::XmitPolicy(attr.u8()?.into()), "xmit_hash_policy"),
+            15 => (Change::ResendIgmp(attr.u32()?.into()), "resend_igmp"),
             16 => (Change::NumPeerNotif(attr.u8()?.into()), "num_peer_notif"),
             17 => (Change::AllSlavesActive(attr.u8()?.into()), "all_slaves_active"),
             18 => (Change::MinLinks(attr.u32()?.into()), "min_links"),
@@ -354,6 +359,7 @@ pub(crate) fn fold(
             Change::FailOverMac(v) => p.fail_over_mac = checked(opt::FAIL_OVER_MAC, v, name, extack)?,
             Change::XmitPolicy(v) => p.xmit_policy = checked(opt::XMIT_HASH_POLICY, v, name, extack)?,
             Change::NumPeerNotif(v) => p.num_peer_notif = checked(opt::NUM_PEER_NOTIF, v, name, extack)? as u8,
+            Change::ResendIgmp(v) => p.resend_igmp = checked(opt::RESEND_IGMP, v, name, extack)? as u8,
             Change::AllSlavesActive(v) => p.all_slaves_active = checked(opt::ALL_SLAVES_ACTIVE, v, name, extack)? != 0,
             Change::LacpRate(v) => p.lacp_fast = checked(opt::LACP_RATE, v, name, extack)? != 0,
             Change::LacpActive(v) => p.lacp_active = checked(opt::LACP_ACTIVE, v, name, extack)? != 0,
@@ -394,6 +400,7 @@ pub(crate) struct ModuleParams {
     pub(crate) num_unsol_na: i32,
     pub(crate) all_slaves_active: i32,
     pub(crate) use_carrier: i32,
+    pub(crate) resend_igmp: i32,
 }
 
 /// Accepted values of a table, for messages: "balance-rr (0), active-backup (1), ...".
@@ -498,6 +505,8 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     }
     p.num_peer_notif = if grat != 1 { grat } else { unsol } as u8;
     p.all_slaves_active = int_param("all_slaves_active", m.all_slaves_active, 0, 1)? == 1;
+    // (bonding resets it to 1 with a warning; rbond refuses a bad number, as for the others)
+    p.resend_igmp = int_param("resend_igmp", m.resend_igmp, 0, 255)? as u8;
     if let Some(mi) = NonZeroU32::new(p.miimon) {
         let (up_ticks, up_ms) = in_miimon_ticks(up, mi);
         if up_ms != up {
@@ -530,7 +539,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
 pub(crate) fn sysfs_name(attr: &str) -> &'static str {
     const NAMES: &[&str] = &[
         "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
-        "num_grat_arp", "num_unsol_na", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
+        "num_grat_arp", "num_unsol_na", "resend_igmp", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
         "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key",
     ];
     NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")

@@ -96,7 +96,8 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
             Some(s) => writeln!(w, "{}", &*s.dev.name_copy(&mut nb)),
             None => Ok(()),
         },
-        "use_carrier" | "resend_igmp" | "lp_interval" | "packets_per_slave" | "tlb_dynamic_lb" => writeln!(w, "1"),
+        "resend_igmp" => writeln!(w, "{}", p.resend_igmp),
+        "use_carrier" | "lp_interval" | "packets_per_slave" | "tlb_dynamic_lb" => writeln!(w, "1"),
         "active_slave" => match (&t.active, p.uses_primary()) {
             (Some(s), true) => writeln!(w, "{}", &*s.dev.name_copy(&mut nb)),
             _ => Ok(()),
@@ -170,6 +171,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "primary_reselect" => Change::PrimaryReselect(value(dev, rtnl, attr, opt::PRIMARY_RESELECT, text)?),
         "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
         "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)?),
+        "resend_igmp" => Change::ResendIgmp(value(dev, rtnl, attr, opt::RESEND_IGMP, text)?),
         "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)?),
         "lacp_rate" => Change::LacpRate(value(dev, rtnl, attr, opt::LACP_RATE, text)?),
         "lacp_active" => Change::LacpActive(value(dev, rtnl, attr, opt::LACP_ACTIVE, text)?),

@@ -202,6 +202,8 @@ pub struct BondInfo {
     pub xmit_policy: u8,
     /// `num_grat_arp` / `num_unsol_na`
     pub num_peer_notif: u8,
+    /// `resend_igmp`
+    pub resend_igmp: u32,
     /// `all_slaves_active`
     pub all_slaves_active: u8,
     /// `min_links`
@@ -225,12 +227,11 @@ pub struct BondInfo {
 
 /// The C driver's defaults of the options rbond does not implement, as `bond_fill_info()` puts
 /// them: (attribute, value).
-pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 9] = [
+pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 8] = [
     (attr::PEER_NOTIF_DELAY, Val::U32(0)),
     (attr::ARP_INTERVAL, Val::U32(0)),
     (attr::ARP_VALIDATE, Val::U32(0)),
     (attr::ARP_ALL_TARGETS, Val::U32(0)),
-    (attr::RESEND_IGMP, Val::U32(1)),
     (attr::LP_INTERVAL, Val::U32(1)),
     (attr::PACKETS_PER_SLAVE, Val::U32(1)),
     (attr::TLB_DYNAMIC_LB, Val::U8(1)),
@@ -270,7 +271,7 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(PRIMARY_RESELECT, Val::U8(b.primary_reselect))
         && put(FAIL_OVER_MAC, Val::U8(b.fail_over_mac))
         && put(XMIT_HASH_POLICY, Val::U8(b.xmit_policy))
-        && put(RESEND_IGMP, unimpl(RESEND_IGMP))
+        && put(RESEND_IGMP, Val::U32(b.resend_igmp))
         && put(NUM_PEER_NOTIF, Val::U8(b.num_peer_notif))
         && put(ALL_SLAVES_ACTIVE, Val::U8(b.all_slaves_active))
         && put(MIN_LINKS, Val::U32(b.min_links))
@@ -467,13 +468,13 @@ mod tests {
 
     #[test]
     fn bond_info_in_c_order_within_c_size() {
-        let mut b = BondInfo { mode: 1, active_slave: Some(7), miimon: 100, primary: Some(8), ..Default::default() };
+        let mut b = BondInfo { mode: 1, active_slave: Some(7), miimon: 100, primary: Some(8), resend_igmp: 3, ..Default::default() };
         let (ok, v) = collect(|p| bond_info(&b, p));
         assert!(ok);
         assert!(same_order(&v, &[1, 2, 3, 4, 5, 28, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 29, 21, 22, 27, 30, 32, 33, 34]));
         assert!(v.size() <= BOND_INFO_SIZE);
+        assert!(v.has(attr::RESEND_IGMP, Val::U32(3)));
         // defaults of what rbond does not implement, as C reports them
-        assert!(v.has(attr::RESEND_IGMP, Val::U32(1)));
         assert!(v.has(attr::MISSED_MAX, Val::U8(2)));
         // the active slave only in modes that use one
         b.mode = 2;

@@ -5,6 +5,7 @@
 #include <linux/if_link.h>
 #include <linux/if_arp.h>
 #include <linux/if_bonding.h>
+#include <linux/if_vlan.h>
 #include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>

@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64};
+use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
@@ -77,6 +77,11 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn set_rx_mode(&self, dev: &NetDevice, lock: &AddrLock, rcu: &RcuRead);
     /// `ndo_siocbond`: the ifenslave ioctls, under RTNL, with the slave they name.
     fn ioctl(&self, dev: &NetDevice, cmd: BondIoctl, slave: &NetDevice, rtnl: &Rtnl) -> Result;
+    /// `ndo_vlan_rx_add_vid`: VLAN `vid` of `proto` is used over the device (a VLAN device on
+    /// it, or VLAN 0 when it comes up); all or nothing.
+    fn vlan_rx_add_vid(&self, dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl) -> Result;
+    /// `ndo_vlan_rx_kill_vid`: the inverse of `vlan_rx_add_vid`.
+    fn vlan_rx_kill_vid(&self, dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl);
     /// `ndo_get_stats64`
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
@@ -93,7 +98,12 @@ pub(crate) enum Work {
     Monitor = 0,
     /// The 802.3ad state machines' tick (`ad_work`).
     Ad = 1,
+    /// The IGMP/MLD rejoins after a failover (`mcast_work`).
+    Mcast = 2,
 }
+
+/// How many delayed works a master has (one per [`Work`]).
+const WORKS: usize = 3;
 
 /// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -117,11 +127,11 @@ pub(crate) enum BondIoctl {
 /// `ndo_init` and dropped in `priv_destructor`; `config` is written by `newlink` before
 /// registration and taken by `ndo_init`. All of this happens under RTNL. `work[i]` is initialized
 /// in `setup` with `work_fn::<T, i>` and idle when `priv_destructor` runs (`ndo_uninit` cancels
-/// both).
+/// them all).
 struct Priv<T: Master> {
     ready: bool,
     has_config: bool,
-    work: [bindings::delayed_work; 2],
+    work: [bindings::delayed_work; WORKS],
     config: MaybeUninit<T::Config>,
     state: MaybeUninit<T>,
 }
@@ -149,6 +159,8 @@ impl<T: Master> Adapter<T> {
         ops.ndo_stop = Some(Self::ndo_stop);
         ops.ndo_start_xmit = Some(Self::ndo_start_xmit);
         ops.ndo_change_mtu = Some(Self::ndo_change_mtu);
+        ops.ndo_vlan_rx_add_vid = Some(Self::ndo_vlan_rx_add_vid);
+        ops.ndo_vlan_rx_kill_vid = Some(Self::ndo_vlan_rx_kill_vid);
         ops
     };
 
@@ -187,6 +199,7 @@ impl<T: Master> Adapter<T> {
             let w = &mut (*Self::priv_of(dev)).work;
             bindings::rbond_init_delayed_work(&mut w[0], Some(Self::work_fn::<0>));
             bindings::rbond_init_delayed_work(&mut w[1], Some(Self::work_fn::<1>));
+            bindings::rbond_init_delayed_work(&mut w[2], Some(Self::work_fn::<2>));
         }
     }
 
@@ -262,7 +275,11 @@ impl<T: Master> Adapter<T> {
     /// Called by the workqueue with `work[I]` of a `Priv<T>` that `setup` initialized; the works
     /// are cancelled in `ndo_uninit`, before the device's state goes away.
     unsafe extern "C" fn work_fn<const I: usize>(work: *mut bindings::work_struct) {
-        let which = if I == 0 { Work::Monitor } else { Work::Ad };
+        let which = match I {
+            0 => Work::Monitor,
+            1 => Work::Ad,
+            _ => Work::Mcast,
+        };
         let off = core::mem::offset_of!(Priv<T>, work) + I * core::mem::size_of::<bindings::delayed_work>();
         // SAFETY: `work` is the first member of `work[I]` (a delayed_work) inside a `Priv<T>`;
         // the state is initialized (works are only scheduled by the driver through a live device)
@@ -384,6 +401,34 @@ impl<T: Master> Adapter<T> {
             s.del_slave(d, sl, r)?;
             Ok(0)
         })
+    }
+
+    /// `ndo_vlan_rx_add_vid`
+    ///
+    /// # Safety
+    ///
+    /// Called by the 8021q core (vlan_vid_add(), vlan_filter_push_vids()) under RTNL with a
+    /// registered device of this kind.
+    unsafe extern "C" fn ndo_vlan_rx_add_vid(dev: *mut bindings::net_device, proto: u16, vid: u16) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+            s.vlan_rx_add_vid(d, VlanProto(proto), vid, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_vlan_rx_kill_vid`
+    ///
+    /// # Safety
+    ///
+    /// Called by the 8021q core (vlan_vid_del(), vlan_filter_drop_vids()) under RTNL with a
+    /// registered device of this kind.
+    unsafe extern "C" fn ndo_vlan_rx_kill_vid(dev: *mut bindings::net_device, proto: u16, vid: u16) -> c_int {
+        // SAFETY: as documented.
+        let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+        s.vlan_rx_kill_vid(d, VlanProto(proto), vid, r);
+        0
     }
 
     /// `ndo_get_stats64`

@@ -433,7 +433,18 @@ pub(crate) enum Notify {
     Join,
     /// NETDEV_CHANGEINFODATA: a master's options changed (an RTM_NEWLINK)
     ChangeInfoData,
+    /// NETDEV_BONDING_FAILOVER: an active-backup bond changed its active slave (an RTM_NEWLINK;
+    /// VLANs, macvlans and ipvlans over the bond pass it on, RDMA listens to it)
+    BondingFailover,
+    /// NETDEV_RESEND_IGMP: the IPv4 and IPv6 stacks send the device's multicast memberships
+    /// again (IGMP and MLD reports), so that a snooping switch learns the new path
+    ResendIgmp,
 }
+
+/// The protocol of a VLAN filter entry (`__be16 proto` of `ndo_vlan_rx_add_vid()`: 802.1Q or
+/// 802.1ad), kept as the core gives it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct VlanProto(pub(crate) u16);
 
 /// A counted reference to a network device (`dev_hold()` / `dev_put()`).
 ///
@@ -556,9 +567,37 @@ impl NetDevice {
             Notify::Release => bindings::netdev_cmd_NETDEV_RELEASE,
             Notify::Join => bindings::netdev_cmd_NETDEV_JOIN,
             Notify::ChangeInfoData => bindings::netdev_cmd_NETDEV_CHANGEINFODATA,
+            Notify::BondingFailover => bindings::netdev_cmd_NETDEV_BONDING_FAILOVER,
+            Notify::ResendIgmp => bindings::netdev_cmd_NETDEV_RESEND_IGMP,
         };
         // SAFETY: the device is valid; RTNL is held as call_netdevice_notifiers() needs.
         unsafe { bindings::call_netdevice_notifiers(ev as usize, self.as_raw()) };
+    }
+
+    /// `vlan_vid_add()`: the device receives VLAN `vid` of `proto` (a device that filters VLANs
+    /// in hardware gets the entry; one that does not ignores it).
+    pub(crate) fn vlan_vid_add(&self, _rtnl: &Rtnl, proto: VlanProto, vid: u16) -> Result {
+        // SAFETY: the device is valid; RTNL is held as vlan_vid_add() requires.
+        kernel::error::to_result(unsafe { bindings::vlan_vid_add(self.as_raw(), proto.0, vid) })
+    }
+
+    /// `vlan_vid_del()`: the inverse of [`Self::vlan_vid_add`] (the entries are counted).
+    pub(crate) fn vlan_vid_del(&self, _rtnl: &Rtnl, proto: VlanProto, vid: u16) {
+        // SAFETY: the device is valid; RTNL is held as vlan_vid_del() requires.
+        unsafe { bindings::vlan_vid_del(self.as_raw(), proto.0, vid) }
+    }
+
+    /// `vlan_vids_add_by_dev()`: every VLAN filter entry of `by` (a master) is added to `self`;
+    /// all or none.
+    pub(crate) fn vlan_vids_add_by_dev(&self, _rtnl: &Rtnl, by: &NetDevice) -> Result {
+        // SAFETY: both devices are valid; RTNL is held as vlan_vids_add_by_dev() requires.
+        kernel::error::to_result(unsafe { bindings::vlan_vids_add_by_dev(self.as_raw(), by.as_raw()) })
+    }
+
+    /// `vlan_vids_del_by_dev()`: the inverse of [`Self::vlan_vids_add_by_dev`].
+    pub(crate) fn vlan_vids_del_by_dev(&self, _rtnl: &Rtnl, by: &NetDevice) {
+        // SAFETY: both devices are valid; RTNL is held as vlan_vids_del_by_dev() requires.
+        unsafe { bindings::vlan_vids_del_by_dev(self.as_raw(), by.as_raw()) }
     }
 
     /// Asks the IP stacks to announce the device's addresses (gratuitous ARP, unsolicited NA).

@@ -31,6 +31,8 @@ pub(crate) enum NetdevEvent {
     Unregister,
     /// NETDEV_FEAT_CHANGE
     FeatChange,
+    /// NETDEV_RESEND_IGMP (a bond over bonds passes it up)
+    ResendIgmp,
 }
 
 impl NetdevEvent {
@@ -53,6 +55,7 @@ impl NetdevEvent {
             bindings::netdev_cmd_NETDEV_CHANGENAME => Self::ChangeName,
             bindings::netdev_cmd_NETDEV_UNREGISTER => Self::Unregister,
             bindings::netdev_cmd_NETDEV_FEAT_CHANGE => Self::FeatChange,
+            bindings::netdev_cmd_NETDEV_RESEND_IGMP => Self::ResendIgmp,
             _ => return None,
         })
     }

@@ -72,11 +72,12 @@ void rbond_master_setup_flags(struct net_device *dev)
 	dev->lltx = true;
 	dev->netns_immutable = true;
 	dev->max_mtu = ETH_MAX_MTU;
-	/* bond_setup()'s features, without VLAN filter offload (rbond has no ndo_vlan_rx_add_vid):
-	 * VLAN tags travel as metadata; rbond_fix_features() narrows the rest to what the slaves do
+	/* bond_setup()'s features: VLAN filters too (ndo_vlan_rx_add_vid gives a VLAN over the bond
+	 * to every slave); rbond_fix_features() narrows the rest to what the slaves do
 	 */
 	dev->hw_features = MASTER_UPPER_DEV_VLAN_FEATURES | NETIF_F_HW_VLAN_CTAG_RX |
-			   NETIF_F_HW_VLAN_STAG_RX | NETIF_F_GSO_ENCAP_ALL;
+			   NETIF_F_HW_VLAN_CTAG_FILTER | NETIF_F_HW_VLAN_STAG_RX |
+			   NETIF_F_HW_VLAN_STAG_FILTER | NETIF_F_GSO_ENCAP_ALL;
 	dev->features |= dev->hw_features;
 	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX | NETIF_F_GSO_PARTIAL;
 }

@@ -272,7 +272,7 @@ SIZES = {"u8": 1, "u16": 2, "u32": 4, "ifindex": 4, "mac": 6}
 # The differences rbond has by design, each in Documentation/rbond.rst ("Differences from
 # bonding", "Options by netlink", "sysfs"). Operations of these kinds go to rbond alone.
 KNOWN = {
-    "unsupported-option": "rbond has no ARP/NS monitor, resend_igmp, lp_interval, packets_per_slave, "
+    "unsupported-option": "rbond has no ARP/NS monitor, lp_interval, packets_per_slave, "
                           "tlb_dynamic_lb, peer_notif_delay, missed_max, broadcast_neighbor: netlink and "
                           "sysfs refuse them (EOPNOTSUPP) where bonding accepts them",
     "unsupported-mode": "broadcast, balance-tlb and balance-alb are refused (not implemented)",
@@ -283,9 +283,9 @@ KNOWN = {
     "all-or-nothing": "a netlink request with several options is applied all or nothing; bonding keeps "
                       "the options it applied before the one it refused",
 }
-UNSUPPORTED_ATTRS = {7, 8, 9, 10, 15, 19, 20, 27, 28, 30, 31, 33}
+UNSUPPORTED_ATTRS = {7, 8, 9, 10, 19, 20, 27, 28, 30, 31, 33}
 UNSUPPORTED_FILES = {"arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
-                     "resend_igmp", "lp_interval", "packets_per_slave", "tlb_dynamic_lb", "peer_notif_delay",
+                     "lp_interval", "packets_per_slave", "tlb_dynamic_lb", "peer_notif_delay",
                      "ns_ip6_target"}
 
 NAMES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb",
