@@ -38,7 +38,8 @@ for d in r k; do
   # a multicast membership of the bond (an IGMP report names the group)
   join 239.1.${NET[$d]}.1 $d-b > $T/join.$d & JOINERS+=($!)
 done
-check "the bonds joined a multicast group" wait_for 10 bash -c "grep -q joined $T/join.r && grep -q joined $T/join.k"
+# (two python starts: under make check's load one can take more than 10 s)
+check "the bonds joined a multicast group" wait_for 60 bash -c "grep -q joined $T/join.r && grep -q joined $T/join.k"
 wait_for 10 bash -c '[ "$(active_of rbond r-b)" = r-s1 ] && [ "$(active_of bonding k-b)" = k-s1 ]'
 # the reports of the joins and of the IPv6 addresses are over (IGMPv3/MLDv2 repeat them within 1 s)
 sleep 3
