@@ -58,19 +58,9 @@ IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 
 IFF_UP, IFF_RUNNING, IFF_LOWER_UP, IFF_DORMANT = 0x1, 0x40, 0x10000, 0x20000
 
 
-def nla(kind, payload):
-    n = 4 + len(payload)
-    return struct.pack("HH", n, kind) + payload + b"\0" * ((4 - n % 4) % 4)
-
-
-def nla_parse(buf):
-    off = 0
-    while off + 4 <= len(buf):
-        n, kind = struct.unpack_from("HH", buf, off)
-        if n < 4:
-            break
-        yield kind & 0x3fff, buf[off + 4: off + n]
-        off += (n + 3) & ~3
+# netlink attributes as rtnl.py builds and reads them (the selftests' netlink client beside this file)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rtnl import attr as nla, attrs as nla_parse  # noqa: E402
 
 
 class Netlink:
