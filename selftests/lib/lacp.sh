@@ -162,3 +162,15 @@ norm_lacp_proc() {
 
 # agg_lines NS BOND: rbond's "Aggregation:" lines of the bond, one per slave
 agg_lines() { ip netns exec "$1" grep '^Aggregation: ' "/proc/net/rbond/$2"; }
+
+# lacp_why NS DRIVER BOND SLAVE: after a failed check, what the two ends of SLAVE did: the
+# slave's part of the /proc text, and the LACPDUs that crossed the slave in 3 s each way
+# (tcpdump), so that a port that does not aggregate shows whether PDUs were sent, received, or
+# received and not taken
+lacp_why() {
+  local ns=$1 drv=$2 b=$3 s=$4
+  echo "# $ns ($drv): $s in $(procfile "$drv" "$b"):"
+  ip netns exec "$ns" cat "$(procfile "$drv" "$b")" | awk -v s="$s" '/^Slave Interface: / { p = ($3 == s) } p' | sed 's/^/#     /'
+  echo "# $ns: LACPDUs on $s in 3 s (in, out): $(ip netns exec "$ns" timeout 3 tcpdump -nli "$s" -Q in ether proto 0x8809 2>/dev/null | wc -l)"\
+"/$(ip netns exec "$ns" timeout 3 tcpdump -nli "$s" -Q out ether proto 0x8809 2>/dev/null | wc -l)"
+}

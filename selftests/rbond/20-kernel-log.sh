@@ -27,7 +27,9 @@ run() {
   dmesg -C; $f rbond rb0 ra; sleep 1; dmesg > $T/log; lines ra rb0 > $T/r
 }
 compare() { # DESCRIPTION
+  rm -f $T/unreached
   run "$2"
+  check "$1: each step reached its state, for both drivers" bash -c "! cat $T/unreached 2>/dev/null"
   if [ "$SHOW" = 1 ]; then sed 's/^/# bonding.ko: /' $T/c; sed 's/^/# rbond:      /' $T/r; fi
   check "$1: rbond logs what bonding.ko logs" diff -U 30 $T/c $T/r
   check "$1: ... and bonding.ko logged something (the comparison is not empty)" test -s $T/c
@@ -38,16 +40,27 @@ veths() { # PREFIX: two veth pairs, peers up
 cleanup() { # BOND PREFIX
   ip link del $1 2>/dev/null; for i in 1 2; do ip link del $2$i 2>/dev/null; done
 }
+# The steps wait for the state each one leads to (a failover done, a link up after updelay), not
+# for a fixed time: under make check's load a second is sometimes not enough, and the two logs
+# then differ by where the run stopped, not by what the drivers print. A state not reached in
+# 10 s fails the comparison's run.
+mii_is() { [ "$(cat /sys/class/net/$1/bonding_slave/mii_status 2>/dev/null)" = "$2" ]; }
+active_is() { [ "$(cat /sys/class/net/$1/bonding/active_slave 2>/dev/null)" = "$2" ]; }
+ports_are() { [ "$(cat /sys/class/net/$1/bonding/ad_num_ports 2>/dev/null)" = "$2" ]; }
+reach() { wait_for 10 "$@" || echo "not reached in 10 s: $*" >> $T/unreached; }
 
 ab() { # DRIVER BOND PREFIX
   veths $3
   mkbond $1 $2 mode active-backup miimon 100 updelay 200 downdelay 100
   ip link set $2 up
   ip link set ${3}1 master $2; sleep 0.3   # a monitor tick in between: the log's order is fixed
+  reach active_is $2 ${3}1
   ip link set ${3}2 master $2
-  sleep 1
-  ip link set p${3}1 down; sleep 1      # the active slave's link goes: failover
-  ip link set p${3}1 up; sleep 1        # back, after updelay
+  sleep 0.5
+  ip link set p${3}1 down               # the active slave's link goes: failover
+  reach active_is $2 ${3}2; reach mii_is ${3}1 down
+  ip link set p${3}1 up                 # back, after updelay
+  reach mii_is ${3}1 up; sleep 0.2
   ip link set ${3}2 nomaster            # release the active one
   ip link set ${3}1 nomaster            # and the last one
   ip link set $2 down
@@ -61,9 +74,9 @@ xor() {
   ip link set $2 up
   ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
   sleep 1
-  ip link set p${3}2 down; sleep 1
-  ip link set p${3}2 up; sleep 1
-  ip link set ${3}1 down; sleep 0.5     # the slave itself goes down
+  ip link set p${3}2 down; reach mii_is ${3}2 down; sleep 0.2
+  ip link set p${3}2 up; reach mii_is ${3}2 up; sleep 0.2
+  ip link set ${3}1 down; reach mii_is ${3}1 down; sleep 0.2   # the slave itself goes down
   cleanup $2 $3
 }
 compare "balance-xor: enslave, link down and up, slave down, delete" xor
@@ -73,7 +86,7 @@ lacp() {
   mkbond $1 $2 mode 802.3ad miimon 100 lacp_rate fast
   ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
   ip link set $2 up; sleep 2
-  ip link set p${3}1 down; sleep 1
+  ip link set p${3}1 down; reach mii_is ${3}1 down; sleep 0.3
   cleanup $2 $3
 }
 compare "802.3ad: enslave without a partner, link down, delete" lacp
@@ -83,11 +96,12 @@ primary() {
   mkbond $1 $2 mode active-backup miimon 100 primary ${3}2
   ip link set $2 up
   ip link set ${3}1 master $2; sleep 0.3
-  ip link set ${3}2 master $2; sleep 0.5    # the primary takes over
-  ip link set p${3}2 down; sleep 0.5        # it goes, and comes back: taken again
-  ip link set p${3}2 up; sleep 0.5
-  ip link set p${3}1 down; ip link set p${3}2 down; sleep 0.5   # no slave left
-  ip link set p${3}1 up; sleep 0.5
+  ip link set ${3}2 master $2; reach active_is $2 ${3}2; sleep 0.2   # the primary takes over
+  ip link set p${3}2 down; reach active_is $2 ${3}1; sleep 0.2       # it goes, and comes back: taken again
+  ip link set p${3}2 up; reach active_is $2 ${3}2; sleep 0.2
+  ip link set p${3}1 down; ip link set p${3}2 down                   # no slave left
+  reach mii_is ${3}1 down; reach mii_is ${3}2 down; reach active_is $2 ""; sleep 0.2
+  ip link set p${3}1 up; reach active_is $2 ${3}1; sleep 0.2
   cleanup $2 $3
 }
 compare "active-backup with a primary: takeover, loss of every link, return" primary
@@ -102,10 +116,11 @@ partnered() {
   ip -n kl link set ${2}p up
   mkbond $1 $2 mode 802.3ad miimon 100 lacp_rate fast
   ip link set ${3}1 master $2; sleep 0.3; ip link set ${3}2 master $2
-  ip link set $2 up; sleep 4                # aggregated
+  ip link set $2 up
+  reach ports_are $2 2; sleep 0.5   # aggregated
   cat /sys/class/net/$2/bonding/ad_num_ports > $T/ports.$1
   ip link set ${3}1 nomaster; sleep 0.5     # a port leaves the aggregate
-  ip -n kl link set p${3}2 down; sleep 0.5  # the last port's link goes
+  ip -n kl link set p${3}2 down; reach mii_is ${3}2 down; sleep 0.3  # the last port's link goes
   ip link del $2; sleep 0.3
   ip netns del kl; ip link del ${3}1 2>/dev/null
 }
