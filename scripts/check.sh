@@ -235,6 +235,12 @@ run_deferred() {
 DURATIONS=selftests/durations
 PART_SECONDS=${RBOND_PART_SECONDS:-600}
 case "$PART_SECONDS" in [1-9]*) ;; *) die "RBOND_PART_SECONDS must be a number of seconds (got '$PART_SECONDS')";; esac
+# An expected failure of the kernel's selftests (a feature rbond lacks) runs for at most
+# RBOND_XFAIL_CAP seconds (default 180) in make check (selftests/upstream/run.sh --xfail-cap):
+# still a "# TODO" line, and its kernel log still checked, but the time goes to what rbond has;
+# make upstream runs them whole. The durations of such entries count at most the cap.
+XFAIL_CAP=${RBOND_XFAIL_CAP:-180}
+case "$XFAIL_CAP" in [1-9]*) ;; *) die "RBOND_XFAIL_CAP must be a number of seconds (got '$XFAIL_CAP')";; esac
 parts=() # name, its command, its expected time
 add_part() { parts+=("$1"); eval "cmd_$1=\$2 est_$1=\$3"; }
 mapfile -t st < <(chunk "$DURATIONS" "$PART_SECONDS" "" $(cd selftests && ls rbond/*.sh))
@@ -243,8 +249,8 @@ add_part runner part_runner "$(duration "$DURATIONS" part/runner 40)"
 add_part first_run part_first_run "$(duration "$DURATIONS" part/first_run 600)"
 for i in "${!st[@]}"; do add_part "selftests$((i + 1))" "part_selftests ${st[i]#* }" "${st[i]%% *}"; done
 for i in "${!up[@]}"; do
-  if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list --defer-retry ${up[i]#* }" "${up[i]%% *}"
-  else add_part "upstream$((i + 1))" "part_upstream --defer-retry ${up[i]#* }" "${up[i]%% *}"; fi
+  if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list --defer-retry --xfail-cap $XFAIL_CAP ${up[i]#* }" "${up[i]%% *}"
+  else add_part "upstream$((i + 1))" "part_upstream --defer-retry --xfail-cap $XFAIL_CAP ${up[i]#* }" "${up[i]%% *}"; fi
 done
 # the order the parts are printed in
 order=("${parts[@]}")

@@ -10,13 +10,16 @@ out=${RESULTS:-/out/results.tap}
 # file, not for a slow one. The guest's clock is the host's now (TSC; the tick-counted clock it had
 # without ACPI ran slow under load, which stretched the limit): make check's guests share two
 # cores, and a file that takes ~2 min alone took 10 (14-ad-options, with six guests running)
+# the CPU time the guest spent, all CPUs, in USER_HZ ticks (/proc/stat: user nice system irq
+# softirq steal): where make check's CPU goes, file by file
+guest_cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 tmo=1500; [ -e /sys/kernel/debug/kmemleak ] && tmo=4800
 : > "$out"
 echo "TAP version 13" | tee -a "$out"
 n=0
 for t in "${tests[@]}"; do
   echo "# ${t}" | tee -a "$out"
-  start=$(date +%s)
+  start=$(date +%s) cpu0=$(guest_cpu)
   while IFS= read -r line; do
     if [ "${line#\#@exit }" != "$line" ]; then
       rc=${line#\#@exit }
@@ -33,6 +36,6 @@ for t in "${tests[@]}"; do
     echo "$line" | tee -a "$out"
   done < <(timeout $tmo bash "$t" 2>&1; echo "#@exit $?")
   # the file's time (make check deals the files to its guests by time: selftests/durations)
-  echo "# time: $t $(( $(date +%s) - start ))" | tee -a "$out"
+  echo "# time: $t $(( $(date +%s) - start )) (guest CPU $(( ($(guest_cpu) - cpu0) / 100 )) s)" | tee -a "$out"
 done
 echo "1..$n" | tee -a "$out"
