@@ -7,6 +7,7 @@
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
 #   make upstream [DRIVER=rbond|bonding] [TESTS="script.sh ..."]   the kernel's bonding selftests
 #   make fuzz [SEED=N] [MINUTES=N] [EPISODE=K]   netlink/sysfs fuzzer, rbond beside bonding.ko
+#   make stress [MINUTES=N] [SEED=N] [KERNEL=debug]   everything at once under traffic, rmmod included
 #   make clean
 # Variables: KERNEL=release|debug (debug: lockdep, kmemleak, KFENCE, SLUB debug), RBOND_CACHE (default ~/.cache/rbond).
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ KERNEL ?= release
 export KERNEL
 DRIVER ?= rbond
 
-.PHONY: all modules run check bench vm upstream fuzz clippy clean distclean
+.PHONY: all modules run check bench vm upstream fuzz stress clippy clean distclean
 all modules:
 	@scripts/build.sh
 
@@ -44,6 +45,11 @@ MINUTES ?= 10
 fuzz: all
 	@QEMU_TIMEOUT=$$(( $(MINUTES) * 60 + 900 )) scripts/vm.sh selftests/rbond/25-fuzz.sh --seed $(SEED) \
 	  $(if $(EPISODE),--episode $(EPISODE),--seconds $$(( $(MINUTES) * 60 )))
+
+# the stress test (selftests/rbond/27-stress.sh) for MINUTES (default 10): make check runs 60 s
+stress: all
+	@QEMU_TIMEOUT=$$(( $(MINUTES) * 60 * $(if $(filter debug,$(KERNEL)),3,1) + 1800 )) \
+	  scripts/vm.sh selftests/rbond/27-stress.sh --seed $(SEED) --seconds $$(( $(MINUTES) * 60 ))
 
 clean:
 	@if [ -f scripts/common.sh ]; then . scripts/common.sh && \
