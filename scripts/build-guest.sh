@@ -70,8 +70,14 @@ ln -sf mawk "$R/usr/bin/awk"; ln -sf python3.11 "$R/usr/bin/python3"
 # a #!/bin/sh script, sources net/forwarding/lib.sh, which is bash); ping6 is iputils' ping
 ln -sf bash "$R/usr/bin/sh"; ln -sf ping "$R/usr/bin/ping6"
 for t in insmod rmmod modprobe lsmod modinfo depmod; do ln -sf ../bin/kmod "$R/usr/sbin/$t"; done
-# python's standard library and scapy come from the host over a read-only 9p share
-ln -s /host-usr-lib/python3.11 "$R/usr/lib/python3.11"; ln -s /host-usr-lib/python3 "$R/usr/lib/python3"
+# python's standard library and scapy come from the host over a read-only 9p share; of the
+# host's dist-packages every entry but the .pth files, which python would run at each start (one
+# imports certifi and with it pathlib, re, tempfile: ~1 s of a TCG guest's CPU for each python)
+ln -s /host-usr-lib/python3.11 "$R/usr/lib/python3.11"
+mkdir -p "$R/usr/lib/python3/dist-packages"
+for e in /usr/lib/python3/dist-packages/*; do
+  case "$e" in *.pth) ;; *) ln -s "/host-usr-lib/python3/dist-packages/${e##*/}" "$R/usr/lib/python3/dist-packages/";; esac
+done
 # sid's iproute2, its libraries and its glibc (newer glibc runs the host's binaries too)
 for b in ip tc bridge ss; do cp "$SID/usr/sbin/$b" "$R/usr/sbin/$b" 2>/dev/null || cp "$SID/usr/bin/$b" "$R/usr/bin/$b"; done
 cp -a "$SID/usr/lib/x86_64-linux-gnu/." "$R/usr/lib/x86_64-linux-gnu/"

@@ -11,7 +11,7 @@ ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/se
 mount -t tmpfs tmpfs /tmp; mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t configfs configfs /sys/kernel/config 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L,ro hostusrlib /host-usr-lib
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostusrlib /host-usr-lib
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro src /src
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none out /out
 ip link set lo up
