@@ -3,15 +3,39 @@
 LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RTNL="python3 $LIB/rtnl.py"
 
+# rtnl ARGS...: `$RTNL ARGS...` (output and exit status the same), through one python process
+# that serves this shell's calls once rtnl_serve started it (a python start costs 1-2 s of a TCG
+# guest's CPU); without it, a python each call. The server runs in the namespace it was started
+# in: under `ip netns exec` use $RTNL.
+rtnl() {
+  [ -n "${RTNL_IN:-}" ] || { $RTNL "$@"; return; }
+  local IFS=$'\x1f' line rc=1
+  printf '%s\n' "$*" >&"$RTNL_IN"
+  while IFS= read -r line <&"$RTNL_OUT"; do
+    [ "${line:0:1}" = $'\x1e' ] && { rc=${line:1}; break; }
+    printf '%s\n' "$line"
+  done
+  return "$rc"
+}
+# rtnl_serve: start the server of rtnl (once, in the test's own shell, not in a $(...)); it ends
+# when the shell does (its FIFO's writers are gone)
+rtnl_serve() {
+  [ -z "${RTNL_IN:-}" ] || return 0
+  local d; d=$(mktemp -d)
+  mkfifo "$d/in" "$d/out"
+  python3 "$LIB/rtnl.py" serve "$d/in" "$d/out" > /dev/null 2>&1 &
+  exec {RTNL_IN}<>"$d/in" {RTNL_OUT}<"$d/out"
+  rm -rf "$d"
+}
 # mkbond rbond|bonding NAME [OPTION VALUE ...]: create a bond with iproute2's option words
 mkbond() {
   local drv=$1 name=$2; shift 2
-  if [ "$drv" = rbond ]; then $RTNL newlink "$name" rbond "$@" >/dev/null; else ip link add "$name" type bond "$@"; fi
+  if [ "$drv" = rbond ]; then rtnl newlink "$name" rbond "$@" >/dev/null; else ip link add "$name" type bond "$@"; fi
 }
 # setbond rbond|bonding NAME OPTION VALUE ...: change options
 setbond() {
   local drv=$1 name=$2; shift 2
-  if [ "$drv" = rbond ]; then $RTNL changelink "$name" rbond "$@" >/dev/null; else ip link set "$name" type bond "$@"; fi
+  if [ "$drv" = rbond ]; then rtnl changelink "$name" rbond "$@" >/dev/null; else ip link set "$name" type bond "$@"; fi
 }
 procfile() { if [ "$1" = rbond ]; then echo "/proc/net/rbond/$2"; else echo "/proc/net/bonding/$2"; fi; }
 

@@ -12,6 +12,10 @@ usage: rtnl.py newlink NAME KIND [OPTION ...]      create a link
                                                    line: kind, data NAME=HEX, slave_kind,
                                                    slave NAME=HEX (nested: NAME.N=HEX)
        rtnl.py getlink NAME NAME...                the same for each, each line prefixed "NAME "
+       rtnl.py serve IN-FIFO OUT-FIFO             the commands above, one a line from IN-FIFO (words
+                                                   separated by \\x1f), each answered on OUT-FIFO by
+                                                   its output and a line \\x1e<status>: one python
+                                                   for many commands (lib/bond.sh: rtnl_serve)
 OPTION is either NUMBER=TYPE:VALUE (an IFLA_INFO_DATA attribute by number; TYPE u8, u16, u32, str,
 mac (aa:bb:cc:dd:ee:ff) or hex (any bytes, e.g. hex:0211223344)) or a bond option as iproute2 writes
 it for `type bond`, e.g. `mode active-backup miimon 100 primary eth0`. Exit status: 0 if the kernel
@@ -204,21 +208,49 @@ def newlink(name, kind, data, create=True, slave_data=None):
     return err
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "getlink":
-        sys.exit(getlink(sys.argv[2]))
-    if len(sys.argv) > 3 and sys.argv[1] == "getlink":
+def run(argv):
+    """One command (the words after rtnl.py); returns the exit status."""
+    if len(argv) == 2 and argv[0] == "getlink":
+        return getlink(argv[1])
+    if len(argv) > 2 and argv[0] == "getlink":
         # several links in one start (a python start costs ~1 s in the TCG guest): each line
         # prefixed with the link's name
         worst = 0
-        for name in sys.argv[2:]:
+        for name in argv[1:]:
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 worst = getlink(name) or worst
             sys.stdout.write("".join(f"{name} {line}\n" for line in out.getvalue().splitlines()))
-        sys.exit(worst)
-    if len(sys.argv) < 4 or sys.argv[1] not in ("newlink", "changelink", "setslave"):
+        return worst
+    if len(argv) < 3 or argv[0] not in ("newlink", "changelink", "setslave"):
         raise SystemExit(__doc__)
-    if sys.argv[1] == "setslave":
-        sys.exit(newlink(sys.argv[2], sys.argv[3], None, False, bond_options(sys.argv[4:])))
-    sys.exit(newlink(sys.argv[2], sys.argv[3], bond_options(sys.argv[4:]), sys.argv[1] == "newlink"))
+    if argv[0] == "setslave":
+        return newlink(argv[1], argv[2], None, False, bond_options(argv[3:]))
+    return newlink(argv[1], argv[2], bond_options(argv[3:]), argv[0] == "newlink")
+
+
+def serve(path_in, path_out):
+    """Commands from the FIFO path_in, one a line (words separated by \\x1f); for each, its output
+    and then a line \\x1e<status> to the FIFO path_out. Ends when path_in's writers are gone."""
+    with open(path_in, "r") as fin, open(path_out, "w") as fout:
+        for line in fin:
+            out = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(out):
+                    rc = run(line.rstrip("\n").split("\x1f"))
+            except SystemExit as e:
+                rc = e.code if isinstance(e.code, int) else 1
+                if not isinstance(e.code, int) and e.code is not None:
+                    out.write(f"{e.code}\n")
+            except Exception as e:  # a bad command must not end the server
+                rc = 1
+                out.write(f"rtnl.py: {type(e).__name__}: {e}\n")
+            fout.write(out.getvalue() + f"\x1e{rc}\n")
+            fout.flush()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve":
+        serve(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    sys.exit(run(sys.argv[1:]))

@@ -4,6 +4,7 @@
 # same /proc text (names and MACs normalized).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0
 modprobe bonding max_bonds=0

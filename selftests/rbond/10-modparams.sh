@@ -4,6 +4,7 @@
 # and a bad value fails the load with a message naming the parameter and what is accepted.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 
 # both_logged C-PREFIX RBOND-PREFIX MESSAGE...: each message is in the kernel log, after the

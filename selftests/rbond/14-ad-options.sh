@@ -6,6 +6,7 @@
 # netlink dump yet). If rbond refused mode 802.3ad, the 802.3ad-mode parts fail (they are not skipped).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
 S=/sys/class/net
@@ -106,7 +107,7 @@ fi
 ip link del r-b; ip link del c-b
 
 # --- netlink: the same attributes to both drivers (rtnl.py, kinds rbond and bond)
-nl() { $RTNL "$@" 2>&1 | sed 's/ msg=.*//'; }
+nl() { rtnl "$@" 2>&1 | sed 's/ msg=.*//'; }
 r=$(nl newlink r-n rbond ad_select bandwidth min_links 2); c=$(nl newlink c-n bond ad_select bandwidth min_links 2)
 check "netlink newlink ad_select bandwidth min_links 2: $c, as with C" same_result "$r" "$c" r-n c-n
 check "... and the files say bandwidth 1, 2" equals "bandwidth 1|2" "$(cat $S/r-n/bonding/{ad_select,min_links} | paste -sd'|')"
@@ -118,7 +119,7 @@ for words in "lacp_rate fast" "lacp_active off" "ad_actor_sys_prio 100" "ad_user
   ip link del r-x 2>/dev/null; ip link del c-x 2>/dev/null
 done
 check "no bond was left by refused newlinks" bash -c '! ip link show r-x && ! ip link show c-x' 
-out=$($RTNL changelink r-n rbond ad_select count min_links 3 lacp_rate fast 2>&1)
+out=$(rtnl changelink r-n rbond ad_select count min_links 3 lacp_rate fast 2>&1)
 check "changelink is all or nothing: lacp_rate in balance-rr refuses ad_select and min_links too ($out)" \
   bash -c "grep -q 'errno=13 .*msg=lacp_rate: option not supported in mode balance-rr(0)' <<< '$out' &&
            [ \"\$(cat $S/r-n/bonding/ad_select $S/r-n/bonding/min_links | paste -sd'|')\" = 'bandwidth 1|2' ]"
@@ -131,7 +132,7 @@ ALL="lacp_rate fast ad_select bandwidth min_links 2 ad_actor_sys_prio 100 ad_act
 if nl newlink r-n rbond mode 802.3ad | grep -q 'errno=0'; then
   ip link del r-n
   check "ip link add type bond mode 802.3ad $ALL" ip link add c-n type bond mode 802.3ad $ALL
-  check "rtnl.py newlink type rbond mode 802.3ad $ALL" $RTNL newlink r-n rbond mode 802.3ad $ALL lacp_strict on
+  check "rtnl.py newlink type rbond mode 802.3ad $ALL" rtnl newlink r-n rbond mode 802.3ad $ALL lacp_strict on
   check "... the files read as C's" diff -u <(adump c-n) <(adump r-n)
   check "... and hold the values" equals "off 0|fast 1|bandwidth 1|2|100|02:11:22:33:44:55|5" \
     "$(for f in $FILES; do cat $S/r-n/bonding/$f; done | paste -sd'|')"

@@ -5,6 +5,7 @@
 # bonding.ko is loaded, and refuses bonding.ko's load while it is loaded in this mode.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 export -f jfield link_exists link_absent module_loaded module_unloaded
 P=/proc/net/bonding; M=/sys/class/net/bonding_masters
@@ -98,7 +99,7 @@ check "rmmod removed the bonds, /proc/net/bonding and bonding_masters" \
 
 # ---- the /proc text is the one rbond writes under /proc/net/rbond without compat ----
 modprobe rbond max_bonds=0
-$RTNL newlink bondab rbond mode active-backup miimon 100 >/dev/null
+rtnl newlink bondab rbond mode active-backup miimon 100 >/dev/null
 ip link set cv1 master bondab; ip link set cv2 master bondab; ip link set bondab up
 wait_for 5 bash -c "[ \$(grep -c '^MII Status: up' /proc/net/rbond/bondab) = 3 ] && grep -qx 'Currently Active Slave: cv1' /proc/net/rbond/bondab"
 check "/proc/net/bonding/bondab of compat mode is the text of /proc/net/rbond/bondab (MACs aside)" \

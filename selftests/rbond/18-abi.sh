@@ -12,6 +12,7 @@
 # bond of the same driver.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lacp.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 T=$(mktemp -d)
 NS=abi-peer
 declare -A delta
@@ -32,7 +33,7 @@ mk() {
   veths "$b"
   case "$drv" in
     bonding|compat) ip link add "$b" type bond "$@" ;;
-    rbond) $RTNL newlink "$b" rbond "$@" >/dev/null ;;
+    rbond) rtnl newlink "$b" rbond "$@" >/dev/null ;;
   esac || { echo "cannot create $b ($drv): $*"; return 1; }
   ip link set "$b-s1" master "$b" && ip link set "$b-s2" master "$b" && ip link set "$b" up
 }
@@ -77,7 +78,7 @@ dump() {
     done
   done
   echo "== netlink"
-  $RTNL getlink "$b" "$b-s1" "$b-s2"
+  rtnl getlink "$b" "$b-s1" "$b-s2"
 }
 
 # norm PREFIX: names, MACs, ifindexes, kinds and aggregator numbers made neutral
@@ -178,25 +179,32 @@ check "ad: slow frames are counted as by bonding.ko (unknown, illegal, marker rx
   equals "1 1 1 1 1 1 |1 1 1 1 1 1 " "${delta[c]}|${delta[r]}"
 
 # the slave options (IFLA_BOND_SLAVE_PRIO 9, _ACTOR_PORT_PRIO 10, _QUEUE_ID 5) on both drivers
-errno_of() { $RTNL setslave "$@" | sed -E 's/^errno=([0-9]+).*/\1/'; }
-slave_attr() { $RTNL getlink "$1" | sed -n "s/^slave $2=//p"; }
+errno_of() { rtnl setslave "$@" | sed -E 's/^errno=([0-9]+).*/\1/'; }
+slave_attr() { rtnl getlink "$1" | sed -n "s/^slave $2=//p"; }
+# (functions, not bash -c strings: they use the rtnl server of this shell)
+prio_taken() { # D KIND
+  [ "$(rtnl setslave $1-ab-s1 $2 9=u32:5)" = 'errno=0 (OK) msg=' ] && equals 05000000 "$(slave_attr $1-ab-s1 PRIO)"
+}
+port_prio_taken() { # D KIND
+  [ "$(rtnl setslave $1-ad-s1 $2 10=u16:1000 | cut -d' ' -f1)" = errno=0 ] && equals e803 "$(slave_attr $1-ad-s1 ACTOR_PORT_PRIO)" &&
+    wait_for 5 ip netns exec $NS grep -q 'port priority: 1000' /proc/net/bonding/$1-ad-P
+}
+setslave_says() { # PATTERN ARGS...: rtnl setslave ARGS prints a line matching PATTERN
+  local p=$1; shift
+  rtnl setslave "$@" | grep -q "$p"
+}
 for d in c r; do kind=$([ $d = c ] && echo bond || echo rbond)
-  check "$kind: prio 5 on an active-backup slave is taken" \
-    bash -c "[ \"\$($RTNL setslave $d-ab-s1 $kind 9=u32:5)\" = 'errno=0 (OK) msg=' ] && [ \"\$($RTNL getlink $d-ab-s1 | sed -n 's/^slave PRIO=//p')\" = 05000000 ]"
-  check "$kind: actor_port_prio 1000 on an 802.3ad slave is taken, and sent" \
-    bash -c "[ \"\$($RTNL setslave $d-ad-s1 $kind 10=u16:1000 | cut -d' ' -f1)\" = errno=0 ] &&
-      [ \"\$($RTNL getlink $d-ad-s1 | sed -n 's/^slave ACTOR_PORT_PRIO=//p')\" = e803 ] &&
-      wait_for 5 bash -c \"ip netns exec $NS grep -q 'port priority: 1000' /proc/net/bonding/$d-ad-P\""
+  check "$kind: prio 5 on an active-backup slave is taken" prio_taken $d $kind
+  check "$kind: actor_port_prio 1000 on an 802.3ad slave is taken, and sent" port_prio_taken $d $kind
 done
 for a in "xor-s1 9=u32:5" "ab-s1 10=u16:7"; do
   check "the errno of ${a#* } on $(echo "${a%% *}" | cut -d- -f1) is C's ($(errno_of "c-${a%% *}" bond ${a#* }))" \
     equals "$(errno_of "c-${a%% *}" bond ${a#* })" "$(errno_of "r-${a%% *}" rbond ${a#* })"
 done
-check "rbond refuses queue_id 3 (no queue steering), naming it" \
-  bash -c "$RTNL setslave r-ab-s2 rbond 5=u16:3 | grep -q '^errno=95 .*queue_id 3'"
-check "and takes queue_id 0" bash -c "$RTNL setslave r-ab-s2 rbond 5=u16:0 | grep -q '^errno=0 '"
+check "rbond refuses queue_id 3 (no queue steering), naming it" setslave_says '^errno=95 .*queue_id 3' r-ab-s2 rbond 5=u16:3
+check "and takes queue_id 0" setslave_says '^errno=0 ' r-ab-s2 rbond 5=u16:0
 check "a read-only slave attribute (IFLA_BOND_SLAVE_STATE) is refused by name" \
-  bash -c "$RTNL setslave r-ab-s2 rbond 1=u8:1 | grep -q '^errno=22 .*IFLA_BOND_SLAVE_STATE'"
+  setslave_says '^errno=22 .*IFLA_BOND_SLAVE_STATE' r-ab-s2 rbond 1=u8:1
 check "the slave options did not change the other slave" equals 00000000 "$(slave_attr r-ab-s2 PRIO)"
 for s in "${SETUPS[@]}"; do ip link del "c-$s" 2>/dev/null; ip link del "r-$s" 2>/dev/null; done
 ip netns del "$NS"

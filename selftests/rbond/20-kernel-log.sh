@@ -6,6 +6,7 @@
 # taking out the timestamps, rbond's "rbond: " prefix, and the device names.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
 T=$(mktemp -d)

@@ -6,6 +6,7 @@
 # fails the run), and what rbond reports and does is what bonding.ko reports and does.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
 S=/sys/class/net
@@ -25,7 +26,7 @@ delays() {
   local d=$1 b=$2
   echo "sysfs $(cat $S/$b/bonding/updelay) $(cat $S/$b/bonding/downdelay)"
   grep -E '^(MII Polling Interval|Up Delay|Down Delay|Peer Notification Delay)' "$(procfile "$d" "$b")"
-  $RTNL getlink "$b" | grep -E '^data (miimon|updelay|downdelay|peer_notif_delay)='
+  rtnl getlink "$b" | grep -E '^data (miimon|updelay|downdelay|peer_notif_delay)='
 }
 for d in rbond bonding; do
   b=${d:0:1}-d

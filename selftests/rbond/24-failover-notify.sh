@@ -9,6 +9,7 @@
 # bonding.ko's bonds and devices start with k, rbond's with r.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
 ip netns add rbpeer
