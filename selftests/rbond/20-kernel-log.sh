@@ -19,7 +19,8 @@ SHOW=${1:-0}   # 1: print both logs
 lines() { # PREFIX-OF-SLAVES BOND
   sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' $T/log | grep -E "^(rbond: )?$2( \(unregistering\))?: " |
     grep -v ': 802\.3ad aggregation: ' |
-    sed -E "s/^rbond: //; s/\b$2\b/BOND/g; s/\b${1}([0-9])\b/S\1/g; s/\bp${1}([0-9])\b/P\1/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g"
+    sed -E "s/^rbond: //; s/\b$2\b/BOND/g; s/\b${1}([0-9])\b/S\1/g; s/\bp${1}([0-9])\b/P\1/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g" |
+    uniq   # bonding.ko logs a line again each tick its commit finds RTNL busy (rtnl_trylock)
 }
 # run STEPS-FUNCTION: the steps for both drivers, one after the other, with the log of each
 run() {
