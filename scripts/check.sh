@@ -229,11 +229,11 @@ run_deferred() {
 }
 
 # The parts: selftests/durations has each test file's time (seconds); the files are grouped into
-# parts of about RBOND_PART_SECONDS (default 600) each, dealt longest first to the part with the
+# parts of about RBOND_PART_SECONDS (default 900: the durations are wall times in a loaded guest) each, dealt longest first to the part with the
 # least time so far, and the parts start longest first, RBOND_JOBS at a time, each as soon as a
 # slot is free: short parts keep every slot busy to the end.
 DURATIONS=selftests/durations
-PART_SECONDS=${RBOND_PART_SECONDS:-600}
+PART_SECONDS=${RBOND_PART_SECONDS:-900}
 case "$PART_SECONDS" in [1-9]*) ;; *) die "RBOND_PART_SECONDS must be a number of seconds (got '$PART_SECONDS')";; esac
 # An expected failure of the kernel's selftests (a feature rbond lacks) runs for at most
 # RBOND_XFAIL_CAP seconds (default 180) in make check (selftests/upstream/run.sh --xfail-cap):
