@@ -92,6 +92,9 @@ struct Control {
     igmp_retrans: u8,
     /// /proc/net/rbond/<bond>
     proc: Option<procfs::Entry>,
+    /// Room for one candidate per slave, reserved when a slave is enslaved: choosing the active
+    /// slave (also when one is released) never allocates
+    cands: KVec<Candidate>,
 }
 
 /// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`). Every release gives
@@ -392,7 +395,9 @@ impl Bond {
         if ctl.params.mode != mode::ACTIVEBACKUP {
             return;
         }
-        let mut cands = KVec::new();
+        // the room reserved at enslave time: no allocation here (a release must not depend on one)
+        let mut cands = core::mem::take(&mut ctl.cands);
+        cands.clear();
         for s in ctl.slaves.iter() {
             let m = s.mii();
             let c = Candidate {
@@ -403,7 +408,9 @@ impl Bond {
                 speed: s.speed.load(Relaxed),
                 duplex: u8::from(s.duplex.load(Relaxed) == 1),
             };
-            if cands.push(c, GFP_KERNEL).is_err() {
+            // within the capacity reserved for every slave: does not allocate
+            if cands.push_within_capacity(c).is_err() {
+                ctl.cands = cands;
                 return;
             }
         }
@@ -417,6 +424,7 @@ impl Bond {
         };
         let mut force = ctl.force_primary;
         let best = select::best_slave(&sel, &mut force);
+        ctl.cands = cands;
         ctl.force_primary = force;
         if best != current {
             let new = best.map(|i| ctl.slaves[i].clone());
@@ -695,6 +703,12 @@ impl Bond {
             }
         };
         if let Err(e) = ctl.slaves.reserve(1, GFP_KERNEL) {
+            undo_open(rtnl);
+            return Err(e.into());
+        }
+        // room for this slave's candidate in select_active() (kept when slaves leave)
+        let more = ctl.slaves.len().saturating_add(1).saturating_sub(ctl.cands.len());
+        if let Err(e) = ctl.cands.reserve(more, GFP_KERNEL) {
             undo_open(rtnl);
             return Err(e.into());
         }
@@ -1055,6 +1069,7 @@ impl Master for Bond {
                 send_peer_notif: 0,
                 igmp_retrans: 0,
                 proc: None,
+                cands: KVec::new(),
             }),
             tx: RcuBox::empty(),
             stats: KBox::pin_init(NestedSpinLock::new([0u64; STATS_LEN]), GFP_KERNEL)?,

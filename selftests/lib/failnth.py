@@ -14,6 +14,8 @@ usage: failnth.py [--max N] [--timeout S] SCENARIO
   SCENARIO  create     a bond created (active-backup, miimon 100)
             enslave    a veth enslaved to an up bond whose MTU is 9000
             release    one of two slaves released
+            release-active  the active slave of an active-backup bond released: the other
+                       becomes active
             changelink five options at once (miimon updelay downdelay primary_reselect primary)
             mode       balance-rr to 802.3ad
             dellink    a bond with two slaves (MTU 9000) deleted
@@ -227,6 +229,37 @@ def s_release():
     return setup, op, check
 
 
+def s_release_active():
+    def setup(net):
+        net.bond(BOND, ["mode", "active-backup", "miimon", "100"])
+        net.veth(A)
+        net.veth(B)
+        mac = read(f"{SYS}/{A}/address")
+        net.enslave(A, BOND)
+        net.enslave(B, BOND)
+        net.up(BOND)
+        if read(f"{SYS}/{BOND}/bonding/active_slave") != A:
+            raise Bad(f"setup: the active slave is '{read(f'{SYS}/{BOND}/bonding/active_slave')}', not {A}")
+        return {"mac": mac}
+
+    def op(c):
+        return RTM_NEWLINK, 0, master_body(A, None)
+
+    def check(err, c):
+        active = read(f"{SYS}/{BOND}/bonding/active_slave")
+        if err == 0:
+            whole_out(A, c["mac"])
+            # the other slave takes over at once: choosing it must not depend on an allocation
+            if active != B:
+                raise Bad(f"{A} released, but the active slave is '{active}', not {B}")
+        else:
+            whole_in(A)
+            if active != A:
+                raise Bad(f"release refused, but the active slave is '{active}', not {A}")
+        whole_in(B)
+    return setup, op, check
+
+
 OPTS = ["miimon", "updelay", "downdelay", "primary_reselect", "primary"]
 
 
@@ -301,7 +334,7 @@ def s_dellink():
     return setup, op, check
 
 
-SCENARIOS = {"create": s_create, "enslave": s_enslave, "release": s_release,
+SCENARIOS = {"create": s_create, "enslave": s_enslave, "release": s_release, "release-active": s_release_active,
              "changelink": s_changelink, "mode": s_mode, "dellink": s_dellink}
 
 

@@ -42,6 +42,7 @@ walk() {
 walk create "a bond created (active-backup, miimon) with its Nth allocation failing: whole or not there"
 walk enslave "an enslave with its Nth allocation failing: the slave in the bond whole (MTU 9000), or out with its MAC and MTU"
 walk release "a release with its Nth allocation failing: the slave out whole (MAC, MTU back) or still in; the other in"
+walk release-active "the active slave of an active-backup bond released with its Nth allocation failing: out whole and the other active, or still in and active"
 walk changelink "a changelink of five options with its Nth allocation failing: all of them or none"
 walk mode "a mode change (balance-rr to 802.3ad) with its Nth allocation failing: one mode or the other, whole"
 walk dellink "a bond with two slaves deleted with its Nth allocation failing: gone and its slaves out whole, or all there"
