@@ -84,9 +84,11 @@ ip link set t0 nomaster
 ip tuntap add t1 mode tap; ip tuntap add t2 mode tap
 wire t1 t2
 # the wire's python must have attached to both taps before t2 moves (else it would make a new t2
-# here): under make check's load its start can take more than 5 s
-check "speed: the tap cable is up (both ends have carrier)" wait_for 60 bash -c \
-  '[ "$(cat /sys/class/net/t1/carrier 2>/dev/null)" = 1 ] && [ "$(cat /sys/class/net/t2/carrier 2>/dev/null)" = 1 ]'
+# here): under make check's load its start can take more than 5 s. Attached: its tun file
+# descriptors name the taps (fdinfo "iff:"; the taps are down, their carrier file unreadable)
+attached() { grep -qs "^iff:[[:space:]]*$2\$" /proc/$1/fdinfo/*; }
+check "speed: the tap cable's two ends are attached" wait_for 60 bash -c \
+  "$(declare -f attached); attached ${PIDS[-1]} t1 && attached ${PIDS[-1]} t2"
 ip link set t2 netns p
 ethtool -s t1 speed 1000 duplex full autoneg off
 ip netns exec p ethtool -s t2 speed 1000 duplex full autoneg off
