@@ -206,16 +206,21 @@ def s_enslave():
     return setup, op, check
 
 
+def bond_of_two(net, words=()):
+    """the bond (options words) with slaves A and B, up; their own MACs"""
+    net.bond(BOND, words)
+    net.veth(A)
+    net.veth(B)
+    macs = {A: read(f"{SYS}/{A}/address"), B: read(f"{SYS}/{B}/address")}
+    net.enslave(A, BOND)
+    net.enslave(B, BOND)
+    net.up(BOND)
+    return macs
+
+
 def s_release():
     def setup(net):
-        net.bond(BOND)
-        net.veth(A)
-        net.veth(B)
-        mac = read(f"{SYS}/{B}/address")
-        net.enslave(A, BOND)
-        net.enslave(B, BOND)
-        net.up(BOND)
-        return {"mac": mac}
+        return {"mac": bond_of_two(net)[B]}
 
     def op(c):
         return RTM_NEWLINK, 0, master_body(B, None)
@@ -231,13 +236,7 @@ def s_release():
 
 def s_release_active():
     def setup(net):
-        net.bond(BOND, ["mode", "active-backup", "miimon", "100"])
-        net.veth(A)
-        net.veth(B)
-        mac = read(f"{SYS}/{A}/address")
-        net.enslave(A, BOND)
-        net.enslave(B, BOND)
-        net.up(BOND)
+        mac = bond_of_two(net, ["mode", "active-backup", "miimon", "100"])[A]
         if read(f"{SYS}/{BOND}/bonding/active_slave") != A:
             raise Bad(f"setup: the active slave is '{read(f'{SYS}/{BOND}/bonding/active_slave')}', not {A}")
         return {"mac": mac}
