@@ -12,6 +12,9 @@
 # vnic0, vnic1... The guest sets a NIC's link down or up through QEMU (set_link: carrier loss as
 # the NIC's driver sees it) by writing "vnicN down|up" to /out/link-req; the answer comes in
 # /out/link-ack (selftests/lib/nics.sh).
+# RBOND_VM_E1000E=N (even, default 0) gives it N more NICs of QEMU's e1000e model (an Intel 82574L:
+# the e1000e driver, which reports speed and duplex), wired in pairs the same way through hubs of
+# their own; MACs 52:54:00:00:01:NN (NN = 10 + the NIC's number among them), QEMU names enic0...
 . "$(dirname "$0")/common.sh"
 
 script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
@@ -28,16 +31,23 @@ if [ "${abs#"$RBOND_TOP"/}" != "$abs" ]; then
 else
   { [ $# -gt 0 ] && { printf 'set --'; printf ' %q' "$@"; printf '\n'; }; cat "$script"; } > "$run/script"
 fi
-nics=${RBOND_VM_NICS:-0}
-case "$nics" in [0-9]|[1-9][0-9]) [ $((nics % 2)) = 0 ] || die "RBOND_VM_NICS must be even (NICs come in pairs)";;
-  *) die "RBOND_VM_NICS must be a number of NICs from 0 to 98 (got '$nics')";; esac
+nic_count() { # VARIABLE VALUE: a number of NICs, even, up to 98
+  case "$2" in [0-9]|[1-9][0-9]) [ $(($2 % 2)) = 0 ] || die "$1 must be even (NICs come in pairs)";;
+    *) die "$1 must be a number of NICs from 0 to 98 (got '$2')";; esac
+}
+nics=${RBOND_VM_NICS:-0} enics=${RBOND_VM_E1000E:-0}
+nic_count RBOND_VM_NICS "$nics"; nic_count RBOND_VM_E1000E "$enics"
 nic_args=()
 for ((i = 0; i < nics; i++)); do
   nic_args+=(-netdev "hubport,id=hp$i,hubid=$((i / 2))"
              -device "virtio-net-pci,netdev=hp$i,id=vnic$i,romfile=,mac=52:54:00:00:00:$(printf %02x $((0x10 + i)))")
 done
+for ((i = 0; i < enics; i++)); do
+  nic_args+=(-netdev "hubport,id=ehp$i,hubid=$((100 + i / 2))"
+             -device "e1000e,netdev=ehp$i,id=enic$i,romfile=,mac=52:54:00:00:01:$(printf %02x $((0x10 + i)))")
+done
 ctl_pid=""
-if [ "$nics" -gt 0 ]; then
+if [ $((nics + enics)) -gt 0 ]; then
   rm -f "$run"/link-req "$run"/link-ack "$run"/qmp.sock
   nic_args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
   python3 "$RBOND_TOP/scripts/link-ctl.py" "$run/qmp.sock" "$run" & ctl_pid=$!
