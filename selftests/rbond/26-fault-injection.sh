@@ -27,10 +27,15 @@ done
 echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
 echo N > /sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
 
+# the most tries a walk makes: the debug kernel (kmemleak, debug objects, KASAN) allocates much
+# more in each operation (a bond creation takes more than 1000 allocations there)
+MAX=1000
+[ -e /sys/kernel/debug/kmemleak ] && MAX=6000
+
 # walk SCENARIO DESCRIPTION: the walk as one TAP line, with what went wrong on failure
 walk() {
   local out rc last
-  out=$($FAILNTH "$1" 2>&1); rc=$?
+  out=$($FAILNTH --max $MAX "$1" 2>&1); rc=$?
   last=${out##*$'\n'}
   if [ $rc = 0 ] && [[ "$last" =~ ^walked\ [0-9]+:\ ([0-9]+)\ injected.*\ 0\ bad$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
     echo "ok - $2 (${last#walked })"
