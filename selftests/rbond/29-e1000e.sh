@@ -5,8 +5,8 @@
 # kernel's e1000e driver: 1000 Mbps full duplex), side by side with bonding.ko. For each driver
 # four NICs: the bond's two ports s1 s2 in namespace a-DRIVER, wired through QEMU hubs to s1 s2 of
 # an 802.3ad partner (a bonding.ko bond) in namespace p-DRIVER. Steps: 802.3ad forms with ports
-# keyed for 1000 Mbps full duplex (the /proc text is bonding.ko's), traffic, a port that loses its
-# carrier (QEMU's set_link: the driver's own link interrupt) leaves and rejoins, the bond's MTU 9000
+# keyed for 1000 Mbps full duplex (the /proc text is bonding.ko's), traffic, a port whose link QEMU
+# takes away (set_link) leaves and rejoins, the bond's MTU 9000
 # on both ports with jumbo frames crossing, a released port gets its MTU and MAC back, and a
 # deleted bond gives its last port its MTU back. Each step's result must be bonding.ko's.
 # Needs the guest's e1000e NICs: RBOND_VM_E1000E=8 (make check gives them to the guest that runs
@@ -27,11 +27,10 @@ declare -A BASE=([rbond]=0 [bonding]=4) NET=([rbond]=41 [bonding]=42)
 
 # mtus NS: the MTUs of s1 and s2
 mtus() { echo "$(ip netns exec $1 cat /sys/class/net/s1/mtu) $(ip netns exec $1 cat /sys/class/net/s2/mtu)"; }
-# port_left NS: s1 is out of the aggregate (its carrier is gone), s2 carries on alone
+# port_left NS: s1 is out of the aggregate, s2 carries on alone
 port_left() {
   local s; s=$(lacp_snap $1 b0 s1 s2); echo "$s"
-  [ "$(sget "$s" ports)" = 1 ] && [ "$(ad_state "$s" s2 | cut -d' ' -f2-)" = "$AD_UP $AD_UP" ] &&
-    [ "$(ip netns exec $1 cat /sys/class/net/s1/bonding_slave/mii_status)" = down ]
+  [ "$(sget "$s" ports)" = 1 ] && [ "$(ad_state "$s" s2 | cut -d' ' -f2-)" = "$AD_UP $AD_UP" ]
 }
 
 # run DRIVER: the steps for one driver; each step's result a line "step: result" in $T/DRIVER
@@ -60,9 +59,12 @@ run() {
   res key "$(ip netns exec $A cat /sys/class/net/s1/bonding_slave/ad_actor_oper_port_state) $(grep -m1 'port key:' $T/$d.proc)"
   check "$d: ping over the aggregate" ip netns exec $A ping -c 2 -i 0.3 -W 2 10.$n.0.2
 
-  # the carrier of our s1 goes (QEMU's set_link), then comes back
+  # QEMU takes our s1's link away (set_link), then gives it back. (Seen 2026-11-29: the e1000e
+  # driver then still reports its link up, with both drivers: the port leaves because its
+  # partner's LACPDUs stop arriving, at the short timeout; the step's result records its MII
+  # status, which must be the same for both.)
   set_link e$b down
-  check_poll "$d: s1's carrier lost: s1 leaves the aggregate within 15 s, s2 carries on" 15 port_left $A
+  check_poll "$d: s1's link taken away by QEMU: s1 leaves the aggregate within 20 s, s2 carries on" 20 port_left $A
   res left "$(ip netns exec $A cat /sys/class/net/b0/bonding/ad_num_ports) $(ip netns exec $A cat /sys/class/net/s1/bonding_slave/mii_status)"
   check "$d: ping over the remaining port" ip netns exec $A ping -c 2 -i 0.3 -W 2 10.$n.0.2
   set_link e$b up
@@ -73,7 +75,9 @@ run() {
   ip -n $A link set b0 mtu 9000; r=$?; ip -n $B link set b0 mtu 9000
   res mtu "$r $(mtus $A)"
   check "$d: the bond's MTU 9000 goes to both e1000e ports" equals "0 9000 9000" "$r $(mtus $A)"
-  check "$d: an 8000-byte ping crosses unfragmented" ip netns exec $A ping -c 2 -i 0.3 -W 2 -s 8000 -M do 10.$n.0.2
+  # e1000e resets the NIC for a new MTU (its link goes and comes back): the aggregate forms again
+  check_poll "$d: after the MTU change the aggregate forms again within 60 s" 60 pair_formed $A $B b0 s1 s2
+  check "$d: an 8000-byte ping crosses unfragmented" wait_for 10 ip netns exec $A ping -c 1 -W 1 -s 8000 -M do 10.$n.0.2
 
   # a released port gets its MTU and MAC back; the bond deleted, so does the last one
   local mac2; mac2=$(ip netns exec $A cat /sys/class/net/s2/bonding_slave/perm_hwaddr)
