@@ -26,7 +26,7 @@ module! {
     type: RbondModule,
     name: "rbond",
     authors: ["rbond developers"],
-    description: "Bonding driver in Rust: active-backup, balance-xor and 802.3ad",
+    description: "Bonding driver in Rust: balance-rr, active-backup, balance-xor, broadcast and 802.3ad",
     license: "GPL",
     alias: ["rtnl-link-rbond"],
     params: {
@@ -65,6 +65,14 @@ module! {
         resend_igmp: i32 {
             default: 1,
             description: "Number of IGMP membership reports to send on link failure",
+        },
+        packets_per_slave: i32 {
+            default: 1,
+            description: "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave.",
+        },
+        lp_interval: u32 {
+            default: 1,
+            description: "The number of seconds between instances where the bonding driver sends learning packets to each slaves peer switch. The default is 1.",
         },
         all_slaves_active: i32 {
             default: 0,
@@ -151,6 +159,8 @@ impl kernel::Module for RbondModule {
             all_slaves_active: module_parameters::all_slaves_active.value(),
             use_carrier: module_parameters::use_carrier.value(),
             resend_igmp: module_parameters::resend_igmp.value(),
+            packets_per_slave: module_parameters::packets_per_slave.value(),
+            lp_interval: module_parameters::lp_interval.value(),
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
         let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };

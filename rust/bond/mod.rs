@@ -6,17 +6,22 @@
 //! `TxState`, a snapshot rebuilt whole under RTNL after every change of the slaves, of their
 //! state or of the options, and published by RCU: transmit takes no lock and allocates nothing.
 
+mod ab;
+mod active;
 mod ad;
+mod broadcast;
+mod miimon;
+pub(crate) mod mode;
 mod netlink;
 mod params;
+mod rr;
 mod slave;
+mod xor;
 pub(crate) mod sysfs;
 
-use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
-use crate::logic::mii::{self, delay_ms, Link, Proposal};
+use crate::logic::mii::{self, Link};
 use crate::logic::netlink::IFLA_BOND_MAX;
-use crate::logic::options::{mode, xmit_policy};
-use crate::logic::select::{self, Candidate};
+use crate::logic::select::Candidate;
 use crate::sys::link::{self, BondIoctl, Master, Work};
 use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
@@ -26,10 +31,12 @@ use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
 use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use mode::Mode;
 use params::{BondState, Change, Params};
+use crate::sys::percpu::PerCpuU32;
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
@@ -68,7 +75,7 @@ const FOM_FOLLOW: u64 = 2;
 
 /// What the transmit path reads: one consistent snapshot.
 struct TxState {
-    mode: u64,
+    mode: Mode,
     policy: u64,
     /// the options, for /proc readers
     params: Params,
@@ -115,7 +122,8 @@ pub(crate) struct Bond {
     tx: RcuBox<TxState>,
     /// the counters the bond last reported (`bond->bond_stats`), under bonding's `stats_lock`
     stats: Pin<KBox<NestedSpinLock<[u64; STATS_LEN]>>>,
-    rr_next: AtomicU32,
+    /// balance-rr: frames sent, per CPU (`rr_tx_counter`)
+    rr_tx: PerCpuU32,
     /// 802.3ad: the mode lock and the machines' state
     ad: ad::AdLock,
     /// 802.3ad: the active aggregator, for readers without the mode lock
@@ -124,11 +132,6 @@ pub(crate) struct Bond {
     ad_departed: slave::AdCounters,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
-}
-
-/// `bond_needs_speed_duplex()`: the modes whose link monitor wants a slave's speed and duplex.
-fn needs_speed_duplex(m: u64) -> bool {
-    matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB)
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -155,7 +158,7 @@ impl Bond {
     /// published snapshot is rewritten in place (see `rebuild_in_place`), so that a released
     /// slave never stays in it.
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
-        let lacp = ctl.params.mode == mode::IEEE8023AD;
+        let lacp = ctl.params.mode == Mode::Ieee8023ad;
         // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
         // none if there is no active aggregator
         let ad = if lacp { Some(self.ad.lock()) } else { None };
@@ -252,343 +255,6 @@ impl Bond {
             }
             *out = Stats64::from_array(&bond);
         });
-    }
-
-    /// `bond_change_active_slave()` for active-backup.
-    fn change_active(&self, dev: &NetDevice, ctl: &mut Control, new: Option<Arc<Slave>>, rtnl: &Rtnl) {
-        let old = ctl.active.take();
-        if let (Some(o), Some(n)) = (&old, &new) {
-            if core::ptr::eq(&**o, &**n) {
-                ctl.active = old;
-                return;
-            }
-        }
-        if let Some(n) = &new {
-            if n.link() == Link::Back {
-                n.set_mii(mii::MiiSlave { link: Link::Up, delay: 0 });
-            }
-            pr_info!("{}: (slave {}): making interface the new active one\n", dev.name(rtnl), n.dev.name(rtnl));
-        }
-        // bond_hw_addr_swap(): promiscuity, allmulti and address lists follow the active slave
-        let flags = dev.flags();
-        if let Some(o) = &old {
-            if flags & FLAG_PROMISC != 0 {
-                let _ = o.dev.set_promiscuity(rtnl, -1);
-            }
-            if flags & FLAG_ALLMULTI != 0 {
-                let _ = o.dev.set_allmulti(rtnl, -1);
-            }
-            if dev.is_up() {
-                o.dev.unsync_addrs_from(rtnl, dev);
-            }
-        }
-        if let Some(n) = &new {
-            if flags & FLAG_PROMISC != 0 {
-                let _ = n.dev.set_promiscuity(rtnl, 1);
-            }
-            if flags & FLAG_ALLMULTI != 0 {
-                let _ = n.dev.set_allmulti(rtnl, 1);
-            }
-            if dev.is_up() {
-                n.dev.sync_addrs_from(rtnl, dev, false);
-            }
-        }
-        if ctl.params.mode == mode::ACTIVEBACKUP {
-            if let Some(o) = &old {
-                o.set_backup(ctl.params.all_slaves_active);
-            }
-            if let Some(n) = &new {
-                n.set_active();
-                self.do_fail_over_mac(dev, ctl, n, old.as_ref(), rtnl);
-                if dev.is_up() {
-                    ctl.send_peer_notif = u32::from(ctl.params.num_peer_notif);
-                }
-            }
-        }
-        ctl.active = new;
-        let failover = ctl.params.mode == mode::ACTIVEBACKUP && ctl.active.is_some();
-        if failover || (ctl.active.is_some() && ctl.send_peer_notif > 0) {
-            // rtnetlink's listeners read the new active slave, and the announcements go out
-            // through it: publish it first
-            self.rebuild(dev, ctl, rtnl);
-        }
-        if failover {
-            // `ip monitor` prints "event BONDING FAILOVER"; VLANs, macvlans and ipvlans over the
-            // bond pass it on
-            dev.notify(rtnl, Notify::BondingFailover);
-        }
-        if ctl.active.is_some() && ctl.send_peer_notif > 0 {
-            if dev.carrier_ok() {
-                ctl.send_peer_notif -= 1;
-                dev.notify_peers(rtnl);
-            }
-        }
-        // the multicast memberships were announced through the old active slave: a snooping
-        // switch learns the new path from the IGMP/MLD reports the IP stacks send again, at once
-        // and resend_igmp - 1 more times 200 ms apart (bond_resend_igmp_join_requests_delayed())
-        if dev.is_up() && ctl.params.resend_igmp > 0 && ctl.params.uses_primary() && ctl.active.is_some() {
-            ctl.igmp_retrans = ctl.params.resend_igmp;
-            link::schedule_work(dev, self, Work::Mcast, 1);
-        }
-    }
-
-    /// `bond_resend_igmp_join_requests_delayed()`: NETDEV_RESEND_IGMP on the bond (the IPv4 and
-    /// IPv6 stacks send their reports again), `igmp_retrans` times 200 ms apart.
-    fn mcast_work(&self, dev: &NetDevice) {
-        // bond_close() cancels this work under RTNL: never wait for RTNL here
-        let Some(rtnl) = Rtnl::try_lock() else {
-            link::schedule_work(dev, self, Work::Mcast, 1);
-            return;
-        };
-        let again = {
-            // the work runs without RTNL, and RTNL is ours now: nothing else borrows the state
-            let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
-            let again = ctl.igmp_retrans > 1;
-            if again {
-                ctl.igmp_retrans -= 1;
-            }
-            again
-        };
-        // the state is not borrowed while the listeners run (rtnetlink reads the bond)
-        dev.notify(&rtnl, Notify::ResendIgmp);
-        if again {
-            link::schedule_work(dev, self, Work::Mcast, 200);
-        }
-    }
-
-    /// `bond_do_fail_over_mac()`: active: the bond takes the new active slave's MAC; follow: the
-    /// new active slave takes the bond's MAC and the old one the new one's.
-    fn do_fail_over_mac(&self, dev: &NetDevice, ctl: &Control, new: &Arc<Slave>, old: Option<&Arc<Slave>>, rtnl: &Rtnl) {
-        match ctl.params.fom() {
-            FOM_ACTIVE => {
-                if let Err(e) = dev.take_addr(rtnl, &new.dev.addr(rtnl), NET_ADDR_STOLEN) {
-                    pr_err!("{}: (slave {}): Error {:?} setting bond MAC from slave\n", dev.name(rtnl), new.dev.name(rtnl), e);
-                }
-            }
-            FOM_FOLLOW => {
-                // the old active slave: the one passed, or (after a release) one with the bond's MAC
-                let bond_mac = dev.addr(rtnl);
-                let old = old.cloned().or_else(|| {
-                    ctl.slaves.iter().find(|s| !core::ptr::eq(&***s, &**new) && s.dev.addr(rtnl) == bond_mac).cloned()
-                });
-                let new_mac = new.dev.addr(rtnl);
-                let target = match &old {
-                    Some(o) => o.dev.addr(rtnl),
-                    None => bond_mac,
-                };
-                if let Err(e) = new.dev.set_mac(rtnl, &target, None) {
-                    pr_err!("{}: (slave {}): Error {:?} setting MAC of new active slave\n", dev.name(rtnl), new.dev.name(rtnl), e);
-                    return;
-                }
-                if let Some(o) = old {
-                    if let Err(e) = o.dev.set_mac(rtnl, &new_mac, None) {
-                        pr_err!("{}: (slave {}): Error {:?} setting MAC of old active slave\n", dev.name(rtnl), o.dev.name(rtnl), e);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// `bond_select_active_slave()`
-    fn select_active(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
-        if ctl.params.mode != mode::ACTIVEBACKUP {
-            return;
-        }
-        // the room reserved at enslave time: no allocation here (a release must not depend on one)
-        let mut cands = core::mem::take(&mut ctl.cands);
-        cands.clear();
-        for s in ctl.slaves.iter() {
-            let m = s.mii();
-            let c = Candidate {
-                link: m.link,
-                delay: m.delay,
-                is_up: s.dev.running_with_carrier(),
-                prio: s.prio.load(Relaxed),
-                speed: s.speed.load(Relaxed),
-                duplex: u8::from(s.duplex.load(Relaxed) == 1),
-            };
-            // within the capacity reserved for every slave: does not allocate
-            if cands.push_within_capacity(c).is_err() {
-                ctl.cands = cands;
-                return;
-            }
-        }
-        let current = ctl.active.as_ref().and_then(|a| ctl.index_of(&a.dev));
-        let sel = select::Selection {
-            slaves: &cands,
-            primary: ctl.primary_index(rtnl),
-            current,
-            reselect: ctl.params.primary_reselect,
-            updelay: ctl.params.updelay,
-        };
-        let mut force = ctl.force_primary;
-        let best = select::best_slave(&sel, &mut force);
-        ctl.cands = cands;
-        ctl.force_primary = force;
-        if best != current {
-            let new = best.map(|i| ctl.slaves[i].clone());
-            let had_carrier = dev.carrier_ok();
-            self.change_active(dev, ctl, new, rtnl);
-            // bond_set_carrier() (in rebuild(), which publishes the new active slave first): up
-            // while a slave's link is up, and change_active() may have made the new one's up;
-            // bonding tells when that changed here
-            self.rebuild(dev, ctl, rtnl);
-            match (had_carrier, dev.carrier_ok()) {
-                (false, true) => pr_info!("{}: active interface up!\n", dev.name(rtnl)),
-                (true, false) => pr_info!("{}: now running without any active interface!\n", dev.name(rtnl)),
-                _ => {}
-            }
-        }
-    }
-
-    /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
-    /// Returns whether a slave's link state changed (then the caller rebuilds the snapshot).
-    fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl, held: slave::Held<'_>) -> bool {
-        let mut changed = false;
-        let p = ctl.params.clone();
-        // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
-        let mut ignore_updelay = if p.mode == mode::ACTIVEBACKUP {
-            ctl.active.is_none()
-        } else {
-            RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| t.usable.is_empty()))
-        };
-        let mut failover = false;
-        let primary = ctl.primary_index(rtnl);
-        for (i, s) in ctl.slaves.iter().enumerate() {
-            let mut m = s.mii();
-            let was = m.link;
-            let carrier = s.dev.running_with_carrier();
-            let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
-                s.set_mii(m);
-                // 802.3ad: speed and duplex again, in case they recovered before the monitor
-                // decided anything
-                if p.mode == mode::IEEE8023AD && m.link == Link::Up {
-                    s.update_speed_duplex(rtnl, held);
-                    self.ad_speed_duplex_changed(dev, s, rtnl);
-                }
-                continue;
-            };
-            mii::commit(&mut m, prop);
-            s.set_mii(m);
-            changed = true;
-            let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
-            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 {
-                // back with an updelay that is ignored (no slave to send with): C logs it as
-                // coming back in 0 ms, then takes it up in the same round
-                pr_info!("{bn}: (slave {sn}): link status up, enabling it in 0 ms\n");
-            }
-            if let Proposal::UpAgain { after } = prop {
-                // bond_miimon_inspect() logs this and proposes the link up, which
-                // bond_miimon_commit() then does as for any link coming up (below)
-                s.ever_up.store(true, Relaxed);
-                let ms = delay_ms(after, p.miimon);
-                pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
-            }
-            match prop {
-                Proposal::Fail { delay } if delay > 0 => {
-                    // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
-                    let what = match (p.mode == mode::ACTIVEBACKUP, s.is_backup()) {
-                        (true, false) => "active ",
-                        (true, true) => "backup ",
-                        (false, _) => "",
-                    };
-                    let ms = delay_ms(delay, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
-                }
-                Proposal::Back { delay } if delay > 0 => {
-                    let ms = delay_ms(delay, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
-                }
-                Proposal::DownAgain { after } => {
-                    let ms = delay_ms(after, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
-                }
-                Proposal::Up | Proposal::UpAgain { .. } => {
-                    // (C clears it for a link back after its updelay, not for one up again)
-                    if prop == Proposal::Up {
-                        ignore_updelay = false;
-                    }
-                    // bond_miimon_commit(): 802.3ad needs the speed and duplex; without them the
-                    // link stays down (and comes back at a later round, when they are known)
-                    if !s.update_speed_duplex(rtnl, held) && needs_speed_duplex(p.mode) {
-                        s.set_mii(mii::MiiSlave { link: Link::Down, ..m });
-                        if crate::sys::net_ratelimit() {
-                            pr_warn!("{bn}: (slave {sn}): failed to get link speed/duplex\n");
-                        }
-                        continue;
-                    }
-                    s.ever_up.store(true, Relaxed);
-                    if p.mode == mode::IEEE8023AD {
-                        // not the active one until the 802.3ad machines say so
-                        s.set_backup_only();
-                    } else if p.mode != mode::ACTIVEBACKUP {
-                        s.set_active();
-                    }
-                    let speed = s.speed.load(Relaxed);
-                    let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
-                    // C: `slave->duplex ? "full" : "half"`: DUPLEX_UNKNOWN (0xff) reads "full"
-                    let duplex = if s.duplex.load(Relaxed) != 0 { "full" } else { "half" };
-                    pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
-                    if p.mode == mode::IEEE8023AD {
-                        self.ad_link_change(dev, s, true, rtnl);
-                    }
-                    let active_prio = ctl.active.as_ref().map(|a| a.prio.load(Relaxed));
-                    if ctl.active.is_none() || primary == Some(i) || active_prio.is_some_and(|ap| s.prio.load(Relaxed) > ap) {
-                        failover = true;
-                    }
-                }
-                Proposal::Down => {
-                    // C's u32 `link_failure_count++` wraps
-                    s.link_failure_count.fetch_add(1, Relaxed);
-                    if p.mode == mode::ACTIVEBACKUP {
-                        s.set_backup(p.all_slaves_active);
-                    }
-                    pr_info!("{bn}: (slave {sn}): link status definitely down, disabling slave\n");
-                    if p.mode == mode::IEEE8023AD {
-                        self.ad_link_change(dev, s, false, rtnl);
-                    }
-                    if same(&ctl.active, s) {
-                        failover = true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if failover {
-            self.select_active(dev, ctl, rtnl);
-        }
-        // bond_peer_notify_may_events(bond, true): one announcement per tick while some are due;
-        // the count goes down even when the bond cannot announce now
-        if ctl.send_peer_notif > 0 {
-            if ctl.active.is_some() && dev.carrier_ok() {
-                dev.notify_peers(rtnl);
-            }
-            ctl.send_peer_notif -= 1;
-        }
-        changed
-    }
-
-    /// Initial link state of a new slave (`bond_enslave()`).
-    fn initial_link(&self, p: &Params, s: &Slave) {
-        let carrier = s.dev.running_with_carrier();
-        let m = if p.miimon > 0 {
-            if carrier {
-                if p.updelay > 0 {
-                    mii::MiiSlave { link: Link::Back, delay: p.updelay }
-                } else {
-                    mii::MiiSlave { link: Link::Up, delay: 0 }
-                }
-            } else {
-                mii::MiiSlave { link: Link::Down, delay: 0 }
-            }
-        } else {
-            mii::MiiSlave { link: Link::Up, delay: 0 }
-        };
-        s.set_mii(m);
-        if m.link != Link::Down {
-            s.ever_up.store(true, Relaxed);
-        }
     }
 
     /// `bond_enslave()`
@@ -690,7 +356,7 @@ impl Bond {
         let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
         slave.update_speed_duplex(rtnl, None);
         self.initial_link(&ctl.params, &slave);
-        if matches!(ctl.params.mode, mode::ACTIVEBACKUP | mode::IEEE8023AD) {
+        if ctl.params.mode.slaves_start_backup() {
             slave.set_backup(ctl.params.all_slaves_active);
         } else {
             slave.set_active();
@@ -712,7 +378,7 @@ impl Bond {
             undo_open(rtnl);
             return Err(e.into());
         }
-        if ctl.params.mode == mode::IEEE8023AD {
+        if ctl.params.mode == Mode::Ieee8023ad {
             if let Err(e) = self.ad_reserve() {
                 undo_open(rtnl);
                 return Err(e);
@@ -754,10 +420,10 @@ impl Bond {
         // bond its carrier here, so the selection does not announce "active interface up!"
         self.rebuild(dev, &ctl, rtnl);
         match ctl.params.mode {
-            mode::ACTIVEBACKUP => self.select_active(dev, &mut ctl, rtnl),
+            Mode::ActiveBackup => self.select_active(dev, &mut ctl, rtnl),
             // the 802.3ad machines activate the ports of the selected aggregator
-            mode::IEEE8023AD => self.ad_bind(dev, &ctl.params, &slave, rtnl),
-            _ => {
+            Mode::Ieee8023ad => self.ad_bind(dev, &ctl.params, &slave, rtnl),
+            Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
                 if ctl.active.is_none() && slave.link() == Link::Up {
                     ctl.active = Some(slave.clone());
                 }
@@ -786,7 +452,7 @@ impl Bond {
         // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
         // backup interface" in every mode it has but tlb/alb)
         slave.set_backup(ctl.params.all_slaves_active);
-        if ctl.params.mode == mode::IEEE8023AD {
+        if ctl.params.mode == Mode::Ieee8023ad {
             self.ad_unbind(dev, &slave, rtnl);
         }
         sdev.del_slave_sysfs(rtnl);
@@ -796,7 +462,7 @@ impl Bond {
         let role = if slave.is_backup() { "backup" } else { "active" };
         pr_info!("{}: (slave {}): Releasing {role} interface\n", dev.log_name(rtnl), sdev.name(rtnl));
         if !all
-            && (ctl.params.fom() != FOM_ACTIVE || ctl.params.mode != mode::ACTIVEBACKUP)
+            && (ctl.params.fom() != FOM_ACTIVE || ctl.params.mode != Mode::ActiveBackup)
             && dev.addr(rtnl) == slave.perm_hwaddr
             && !ctl.slaves.is_empty()
         {
@@ -815,17 +481,11 @@ impl Bond {
         }
         let flags = dev.flags();
         if same(&ctl.active, &slave) {
-            if ctl.params.uses_primary() {
-                // give back what bond_hw_addr_swap() gave it
-                self.change_active(dev, ctl, None, rtnl);
-            }
-            ctl.active = None;
-            // the bond going away releases them all without choosing another active slave
-            match ctl.params.mode {
-                _ if all => {}
-                mode::ACTIVEBACKUP => self.select_active(dev, ctl, rtnl),
-                mode::IEEE8023AD => {}
-                _ => ctl.active = ctl.slaves.iter().find(|s| s.link() == Link::Up).cloned(),
+            // (active-backup: gives back what bond_hw_addr_swap() gave it)
+            self.change_active(dev, ctl, None, rtnl);
+            // the bond going away releases them all without choosing another current slave
+            if !all {
+                self.select_active(dev, ctl, rtnl);
             }
         }
         if ctl.slaves.is_empty() {
@@ -888,7 +548,7 @@ impl Bond {
             None => None,
             Some(0) => Some(None),
             Some(ifindex) => {
-                if p.mode != mode::ACTIVEBACKUP {
+                if p.mode != Mode::ActiveBackup {
                     extack.set_msg(c"active_slave: option not supported in this mode");
                     return Err(EACCES);
                 }
@@ -978,12 +638,12 @@ impl Bond {
                 // bond_slave_netdev_event(): in 802.3ad a slave without valid speed and duplex
                 // is failing if its link was ever up, else down, until the MII monitor finds
                 // them valid again
-                if !known && ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
+                if !known && ctl.params.mode == Mode::Ieee8023ad && ev != NetdevEvent::Down {
                     let s = &ctl.slaves[idx];
                     let link = if s.ever_up.load(Relaxed) { Link::Fail } else { Link::Down };
                     s.set_mii(mii::MiiSlave { link, ..s.mii() });
                 }
-                if ctl.params.mode == mode::IEEE8023AD && ev != NetdevEvent::Down {
+                if ctl.params.mode == Mode::Ieee8023ad && ev != NetdevEvent::Down {
                     let s = ctl.slaves[idx].clone();
                     self.ad_speed_duplex_changed(dev, &s, rtnl);
                 }
@@ -1073,7 +733,7 @@ impl Master for Bond {
             }),
             tx: RcuBox::empty(),
             stats: KBox::pin_init(NestedSpinLock::new([0u64; STATS_LEN]), GFP_KERNEL)?,
-            rr_next: AtomicU32::new(0),
+            rr_tx: PerCpuU32::new()?,
             ad,
             ad_view,
             ad_departed: slave::AdCounters::new(),
@@ -1124,7 +784,7 @@ impl Master for Bond {
         if ctl.params.miimon > 0 {
             link::schedule_work(dev, self, Work::Monitor, 0);
         }
-        if ctl.params.mode == mode::IEEE8023AD {
+        if ctl.params.mode == Mode::Ieee8023ad {
             self.ad_open(dev, rtnl);
         }
         self.rebuild(dev, &ctl, rtnl);
@@ -1277,55 +937,20 @@ impl Master for Bond {
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
-        let slave = match t.mode {
-            mode::ACTIVEBACKUP => t.active.as_ref(),
-            mode::XOR | mode::IEEE8023AD => {
-                // the headers wherever they are: linear, or in the skb's fragments (C pulls or
-                // copies them); read into this stack frame, nothing allocated
-                let bytes = skb.bytes();
-                let frame = bytes.frame();
-                let h = match t.policy {
-                    xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
-                        Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
-                        _ => encap_hash(t.policy, frame.data, skb.dissect(dev)).ok(),
-                    },
-                    _ => xmit_hash(t.policy, &frame).ok(),
-                };
-                h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i])
-            }
-            _ => {
-                // balance-rr: one frame per slave in turn
-                let n = self.rr_next.fetch_add(1, Relaxed);
-                slave_index(n, t.usable.len()).map(|i| &t.usable[i])
-            }
-        };
-        match slave {
-            Some(s) if s.can_tx() => skb.xmit_on(&s.dev),
-            _ => skb.drop_tx(dev),
+        match t.mode {
+            Mode::RoundRobin => rr::xmit(self, t, dev, skb, rcu),
+            Mode::ActiveBackup => ab::xmit(t, dev, skb, rcu),
+            Mode::Xor | Mode::Ieee8023ad => xor::xmit(t, dev, skb, rcu),
+            Mode::Broadcast => broadcast::xmit(t, dev, skb, rcu),
         }
     }
 
     fn work(&self, dev: &NetDevice, which: Work) {
         match which {
-            Work::Ad => return self.ad_tick(dev),
-            Work::Mcast => return self.mcast_work(dev),
-            Work::Monitor => {}
+            Work::Ad => self.ad_tick(dev),
+            Work::Mcast => self.mcast_work(dev),
+            Work::Monitor => self.mii_work(dev),
         }
-        // bond_close() cancels this work under RTNL: never wait for RTNL here
-        let Some(rtnl) = Rtnl::try_lock() else {
-            link::schedule_work(dev, self, Work::Monitor, 1);
-            return;
-        };
-        let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
-        if ctl.params.miimon == 0 {
-            return;
-        }
-        // a quiet tick publishes nothing: every other change (events, options, enslave) rebuilds
-        // when it happens
-        if self.miimon_round(dev, &mut ctl, &rtnl, None) {
-            self.rebuild(dev, &ctl, &rtnl);
-        }
-        link::schedule_work(dev, self, Work::Monitor, ctl.params.miimon);
     }
 }
 
@@ -1357,7 +982,7 @@ impl ProcShow for Bond {
         RcuRead::with(|rcu| {
             let Some(t) = self.tx.get(rcu) else { return Ok(()) };
             let p = &t.params;
-            let lacp = p.mode == mode::IEEE8023AD;
+            let lacp = p.mode == Mode::Ieee8023ad;
             let ad_master = lacp.then(|| AdMasterInfo {
                 bond_name: &bond_name,
                 privileged,
@@ -1374,12 +999,12 @@ impl ProcShow for Bond {
             let active = t.active.as_ref().map(|s| s.dev.name_copy(&mut abuf));
             write_master(w, &MasterInfo {
                 kernel_release: procfs::kernel_release(),
-                mode: p.mode,
+                mode: p.mode.value(),
                 fail_over_mac: p.fail_over_mac,
                 xmit_policy: p.xmit_policy,
                 primary: primary.as_deref(),
                 primary_reselect: p.primary_reselect,
-                active: if p.mode == mode::ACTIVEBACKUP { active.as_deref() } else { None },
+                active: if p.mode == Mode::ActiveBackup { active.as_deref() } else { None },
                 carrier: dev.carrier_ok(),
                 miimon: p.miimon,
                 updelay: p.updelay,

@@ -8,7 +8,7 @@ use super::params::{deps_refused, BondState};
 use super::{Bond, Slave};
 use crate::logic::netlink::{self as nl, slave_attr_name, BondInfo, SlaveAd, SlaveInfo, Val};
 use crate::logic::mii::delay_ms;
-use crate::logic::options::mode;
+use super::mode::Mode;
 use crate::sys::link;
 use crate::sys::netdev::NetDevice;
 use crate::sys::netlink::{ExtAck, LinkData, NlAttr, NlMsg};
@@ -38,9 +38,9 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
     let info = RcuRead::with(|rcu| {
         let t = b.tx.get(rcu)?;
         let p = &t.params;
-        let lacp = p.mode == mode::IEEE8023AD;
+        let lacp = p.mode == Mode::Ieee8023ad;
         Some(BondInfo {
-            mode: p.mode as u8,
+            mode: p.mode.value() as u8,
             active_slave: t.active.as_ref().filter(|_| p.uses_primary()).map(|s| s.dev.ifindex() as u32),
             miimon: p.miimon,
             // C's wrapping `int` product, put as the u32 nla_put_u32() takes
@@ -52,6 +52,9 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
             xmit_policy: p.xmit_policy as u8,
             num_peer_notif: p.num_peer_notif,
             resend_igmp: p.resend_igmp.into(),
+            packets_per_slave: p.packets_per_slave.into(),
+            lp_interval: p.lp_interval,
+            tlb_dynamic_lb: p.tlb_dynamic_lb.into(),
             all_slaves_active: p.all_slaves_active.into(),
             min_links: p.min_links,
             lacp_active: p.lacp_active.into(),
@@ -76,7 +79,7 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
 pub(super) fn fill_slave_info(b: &Bond, _dev: &NetDevice, sdev: &NetDevice, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
     // between rx handler registration and the upper link the slave has no state yet
     let Some(s) = rx::data::<Slave>(sdev, rtnl) else { return Ok(()) };
-    let lacp = RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == mode::IEEE8023AD));
+    let lacp = RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == Mode::Ieee8023ad));
     let ad = lacp.then(|| {
         let (agg, actor, partner) = s.ad_view();
         let (ca, cp) = s.ad_churn();
@@ -121,7 +124,7 @@ pub(super) fn slave_changelink(
     let Some(s) = rx::data::<Slave>(sdev, rtnl) else { return Err(ENODEV) };
     let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
     let st = BondState { has_slaves: true, up: dev.is_up() };
-    let m = ctl.params.mode;
+    let m = ctl.params.mode.value();
     let mut prio = None;
     let mut port_prio = None;
     for nr in 1..=nl::IFLA_BOND_SLAVE_MAX {
@@ -175,7 +178,7 @@ pub(super) fn slave_changelink(
 /// 802.3ad.
 pub(super) fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtnl: &Rtnl) -> Result {
     let mut sum = [0u64; 9];
-    let is_lacp = |b: &Bond| RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == mode::IEEE8023AD));
+    let is_lacp = |b: &Bond| RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == Mode::Ieee8023ad));
     let lacp = if slave {
         let Some(s) = rx::data::<Slave>(dev, rtnl) else { return Ok(()) };
         let Some(b) = link::master_state::<Bond>(&s.bond_dev) else { return Ok(()) };

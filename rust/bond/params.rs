@@ -4,7 +4,8 @@
 
 use core::num::NonZeroU32;
 use crate::logic::netlink::{bond_attr_name, CHANGELINK_ORDER};
-use crate::logic::options::{self as opt, check_value, mode, DepsFailed, OptValue};
+use crate::logic::options::{self as opt, check_value, DepsFailed, OptValue};
+use super::mode::{Mode, MODES};
 use crate::logic::procfs::mode_name;
 use crate::sys::netlink::{ExtAck, LinkData, NlAttr};
 use crate::sys::netdev::NetDevice;
@@ -19,7 +20,7 @@ static MODULE_DEFAULTS: SetOnce<Params> = SetOnce::new();
 /// The options of one bond (`struct bond_params`, for what rbond implements).
 #[derive(Clone)]
 pub(crate) struct Params {
-    pub(crate) mode: u64,
+    pub(crate) mode: Mode,
     pub(crate) miimon: u32,
     /// in miimon ticks, as C stores it
     pub(crate) updelay: u32,
@@ -31,6 +32,12 @@ pub(crate) struct Params {
     pub(crate) num_peer_notif: u8,
     /// IGMP/MLD rejoins asked for after a failover (`resend_igmp`, 0 to 255)
     pub(crate) resend_igmp: u8,
+    /// balance-rr: frames per slave before the next one (0: a random slave per frame)
+    pub(crate) packets_per_slave: u16,
+    /// `lp_interval`: seconds between learning packets (balance-tlb/alb; stored, 1 to INT_MAX)
+    pub(crate) lp_interval: u32,
+    /// `tlb_dynamic_lb` (balance-tlb/alb only: in rbond's modes it keeps its default, on)
+    pub(crate) tlb_dynamic_lb: bool,
     pub(crate) all_slaves_active: bool,
     /// name of the primary slave (NUL-padded; empty if none), matched by name as in C
     pub(crate) primary: [u8; 16],
@@ -58,7 +65,7 @@ impl Params {
     /// `bonding_defaults` of the C driver.
     pub(crate) const fn defaults() -> Self {
         Params {
-            mode: mode::ROUNDROBIN,
+            mode: Mode::RoundRobin,
             miimon: 0,
             updelay: 0,
             downdelay: 0,
@@ -67,6 +74,9 @@ impl Params {
             fail_over_mac: 0,
             num_peer_notif: 1,
             resend_igmp: 1,
+            packets_per_slave: 1,
+            lp_interval: 1,
+            tlb_dynamic_lb: true,
             all_slaves_active: false,
             primary: [0; 16],
             lacp_fast: false,
@@ -99,17 +109,14 @@ impl Params {
 
     /// fail_over_mac in effect: active-backup with active (1) or follow (2).
     pub(crate) fn fom(&self) -> u64 {
-        if self.mode == mode::ACTIVEBACKUP { self.fail_over_mac } else { 0 }
+        if self.mode == Mode::ActiveBackup { self.fail_over_mac } else { 0 }
     }
 
     /// Modes with one active slave and a primary (`bond_uses_primary()`).
     pub(crate) fn uses_primary(&self) -> bool {
-        self.mode == mode::ACTIVEBACKUP
+        self.mode.uses_primary()
     }
 }
-
-/// The modes rbond implements.
-pub(crate) const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR, mode::IEEE8023AD];
 
 /// Default `miimon` of the modes that need a link monitor (`BOND_DEFAULT_MIIMON`).
 const DEFAULT_MIIMON: u32 = 100;
@@ -139,6 +146,9 @@ pub(crate) enum Change {
     XmitPolicy(u64),
     NumPeerNotif(u64),
     ResendIgmp(u64),
+    PacketsPerSlave(u64),
+    LpInterval(u64),
+    TlbDynamicLb(u64),
     AllSlavesActive(u64),
     LacpRate(u64),
     LacpActive(u64),
@@ -240,6 +250,9 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
             16 => (Change::NumPeerNotif(attr.u8()?.into()), "num_peer_notif"),
             17 => (Change::AllSlavesActive(attr.u8()?.into()), "all_slaves_active"),
             18 => (Change::MinLinks(attr.u32()?.into()), "min_links"),
+            19 => (Change::LpInterval(attr.u32()?.into()), "lp_interval"),
+            20 => (Change::PacketsPerSlave(attr.u32()?.into()), "packets_per_slave"),
+            27 => (Change::TlbDynamicLb(attr.u8()?.into()), "tlb_dynamic_lb"),
             21 => (Change::LacpRate(attr.u8()?.into()), "lacp_rate"),
             22 => (Change::AdSelect(attr.u8()?.into()), "ad_select"),
             24 => (Change::AdActorSysPrio(attr.u16()?.into()), "ad_actor_sys_prio"),
@@ -303,19 +316,19 @@ pub(crate) fn fold(
             }
             _ => {}
         }
-        if let Err(why) = st.check(name, p.mode) {
-            return Err(deps_refused(extack, name, why, p.mode));
+        if let Err(why) = st.check(name, p.mode.value()) {
+            return Err(deps_refused(extack, name, why, p.mode.value()));
         }
         match *ch {
             Change::Mode(m) => {
                 let m = checked(opt::MODE, m, name, extack)?;
-                if !MODES.contains(&m) {
+                let Some(m) = Mode::from_value(m) else {
                     let n = opt::name_of(opt::MODE, m).unwrap_or("?");
-                    msg(extack, format_args!("mode {n} is not supported by rbond yet; accepted are balance-rr, active-backup, balance-xor and 802.3ad"));
+                    msg(extack, format_args!("mode {n} is not supported by rbond yet; accepted are balance-rr, active-backup, balance-xor, broadcast and 802.3ad"));
                     return Err(EOPNOTSUPP);
-                }
+                };
                 // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
-                if matches!(m, mode::IEEE8023AD | mode::TLB | mode::ALB) && p.miimon == 0 {
+                if !m.uses_arp() && p.miimon == 0 {
                     p.miimon = DEFAULT_MIIMON;
                 }
                 p.mode = m;
@@ -360,6 +373,9 @@ pub(crate) fn fold(
             Change::XmitPolicy(v) => p.xmit_policy = checked(opt::XMIT_HASH_POLICY, v, name, extack)?,
             Change::NumPeerNotif(v) => p.num_peer_notif = checked(opt::NUM_PEER_NOTIF, v, name, extack)? as u8,
             Change::ResendIgmp(v) => p.resend_igmp = checked(opt::RESEND_IGMP, v, name, extack)? as u8,
+            Change::PacketsPerSlave(v) => p.packets_per_slave = checked(opt::PACKETS_PER_SLAVE, v, name, extack)? as u16,
+            Change::LpInterval(v) => p.lp_interval = checked(opt::LP_INTERVAL, v, name, extack)? as u32,
+            Change::TlbDynamicLb(v) => p.tlb_dynamic_lb = checked(opt::TLB_DYNAMIC_LB, v, name, extack)? != 0,
             Change::AllSlavesActive(v) => p.all_slaves_active = checked(opt::ALL_SLAVES_ACTIVE, v, name, extack)? != 0,
             Change::LacpRate(v) => p.lacp_fast = checked(opt::LACP_RATE, v, name, extack)? != 0,
             Change::LacpActive(v) => p.lacp_active = checked(opt::LACP_ACTIVE, v, name, extack)? != 0,
@@ -401,6 +417,8 @@ pub(crate) struct ModuleParams {
     pub(crate) all_slaves_active: i32,
     pub(crate) use_carrier: i32,
     pub(crate) resend_igmp: i32,
+    pub(crate) packets_per_slave: i32,
+    pub(crate) lp_interval: u32,
 }
 
 /// Accepted values of a table, for messages: "balance-rr (0), active-backup (1), ...".
@@ -456,13 +474,14 @@ fn int_param(name: &str, v: i32, min: i32, max: i32) -> Result<u32> {
 pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     let mut p = Params::defaults();
     if let Some(v) = str_param("mode", m.mode, opt::MODE, MODES)? {
-        p.mode = v;
+        // str_param() took only the numbers of MODES
+        p.mode = Mode::from_value(v).ok_or(EINVAL)?;
     }
     if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, &[])? {
-        if p.mode == mode::XOR || p.mode == mode::IEEE8023AD {
+        if p.mode.uses_xmit_hash() {
             p.xmit_policy = v;
         } else {
-            pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", mode_name(p.mode));
+            pr_info!("xmit_hash_policy param is irrelevant in mode {}\n", mode_name(p.mode.value()));
         }
     }
     if let Some(v) = str_param("primary_reselect", m.primary_reselect, opt::PRIMARY_RESELECT, &[])? {
@@ -470,26 +489,26 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     }
     if let Some(v) = str_param("fail_over_mac", m.fail_over_mac, opt::FAIL_OVER_MAC, &[])? {
         p.fail_over_mac = v;
-        if p.mode != mode::ACTIVEBACKUP {
+        if p.mode != Mode::ActiveBackup {
             pr_warn!("Warning: fail_over_mac only affects active-backup mode\n");
         }
     }
     if let Some(v) = str_param("lacp_rate", m.lacp_rate, opt::LACP_RATE, &[])? {
-        if p.mode == mode::IEEE8023AD {
+        if p.mode == Mode::Ieee8023ad {
             p.lacp_fast = v != 0;
         } else {
-            pr_info!("lacp_rate param is irrelevant in mode {}\n", mode_name(p.mode));
+            pr_info!("lacp_rate param is irrelevant in mode {}\n", mode_name(p.mode.value()));
         }
     }
     if let Some(v) = str_param("ad_select", m.ad_select, opt::AD_SELECT, &[])? {
         p.ad_select = v;
-        if p.mode != mode::IEEE8023AD {
+        if p.mode != Mode::Ieee8023ad {
             pr_warn!("ad_select param only affects 802.3ad mode\n");
         }
     }
     p.min_links = int_param("min_links", m.min_links, 0, i32::MAX)?;
     p.miimon = int_param("miimon", m.miimon, 0, i32::MAX)?;
-    if p.mode == mode::IEEE8023AD && p.miimon == 0 {
+    if !p.mode.uses_arp() && p.miimon == 0 {
         pr_warn!("Warning: miimon must be specified, otherwise bonding will not detect link failure, speed and duplex which are essential for 802.3ad operation\n");
         pr_warn!("Forcing miimon to 100msec\n");
         p.miimon = DEFAULT_MIIMON;
@@ -507,6 +526,13 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     p.all_slaves_active = int_param("all_slaves_active", m.all_slaves_active, 0, 1)? == 1;
     // (bonding resets it to 1 with a warning; rbond refuses a bad number, as for the others)
     p.resend_igmp = int_param("resend_igmp", m.resend_igmp, 0, 255)? as u8;
+    p.packets_per_slave = int_param("packets_per_slave", m.packets_per_slave, 0, u16::MAX.into())? as u16;
+    // (a uint parameter in C, whose option takes 1 to INT_MAX)
+    if m.lp_interval == 0 || m.lp_interval > i32::MAX as u32 {
+        pr_err!("lp_interval={} is invalid; accepted values are 1 to {}\n", m.lp_interval, i32::MAX);
+        return Err(EINVAL);
+    }
+    p.lp_interval = m.lp_interval;
     if let Some(mi) = NonZeroU32::new(p.miimon) {
         let (up_ticks, up_ms) = in_miimon_ticks(up, mi);
         if up_ms != up {
@@ -526,7 +552,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         if p.uses_primary() {
             p.set_primary(name.as_bytes());
         } else {
-            pr_warn!("Warning: {name} primary device specified but has no effect in {} mode\n", mode_name(p.mode));
+            pr_warn!("Warning: {name} primary device specified but has no effect in {} mode\n", mode_name(p.mode.value()));
         }
     }
     if !MODULE_DEFAULTS.populate(p) {
@@ -539,7 +565,7 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
 pub(crate) fn sysfs_name(attr: &str) -> &'static str {
     const NAMES: &[&str] = &[
         "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
-        "num_grat_arp", "num_unsol_na", "resend_igmp", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
+        "num_grat_arp", "num_unsol_na", "resend_igmp", "packets_per_slave", "lp_interval", "tlb_dynamic_lb", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
         "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key",
     ];
     NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")

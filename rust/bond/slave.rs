@@ -195,6 +195,12 @@ impl Slave {
     }
 
     /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
+    /// Up with an up link, active or not (`bond_slave_is_up() && link == BOND_LINK_UP`: the
+    /// slaves broadcast mode sends on).
+    pub(crate) fn up_for_broadcast(&self) -> bool {
+        self.dev.running_with_carrier() && self.link() == Link::Up
+    }
+
     pub(crate) fn can_tx(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
     }

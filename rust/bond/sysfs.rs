@@ -5,7 +5,8 @@
 use super::params::{self, BondState, Change, DepsMsg};
 use super::{Bond, Slave};
 use crate::logic::mii::delay_ms;
-use crate::logic::options::{self as opt, mode, parse, OptValue};
+use crate::logic::options::{self as opt, parse, OptValue};
+use super::mode::Mode;
 use crate::logic::procfs::Mac;
 use crate::sys::link;
 use crate::sys::netdev::{NetDevice, NetNs};
@@ -28,7 +29,7 @@ pub(crate) fn show_locked(b: &Bond, _dev: &NetDevice, attr: &str, w: &mut dyn Wr
     if !private && !matches!(attr, "ad_aggregator" | "ad_num_ports") {
         return None;
     }
-    let lacp = RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == opt::mode::IEEE8023AD));
+    let lacp = RcuRead::with(|rcu| b.tx.get(rcu).is_some_and(|t| t.mode == Mode::Ieee8023ad));
     if !lacp || (private && !crate::sys::capable_net_admin()) {
         return Some(Ok(()));
     }
@@ -70,7 +71,7 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
             }
             Ok(())
         }
-        "mode" => named(w, opt::MODE, p.mode),
+        "mode" => named(w, opt::MODE, p.mode.value()),
         "fail_over_mac" => named(w, opt::FAIL_OVER_MAC, p.fail_over_mac),
         "arp_validate" => named(w, opt::ARP_VALIDATE, 0),
         "arp_all_targets" => named(w, opt::ARP_ALL_TARGETS, 0),
@@ -79,7 +80,7 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "ad_select" => named(w, opt::AD_SELECT, p.ad_select),
         "min_links" => writeln!(w, "{}", p.min_links),
         // 802.3ad only, and to CAP_NET_ADMIN only (empty otherwise, as in C)
-        "ad_actor_sys_prio" | "ad_actor_system" | "ad_user_port_key" if p.mode != mode::IEEE8023AD || !crate::sys::capable_net_admin() => Ok(()),
+        "ad_actor_sys_prio" | "ad_actor_system" | "ad_user_port_key" if p.mode != Mode::Ieee8023ad || !crate::sys::capable_net_admin() => Ok(()),
         "ad_actor_sys_prio" => writeln!(w, "{}", p.ad_actor_sys_prio),
         "ad_actor_system" => writeln!(w, "{}", Mac(&p.ad_actor_system)),
         "ad_user_port_key" => writeln!(w, "{}", p.ad_user_port_key),
@@ -97,7 +98,10 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
             None => Ok(()),
         },
         "resend_igmp" => writeln!(w, "{}", p.resend_igmp),
-        "use_carrier" | "lp_interval" | "packets_per_slave" | "tlb_dynamic_lb" => writeln!(w, "1"),
+        "packets_per_slave" => writeln!(w, "{}", p.packets_per_slave),
+        "lp_interval" => writeln!(w, "{}", p.lp_interval),
+        "tlb_dynamic_lb" => writeln!(w, "{}", u8::from(p.tlb_dynamic_lb)),
+        "use_carrier" => writeln!(w, "1"),
         "active_slave" => match (&t.active, p.uses_primary()) {
             (Some(s), true) => writeln!(w, "{}", &*s.dev.name_copy(&mut nb)),
             _ => Ok(()),
@@ -145,8 +149,8 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
     {
         let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
         let st = BondState { has_slaves: !ctl.slaves.is_empty(), up: dev.is_up() };
-        if let Err(why) = st.check(attr, ctl.params.mode) {
-            pr_err!("{}: option {attr}: {}\n", dev.name(rtnl), DepsMsg(why, ctl.params.mode));
+        if let Err(why) = st.check(attr, ctl.params.mode.value()) {
+            pr_err!("{}: option {attr}: {}\n", dev.name(rtnl), DepsMsg(why, ctl.params.mode.value()));
             return Err(params::deps_errno(why));
         }
     }
@@ -154,7 +158,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "slaves" => return slaves(b, dev, text, rtnl),
         "mode" => {
             let v = value(dev, rtnl, attr, opt::MODE, text)?;
-            if !super::params::MODES.contains(&v) {
+            if Mode::from_value(v).is_none() {
                 pr_err!("{}: option mode: {} is not supported by rbond yet\n", dev.name(rtnl), opt::name_of(opt::MODE, v).unwrap_or("?"));
                 return Err(EOPNOTSUPP);
             }
@@ -172,6 +176,9 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "fail_over_mac" => Change::FailOverMac(value(dev, rtnl, attr, opt::FAIL_OVER_MAC, text)?),
         "num_grat_arp" | "num_unsol_na" => Change::NumPeerNotif(value(dev, rtnl, attr, opt::NUM_PEER_NOTIF, text)?),
         "resend_igmp" => Change::ResendIgmp(value(dev, rtnl, attr, opt::RESEND_IGMP, text)?),
+        "lp_interval" => Change::LpInterval(value(dev, rtnl, attr, opt::LP_INTERVAL, text)?),
+        "tlb_dynamic_lb" => Change::TlbDynamicLb(value(dev, rtnl, attr, opt::TLB_DYNAMIC_LB, text)?),
+        "packets_per_slave" => Change::PacketsPerSlave(value(dev, rtnl, attr, opt::PACKETS_PER_SLAVE, text)?),
         "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)?),
         "lacp_rate" => Change::LacpRate(value(dev, rtnl, attr, opt::LACP_RATE, text)?),
         "lacp_active" => Change::LacpActive(value(dev, rtnl, attr, opt::LACP_ACTIVE, text)?),

@@ -204,6 +204,12 @@ pub struct BondInfo {
     pub num_peer_notif: u8,
     /// `resend_igmp`
     pub resend_igmp: u32,
+    /// `packets_per_slave`
+    pub packets_per_slave: u32,
+    /// `lp_interval`
+    pub lp_interval: u32,
+    /// `tlb_dynamic_lb`
+    pub tlb_dynamic_lb: u8,
     /// `all_slaves_active`
     pub all_slaves_active: u8,
     /// `min_links`
@@ -227,14 +233,11 @@ pub struct BondInfo {
 
 /// The C driver's defaults of the options rbond does not implement, as `bond_fill_info()` puts
 /// them: (attribute, value).
-pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 8] = [
+pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 5] = [
     (attr::PEER_NOTIF_DELAY, Val::U32(0)),
     (attr::ARP_INTERVAL, Val::U32(0)),
     (attr::ARP_VALIDATE, Val::U32(0)),
     (attr::ARP_ALL_TARGETS, Val::U32(0)),
-    (attr::LP_INTERVAL, Val::U32(1)),
-    (attr::PACKETS_PER_SLAVE, Val::U32(1)),
-    (attr::TLB_DYNAMIC_LB, Val::U8(1)),
     (attr::MISSED_MAX, Val::U8(2)),
 ];
 
@@ -275,12 +278,12 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(NUM_PEER_NOTIF, Val::U8(b.num_peer_notif))
         && put(ALL_SLAVES_ACTIVE, Val::U8(b.all_slaves_active))
         && put(MIN_LINKS, Val::U32(b.min_links))
-        && put(LP_INTERVAL, unimpl(LP_INTERVAL))
-        && put(PACKETS_PER_SLAVE, unimpl(PACKETS_PER_SLAVE))
+        && put(LP_INTERVAL, Val::U32(b.lp_interval))
+        && put(PACKETS_PER_SLAVE, Val::U32(b.packets_per_slave))
         && put(AD_LACP_ACTIVE, Val::U8(b.lacp_active))
         && put(AD_LACP_RATE, Val::U8(b.lacp_fast))
         && put(AD_SELECT, Val::U8(b.ad_select))
-        && put(TLB_DYNAMIC_LB, unimpl(TLB_DYNAMIC_LB))
+        && put(TLB_DYNAMIC_LB, Val::U8(b.tlb_dynamic_lb))
         && put(MISSED_MAX, unimpl(MISSED_MAX))
         && put(COUPLED_CONTROL, Val::U8(b.coupled_control))
         && put(BROADCAST_NEIGH, Val::U8(0))

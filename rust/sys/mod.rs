@@ -38,6 +38,7 @@ pub(crate) mod link;
 pub(crate) mod netdev;
 pub(crate) mod netlink;
 pub(crate) mod notifier;
+pub(crate) mod percpu;
 pub(crate) mod procfs;
 pub(crate) mod rcu;
 pub(crate) mod rtnl;

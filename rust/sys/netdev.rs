@@ -139,6 +139,12 @@ impl NetDevice {
         // SAFETY: the device is valid; netif_carrier_off() may be called in any context.
         unsafe { bindings::netif_carrier_off(self.as_raw()) }
     }
+
+    /// Counts a frame the device dropped in `tx_dropped` (`dev_core_stats_tx_dropped_inc()`).
+    pub(crate) fn count_tx_dropped(&self) {
+        // SAFETY: the device is valid; the core counters are per CPU, safe in any context.
+        unsafe { bindings::rbond_tx_dropped_inc(self.as_raw()) }
+    }
 }
 
 /// The bytes of an [`Skb`] (and what else of it the hash reads) for the transmit hash: its linear part directly, the rest (headers in
@@ -211,12 +217,33 @@ impl Skb {
         unsafe { bindings::rbond_skb_l4_hash(self.0.as_ptr(), &mut h) }.then_some(h)
     }
 
-    /// Transmits the frame on `dev` (`dev_queue_xmit()`); the frame is gone either way.
-    pub(crate) fn xmit_on(self, dev: &NetDevice) {
+    /// Transmits the frame on `dev` (`dev_queue_xmit()`); the frame is gone either way. True if
+    /// the device took it (`NETDEV_TX_OK`).
+    pub(crate) fn xmit_on(self, dev: &NetDevice) -> bool {
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: we give our reference to the stack, which frees the skb when done or on error;
         // `dev` is valid for the call (RCU keeps slaves alive on the transmit path).
-        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw()) };
+        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw()) == 0 }
+    }
+
+    /// A clone of the frame (`skb_clone(GFP_ATOMIC)`: a new head sharing the data), or `None`
+    /// when memory is short.
+    pub(crate) fn clone_atomic(&self) -> Option<Skb> {
+        // SAFETY: we own a valid skb (type invariant); skb_clone() returns a new skb with its own
+        // reference, or NULL.
+        let p = unsafe { bindings::rbond_skb_clone(self.0.as_ptr()) };
+        // INVARIANT: the clone's one reference is ours.
+        NonNull::new(p).map(Skb)
+    }
+
+    /// An IPv4 IGMP frame (balance-rr sends those through its current slave,
+    /// `bond_xmit_roundrobin_slave_get()`); read without pulling (nothing allocated).
+    pub(crate) fn is_igmp(&self) -> bool {
+        use crate::logic::hash::Packet;
+        let b = self.bytes();
+        const IPPROTO_IGMP: u8 = 2;
+        b.protocol == 0x0800
+            && usize::from(b.nhoff).checked_add(9).and_then(|off| b.bytes::<1>(off)) == Some([IPPROTO_IGMP])
     }
 
     /// # Safety

@@ -22,6 +22,8 @@
 #include <linux/sched/signal.h>
 #include <linux/capability.h>
 #include <net/netdev_lock.h>
+#include <linux/random.h>
+#include <linux/percpu.h>
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -113,9 +115,42 @@ void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)
 	dev_kfree_skb_any(skb);
 }
 
+void rbond_tx_dropped_inc(struct net_device *dev)
+{
+	dev_core_stats_tx_dropped_inc(dev);
+}
+
 void rbond_skb_free(struct sk_buff *skb)
 {
 	dev_kfree_skb_any(skb);
+}
+
+/* skb_clone() in transmit context (broadcast: one copy per slave, as bond_xmit_broadcast()) */
+struct sk_buff *rbond_skb_clone(struct sk_buff *skb)
+{
+	return skb_clone(skb, GFP_ATOMIC);
+}
+
+u32 rbond_random_u32(void)
+{
+	return get_random_u32();
+}
+
+/* A u32 per CPU (balance-rr's transmit counter, bond->rr_tx_counter); NULL when out of memory. */
+u32 *rbond_percpu_u32_alloc(void)
+{
+	return (u32 __force *)alloc_percpu(u32);
+}
+
+void rbond_percpu_u32_free(u32 *p)
+{
+	free_percpu((u32 __percpu __force *)p);
+}
+
+/* this_cpu_inc_return(): the counter of the CPU we run on, plus one (preemption-safe) */
+u32 rbond_percpu_u32_inc(u32 *p)
+{
+	return this_cpu_inc_return(*(u32 __percpu __force *)p);
 }
 
 /* NL_SET_ERR_MSG_ATTR, but @msg may be a temporary: it is copied into the extack. */
@@ -629,8 +664,8 @@ MODULE_IMPORT_NS("NETDEV_INTERNAL");
  */
 static char *mode;
 module_param(mode, charp, 0);
-MODULE_PARM_DESC(mode, "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor "
-		       "(3 broadcast, 4 802.3ad, 5 balance-tlb, 6 balance-alb: not supported by rbond yet)");
+MODULE_PARM_DESC(mode, "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor, "
+		       "3 for broadcast, 4 for 802.3ad (5 balance-tlb, 6 balance-alb: not supported by rbond yet)");
 static char *primary;
 module_param(primary, charp, 0);
 MODULE_PARM_DESC(primary, "Primary network device to use");

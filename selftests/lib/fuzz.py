@@ -230,7 +230,7 @@ NAME_RE = re.compile(r"\b[rc](b0|s[123]|p[123])\b")
 # ---------------------------------------------------------------------------------------------
 # attributes, values, sysfs text
 MODES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"]
-REFUSED_MODES = {3, 5, 6}
+REFUSED_MODES = {5, 6}
 # IFLA_BOND_*: number -> (name, type)
 BOND_ATTRS = {
     1: ("MODE", "u8"), 2: ("ACTIVE_SLAVE", "ifindex"), 3: ("MIIMON", "u32"), 4: ("UPDELAY", "u32"),
@@ -262,10 +262,10 @@ SIZES = {"u8": 1, "u16": 2, "u32": 4, "ifindex": 4, "mac": 6}
 # The differences rbond has by design, each in Documentation/rbond.rst ("Differences from
 # bonding", "Options by netlink", "sysfs"). Operations of these kinds go to rbond alone.
 KNOWN = {
-    "unsupported-option": "rbond has no ARP/NS monitor, lp_interval, packets_per_slave, "
-                          "tlb_dynamic_lb, peer_notif_delay, missed_max, broadcast_neighbor: netlink and "
+    "unsupported-option": "rbond has no ARP/NS monitor, "
+                          "peer_notif_delay, missed_max, broadcast_neighbor: netlink and "
                           "sysfs refuse them (EOPNOTSUPP) where bonding accepts them",
-    "unsupported-mode": "broadcast, balance-tlb and balance-alb are refused (not implemented)",
+    "unsupported-mode": "balance-tlb and balance-alb are refused (not implemented)",
     "queue-id": "slave queue_id other than 0 is refused with EOPNOTSUPP (no transmit queue steering)",
     "read-only-slave-attr": "read-only IFLA_BOND_SLAVE_* attributes in a request are refused with EINVAL "
                             "(bonding ignores them)",
@@ -273,9 +273,9 @@ KNOWN = {
     "all-or-nothing": "a netlink request with several options is applied all or nothing; bonding keeps "
                       "the options it applied before the one it refused",
 }
-UNSUPPORTED_ATTRS = {7, 8, 9, 10, 19, 20, 27, 28, 30, 31, 33}
+UNSUPPORTED_ATTRS = {7, 8, 9, 10, 28, 30, 31, 33}
 UNSUPPORTED_FILES = {"arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
-                     "lp_interval", "packets_per_slave", "tlb_dynamic_lb", "peer_notif_delay",
+                     "peer_notif_delay",
                      "ns_ip6_target"}
 
 NAMES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb",
@@ -615,7 +615,7 @@ def known_kind(op):
             return None  # write(2) of nothing: no store() is called, for either driver
         if "/bonding/" in op["path"] and f in UNSUPPORTED_FILES:
             return "unsupported-option"
-        if f == "mode" and v in ("broadcast", "balance-tlb", "balance-alb", "3", "5", "6"):
+        if f == "mode" and v in ("balance-tlb", "balance-alb", "5", "6"):
             return "unsupported-mode"
         if f == "queue_id":
             m = re.fullmatch(r"\{S[12]\}:(\d+)", v)

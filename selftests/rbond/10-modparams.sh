@@ -83,7 +83,7 @@ refused() { # PARAM=VALUE EXPECTED-MESSAGE
 }
 refused mode=foo "mode=foo is invalid; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
 refused mode=7 "mode=7 is invalid; accepted values are"
-refused mode=balance-alb "mode=balance-alb is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2), 802.3ad (4)"
+refused mode=balance-alb "mode=balance-alb is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2), broadcast (3), 802.3ad (4)"
 refused xmit_hash_policy=layer5 "xmit_hash_policy=layer5 is invalid; accepted values are layer2 (0), layer3+4 (1), layer2+3 (2), encap2+3 (3), encap3+4 (4), vlan+srcmac (5)"
 refused primary_reselect=sometimes "primary_reselect=sometimes is invalid; accepted values are always (0), better (1), failure (2)"
 refused fail_over_mac=sideways "fail_over_mac=sideways is invalid; accepted values are none (0), active (1), follow (2)"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The ABI side by side: for identical active-backup, balance-xor and 802.3ad setups, rbond's
-# /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
+# The ABI side by side: for identical active-backup, balance-xor, 802.3ad, balance-rr and broadcast
+# setups, rbond's /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
 # bond and its slaves (IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA, byte for byte, through
 # lib/rtnl.py getlink) are the C driver's: normalized only for interface names, MAC addresses,
 # ifindexes and aggregator numbers (renumbered in order of appearance: which port's aggregator
@@ -104,9 +104,11 @@ norm() {
 }
 
 # one setup on both drivers, then the comparison
-SETUPS=(ab xor ad)
+SETUPS=(ab xor ad rr bc)
 opts() {
   case "$1" in
+    rr) echo "mode balance-rr miimon 100 packets_per_slave 4 resend_igmp 3 lp_interval 7" ;;
+    bc) echo "mode broadcast miimon 100 downdelay 200" ;;
     ab) echo "mode active-backup miimon 100 primary B-s2 updelay 200 downdelay 100 num_grat_arp 3" ;;
     xor) echo "mode balance-xor miimon 50 xmit_hash_policy layer3+4 min_links 1 all_slaves_active 1" ;;
     ad) echo "${LACP_OPTS[*]} ad_select count min_links 1" ;;

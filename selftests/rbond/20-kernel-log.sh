@@ -79,9 +79,11 @@ xor() {
   ip link set p${3}2 down; reach mii_is ${3}2 down; sleep 0.2
   ip link set p${3}2 up; reach mii_is ${3}2 up; sleep 0.2
   ip link set ${3}1 down; reach mii_is ${3}1 down; sleep 0.2   # the slave itself goes down
+  ip link set p${3}2 down; reach mii_is ${3}2 down; sleep 0.2  # the last link: no active interface
+  ip link set p${3}2 up; reach mii_is ${3}2 up; sleep 0.2      # and back: active interface up
   cleanup $2 $3
 }
-compare "balance-xor: enslave, link down and up, slave down, delete" xor
+compare "balance-xor: enslave, link down and up, slave down, last link down and up, delete" xor
 
 lacp() {
   veths $3

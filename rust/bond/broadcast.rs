@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+//! broadcast: every frame goes out on every slave whose link is up (`bond_xmit_broadcast()`):
+//! a clone to each but the last, which takes the frame itself.
+//!
+//! The clones are the kernel's `skb_clone()` (a new head sharing the data), the one allocation of
+//! this mode's transmit path, as in C: there is no other way to send one frame on several devices.
+
+use super::TxState;
+use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::rcu::RcuRead;
+use kernel::prelude::*;
+
+/// `bond_xmit_broadcast()`
+pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+    // the slaves it goes to: up, with an up link (C does not ask whether they are active)
+    let mut up = t.all.iter().filter(|s| s.up_for_broadcast());
+    let Some(mut cur) = up.next() else { return skb.drop_tx(dev) };
+    let mut sent = false;
+    for next in up {
+        match skb.clone_atomic() {
+            Some(c) => sent |= c.xmit_on(&cur.dev),
+            None => {
+                if crate::sys::net_ratelimit() {
+                    let mut nb = [0u8; 16];
+                    pr_err!("{}: Error: bond_xmit_broadcast: skb_clone() failed\n", &*dev.name_copy(&mut nb));
+                }
+            }
+        }
+        cur = next;
+    }
+    sent |= skb.xmit_on(&cur.dev);
+    if !sent {
+        dev.count_tx_dropped();
+    }
+}

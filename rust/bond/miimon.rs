@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The MII monitor: every `miimon` ms each slave's carrier, through the up and down delays of
+//! `logic::mii` (`bond_mii_monitor()`: `bond_miimon_inspect()`, `bond_miimon_commit()`), and what
+//! a link that comes or goes means in each mode.
+
+use super::mode::Mode;
+use super::params::Params;
+use super::{same, slave, Bond, Control, Slave};
+use crate::logic::mii::{self, delay_ms, Link, Proposal};
+use crate::sys::link::{self, Work};
+use crate::sys::netdev::NetDevice;
+use crate::sys::rcu::RcuRead;
+use crate::sys::rtnl::Rtnl;
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::prelude::*;
+
+impl Bond {
+    /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
+    /// Returns whether a slave's link state changed (then the caller rebuilds the snapshot).
+    pub(super) fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl, held: slave::Held<'_>) -> bool {
+        let mut changed = false;
+        let p = ctl.params.clone();
+        // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
+        let mut ignore_updelay = if p.mode == Mode::ActiveBackup {
+            ctl.active.is_none()
+        } else {
+            RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| t.usable.is_empty()))
+        };
+        let mut failover = false;
+        let primary = ctl.primary_index(rtnl);
+        for (i, s) in ctl.slaves.iter().enumerate() {
+            let mut m = s.mii();
+            let was = m.link;
+            let carrier = s.dev.running_with_carrier();
+            let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
+                s.set_mii(m);
+                // 802.3ad: speed and duplex again, in case they recovered before the monitor
+                // decided anything
+                if p.mode == Mode::Ieee8023ad && m.link == Link::Up {
+                    s.update_speed_duplex(rtnl, held);
+                    self.ad_speed_duplex_changed(dev, s, rtnl);
+                }
+                continue;
+            };
+            mii::commit(&mut m, prop);
+            s.set_mii(m);
+            changed = true;
+            let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
+            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 {
+                // back with an updelay that is ignored (no slave to send with): C logs it as
+                // coming back in 0 ms, then takes it up in the same round
+                pr_info!("{bn}: (slave {sn}): link status up, enabling it in 0 ms\n");
+            }
+            if let Proposal::UpAgain { after } = prop {
+                // bond_miimon_inspect() logs this and proposes the link up, which
+                // bond_miimon_commit() then does as for any link coming up (below)
+                s.ever_up.store(true, Relaxed);
+                let ms = delay_ms(after, p.miimon);
+                pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+            }
+            match prop {
+                Proposal::Fail { delay } if delay > 0 => {
+                    // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
+                    let what = match (p.mode == Mode::ActiveBackup, s.is_backup()) {
+                        (true, false) => "active ",
+                        (true, true) => "backup ",
+                        (false, _) => "",
+                    };
+                    let ms = delay_ms(delay, p.miimon);
+                    pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
+                }
+                Proposal::Back { delay } if delay > 0 => {
+                    let ms = delay_ms(delay, p.miimon);
+                    pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
+                }
+                Proposal::DownAgain { after } => {
+                    let ms = delay_ms(after, p.miimon);
+                    pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
+                }
+                Proposal::Up | Proposal::UpAgain { .. } => {
+                    // (C clears it for a link back after its updelay, not for one up again)
+                    if prop == Proposal::Up {
+                        ignore_updelay = false;
+                    }
+                    // bond_miimon_commit(): 802.3ad needs the speed and duplex; without them the
+                    // link stays down (and comes back at a later round, when they are known)
+                    if !s.update_speed_duplex(rtnl, held) && p.mode.needs_speed_duplex() {
+                        s.set_mii(mii::MiiSlave { link: Link::Down, ..m });
+                        if crate::sys::net_ratelimit() {
+                            pr_warn!("{bn}: (slave {sn}): failed to get link speed/duplex\n");
+                        }
+                        continue;
+                    }
+                    s.ever_up.store(true, Relaxed);
+                    match p.mode {
+                        // not the active one until the 802.3ad machines say so
+                        Mode::Ieee8023ad => s.set_backup_only(),
+                        // until it is chosen
+                        Mode::ActiveBackup => {}
+                        Mode::RoundRobin | Mode::Xor | Mode::Broadcast => s.set_active(),
+                    }
+                    let speed = s.speed.load(Relaxed);
+                    let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
+                    // C: `slave->duplex ? "full" : "half"`: DUPLEX_UNKNOWN (0xff) reads "full"
+                    let duplex = if s.duplex.load(Relaxed) != 0 { "full" } else { "half" };
+                    pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
+                    if p.mode == Mode::Ieee8023ad {
+                        self.ad_link_change(dev, s, true, rtnl);
+                    }
+                    let active_prio = ctl.active.as_ref().map(|a| a.prio.load(Relaxed));
+                    if ctl.active.is_none() || primary == Some(i) || active_prio.is_some_and(|ap| s.prio.load(Relaxed) > ap) {
+                        failover = true;
+                    }
+                }
+                Proposal::Down => {
+                    // C's u32 `link_failure_count++` wraps
+                    s.link_failure_count.fetch_add(1, Relaxed);
+                    if p.mode == Mode::ActiveBackup {
+                        s.set_backup(p.all_slaves_active);
+                    }
+                    pr_info!("{bn}: (slave {sn}): link status definitely down, disabling slave\n");
+                    if p.mode == Mode::Ieee8023ad {
+                        self.ad_link_change(dev, s, false, rtnl);
+                    }
+                    if same(&ctl.active, s) {
+                        failover = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if failover {
+            self.select_active(dev, ctl, rtnl);
+        }
+        // bond_peer_notify_may_events(bond, true): one announcement per tick while some are due;
+        // the count goes down even when the bond cannot announce now
+        if ctl.send_peer_notif > 0 {
+            if ctl.active.is_some() && dev.carrier_ok() {
+                dev.notify_peers(rtnl);
+            }
+            ctl.send_peer_notif -= 1;
+        }
+        changed
+    }
+
+    /// Initial link state of a new slave (`bond_enslave()`).
+    pub(super) fn initial_link(&self, p: &Params, s: &Slave) {
+        let carrier = s.dev.running_with_carrier();
+        let m = if p.miimon > 0 {
+            if carrier {
+                if p.updelay > 0 {
+                    mii::MiiSlave { link: Link::Back, delay: p.updelay }
+                } else {
+                    mii::MiiSlave { link: Link::Up, delay: 0 }
+                }
+            } else {
+                mii::MiiSlave { link: Link::Down, delay: 0 }
+            }
+        } else {
+            mii::MiiSlave { link: Link::Up, delay: 0 }
+        };
+        s.set_mii(m);
+        if m.link != Link::Down {
+            s.ever_up.store(true, Relaxed);
+        }
+    }
+
+    /// The monitor's work (`bond_mii_monitor()`), every `miimon` ms while the bond is up.
+    pub(super) fn mii_work(&self, dev: &NetDevice) {
+        // bond_close() cancels this work under RTNL: never wait for RTNL here
+        let Some(rtnl) = Rtnl::try_lock() else {
+            link::schedule_work(dev, self, Work::Monitor, 1);
+            return;
+        };
+        let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
+        if ctl.params.miimon == 0 {
+            return;
+        }
+        // a quiet tick publishes nothing: every other change (events, options, enslave) rebuilds
+        // when it happens
+        if self.miimon_round(dev, &mut ctl, &rtnl, None) {
+            self.rebuild(dev, &ctl, &rtnl);
+        }
+        link::schedule_work(dev, self, Work::Monitor, ctl.params.miimon);
+    }
+}

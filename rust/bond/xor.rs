@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+//! balance-xor: the transmit hash policy chooses the slave among those that can transmit
+//! (`bond_xmit_xor()`, `bond_xmit_3ad_xor_slave_get()`); 802.3ad transmits the same way over the
+//! ports of its active aggregator (the usable-slaves array holds only those).
+
+use super::TxState;
+use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
+use crate::logic::options::xmit_policy;
+use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::rcu::RcuRead;
+
+/// Transmit by the hash of the frame's headers.
+pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+    // the headers wherever they are: linear, or in the skb's fragments (C pulls or copies them);
+    // read into this stack frame, nothing allocated
+    let bytes = skb.bytes();
+    let frame = bytes.frame();
+    let h = match t.policy {
+        xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
+            Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
+            _ => encap_hash(t.policy, frame.data, skb.dissect(dev)).ok(),
+        },
+        _ => xmit_hash(t.policy, &frame).ok(),
+    };
+    match h.and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i]) {
+        Some(s) if s.can_tx() => {
+            skb.xmit_on(&s.dev);
+        }
+        _ => skb.drop_tx(dev),
+    }
+}

@@ -1,0 +1,186 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# broadcast mode, and balance-rr's packets_per_slave and IGMP rule, side by side with bonding.ko.
+# Each driver has a bond of two veth slaves whose peers are in namespace rbpeer (not bridged, so
+# that each peer counts what its slave sent).
+# broadcast: every frame on every slave with an up link; a slave whose carrier is gone gets none;
+# with none left the frame is dropped and counted. balance-rr: packets_per_slave N sends N frames
+# on a slave before the next (a per-CPU counter: the sender is pinned to one CPU), 0 a random
+# slave per frame; the option by netlink, sysfs and module parameter; IGMP reports leave through
+# the bond's current slave only. lp_interval and tlb_dynamic_lb kept and refused as by bonding.ko.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/bond.sh"
+rtnl_serve
+rbond_unload; modprobe -r bonding 2>/dev/null
+modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
+ip netns add rbpeer
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip netns exec rbpeer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+declare -A NET=([r]=51 [k]=52) DRV=([r]=rbond [k]=bonding)
+T=$(mktemp -d)
+
+tx() { cat /sys/class/net/$1/statistics/tx_packets; }
+txd() { cat /sys/class/net/$1/statistics/tx_dropped; }
+# mk D MODE [OPTIONS...]: the bond D-b of two veths D-s1 D-s2 (peers D-p1 D-p2 in rbpeer, up),
+# the bond up with 10.NET.0.1/24 and a static neighbour 10.NET.0.2 (no ARP in the counts)
+mk() {
+  local d=$1 i; shift
+  mkbond ${DRV[$d]} $d-b mode "$@"
+  for i in 1 2; do
+    ip link add $d-s$i type veth peer name $d-p$i netns rbpeer
+    ip -n rbpeer link set $d-p$i up
+    ip link set $d-s$i master $d-b
+  done
+  ip link set $d-b up
+  ip addr add 10.${NET[$d]}.0.1/24 dev $d-b
+  ip neigh replace 10.${NET[$d]}.0.2 lladdr 02:00:00:00:00:02 dev $d-b nud permanent
+}
+unmake() { local d=$1; ip link del $d-b; ip link del $d-s1; ip link del $d-s2; }
+# send D N: N UDP datagrams from the bond to the static neighbour, from CPU 0
+send() {
+  taskset -c 0 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"x%05d" % i, (sys.argv[1], 9))' 10.${NET[$1]}.0.2 $2
+}
+# counts D N: "S1 S2 DROPPED": what each slave sent and the bond dropped while N datagrams left
+counts() {
+  local d=$1 a1 a2 dr
+  a1=$(tx $d-s1) a2=$(tx $d-s2) dr=$(txd $d-b)
+  send $d $2
+  sleep 0.2
+  echo "$(( $(tx $d-s1) - a1 )) $(( $(tx $d-s2) - a2 )) $(( $(txd $d-b) - dr ))"
+}
+
+# --- broadcast
+for d in r k; do mk $d broadcast miimon 100; done
+wait_for 10 bash -c 'grep -c "MII Status: up" /proc/net/rbond/r-b | grep -qx 3 && grep -c "MII Status: up" /proc/net/bonding/k-b | grep -qx 3'
+check "broadcast: /proc is bonding.ko's" same_proc r-b k-b
+check "broadcast: the mode reads 'broadcast 3' in sysfs" equals "broadcast 3|broadcast 3" \
+  "$(cat /sys/class/net/k-b/bonding/mode)|$(cat /sys/class/net/r-b/bonding/mode)"
+k=$(counts k 40); r=$(counts r 40)
+check "broadcast: 40 frames go out on both slaves, none dropped (bonding.ko: $k)" equals "40 40 0" "$r"
+check "... as with bonding.ko" equals "$k" "$r"
+# s2's carrier goes (its peer down): every frame on s1 only
+for d in r k; do ip -n rbpeer link set $d-p2 down; done
+wait_for 10 bash -c 'grep -A1 "Interface: r-s2" /proc/net/rbond/r-b | grep -q "MII Status: down" && grep -A1 "Interface: k-s2" /proc/net/bonding/k-b | grep -q "MII Status: down"'
+k=$(counts k 30); r=$(counts r 30)
+check "broadcast: a slave without carrier gets nothing (bonding.ko: $k)" equals "30 0 0" "$r"
+check "... as with bonding.ko" equals "$k" "$r"
+for d in r k; do ip -n rbpeer link set $d-p2 up; unmake $d; done
+# no slave that can send: without a link monitor the slaves' links stay up for the bond (and so
+# its carrier), but a slave without carrier is skipped: the frame is dropped and counted
+for d in r k; do mk $d broadcast; ip -n rbpeer link set $d-p1 down; ip -n rbpeer link set $d-p2 down; done
+wait_for 10 bash -c 'for s in r-s1 r-s2 k-s1 k-s2; do [ "$(cat /sys/class/net/$s/carrier)" = 0 ] || exit 1; done'
+k=$(counts k 10); r=$(counts r 10)
+check "broadcast: with no slave that has a carrier, the frames are dropped and counted in tx_dropped (bonding.ko: $k)" equals "0 0 10" "$r"
+check "... as with bonding.ko" equals "$k" "$r"
+for d in r k; do unmake $d; done
+
+# --- balance-rr packets_per_slave
+for d in r k; do mk $d balance-rr miimon 100 packets_per_slave 3; done
+wait_for 10 bash -c 'grep -c "MII Status: up" /proc/net/rbond/r-b | grep -qx 3 && grep -c "MII Status: up" /proc/net/bonding/k-b | grep -qx 3'
+nl_pps() { python3 "$LIB/rtnl.py" getlink $1 | sed -n 's/^data PACKETS_PER_SLAVE=//p'; }   # hex bytes, u32 host order
+k="$(cat /sys/class/net/k-b/bonding/packets_per_slave) $(nl_pps k-b)"
+check "packets_per_slave 3 from netlink reads back in sysfs and the netlink dump as on bonding.ko ($k)" \
+  equals "3 03000000" "$(cat /sys/class/net/r-b/bonding/packets_per_slave) $(nl_pps r-b)"
+check "... (bonding.ko the same)" equals "3 03000000" "$k"
+# the order frames leave in: the peers capture, the datagrams carry their number
+# runs D N: the lengths of the runs of consecutive datagrams that went to the same slave, in order
+runs() {
+  local d=$1 n=$2 i
+  for i in 1 2; do ip netns exec rbpeer tcpdump -nli $d-p$i -w $T/cap.$d.$i udp port 9 2>/dev/null & echo $! > $T/td.$d.$i; done
+  sleep 1.5
+  send $d $n; sleep 0.5
+  for i in 1 2; do kill $(cat $T/td.$d.$i); done; wait 2>/dev/null
+  for i in 1 2; do ip netns exec rbpeer tcpdump -nr $T/cap.$d.$i -A udp 2>/dev/null | grep -o 'x[0-9]\{5\}' | sed "s/^x0*//; s/^$/0/; s/$/ $i/"; done |
+    sort -n | awk '{ if ($2 != last) { if (n) printf "%d ", n; n = 0; last = $2 } n++ } END { if (n) printf "%d", n }'
+}
+# turns N RUNS...: every run but the first and the last (which the counter's start cuts) is N long,
+# and the runs hold all the frames
+turns() {
+  local n=$1 total=$2; shift 2
+  local sum=0 i=0 r
+  for r; do sum=$((sum + r)); i=$((i + 1)); [ $i = 1 ] || [ $i = $# ] || [ "$r" = "$n" ] || return 1; done
+  [ "$sum" = "$total" ] && [ $# -ge 3 ]
+}
+k=$(runs k 31); r=$(runs r 31)
+echo "# runs of frames per slave: bonding.ko: $k; rbond: $r"
+check "packets_per_slave 3: the slaves take turns every 3 frames (runs: $r; bonding.ko: $k)" turns 3 31 $r
+check "... as with bonding.ko" turns 3 31 $k
+setbond bonding k-b packets_per_slave 1; echo 1 > /sys/class/net/r-b/bonding/packets_per_slave
+k=$(runs k 20); r=$(runs r 20)
+check "packets_per_slave 1 (sysfs): one frame per slave in turn (runs: $r; bonding.ko: $k)" turns 1 20 $r
+check "... as with bonding.ko" turns 1 20 $k
+setbond bonding k-b packets_per_slave 0; setbond rbond r-b packets_per_slave 0
+k=$(counts k 100); r=$(counts r 100)
+check "packets_per_slave 0: a random slave per frame: both slaves sent some of 100 (bonding.ko: $k)" \
+  bash -c "set -- $r; [ \$1 -gt 0 ] && [ \$2 -gt 0 ] && [ \$((\$1 + \$2)) = 100 ]"
+check_fails "packets_per_slave 65536 is refused by rbond" setbond rbond r-b packets_per_slave 65536
+check_fails "... and by bonding.ko" setbond bonding k-b packets_per_slave 65536
+check "... and 0 is kept" equals "0 0" "$(cat /sys/class/net/r-b/bonding/packets_per_slave) $(cat /sys/class/net/k-b/bonding/packets_per_slave)"
+mkbond rbond r-ab mode active-backup; mkbond bonding k-ab mode active-backup
+check_fails "packets_per_slave in active-backup is refused by rbond" setbond rbond r-ab packets_per_slave 2
+check_fails "... and by bonding.ko" setbond bonding k-ab packets_per_slave 2
+ip link del r-ab; ip link del k-ab
+for d in r k; do unmake $d; done
+
+# --- balance-rr: IGMP through the bond's current slave only
+for d in r k; do mk $d balance-rr miimon 100; done
+wait_for 10 bash -c 'grep -c "MII Status: up" /proc/net/rbond/r-b | grep -qx 3 && grep -c "MII Status: up" /proc/net/bonding/k-b | grep -qx 3'
+igmp_on() { # D: IGMP frames each slave sent while the bond joined 6 groups
+  local d=$1 i
+  for i in 1 2; do ip netns exec rbpeer tcpdump -nli $d-p$i -w $T/igmp.$d.$i igmp 2>/dev/null & echo $! > $T/ti.$d.$i; done
+  sleep 1.5
+  python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(1, 7):
+    g = "239.7.%s.%d" % (sys.argv[1], i)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, struct.pack("4s4s", socket.inet_aton(g), socket.inet_aton(sys.argv[2])))
+time.sleep(2)' ${NET[$d]} 10.${NET[$d]}.0.1
+  for i in 1 2; do kill $(cat $T/ti.$d.$i); done; wait 2>/dev/null
+  echo "$(ip netns exec rbpeer tcpdump -nr $T/igmp.$d.1 2>/dev/null | wc -l) $(ip netns exec rbpeer tcpdump -nr $T/igmp.$d.2 2>/dev/null | wc -l)"
+}
+k=$(igmp_on k); r=$(igmp_on r)
+check "balance-rr: IGMP reports leave through one slave only (bonding.ko: $k; rbond: $r)" \
+  bash -c "set -- $r; [ \$((\$1 + \$2)) -gt 0 ] && { [ \$1 = 0 ] || [ \$2 = 0 ]; }"
+check "... as with bonding.ko (IGMP was sent there too, on one slave)" \
+  bash -c "set -- $k; [ \$((\$1 + \$2)) -gt 0 ] && { [ \$1 = 0 ] || [ \$2 = 0 ]; }"
+for d in r k; do unmake $d; done
+
+# --- options of the modes rbond does not run yet: lp_interval is kept in any mode (as bonding
+# does), tlb_dynamic_lb belongs to balance-tlb/alb and is refused elsewhere (EACCES)
+mkbond rbond r-o mode active-backup; mkbond bonding k-o mode active-backup
+setbond rbond r-o lp_interval 9; setbond bonding k-o lp_interval 9
+nl_attr() { python3 "$LIB/rtnl.py" getlink $1 | sed -n "s/^data $2=//p"; }
+check "lp_interval 9 by netlink reads back in sysfs and netlink (bonding.ko: $(cat /sys/class/net/k-o/bonding/lp_interval) $(nl_attr k-o LP_INTERVAL))" \
+  equals "$(cat /sys/class/net/k-o/bonding/lp_interval) $(nl_attr k-o LP_INTERVAL)" "$(cat /sys/class/net/r-o/bonding/lp_interval) $(nl_attr r-o LP_INTERVAL)"
+echo 4 > /sys/class/net/r-o/bonding/lp_interval; echo 4 > /sys/class/net/k-o/bonding/lp_interval
+check "lp_interval 4 by sysfs (bonding.ko: $(cat /sys/class/net/k-o/bonding/lp_interval))" equals "4" "$(cat /sys/class/net/r-o/bonding/lp_interval)"
+check_fails "lp_interval 0 is refused by rbond (bonding.ko: $(echo 0 > /sys/class/net/k-o/bonding/lp_interval 2>&1 && echo accepted || echo refused))" \
+  bash -c 'echo 0 > /sys/class/net/r-o/bonding/lp_interval'
+r=$($RTNL changelink r-o rbond tlb_dynamic_lb 0 2>&1); k=$(ip link set k-o type bond tlb_dynamic_lb 0 2>&1)
+check "tlb_dynamic_lb in active-backup is refused with EACCES, as by bonding.ko ($k)" \
+  bash -c "grep -q 'errno=13' <<< '$r' && grep -q 'Permission denied' <<< '$k'"
+check "... and reads 1 (the default) in sysfs and netlink, as on bonding.ko" equals \
+  "$(cat /sys/class/net/k-o/bonding/tlb_dynamic_lb) $(nl_attr k-o TLB_DYNAMIC_LB)" "$(cat /sys/class/net/r-o/bonding/tlb_dynamic_lb) $(nl_attr r-o TLB_DYNAMIC_LB)"
+ip link del r-o; ip link del k-o
+
+# --- the module parameter
+rmmod rbond; rmmod bonding
+modprobe rbond max_bonds=1 mode=balance-rr packets_per_slave=5; modprobe bonding max_bonds=1 mode=balance-rr packets_per_slave=5
+check "module parameter packets_per_slave=5: the bond made at load has it (bonding.ko: $(cat /sys/class/net/bond0/bonding/packets_per_slave))" \
+  equals "5" "$(cat /sys/class/net/rbond0/bonding/packets_per_slave)"
+check "modinfo describes packets_per_slave and lp_interval as bonding.ko does" equals \
+  "$(modinfo -F parm bonding | grep -E '^(packets_per_slave|lp_interval):')" "$(modinfo -F parm rbond | grep -E '^(packets_per_slave|lp_interval):')"
+rmmod rbond; rmmod bonding
+dmesg -C
+check_fails "packets_per_slave=65536 fails rbond's load" modprobe rbond packets_per_slave=65536
+check "... with a message naming it and what is accepted" bash -c "dmesg | grep -q 'packets_per_slave=65536 is invalid; accepted values are 0 to 65535'"
+
+ip netns del rbpeer
+sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+rbond_unload; modprobe -r bonding 2>/dev/null
+rm -rf $T
