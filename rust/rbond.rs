@@ -66,13 +66,13 @@ module! {
             default: 1,
             description: "Number of IGMP membership reports to send on link failure",
         },
-        packets_per_slave: i32 {
-            default: 1,
-            description: "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave.",
-        },
         lp_interval: u32 {
             default: 1,
             description: "The number of seconds between instances where the bonding driver sends learning packets to each slaves peer switch. The default is 1.",
+        },
+        packets_per_slave: i32 {
+            default: 1,
+            description: "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave.",
         },
         all_slaves_active: i32 {
             default: 0,
