@@ -96,12 +96,15 @@ cap_start() {
 }
 cap_stop() { kill "$(cat "$T/$1.pid")"; wait "$(cat "$T/$1.pid")" 2>/dev/null; }
 # runs D N: the lengths of the runs of consecutive datagrams that went to the same slave, in order
+# (one capture on both peers: -i any records which interface each frame came in on)
 runs() {
-  local d=$1 n=$2 i
-  for i in 1 2; do cap_start $d-p$i cap.$d.$i udp port 9; done
+  local d=$1 n=$2
+  cap_start any cap.$d udp port 9
   send $d $n; sleep 0.5
-  for i in 1 2; do cap_stop cap.$d.$i; done
-  for i in 1 2; do ip netns exec rbpeer tcpdump -nr $T/cap.$d.$i.pcap -A udp 2>/dev/null | grep -o 'x[0-9]\{5\}' | sed "s/^x0*//; s/^$/0/; s/$/ $i/"; done |
+  cap_stop cap.$d
+  ip netns exec rbpeer tcpdump -nr $T/cap.$d.pcap -A 2>/dev/null | awk -v d=$d '
+      match($0, " " d "-p[12] ") { ifc = substr($0, RSTART + length(d) + 3, 1) }
+      match($0, /x[0-9][0-9][0-9][0-9][0-9]/) { print substr($0, RSTART + 1, 5) + 0, ifc }' |
     sort -n | awk '{ if ($2 != last) { if (n) printf "%d ", n; n = 0; last = $2 } n++ } END { if (n) printf "%d", n }'
 }
 # turns N RUNS...: every run but the first and the last (which the counter's start cuts) is N long,
@@ -137,8 +140,8 @@ for d in r k; do unmake $d; done
 for d in r k; do mk $d balance-rr miimon 100; done
 wait_for 10 bash -c 'grep -c "MII Status: up" /proc/net/rbond/r-b | grep -qx 3 && grep -c "MII Status: up" /proc/net/bonding/k-b | grep -qx 3'
 igmp_on() { # D: IGMP frames each slave sent while the bond joined 6 groups
-  local d=$1 i
-  for i in 1 2; do cap_start $d-p$i igmp.$d.$i igmp; done
+  local d=$1
+  cap_start any igmp.$d igmp
   python3 -c '
 import socket, struct, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -146,8 +149,9 @@ for i in range(1, 7):
     g = "239.7.%s.%d" % (sys.argv[1], i)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, struct.pack("4s4s", socket.inet_aton(g), socket.inet_aton(sys.argv[2])))
 time.sleep(2)' ${NET[$d]} 10.${NET[$d]}.0.1
-  for i in 1 2; do cap_stop igmp.$d.$i; done
-  echo "$(ip netns exec rbpeer tcpdump -nr $T/igmp.$d.1.pcap 2>/dev/null | wc -l) $(ip netns exec rbpeer tcpdump -nr $T/igmp.$d.2.pcap 2>/dev/null | wc -l)"
+  cap_stop igmp.$d
+  ip netns exec rbpeer tcpdump -nr $T/igmp.$d.pcap 2>/dev/null > $T/igmp.$d.txt
+  echo "$(grep -c " $d-p1 " $T/igmp.$d.txt) $(grep -c " $d-p2 " $T/igmp.$d.txt)"
 }
 k=$(igmp_on k); r=$(igmp_on r)
 check "balance-rr: IGMP reports leave through one slave only (bonding.ko: $k; rbond: $r)" \
