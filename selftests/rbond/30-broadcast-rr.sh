@@ -91,6 +91,8 @@ check "... (bonding.ko the same)" equals "3 03000000" "$k"
 # (a loaded guest takes seconds to start it); cap_stop NAME
 cap_start() {
   local i=$1 f=$T/$2; shift 2
+  # (a name used before: its old "listening on" must not answer for the new capture)
+  rm -f "$f.err" "$f.pcap"
   ip netns exec rbpeer tcpdump -nli "$i" -w "$f.pcap" "$@" 2> "$f.err" & echo $! > "$f.pid"
   wait_for 30 grep -q "listening on" "$f.err"
 }
@@ -98,10 +100,14 @@ cap_stop() { kill "$(cat "$T/$1.pid")"; wait "$(cat "$T/$1.pid")" 2>/dev/null; }
 # runs D N: the lengths of the runs of consecutive datagrams that went to the same slave, in order
 # (one capture on both peers: -i any records which interface each frame came in on)
 runs() {
-  local d=$1 n=$2
-  cap_start any cap.$d udp port 9
-  send $d $n; sleep 0.5
-  cap_stop cap.$d
+  local d=$1 n=$2 pid
+  # tcpdump ends by itself once it has the N datagrams (-c): stopping it by time loses the frames
+  # still in its capture ring's unfinished block
+  rm -f $T/cap.$d.err $T/cap.$d.pcap
+  ip netns exec rbpeer timeout 60 tcpdump -nli any -c $n -w $T/cap.$d.pcap udp port 9 2> $T/cap.$d.err & pid=$!
+  wait_for 30 grep -q "listening on" $T/cap.$d.err
+  send $d $n
+  wait $pid
   ip netns exec rbpeer tcpdump -nr $T/cap.$d.pcap -A 2>/dev/null | awk -v d=$d '
       match($0, " " d "-p[12] ") { ifc = substr($0, RSTART + length(d) + 3, 1) }
       match($0, /x[0-9][0-9][0-9][0-9][0-9]/) { print substr($0, RSTART + 1, 5) + 0, ifc }' |
