@@ -88,8 +88,8 @@ impl fmt::Display for Ip6<'_> {
         let use_v4 = v4mapped || isatap;
         let range = if use_v4 { 6 } else { 8 };
         let mut zerolen = [0usize; 8];
-        for i in 0..range {
-            zerolen[i] = (i..range).take_while(|&j| word(j) == 0).count();
+        for (i, z) in zerolen.iter_mut().enumerate().take(range) {
+            *z = (i..range).take_while(|&j| word(j) == 0).count();
         }
         let mut longest = 1;
         let mut colonpos: Option<usize> = None;
