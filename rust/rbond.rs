@@ -38,6 +38,10 @@ module! {
             default: 0,
             description: "Link check interval in milliseconds",
         },
+        arp_interval: i32 {
+            default: 0,
+            description: "arp interval in milliseconds",
+        },
         updelay: i32 {
             default: 0,
             description: "Delay before considering link up, in milliseconds",
@@ -150,6 +154,10 @@ impl kernel::Module for RbondModule {
             fail_over_mac: StrParam::FailOverMac.value(),
             lacp_rate: StrParam::LacpRate.value(),
             ad_select: StrParam::AdSelect.value(),
+            arp_validate: StrParam::ArpValidate.value(),
+            arp_all_targets: StrParam::ArpAllTargets.value(),
+            arp_ip_target: core::array::from_fn(sys::arp_ip_target_param),
+            arp_interval: module_parameters::arp_interval.value(),
             min_links: module_parameters::min_links.value(),
             miimon: module_parameters::miimon.value(),
             updelay: module_parameters::updelay.value(),

@@ -29,6 +29,7 @@ impl Bond {
         }
         let uses_primary = ctl.params.uses_primary();
         if let Some(n) = &new {
+            n.last_link_up.store(crate::sys::probe::jiffies(), Relaxed);
             let m = n.mii();
             if m.link == Link::Back {
                 // taken before its updelay ran out (no other slave to send with)
@@ -133,6 +134,17 @@ impl Bond {
         dev.notify(&rtnl, Notify::ResendIgmp);
         if again {
             link::schedule_work(dev, self, Work::Mcast, 200);
+        }
+    }
+
+    /// `bond_peer_notify_may_events(bond, true)` at a link monitor's tick: one announcement per
+    /// tick while some are due; the count goes down even when the bond cannot announce now.
+    pub(super) fn peer_notify_tick(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
+        if ctl.send_peer_notif > 0 {
+            if ctl.active.is_some() && dev.carrier_ok() {
+                dev.notify_peers(rtnl);
+            }
+            ctl.send_peer_notif -= 1;
         }
     }
 

@@ -92,6 +92,7 @@ impl Bond {
                         continue;
                     }
                     s.ever_up.store(true, Relaxed);
+                    s.last_link_up.store(crate::sys::probe::jiffies(), Relaxed);
                     match p.mode {
                         // not the active one until the 802.3ad machines say so
                         Mode::Ieee8023ad => s.set_backup_only(),
@@ -132,14 +133,7 @@ impl Bond {
         if failover {
             self.select_active(dev, ctl, rtnl);
         }
-        // bond_peer_notify_may_events(bond, true): one announcement per tick while some are due;
-        // the count goes down even when the bond cannot announce now
-        if ctl.send_peer_notif > 0 {
-            if ctl.active.is_some() && dev.carrier_ok() {
-                dev.notify_peers(rtnl);
-            }
-            ctl.send_peer_notif -= 1;
-        }
+        self.peer_notify_tick(dev, ctl, rtnl);
         changed
     }
 
@@ -156,31 +150,47 @@ impl Bond {
             } else {
                 mii::MiiSlave { link: Link::Down, delay: 0 }
             }
+        } else if p.arp_interval > 0 {
+            // the ARP monitor: as the carrier says, until the probes tell
+            let link = if s.dev.carrier_ok() { Link::Up } else { Link::Down };
+            mii::MiiSlave { link, delay: 0 }
         } else {
             mii::MiiSlave { link: Link::Up, delay: 0 }
         };
+        let now = crate::sys::probe::jiffies();
+        s.init_arp_times(p.arp_interval, now);
         s.set_mii(m);
         if m.link != Link::Down {
             s.ever_up.store(true, Relaxed);
+            s.last_link_up.store(now, Relaxed);
         }
     }
 
-    /// The monitor's work (`bond_mii_monitor()`), every `miimon` ms while the bond is up.
-    pub(super) fn mii_work(&self, dev: &NetDevice) {
+    /// The link monitor's work: the MII monitor's (`bond_mii_monitor()`), every `miimon` ms, or
+    /// the ARP monitor's (`bond_arp_monitor()`), every `arp_interval` ms, while the bond is up.
+    /// Which one is decided under RTNL, where the options change.
+    pub(super) fn monitor_work(&self, dev: &NetDevice) {
         // bond_close() cancels this work under RTNL: never wait for RTNL here
         let Some(rtnl) = Rtnl::try_lock() else {
             link::schedule_work(dev, self, Work::Monitor, 1);
             return;
         };
         let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
-        if ctl.params.miimon == 0 {
+        let next = if ctl.params.miimon > 0 {
+            // a quiet tick publishes nothing: every other change (events, options, enslave)
+            // rebuilds when it happens
+            if self.miimon_round(dev, &mut ctl, &rtnl, None) {
+                self.rebuild(dev, &ctl, &rtnl);
+            }
+            ctl.params.miimon
+        } else if ctl.params.arp_interval > 0 {
+            if self.arp_round(dev, &mut ctl, &rtnl) {
+                self.rebuild(dev, &ctl, &rtnl);
+            }
+            ctl.params.arp_interval
+        } else {
             return;
-        }
-        // a quiet tick publishes nothing: every other change (events, options, enslave) rebuilds
-        // when it happens
-        if self.miimon_round(dev, &mut ctl, &rtnl, None) {
-            self.rebuild(dev, &ctl, &rtnl);
-        }
-        link::schedule_work(dev, self, Work::Monitor, ctl.params.miimon);
+        };
+        link::schedule_work(dev, self, Work::Monitor, next);
     }
 }

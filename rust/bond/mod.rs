@@ -8,6 +8,7 @@
 
 mod ab;
 mod active;
+mod arpmon;
 mod ad;
 mod broadcast;
 mod miimon;
@@ -81,6 +82,8 @@ struct TxState {
     params: Params,
     active: Option<Arc<Slave>>,
     primary: Option<Arc<Slave>>,
+    /// the slave the ARP monitor probes with while there is no active one (`current_arp_slave`)
+    arp_slave: Option<Arc<Slave>>,
     /// slaves that can transmit (`usable_slaves`)
     usable: KVec<Arc<Slave>>,
     /// every slave (`all_slaves`), for the counters
@@ -92,6 +95,8 @@ struct Control {
     params: Params,
     slaves: KVec<Arc<Slave>>,
     active: Option<Arc<Slave>>,
+    /// the ARP monitor's candidate while there is no active slave (`current_arp_slave`)
+    arp_slave: Option<Arc<Slave>>,
     force_primary: bool,
     /// peer notifications still to send after a failover
     send_peer_notif: u32,
@@ -159,6 +164,10 @@ impl Bond {
     /// slave never stays in it.
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
         let lacp = ctl.params.mode == Mode::Ieee8023ad;
+        // the ARP monitor checks what the slaves receive (`bond->recv_probe`)
+        for s in ctl.slaves.iter() {
+            s.probe.store(ctl.params.arp_interval > 0, Relaxed);
+        }
         // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
         // none if there is no active aggregator
         let ad = if lacp { Some(self.ad.lock()) } else { None };
@@ -205,6 +214,7 @@ impl Bond {
             params: ctl.params.clone(),
             active: ctl.active.clone(),
             primary: ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone()),
+            arp_slave: ctl.arp_slave.clone(),
             usable: u,
             all,
         };
@@ -225,6 +235,7 @@ impl Bond {
         t.params = ctl.params.clone();
         t.active = ctl.active.clone();
         t.primary = ctl.primary_index(rtnl).map(|i| ctl.slaves[i].clone());
+        t.arp_slave = ctl.arp_slave.clone();
         t.all.clear();
         t.usable.clear();
         for s in ctl.slaves.iter() {
@@ -461,6 +472,7 @@ impl Bond {
         sdev.unlink_master(rtnl, dev);
         let role = if slave.is_backup() { "backup" } else { "active" };
         pr_info!("{}: (slave {}): Releasing {role} interface\n", dev.log_name(rtnl), sdev.name(rtnl));
+        ctl.arp_slave = None;
         if !all
             && (ctl.params.fom() != FOM_ACTIVE || ctl.params.mode != Mode::ActiveBackup)
             && dev.addr(rtnl) == slave.perm_hwaddr
@@ -565,12 +577,18 @@ impl Bond {
         };
         // mode 802.3ad/tlb/alb would set miimon here; rbond's modes keep it
         let was = core::mem::replace(&mut ctl.params, p);
-        if was.miimon != ctl.params.miimon && dev.is_up() {
-            if ctl.params.miimon == 0 {
+        // one link monitor work: the MII monitor's or the ARP monitor's, whichever is on
+        let monitor = |p: &Params| (p.miimon, p.arp_interval);
+        if monitor(&was) != monitor(&ctl.params) && dev.is_up() {
+            if ctl.params.miimon == 0 && ctl.params.arp_interval == 0 {
                 link::cancel_work(dev, self, Work::Monitor);
             } else {
                 link::schedule_work(dev, self, Work::Monitor, 0);
             }
+        }
+        if was.arp_targets != ctl.params.arp_targets || changes.iter().any(|(c, _)| matches!(c, Change::ArpTargetsClear(_))) {
+            let replaced = changes.iter().any(|(c, _)| matches!(c, Change::ArpTargetsClear(_)));
+            Self::arp_targets_moved(ctl, &was, replaced);
         }
         self.ad_options(dev, &ctl.params, &was, rtnl);
         if was.all_slaves_active != ctl.params.all_slaves_active {
@@ -717,6 +735,7 @@ impl Master for Bond {
             params: params.clone(),
             active: None,
             primary: None,
+            arp_slave: None,
             usable: KVec::new(),
             all: KVec::new(),
         };
@@ -725,6 +744,7 @@ impl Master for Bond {
                 params,
                 slaves: KVec::new(),
                 active: None,
+                arp_slave: None,
                 force_primary: false,
                 send_peer_notif: 0,
                 igmp_retrans: 0,
@@ -781,7 +801,7 @@ impl Master for Bond {
 
     fn open(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result {
         let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
-        if ctl.params.miimon > 0 {
+        if ctl.params.miimon > 0 || ctl.params.arp_interval > 0 {
             link::schedule_work(dev, self, Work::Monitor, 0);
         }
         if ctl.params.mode == Mode::Ieee8023ad {
@@ -949,7 +969,7 @@ impl Master for Bond {
         match which {
             Work::Ad => self.ad_tick(dev),
             Work::Mcast => self.mcast_work(dev),
-            Work::Monitor => self.mii_work(dev),
+            Work::Monitor => self.monitor_work(dev),
         }
     }
 }
@@ -1010,6 +1030,12 @@ impl ProcShow for Bond {
                 updelay: p.updelay,
                 downdelay: p.downdelay,
                 peer_notif_delay: 0,
+                arp: (p.arp_interval > 0).then_some(crate::logic::procfs::ArpInfo {
+                    interval: p.arp_interval,
+                    missed_max: p.missed_max,
+                    targets: p.arp_targets,
+                    ns_targets: p.ns_targets,
+                }),
                 ad: ad_master,
             })?;
             for s in t.all.iter() {

@@ -27,6 +27,8 @@ fn put(msg: &mut NlMsg<'_>, attr: u16, v: Val) -> bool {
         Val::U32(x) => msg.put(attr, &x.to_ne_bytes()),
         Val::S32(x) => msg.put(attr, &x.to_ne_bytes()),
         Val::Mac(m) => msg.put(attr, &m),
+        Val::Be32(a) => msg.put(attr, &a),
+        Val::In6(a) => msg.put(attr, &a),
         Val::Nest => msg.nest_start(attr),
         Val::End => msg.nest_end(),
     }
@@ -62,6 +64,12 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
             ad_select: p.ad_select as u8,
             coupled_control: p.coupled_control.into(),
             lacp_strict: p.lacp_strict.into(),
+            arp_interval: p.arp_interval,
+            arp_targets: p.arp_targets,
+            arp_validate: p.arp_validate as u32,
+            arp_all_targets: p.arp_all_targets as u32,
+            missed_max: p.missed_max,
+            ns_targets: p.ns_targets,
             ad_admin: (lacp && crate::sys::capable_net_admin()).then_some((p.ad_actor_sys_prio, p.ad_user_port_key, p.ad_actor_system)),
             ad_info: if lacp { b.ad_view.get() } else { None },
         })

@@ -3,6 +3,7 @@
 //! is applied (`changelink` is all or nothing).
 
 use core::num::NonZeroU32;
+use crate::logic::arpmon::{self, Targets, TargetError, MAX_TARGETS};
 use crate::logic::netlink::{bond_attr_name, CHANGELINK_ORDER};
 use crate::logic::options::{self as opt, check_value, DepsFailed, OptValue};
 use super::mode::{Mode, MODES};
@@ -59,6 +60,18 @@ pub(crate) struct Params {
     pub(crate) coupled_control: bool,
     /// `lacp_strict`: no carrier unless a port negotiated LACP
     pub(crate) lacp_strict: bool,
+    /// `arp_interval` (ms): the ARP monitor's period, 0 off (miimon and it exclude each other)
+    pub(crate) arp_interval: u32,
+    /// `arp_ip_target`
+    pub(crate) arp_targets: Targets<4>,
+    /// `arp_validate` (`logic::arpmon::validate`)
+    pub(crate) arp_validate: u64,
+    /// `arp_all_targets`: 1 (all) if every target must answer, 0 (any) if one is enough
+    pub(crate) arp_all_targets: u64,
+    /// `arp_missed_max`: intervals without an answer before a slave is down, 1 to 255
+    pub(crate) missed_max: u8,
+    /// `ns_ip6_target` (no NS probes yet: always empty)
+    pub(crate) ns_targets: Targets<16>,
 }
 
 impl Params {
@@ -88,6 +101,12 @@ impl Params {
             ad_user_port_key: 0,
             coupled_control: true,
             lacp_strict: false,
+            arp_interval: 0,
+            arp_targets: Targets([[0; 4]; MAX_TARGETS]),
+            arp_validate: 0,
+            arp_all_targets: 0,
+            missed_max: 2,
+            ns_targets: Targets([[0; 16]; MAX_TARGETS]),
         }
     }
 
@@ -162,6 +181,21 @@ pub(crate) enum Change {
     AdUserPortKey(u64),
     CoupledControl(u64),
     LacpStrict(u64),
+    ArpInterval(u64),
+    ArpValidate(u64),
+    ArpAllTargets(u64),
+    MissedMax(u64),
+    /// netlink's target list replaces the targets: they are cleared first (`n`: how many follow)
+    ArpTargetsClear(usize),
+    /// a target to add (netlink, sysfs `+a.b.c.d`, module parameter)
+    ArpTargetAdd([u8; 4]),
+    /// sysfs `-a.b.c.d`
+    ArpTargetRemove([u8; 4]),
+    /// a nested `IFLA_BOND_ARP_IP_TARGET` shorter than an address: EINVAL at its place
+    ArpTargetLen,
+    /// `IFLA_BOND_ARP_INTERVAL` or `ARP_VALIDATE` non-zero in a message whose `IFLA_BOND_MIIMON`
+    /// is non-zero: EINVAL at its place (`bond_changelink()`; the message is set by `parse()`)
+    MiiConflict,
 }
 
 /// The state of a bond that options depend on (`bond_opt_check_deps()`).
@@ -231,11 +265,40 @@ use core::fmt;
 /// applies them. An attribute rbond does not implement is refused by name.
 pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec<(Change, &'static str)>> {
     let mut out = KVec::new();
+    // bond_changelink(): ARP monitoring and validation are refused next to a non-zero miimon of
+    // the same message
+    let nl_miimon = data.get(3).and_then(|a| a.u32().ok()).unwrap_or(0);
     for attr in CHANGELINK_ORDER.iter().filter_map(|&nr| data.get(nr)) {
         let nr = attr.kind();
         let name = bond_attr_name(nr).unwrap_or("IFLA_BOND_?");
         // the values are checked in fold(), after each option's dependencies, as in C
         let ch = match nr {
+            7 | 9 if attr.u32()? != 0 && nl_miimon != 0 => {
+                let m = if nr == 7 {
+                    c"ARP monitoring cannot be used with MII monitoring"
+                } else {
+                    c"ARP validating cannot be used with MII monitoring"
+                };
+                extack.set_attr_msg(attr, m);
+                (Change::MiiConflict, if nr == 7 { "arp_interval" } else { "arp_validate" })
+            }
+            7 => (Change::ArpInterval(attr.u32()?.into()), "arp_interval"),
+            9 => (Change::ArpValidate(attr.u32()?.into()), "arp_validate"),
+            10 => (Change::ArpAllTargets(attr.u32()?.into()), "arp_all_targets"),
+            30 => (Change::MissedMax(attr.u8()?.into()), "arp_missed_max"),
+            8 => {
+                // cleared, then each nested address added in turn (a short one is EINVAL)
+                let n = crate::logic::netlink::nested(attr.payload()).count();
+                out.push((Change::ArpTargetsClear(n), "arp_ip_target"), GFP_KERNEL)?;
+                for (_, v) in crate::logic::netlink::nested(attr.payload()) {
+                    let ch = match <[u8; 4]>::try_from(v.get(..4).unwrap_or(&[])) {
+                        Ok(a) => Change::ArpTargetAdd(a),
+                        Err(_) => Change::ArpTargetLen,
+                    };
+                    out.push((ch, "arp_ip_target"), GFP_KERNEL)?;
+                }
+                continue;
+            }
             1 => (Change::Mode(attr.u8()?.into()), "mode"),
             2 => (Change::ActiveSlave(attr.u32()? as i32), "active_slave"),
             3 => (Change::Miimon(attr.u32()?.into()), "miimon"),
@@ -310,6 +373,7 @@ pub(crate) fn fold(
                 msg(extack, format_args!("{name}: {n} bytes; a MAC address of 6 bytes is expected"));
                 return Err(EINVAL);
             }
+            Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
             Change::ActiveSlave(i) if i != 0 && dev.name_of_ifindex(rtnl, i).is_none() => {
                 msg(extack, format_args!("{name}: interface {i} does not exist"));
                 return Err(ENODEV);
@@ -328,12 +392,47 @@ pub(crate) fn fold(
                     return Err(EOPNOTSUPP);
                 };
                 // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
-                if !m.uses_arp() && p.miimon == 0 {
-                    p.miimon = DEFAULT_MIIMON;
+                if !m.uses_arp() {
+                    p.arp_interval = 0;
+                    if p.miimon == 0 {
+                        p.miimon = DEFAULT_MIIMON;
+                    }
                 }
+                // not kept from one mode to the next
+                p.arp_validate = 0;
                 p.mode = m;
             }
-            Change::Miimon(v) => p.miimon = checked(opt::INTMAX, v, name, extack)? as u32,
+            Change::Miimon(v) => {
+                p.miimon = checked(opt::INTMAX, v, name, extack)? as u32;
+                // bond_option_miimon_set(): the MII monitor replaces the ARP monitor
+                if p.miimon != 0 && p.arp_interval != 0 {
+                    p.arp_interval = 0;
+                    p.arp_validate = 0;
+                }
+            }
+            Change::ArpInterval(v) => {
+                p.arp_interval = checked(opt::INTMAX, v, name, extack)? as u32;
+                // bond_option_arp_interval_set(): the ARP monitor replaces the MII monitor
+                if p.arp_interval != 0 {
+                    p.miimon = 0;
+                }
+            }
+            Change::ArpValidate(v) => p.arp_validate = checked(opt::ARP_VALIDATE, v, name, extack)?,
+            Change::ArpAllTargets(v) => p.arp_all_targets = checked(opt::ARP_ALL_TARGETS, v, name, extack)?,
+            Change::MissedMax(v) => p.missed_max = checked(opt::MISSED_MAX, v, name, extack)? as u8,
+            Change::ArpTargetsClear(n) => {
+                if n == 0 && p.arp_interval != 0 {
+                    pr_warn!("{}: Removing last arp target with arp_interval on\n", dev.name(rtnl));
+                }
+                p.arp_targets = Targets([[0; 4]; MAX_TARGETS]);
+            }
+            Change::ArpTargetAdd(t) | Change::ArpTargetRemove(t) => {
+                let add = matches!(ch, Change::ArpTargetAdd(_));
+                if let Err(e) = arp_target(p, t, add, dev, rtnl) {
+                    extack.set_msg(c"invalid option value");
+                    return Err(e);
+                }
+            }
             Change::UseCarrier(v) => {
                 checked(opt::USE_CARRIER, v, name, extack)?;
             }
@@ -385,7 +484,7 @@ pub(crate) fn fold(
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
             Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
-            Change::AdActorSystemLen(_) => return Err(EINVAL),
+            Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
             Change::AdActorSystem(m) => {
                 // bond_option_ad_actor_system_set(): any unicast address, zero included
                 if opt::is_multicast_mac(&m) {
@@ -397,6 +496,47 @@ pub(crate) fn fold(
         }
     }
     Ok(active)
+}
+
+/// An IPv4 address (wire order) in the kernel log, as `%pI4` prints it.
+pub(crate) struct Ip4(pub(crate) [u8; 4]);
+
+impl kernel::fmt::Display for Ip4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+    }
+}
+
+impl core::fmt::Display for Ip4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        kernel::fmt::Display::fmt(self, f)
+    }
+}
+
+/// `bond_option_arp_ip_target_add()` and `_rem()`: the C driver's messages, EINVAL.
+fn arp_target(p: &mut Params, t: [u8; 4], add: bool, dev: &NetDevice, rtnl: &Rtnl) -> Result {
+    let bn = dev.name(rtnl);
+    let ok = arpmon::ip_target_ok(t);
+    let r = if add { p.arp_targets.add(t, ok) } else { p.arp_targets.remove(&t, ok) };
+    match r {
+        Ok(_) => {
+            if !add && p.arp_targets.is_empty() && p.arp_interval != 0 {
+                pr_warn!("{bn}: Removing last arp target with arp_interval on\n");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            match (e, add) {
+                (TargetError::Invalid, true) => pr_err!("{bn}: invalid ARP target {} specified for addition\n", Ip4(t)),
+                (TargetError::Invalid, false) => pr_err!("{bn}: invalid ARP target {} specified for removal\n", Ip4(t)),
+                (TargetError::Present, _) => pr_err!("{bn}: ARP target {} is already present\n", Ip4(t)),
+                (TargetError::Full, _) => pr_err!("{bn}: ARP target table is full!\n"),
+                (TargetError::Absent, _) => pr_err!("{bn}: unable to remove nonexistent ARP target {}\n", Ip4(t)),
+            }
+            Err(EINVAL)
+        }
+    }
 }
 
 /// The module parameters as given at load.
@@ -419,6 +559,22 @@ pub(crate) struct ModuleParams {
     pub(crate) resend_igmp: i32,
     pub(crate) packets_per_slave: i32,
     pub(crate) lp_interval: u32,
+    pub(crate) arp_interval: i32,
+    pub(crate) arp_ip_target: [Option<&'static str>; MAX_TARGETS],
+    pub(crate) arp_validate: Option<&'static str>,
+    pub(crate) arp_all_targets: Option<&'static str>,
+}
+
+/// " a b c": the targets as the module parameter's log line lists them.
+struct TargetList<'a>(&'a Targets<4>);
+
+impl kernel::fmt::Display for TargetList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for t in self.0.iter() {
+            write!(f, " {}", Ip4(*t))?;
+        }
+        Ok(())
+    }
 }
 
 /// Accepted values of a table, for messages: "balance-rr (0), active-backup (1), ...".
@@ -513,6 +669,38 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         pr_warn!("Forcing miimon to 100msec\n");
         p.miimon = DEFAULT_MIIMON;
     }
+    let mut arp_interval = int_param("arp_interval", m.arp_interval, 0, i32::MAX)?;
+    if p.miimon != 0 && arp_interval != 0 {
+        pr_warn!("Warning: miimon ({}) and arp_interval ({arp_interval}) can't be used simultaneously, disabling ARP monitoring\n", p.miimon);
+        arp_interval = 0;
+    }
+    // bond_check_params(): each target a valid address, duplicates skipped
+    let mut targets = Targets([[0; 4]; MAX_TARGETS]);
+    for text in m.arp_ip_target.iter().map_while(|t| *t) {
+        let Some(t) = arpmon::parse_ipv4(text).filter(|t| arpmon::ip_target_ok(*t)) else {
+            pr_err!("arp_ip_target={text} is invalid; accepted are up to 16 addresses in n.n.n.n form, none of them 0.0.0.0 or 255.255.255.255\n");
+            return Err(EINVAL);
+        };
+        if targets.add(t, true) == Err(TargetError::Present) {
+            pr_warn!("Warning: duplicate address {} in arp_ip_target, skipping\n", Ip4(t));
+        }
+    }
+    if arp_interval != 0 && targets.is_empty() {
+        pr_warn!("Warning: arp_interval module parameter ({arp_interval}) specified without providing an arp_ip_target parameter, arp_interval was reset to 0\n");
+        arp_interval = 0;
+    }
+    if let Some(text) = m.arp_validate {
+        if arp_interval == 0 {
+            pr_err!("arp_validate requires arp_interval\n");
+            return Err(EINVAL);
+        }
+        p.arp_validate = str_param("arp_validate", Some(text), opt::ARP_VALIDATE, &[])?.unwrap_or(0);
+    }
+    if let Some(v) = str_param("arp_all_targets", m.arp_all_targets, opt::ARP_ALL_TARGETS, &[])? {
+        p.arp_all_targets = v;
+    }
+    p.arp_interval = arp_interval;
+    p.arp_targets = targets;
     let up = int_param("updelay", m.updelay, 0, i32::MAX)?;
     let down = int_param("downdelay", m.downdelay, 0, i32::MAX)?;
     int_param("use_carrier", m.use_carrier, 1, 1)?;
@@ -545,8 +733,19 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
         p.updelay = up_ticks;
         p.downdelay = down_ticks;
         pr_info!("MII link monitoring set to {} ms\n", mi.get());
-    } else if up != 0 || down != 0 {
-        pr_warn!("Warning: miimon module parameter not set and updelay ({up}) or downdelay ({down}) module parameter is set; updelay and downdelay have no effect unless miimon is set\n");
+    } else {
+        if up != 0 || down != 0 {
+            pr_warn!("Warning: miimon module parameter not set and updelay ({up}) or downdelay ({down}) module parameter is set; updelay and downdelay have no effect unless miimon is set\n");
+        }
+        if p.arp_interval != 0 {
+            pr_info!(
+                "ARP monitoring set to {} ms, validate {}, with {} target(s):{}\n",
+                p.arp_interval,
+                opt::name_of(opt::ARP_VALIDATE, p.arp_validate).unwrap_or("?"),
+                p.arp_targets.len(),
+                TargetList(&p.arp_targets)
+            );
+        }
     }
     if let Some(name) = m.primary {
         if p.uses_primary() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! One slave of a bond: the device, what it was before we took it, and its state.
 
+use crate::logic::arpmon::{self, MAX_TARGETS};
 use crate::logic::mailbox::PduBox;
 use crate::logic::mii::{Link, MiiSlave};
 use crate::logic::netlink::{ad_stat, AdStats};
@@ -101,6 +102,17 @@ pub(crate) struct Slave {
     /// `actor_port_prio` (`SLAVE_AD_INFO(slave)->port_priority`): the 802.3ad port priority
     /// the machines use, set by netlink; 255 until then.
     pub(crate) actor_port_prio: AtomicU16,
+    /// The ARP monitor is on: received frames are checked (`bond->recv_probe`).
+    pub(crate) probe: AtomicBool,
+    /// ARP monitor, in jiffies: the last validated receive, the last probe sent, the last time
+    /// the slave came up or was made active, and the last reply of each target (`last_rx`,
+    /// `last_tx`, `last_link_up`, `target_last_arp_rx[]`).
+    pub(crate) last_rx: AtomicU64,
+    pub(crate) last_tx: AtomicU64,
+    pub(crate) last_link_up: AtomicU64,
+    pub(crate) target_rx: [AtomicU64; MAX_TARGETS],
+    /// The ARP monitor's proposal between its inspection and its commit (`link_new_state`).
+    arp_new: AtomicU8,
 }
 
 impl Slave {
@@ -126,7 +138,69 @@ impl Slave {
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
             actor_port_prio: AtomicU16::new(0xff),
+            probe: AtomicBool::new(false),
+            last_rx: AtomicU64::new(0),
+            last_tx: AtomicU64::new(0),
+            last_link_up: AtomicU64::new(0),
+            target_rx: [const { AtomicU64::new(0) }; MAX_TARGETS],
+            arp_new: AtomicU8::new(0),
         }
+    }
+
+    /// `slave_last_rx()`: the last validated receive, or with `arp_all_targets=all` the oldest
+    /// last reply of the targets.
+    pub(crate) fn arp_last_rx(&self, p: &super::params::Params) -> u64 {
+        if p.arp_all_targets == 1 {
+            let mut t = [0u64; MAX_TARGETS];
+            for (o, a) in t.iter_mut().zip(self.target_rx.iter()) {
+                *o = a.load(Relaxed);
+            }
+            arpmon::oldest(&t, p.arp_targets.len())
+        } else {
+            self.last_rx.load(Relaxed)
+        }
+    }
+
+    /// What the ARP monitor inspects.
+    pub(crate) fn arp_view(&self, p: &super::params::Params) -> arpmon::ArpSlave {
+        arpmon::ArpSlave {
+            link: self.link(),
+            active: !self.is_backup(),
+            last_rx: self.arp_last_rx(p),
+            last_tx: self.last_tx.load(Relaxed),
+            last_link_up: self.last_link_up.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn set_arp_proposal(&self, p: arpmon::Proposal) {
+        let n = match p {
+            arpmon::Proposal::NoChange => 0,
+            arpmon::Proposal::Up => 1,
+            arpmon::Proposal::Down => 2,
+            arpmon::Proposal::Fail => 3,
+        };
+        self.arp_new.store(n, Relaxed);
+    }
+
+    /// The proposal of the last inspection, which is consumed.
+    pub(crate) fn take_arp_proposal(&self) -> arpmon::Proposal {
+        match self.arp_new.swap(0, Relaxed) {
+            1 => arpmon::Proposal::Up,
+            2 => arpmon::Proposal::Down,
+            3 => arpmon::Proposal::Fail,
+            _ => arpmon::Proposal::NoChange,
+        }
+    }
+
+    /// The receive times of a new slave (`bond_enslave()`): one interval and a jiffy ago, as if
+    /// nothing came during the last interval.
+    pub(crate) fn init_arp_times(&self, arp_interval_ms: u32, now: u64) {
+        let then = now.wrapping_sub(crate::sys::probe::msecs_to_jiffies(arp_interval_ms).wrapping_add(1));
+        self.last_rx.store(then, Relaxed);
+        for t in self.target_rx.iter() {
+            t.store(then, Relaxed);
+        }
+        self.last_tx.store(then, Relaxed);
     }
 
     pub(crate) fn link(&self) -> Link {
@@ -225,7 +299,13 @@ impl Slave {
 impl RxHandler for Slave {
     /// `bond_handle_frame()`: frames of an inactive slave stay on it (link-local ones pass as
     /// usual); everything else is the bond's.
-    fn rx<'a>(&'a self, skb: &RxSkb, _rcu: &'a RcuRead) -> RxAction<'a> {
+    fn rx<'a>(&'a self, skb: &RxSkb, rcu: &'a RcuRead) -> RxAction<'a> {
+        if self.probe.load(Relaxed) {
+            // bond_rcv_validate(): the ARP monitor's receive times
+            if let Some(b) = crate::sys::link::master_state::<super::Bond>(&self.bond_dev) {
+                b.rcv_validate(self, skb, rcu);
+            }
+        }
         if self.lacp.load(Relaxed) {
             // bond_3ad_lacpdu_recv(): LACPDUs and markers go to the 802.3ad tick
             let mut buf = [0u8; 110];

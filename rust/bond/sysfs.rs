@@ -7,7 +7,7 @@ use super::{Bond, Slave};
 use crate::logic::mii::delay_ms;
 use crate::logic::options::{self as opt, parse, OptValue};
 use super::mode::Mode;
-use crate::logic::procfs::Mac;
+use crate::logic::procfs::{Ip4, Mac};
 use crate::sys::link;
 use crate::sys::netdev::{NetDevice, NetNs};
 use crate::sys::netlink::ExtAck;
@@ -73,8 +73,8 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         }
         "mode" => named(w, opt::MODE, p.mode.value()),
         "fail_over_mac" => named(w, opt::FAIL_OVER_MAC, p.fail_over_mac),
-        "arp_validate" => named(w, opt::ARP_VALIDATE, 0),
-        "arp_all_targets" => named(w, opt::ARP_ALL_TARGETS, 0),
+        "arp_validate" => named(w, opt::ARP_VALIDATE, p.arp_validate),
+        "arp_all_targets" => named(w, opt::ARP_ALL_TARGETS, p.arp_all_targets),
         "lacp_active" => named(w, opt::LACP_ACTIVE, p.lacp_active.into()),
         "lacp_rate" => named(w, opt::LACP_RATE, p.lacp_fast.into()),
         "ad_select" => named(w, opt::AD_SELECT, p.ad_select),
@@ -86,8 +86,18 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "ad_user_port_key" => writeln!(w, "{}", p.ad_user_port_key),
         "xmit_hash_policy" => named(w, opt::XMIT_HASH_POLICY, p.xmit_policy),
         "primary_reselect" => named(w, opt::PRIMARY_RESELECT, p.primary_reselect),
-        "arp_interval" | "peer_notif_delay" => writeln!(w, "0"),
-        "arp_ip_target" => Ok(()),
+        "arp_interval" => writeln!(w, "{}", p.arp_interval),
+        "peer_notif_delay" => writeln!(w, "0"),
+        // "a b c\n" (bonding_show_arp_targets()), nothing without targets
+        "arp_ip_target" => {
+            for (i, a) in p.arp_targets.iter().enumerate() {
+                if i > 0 {
+                    w.write_char(' ')?;
+                }
+                write!(w, "{}", Ip4(a))?;
+            }
+            if p.arp_targets.is_empty() { Ok(()) } else { w.write_char('\n') }
+        }
         // C's `int` product (%d), which wraps past INT_MAX
         "downdelay" => writeln!(w, "{}", delay_ms(p.downdelay, p.miimon)),
         "updelay" => writeln!(w, "{}", delay_ms(p.updelay, p.miimon)),
@@ -108,7 +118,7 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         },
         "mii_status" => writeln!(w, "{}", if dev.carrier_ok() { "up" } else { "down" }),
         "all_slaves_active" => writeln!(w, "{}", u8::from(p.all_slaves_active)),
-        "arp_missed_max" => writeln!(w, "2"),
+        "arp_missed_max" => writeln!(w, "{}", p.missed_max),
         // anything else: empty (the 802.3ad state attributes are shown by show_locked())
         _ => Ok(()),
     }
@@ -165,6 +175,11 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
             Change::Mode(v)
         }
         "miimon" => Change::Miimon(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "arp_interval" => Change::ArpInterval(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "arp_validate" => Change::ArpValidate(value(dev, rtnl, attr, opt::ARP_VALIDATE, text)?),
+        "arp_all_targets" => Change::ArpAllTargets(value(dev, rtnl, attr, opt::ARP_ALL_TARGETS, text)?),
+        "arp_missed_max" => Change::MissedMax(value(dev, rtnl, attr, opt::MISSED_MAX, text)?),
+        "arp_ip_target" => return arp_ip_target(b, dev, text, rtnl),
         "updelay" => Change::Updelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
         "downdelay" => Change::Downdelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
         "use_carrier" => {
@@ -225,6 +240,30 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
     // on other options (updelay without miimon, an active_slave that cannot be)
     b.apply(dev, &mut ctl, &[(change, name)], &mut ExtAck::none(), rtnl)
         .inspect_err(|_| pr_err!("{}: option {attr}: not applied\n", dev.name(rtnl)))
+}
+
+/// `arp_ip_target`: `+a.b.c.d` adds a target, `-a.b.c.d` removes one
+/// (bond_option_arp_ip_targets_set()), with the C driver's messages.
+fn arp_ip_target(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
+    let cmd = text.as_bytes().first().copied();
+    let Some(t) = text.get(1..).and_then(crate::logic::arpmon::parse_ipv4) else {
+        pr_err!("{}: invalid ARP target specified\n", dev.name(rtnl));
+        return Err(EPERM);
+    };
+    let change = match cmd {
+        Some(b'+') => Change::ArpTargetAdd(t),
+        Some(b'-') => Change::ArpTargetRemove(t),
+        _ => {
+            pr_err!("{}: no command found in arp_ip_targets file - use +<addr> or -<addr>\n", dev.name(rtnl));
+            return Err(EPERM);
+        }
+    };
+    let Some(mut ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+    b.apply(dev, &mut ctl, &[(change, "arp_ip_target")], &mut ExtAck::none(), rtnl).inspect_err(|_| {
+        // bond_opt_error_interpret(): the text as written, up to its newline
+        let shown = text.split('\n').next().unwrap_or("");
+        pr_err!("{}: option arp_ip_target: invalid value ({shown})\n", dev.name(rtnl));
+    })
 }
 
 fn name_buf(word: &str) -> [u8; 16] {

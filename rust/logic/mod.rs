@@ -2,6 +2,8 @@
 // The module tree of rbond's logic tier, shared by the host crate (lib.rs) and rbond.ko (rbond.rs).
 // Rules: no kernel types, no `unsafe`, no allocation, no clock; time is an argument.
 
+/// The ARP/NS monitor's decisions, target lists and ARP parsing.
+pub mod arpmon;
 /// Transmit hash policies of the C bonding driver, over packet bytes.
 pub mod hash;
 /// 802.3ad state machines (receive, periodic, selection, mux, transmit, churn) and aggregators, sans-IO.

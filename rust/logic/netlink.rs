@@ -87,6 +87,7 @@ pub mod attr {
     pub const DOWNDELAY: u16 = 5;
     pub const USE_CARRIER: u16 = 6;
     pub const ARP_INTERVAL: u16 = 7;
+    pub const ARP_IP_TARGET: u16 = 8;
     pub const ARP_VALIDATE: u16 = 9;
     pub const ARP_ALL_TARGETS: u16 = 10;
     pub const PRIMARY: u16 = 11;
@@ -109,6 +110,7 @@ pub mod attr {
     pub const PEER_NOTIF_DELAY: u16 = 28;
     pub const AD_LACP_ACTIVE: u16 = 29;
     pub const MISSED_MAX: u16 = 30;
+    pub const NS_IP6_TARGET: u16 = 31;
     pub const COUPLED_CONTROL: u16 = 32;
     pub const BROADCAST_NEIGH: u16 = 33;
     pub const LACP_STRICT: u16 = 34;
@@ -138,6 +140,25 @@ pub fn slave_attr_name(attr: u16) -> Option<&'static str> {
     IFLA_BOND_SLAVE_NAMES.get(usize::from(attr)).copied()
 }
 
+/// `nla_for_each_nested()`: the attributes in a nest's payload as (type, payload), ending where
+/// `nla_ok()` ends the walk (a header that does not fit, a length shorter than the header).
+pub fn nested(payload: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut rest = payload;
+    core::iter::from_fn(move || {
+        if rest.len() < 4 {
+            return None;
+        }
+        let len = usize::from(u16::from_ne_bytes([rest[0], rest[1]]));
+        let kind = u16::from_ne_bytes([rest[2], rest[3]]);
+        if len < 4 || len > rest.len() {
+            return None;
+        }
+        let data = &rest[4..len];
+        rest = rest.get((len + 3) & !3..).unwrap_or(&[]);
+        Some((kind, data))
+    })
+}
+
 /// `nla_total_size()`: an attribute with `payload` bytes, header and padding included.
 pub const fn nla_total_size(payload: usize) -> usize {
     (4 + payload + 3) & !3
@@ -157,6 +178,10 @@ pub enum Val {
     S32(i32),
     /// six bytes (a MAC address)
     Mac([u8; 6]),
+    /// four bytes in wire order (`nla_put_be32`: an IPv4 address)
+    Be32([u8; 4]),
+    /// sixteen bytes (`nla_put_in6_addr`)
+    In6([u8; 16]),
     /// `nla_nest_start_noflag`
     Nest,
     /// `nla_nest_end` of the innermost open nest (its attribute number is ignored)
@@ -224,6 +249,18 @@ pub struct BondInfo {
     pub coupled_control: u8,
     /// `lacp_strict`
     pub lacp_strict: u8,
+    /// `arp_interval` (ms)
+    pub arp_interval: u32,
+    /// `arp_ip_target`
+    pub arp_targets: Targets<4>,
+    /// `arp_validate`
+    pub arp_validate: u32,
+    /// `arp_all_targets`
+    pub arp_all_targets: u32,
+    /// `arp_missed_max`
+    pub missed_max: u8,
+    /// `ns_ip6_target`
+    pub ns_targets: Targets<16>,
     /// 802.3ad and the reader has CAP_NET_ADMIN: (`ad_actor_sys_prio`, `ad_user_port_key`,
     /// `ad_actor_system`)
     pub ad_admin: Option<(u16, u16, [u8; 6])>,
@@ -233,13 +270,12 @@ pub struct BondInfo {
 
 /// The C driver's defaults of the options rbond does not implement, as `bond_fill_info()` puts
 /// them: (attribute, value).
-pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 5] = [
-    (attr::PEER_NOTIF_DELAY, Val::U32(0)),
-    (attr::ARP_INTERVAL, Val::U32(0)),
-    (attr::ARP_VALIDATE, Val::U32(0)),
-    (attr::ARP_ALL_TARGETS, Val::U32(0)),
-    (attr::MISSED_MAX, Val::U8(2)),
-];
+pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 1] = [(attr::PEER_NOTIF_DELAY, Val::U32(0))];
+
+use super::arpmon::Targets;
+
+/// `NLA_F_NESTED`, which `nla_nest_start()` sets and `nla_nest_start_noflag()` does not.
+pub const NLA_F_NESTED: u16 = 1 << 15;
 
 fn unimpl(a: u16) -> Val {
     UNIMPLEMENTED_DEFAULTS.iter().find(|(n, _)| *n == a).map_or(Val::U8(0), |(_, v)| *v)
@@ -262,11 +298,24 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(DOWNDELAY, Val::U32(b.downdelay))
         && put(PEER_NOTIF_DELAY, unimpl(PEER_NOTIF_DELAY))
         && put(USE_CARRIER, Val::U8(1))
-        && put(ARP_INTERVAL, unimpl(ARP_INTERVAL))
-        // IFLA_BOND_ARP_IP_TARGET: no targets, so C cancels the nest
-        && put(ARP_VALIDATE, unimpl(ARP_VALIDATE))
-        && put(ARP_ALL_TARGETS, unimpl(ARP_ALL_TARGETS));
-    // IFLA_BOND_NS_IP6_TARGET: no targets, cancelled as well
+        && put(ARP_INTERVAL, Val::U32(b.arp_interval));
+    // a nest without flag, each target under its slot number; C cancels an empty one
+    if !b.arp_targets.is_empty() {
+        ok = ok && put(ARP_IP_TARGET, Val::Nest);
+        for (i, t) in b.arp_targets.iter().enumerate() {
+            ok = ok && put(i as u16, Val::Be32(*t));
+        }
+        ok = ok && put(ARP_IP_TARGET, Val::End);
+    }
+    ok = ok && put(ARP_VALIDATE, Val::U32(b.arp_validate)) && put(ARP_ALL_TARGETS, Val::U32(b.arp_all_targets));
+    // nla_nest_start(): flagged NLA_F_NESTED
+    if !b.ns_targets.is_empty() {
+        ok = ok && put(NS_IP6_TARGET | NLA_F_NESTED, Val::Nest);
+        for (i, t) in b.ns_targets.iter().enumerate() {
+            ok = ok && put(i as u16, Val::In6(*t));
+        }
+        ok = ok && put(NS_IP6_TARGET, Val::End);
+    }
     if let Some(i) = b.primary {
         ok = ok && put(PRIMARY, Val::U32(i));
     }
@@ -284,7 +333,7 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(AD_LACP_RATE, Val::U8(b.lacp_fast))
         && put(AD_SELECT, Val::U8(b.ad_select))
         && put(TLB_DYNAMIC_LB, Val::U8(b.tlb_dynamic_lb))
-        && put(MISSED_MAX, unimpl(MISSED_MAX))
+        && put(MISSED_MAX, Val::U8(b.missed_max))
         && put(COUPLED_CONTROL, Val::U8(b.coupled_control))
         && put(BROADCAST_NEIGH, Val::U8(0))
         && put(LACP_STRICT, Val::U8(b.lacp_strict));
@@ -386,8 +435,9 @@ pub const fn val_len(v: &Val) -> usize {
     match v {
         Val::U8(_) => 1,
         Val::U16(_) => 2,
-        Val::U32(_) | Val::S32(_) => 4,
+        Val::U32(_) | Val::S32(_) | Val::Be32(_) => 4,
         Val::Mac(_) => 6,
+        Val::In6(_) => 16,
         Val::Nest | Val::End => 0,
     }
 }
@@ -471,14 +521,24 @@ mod tests {
 
     #[test]
     fn bond_info_in_c_order_within_c_size() {
-        let mut b = BondInfo { mode: 1, active_slave: Some(7), miimon: 100, primary: Some(8), resend_igmp: 3, ..Default::default() };
+        let mut b = BondInfo { mode: 1, active_slave: Some(7), miimon: 100, primary: Some(8), resend_igmp: 3, missed_max: 2, ..Default::default() };
         let (ok, v) = collect(|p| bond_info(&b, p));
         assert!(ok);
         assert!(same_order(&v, &[1, 2, 3, 4, 5, 28, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 29, 21, 22, 27, 30, 32, 33, 34]));
         assert!(v.size() <= BOND_INFO_SIZE);
         assert!(v.has(attr::RESEND_IGMP, Val::U32(3)));
-        // defaults of what rbond does not implement, as C reports them
         assert!(v.has(attr::MISSED_MAX, Val::U8(2)));
+        // ARP and NS targets: nested under their slot numbers, the NS nest flagged
+        b.arp_targets.0[0] = [10, 0, 0, 1];
+        b.arp_targets.0[1] = [10, 0, 0, 2];
+        b.ns_targets.0[0] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let (_, v) = collect(|p| bond_info(&b, p));
+        let (a, n) = v.nrs();
+        assert_eq!(&a[..n][7..16], &[7, 8, 0, 1, 8, 9, 10, 31 | NLA_F_NESTED, 0]);
+        assert!(v.has(1, Val::Be32([10, 0, 0, 2])));
+        assert!(v.size() <= BOND_INFO_SIZE);
+        b.arp_targets = Targets::default();
+        b.ns_targets = Targets::default();
         // the active slave only in modes that use one
         b.mode = 2;
         let (_, v) = collect(|p| bond_info(&b, p));
@@ -498,6 +558,20 @@ mod tests {
         b.ad_info = None;
         let (_, v) = collect(|p| bond_info(&b, p));
         assert_eq!(v.all().last().map(|(a, _)| *a), Some(attr::LACP_STRICT));
+    }
+
+    #[test]
+    fn nested_walk_as_nla_for_each_nested() {
+        let mut b = [0u8; 20];
+        b[..8].copy_from_slice(&[8, 0, 0, 0, 10, 0, 0, 1]);
+        b[8..16].copy_from_slice(&[8, 0, 1, 0, 10, 0, 0, 2]);
+        b[16..20].copy_from_slice(&[9, 0, 2, 0]); // longer than what is left: the walk ends
+        let v: [(u16, &[u8]); 2] = [(0, &[10, 0, 0, 1]), (1, &[10, 0, 0, 2])];
+        assert!(nested(&b).eq(v.iter().copied()));
+        // a short attribute is given as it is (the caller refuses it)
+        assert!(nested(&[5, 0, 0, 0, 7, 0, 0, 0]).eq([(0u16, &[7u8][..])].iter().copied()));
+        assert_eq!(nested(&[3, 0, 0, 0]).count(), 0);
+        assert_eq!(nested(&[]).count(), 0);
     }
 
     #[test]

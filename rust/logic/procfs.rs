@@ -42,8 +42,90 @@ pub struct MasterInfo<'a> {
     pub downdelay: u32,
     /// peer_notif_delay in miimon ticks
     pub peer_notif_delay: u32,
+    /// The ARP monitor's lines: `Some` while `arp_interval` > 0.
+    pub arp: Option<ArpInfo>,
     /// The "802.3ad info" block: `Some` in 802.3ad mode, `None` otherwise (nothing is printed).
     pub ad: Option<AdMasterInfo<'a>>,
+}
+
+/// The ARP/NS monitor's part of the master block.
+#[derive(Debug, Clone, Copy)]
+pub struct ArpInfo {
+    /// `arp_interval` (ms)
+    pub interval: u32,
+    /// `arp_missed_max`
+    pub missed_max: u8,
+    /// `arp_ip_target`
+    pub targets: Targets<4>,
+    /// `ns_ip6_target`
+    pub ns_targets: Targets<16>,
+}
+
+use super::arpmon::Targets;
+
+/// An IPv4 address as `%pI4` prints it.
+pub struct Ip4<'a>(pub &'a [u8; 4]);
+
+impl fmt::Display for Ip4<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+    }
+}
+
+/// An IPv6 address as `%pI6c` prints it (`ip6_compressed_string()`): the longest run of two or
+/// more zero words as `::` (the first of equal runs), IPv4-mapped and ISATAP addresses with a
+/// dotted quad at the end.
+pub struct Ip6<'a>(pub &'a [u8; 16]);
+
+impl fmt::Display for Ip6<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        let word = |i: usize| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+        // ipv6_addr_v4mapped() or ipv6_addr_is_isatap(): the last 32 bits as a dotted quad
+        let v4mapped = a[..10] == [0; 10] && a[10] == 0xff && a[11] == 0xff;
+        let isatap = (word(4) | 0x0200) == 0x0200 && word(5) == 0x5efe;
+        let use_v4 = v4mapped || isatap;
+        let range = if use_v4 { 6 } else { 8 };
+        let mut zerolen = [0usize; 8];
+        for (i, z) in zerolen.iter_mut().enumerate().take(range) {
+            *z = (i..range).take_while(|&j| word(j) == 0).count();
+        }
+        let mut longest = 1;
+        let mut colonpos: Option<usize> = None;
+        for (i, &z) in zerolen.iter().enumerate().take(range) {
+            if z > longest {
+                longest = z;
+                colonpos = Some(i);
+            }
+        }
+        let mut needcolon = false;
+        let mut i = 0;
+        while i < range {
+            if Some(i) == colonpos {
+                if needcolon || i == 0 {
+                    f.write_str(":")?;
+                }
+                f.write_str(":")?;
+                needcolon = false;
+                i += longest;
+                continue;
+            }
+            if needcolon {
+                f.write_str(":")?;
+            }
+            write!(f, "{:x}", word(i))?;
+            needcolon = true;
+            i += 1;
+        }
+        if use_v4 {
+            if needcolon {
+                f.write_str(":")?;
+            }
+            write!(f, "{}.{}.{}.{}", a[12], a[13], a[14], a[15])?;
+        }
+        Ok(())
+    }
 }
 
 /// The active aggregator's summary, as the machines give it.
@@ -168,11 +250,35 @@ pub fn write_master(w: &mut dyn Write, m: &MasterInfo<'_>) -> fmt::Result {
     writeln!(w, "Up Delay (ms): {}", delay_ms(m.updelay, m.miimon))?;
     writeln!(w, "Down Delay (ms): {}", delay_ms(m.downdelay, m.miimon))?;
     writeln!(w, "Peer Notification Delay (ms): {}", delay_ms(m.peer_notif_delay, m.miimon))?;
-    // C prints the ARP monitor's lines here when arp_interval > 0; rbond has no ARP monitor.
+    if let Some(arp) = &m.arp {
+        write_master_arp(w, arp)?;
+    }
     match &m.ad {
         Some(ad) => write_master_ad(w, ad),
         None => Ok(()),
     }
+}
+
+/// The ARP monitor's lines (`arp_interval` > 0).
+fn write_master_arp(w: &mut dyn Write, a: &ArpInfo) -> fmt::Result {
+    // an int printed with %d
+    writeln!(w, "ARP Polling Interval (ms): {}", a.interval as i32)?;
+    writeln!(w, "ARP Missed Max: {}", a.missed_max)?;
+    w.write_str("ARP IP target/s (n.n.n.n form):")?;
+    for (i, t) in a.targets.iter().enumerate() {
+        if i > 0 {
+            w.write_str(",")?;
+        }
+        write!(w, " {}", Ip4(t))?;
+    }
+    w.write_str("\nNS IPv6 target/s (xx::xx form):")?;
+    for (i, t) in a.ns_targets.iter().enumerate() {
+        if i > 0 {
+            w.write_str(",")?;
+        }
+        write!(w, " {}", Ip6(t))?;
+    }
+    writeln!(w)
 }
 
 /// The "802.3ad info" block, the end of the master part.
@@ -532,8 +638,53 @@ mod tests {
             updelay: 0,
             downdelay: 0,
             peer_notif_delay: 0,
+            arp: None,
             ad: None,
         }
+    }
+
+    #[test]
+    fn arp_monitor_lines() {
+        let mut m = master(mode::ACTIVEBACKUP);
+        let mut targets = Targets::default();
+        targets.0[0] = [192, 168, 1, 1];
+        targets.0[1] = [10, 0, 0, 254];
+        let mut ns = Targets::default();
+        ns.0[0] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        m.arp = Some(ArpInfo { interval: 100, missed_max: 2, targets, ns_targets: ns });
+        let mut s = S::new();
+        write_master(&mut s, &m).unwrap();
+        assert!(s.text().ends_with(
+            "Peer Notification Delay (ms): 0\nARP Polling Interval (ms): 100\nARP Missed Max: 2\n\
+             ARP IP target/s (n.n.n.n form): 192.168.1.1, 10.0.0.254\nNS IPv6 target/s (xx::xx form): fe80::1\n"
+        ));
+        m.arp = Some(ArpInfo { interval: 1000, missed_max: 2, targets: Targets::default(), ns_targets: Targets::default() });
+        let mut s = S::new();
+        write_master(&mut s, &m).unwrap();
+        assert!(s.text().ends_with("ARP IP target/s (n.n.n.n form):\nNS IPv6 target/s (xx::xx form):\n"));
+    }
+
+    #[test]
+    fn ipv6_as_pi6c() {
+        fn show(a: [u8; 16]) -> S {
+            let mut s = S::new();
+            write!(s, "{}", Ip6(&a)).unwrap();
+            s
+        }
+        let w = |ws: [u16; 8]| {
+            let mut a = [0u8; 16];
+            for (i, x) in ws.iter().enumerate() {
+                a[2 * i..2 * i + 2].copy_from_slice(&x.to_be_bytes());
+            }
+            a
+        };
+        assert_eq!(show([0; 16]).text(), "::");
+        assert_eq!(show(w([0, 0, 0, 0, 0, 0, 0, 1])).text(), "::1");
+        assert_eq!(show(w([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])).text(), "2001:db8::1:0:0:1");
+        assert_eq!(show(w([0x2001, 0xdb8, 0, 1, 0, 0, 0, 1])).text(), "2001:db8:0:1::1");
+        assert_eq!(show(w([0x2001, 0xdb8, 1, 2, 3, 4, 5, 0])).text(), "2001:db8:1:2:3:4:5:0");
+        assert_eq!(show(w([0xfe80, 0, 0, 0, 0, 0, 0, 0])).text(), "fe80::");
+        assert_eq!(show(w([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201])).text(), "::ffff:192.0.2.1");
     }
 
     #[test]

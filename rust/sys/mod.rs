@@ -38,6 +38,7 @@ pub(crate) mod link;
 pub(crate) mod netdev;
 pub(crate) mod netlink;
 pub(crate) mod notifier;
+pub(crate) mod probe;
 pub(crate) mod percpu;
 pub(crate) mod procfs;
 pub(crate) mod rcu;
@@ -94,6 +95,24 @@ pub(crate) enum StrParam {
     FailOverMac = 4,
     LacpRate = 5,
     AdSelect = 6,
+    ArpValidate = 7,
+    ArpAllTargets = 8,
+}
+
+/// `arp_ip_target=a,b,...` (a charp array of 16, declared in the C shim): the `i`th address
+/// given, if any.
+pub(crate) fn arp_ip_target_param(i: usize) -> Option<&'static str> {
+    if i >= 16 {
+        return None;
+    }
+    // SAFETY: as in `StrParam::value` (entries 16 to 31 are the array's).
+    let p = unsafe { bindings::rbond_param_str((16 + i) as c_uint) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, NUL-terminated, alive as long as the module.
+    let c = unsafe { CStr::from_char_ptr(p.cast()) };
+    Some(c.to_str().unwrap_or("\u{fffd}"))
 }
 
 impl StrParam {

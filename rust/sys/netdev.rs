@@ -493,6 +493,17 @@ impl DevRef {
         // INVARIANT: we hold the reference just taken.
         DevRef(NonNull::new(dev.as_raw()).expect("a reference is never null"))
     }
+
+    /// Owns a reference the caller took on `dev` (`dev_hold()`).
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a valid device on which the caller holds a reference that it gives to the
+    /// returned value.
+    pub(crate) unsafe fn adopt(dev: NonNull<bindings::net_device>) -> DevRef {
+        // INVARIANT: the reference is the caller's, given to us.
+        DevRef(dev)
+    }
 }
 
 impl core::ops::Deref for DevRef {

@@ -40,6 +40,11 @@ pub(crate) enum SlowFrame {
 pub(crate) struct RxSkb(NonNull<bindings::sk_buff>);
 
 impl RxSkb {
+    /// The skb, for the other wrappers of this tier.
+    pub(crate) fn as_raw(&self) -> *mut bindings::sk_buff {
+        self.0.as_ptr()
+    }
+
     /// The destination is a link-local group address (01:80:c2:00:00:0X).
     pub(crate) fn dest_is_link_local(&self) -> bool {
         // SAFETY: valid skb with a MAC header (rx handlers run after eth_type_trans).

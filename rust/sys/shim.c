@@ -24,6 +24,9 @@
 #include <net/netdev_lock.h>
 #include <linux/random.h>
 #include <linux/percpu.h>
+#include <net/arp.h>
+#include <net/route.h>
+#include <linux/inetdevice.h>
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -691,6 +694,18 @@ module_param(ad_select, charp, 0);
 MODULE_PARM_DESC(ad_select, "802.3ad aggregation selection logic; 0 for stable (default), 1 for bandwidth, "
 			    "2 for count, 3 for actor_port_prio");
 
+static char *arp_validate;
+module_param(arp_validate, charp, 0);
+MODULE_PARM_DESC(arp_validate, "validate src/dst of ARP probes; "
+			       "0 for none (default), 1 for active, "
+			       "2 for backup, 3 for all");
+static char *arp_all_targets;
+module_param(arp_all_targets, charp, 0);
+MODULE_PARM_DESC(arp_all_targets, "fail on any/all arp targets timeout; 0 for any (default), 1 for all");
+static char *arp_ip_target[16];
+module_param_array(arp_ip_target, charp, NULL, 0);
+MODULE_PARM_DESC(arp_ip_target, "arp targets in n.n.n.n form");
+
 /* compat=1: rbond also takes the C driver's names (Documentation/rbond.rst, "Compatibility mode").
  * Declared here rather than in module! so that it shows in /sys/module/rbond/parameters/.
  */
@@ -714,7 +729,13 @@ const char *rbond_param_str(unsigned int which)
 	case 4: return fail_over_mac;
 	case 5: return lacp_rate;
 	case 6: return ad_select;
-	default: return NULL;
+	case 7: return arp_validate;
+	case 8: return arp_all_targets;
+	default:
+		/* 16 to 31: arp_ip_target[0..15] */
+		if (which >= 16 && which < 16 + ARRAY_SIZE(arp_ip_target))
+			return arp_ip_target[which - 16];
+		return NULL;
 	}
 }
 
@@ -934,4 +955,106 @@ const char *rbond_module_coming_name(unsigned long event, void *data)
 int rbond_notifier_from_errno(int err)
 {
 	return notifier_from_errno(err);
+}
+
+/*
+ * The ARP monitor (rust/sys/probe.rs): the clock, the route to a target, the devices stacked on
+ * the bond, and the probe itself (bond_arp_send(), bond_handle_vlan()).
+ */
+unsigned long rbond_jiffies(void)
+{
+	return jiffies;
+}
+
+unsigned long rbond_msecs_to_jiffies(unsigned int ms)
+{
+	return msecs_to_jiffies(ms);
+}
+
+u16 rbond_skb_protocol(const struct sk_buff *skb)
+{
+	return ntohs(skb->protocol);
+}
+
+/* ip_route_output() to @dst from the bond's namespace (RT_SCOPE_LINK, as bond_arp_send_all()).
+ * Returns -1 without a route, 0 for a route without a device, else 1 with *out held (dev_hold)
+ * and *src the address the bond would answer from (bond_confirm_addr(rt->dst.dev, dst, 0)). */
+int rbond_route4(struct net_device *bond, __be32 dst, struct net_device **out, __be32 *src)
+{
+	struct rtable *rt = ip_route_output(dev_net(bond), dst, 0, 0, 0, RT_SCOPE_LINK);
+	struct net_device *dev;
+	struct in_device *in_dev;
+
+	*src = 0;
+	if (IS_ERR(rt))
+		return -1;
+	dev = rt->dst.dev;
+	if (!dev) {
+		ip_rt_put(rt);
+		return 0;
+	}
+	rcu_read_lock();
+	in_dev = __in_dev_get_rcu(dev);
+	if (in_dev)
+		*src = inet_confirm_addr(dev_net(dev), in_dev, dst, 0, RT_SCOPE_HOST);
+	rcu_read_unlock();
+	dev_hold(dev);
+	ip_rt_put(rt);
+	*out = dev;
+	return 1;
+}
+
+/* bond_confirm_addr(dev, 0, ip) == ip: @ip is an address of @dev. Under RCU. */
+bool rbond_dev_has_ip4(struct net_device *dev, __be32 ip)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(dev);
+
+	return in_dev && inet_confirm_addr(dev_net(dev), in_dev, 0, ip, RT_SCOPE_HOST) == ip;
+}
+
+/* netdev_for_each_upper_dev_rcu(): *iter NULL starts the walk. Under RCU. */
+struct net_device *rbond_upper_next_rcu(struct net_device *dev, void **iter)
+{
+	struct list_head *it = *iter ? *iter : &dev->adj_list.upper;
+	struct net_device *upper = netdev_upper_get_next_dev_rcu(dev, &it);
+
+	*iter = it;
+	return upper;
+}
+
+/* is_vlan_dev(): its protocol (host order) and VLAN ID */
+bool rbond_vlan_dev_info(const struct net_device *dev, u16 *proto, u16 *vid)
+{
+	if (!is_vlan_dev(dev))
+		return false;
+	*proto = ntohs(vlan_dev_vlan_proto(dev));
+	*vid = vlan_dev_vlan_id(dev);
+	return true;
+}
+
+/* bond_arp_send(): an ARP packet of @op from @slave (its own MAC) with the VLAN tags of the path
+ * to the target: tags[0] the outer one (put in the skb's tag), tags[1..n] inserted in order; a
+ * tag with ID 0 is skipped. Protocols in host order. False if nothing was sent (no memory). */
+bool rbond_arp_send(struct net_device *slave, int op, __be32 dst, __be32 src, const u16 *tags, unsigned int ntags)
+{
+	struct sk_buff *skb = arp_create(op, ETH_P_ARP, dst, slave, src, NULL, slave->dev_addr, NULL);
+	unsigned int i;
+
+	if (!skb) {
+		net_err_ratelimited("ARP packet allocation failed\n");
+		return false;
+	}
+	for (i = 1; i < ntags; i++) {
+		if (!tags[2 * i + 1])
+			continue;
+		skb = vlan_insert_tag_set_proto(skb, htons(tags[2 * i]), tags[2 * i + 1]);
+		if (!skb) {
+			net_err_ratelimited("failed to insert inner VLAN tag\n");
+			return false;
+		}
+	}
+	if (ntags && tags[1])
+		__vlan_hwaccel_put_tag(skb, htons(tags[0]), tags[1]);
+	arp_xmit(skb);
+	return true;
 }

@@ -117,6 +117,16 @@ const u8 *rbond_skb_data(const struct sk_buff *skb, unsigned int *len, u16 *prot
 bool rbond_net_ratelimit(void);
 bool rbond_skb_copy_bits(const struct sk_buff *skb, unsigned int offset, u8 *to, unsigned int len);
 
+/* the ARP monitor */
+unsigned long rbond_jiffies(void);
+unsigned long rbond_msecs_to_jiffies(unsigned int ms);
+u16 rbond_skb_protocol(const struct sk_buff *skb);
+int rbond_route4(struct net_device *bond, __be32 dst, struct net_device **out, __be32 *src);
+bool rbond_dev_has_ip4(struct net_device *dev, __be32 ip);
+struct net_device *rbond_upper_next_rcu(struct net_device *dev, void **iter);
+bool rbond_vlan_dev_info(const struct net_device *dev, u16 *proto, u16 *vid);
+bool rbond_arp_send(struct net_device *slave, int op, __be32 dst, __be32 src, const u16 *tags, unsigned int ntags);
+
 int rbond_register_module_notifier(struct notifier_block *nb);
 int rbond_unregister_module_notifier(struct notifier_block *nb);
 const char *rbond_module_coming_name(unsigned long event, void *data);

@@ -105,6 +105,11 @@ BOND_OPTS = {
     "lacp_active": (29, "u8", ["off", "on"]),
     "coupled_control": (32, "u8", ["off", "on"]),
     "lacp_strict": (34, "u8", ["off", "on"]),
+    "arp_interval": (7, "u32", None),
+    "arp_ip_target": (8, "ip4list", None),
+    "arp_validate": (9, "u32", ["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"]),
+    "arp_all_targets": (10, "u32", ["any", "all"]),
+    "arp_missed_max": (30, "u8", None),
 }
 
 
@@ -131,6 +136,10 @@ def bond_options(words):
             out.append((nr, struct.pack("I", num)))
         elif typ == "mac":
             out.append((nr, value(f"mac:{v}")))
+        elif typ == "ip4list":
+            # as iproute2: a comma-separated list, nested under slot numbers ("" for none)
+            ips = [socket.inet_aton(a) for a in v.split(",") if a]
+            out.append((nr, b"".join(attr(k, a) for k, a in enumerate(ips))))
         else:
             num = names.index(v) if names and v in names else int(v)
             out.append((nr, value(f"{typ}:{num}")))

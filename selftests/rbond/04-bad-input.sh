@@ -9,10 +9,10 @@ modprobe rbond max_bonds=0
 count() { ls /sys/class/net | wc -l; }
 n0=$(count)
 
-out=$(rtnl newlink rb0 rbond 7=u32:100 2>&1); rc=$?
-check "IFLA_BOND_ARP_INTERVAL (not implemented) is refused with EOPNOTSUPP ($out)" equals 95 "$rc"
+out=$(rtnl newlink rb0 rbond 28=u32:100 2>&1); rc=$?
+check "IFLA_BOND_PEER_NOTIF_DELAY (not implemented) is refused with EOPNOTSUPP ($out)" equals 95 "$rc"
 check "the message names the attribute" \
-  bash -c "grep -q 'msg=IFLA_BOND_ARP_INTERVAL: option not supported by rbond' <<< '$out'"
+  bash -c "grep -q 'msg=IFLA_BOND_PEER_NOTIF_DELAY: option not supported by rbond' <<< '$out'"
 out=$(rtnl newlink rb0 rbond mode 7 2>&1); rc=$?
 check "mode 7 is refused with EINVAL and a message naming mode ($out)" \
   bash -c "[ $rc = 22 ] && grep -q 'msg=mode: invalid value 7' <<< '$out'"
