@@ -81,6 +81,9 @@ impl Bond {
             }
         }
         ctl.active = new;
+        // the old active slave joins the NS targets' groups, the new one leaves them
+        // (bond_hw_addr_swap(): bond_slave_ns_maddrs_add()/_del())
+        Self::ns_groups_sync(ctl, rtnl);
         let failover = ctl.params.mode == Mode::ActiveBackup && ctl.active.is_some();
         if failover || (ctl.active.is_some() && ctl.send_peer_notif > 0) {
             // rtnetlink's listeners read the new active slave, and the announcements go out

@@ -441,6 +441,8 @@ impl Bond {
             }
         }
         self.rebuild(dev, &ctl, rtnl);
+        // a backup joins the NS targets' solicited-node groups (bond_slave_ns_maddrs_add())
+        Self::ns_groups_sync(&ctl, rtnl);
         // after the selection, as bonding: the role is the one the slave got
         let role = if slave.is_backup() { "a backup" } else { "an active" };
         // a link coming back (updelay) is "an up" one to bonding too
@@ -508,8 +510,9 @@ impl Bond {
             dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
-        // the VLANs the bond gave it
+        // the VLANs the bond gave it, and the NS targets' groups (bond_slave_ns_maddrs_del())
         sdev.vlan_vids_del_by_dev(rtnl, dev);
+        Self::ns_groups_set(&slave, None, rtnl);
         self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
@@ -590,6 +593,11 @@ impl Bond {
             let replaced = changes.iter().any(|(c, _)| matches!(c, Change::ArpTargetsClear(_)));
             Self::arp_targets_moved(ctl, &was, replaced);
         }
+        // netlink's NS list: the receive times of every slot cleared, then "now" for each target
+        // added (_bond_options_ns_ip6_target_set(); the slots are the ARP targets' too, as in C)
+        if changes.iter().any(|(c, _)| matches!(c, Change::NsTargetsClear(_))) {
+            Self::ns_targets_set(ctl);
+        }
         self.ad_options(dev, &ctl.params, &was, rtnl);
         if was.all_slaves_active != ctl.params.all_slaves_active {
             for s in ctl.slaves.iter().filter(|s| s.is_backup()) {
@@ -609,6 +617,7 @@ impl Bond {
             None => {}
         }
         self.rebuild(dev, ctl, rtnl);
+        Self::ns_groups_sync(ctl, rtnl);
         Ok(())
     }
 

@@ -70,7 +70,7 @@ pub(crate) struct Params {
     pub(crate) arp_all_targets: u64,
     /// `arp_missed_max`: intervals without an answer before a slave is down, 1 to 255
     pub(crate) missed_max: u8,
-    /// `ns_ip6_target` (no NS probes yet: always empty)
+    /// `ns_ip6_target`: the NS monitor's IPv6 targets (netlink only, as in C)
     pub(crate) ns_targets: Targets<16>,
 }
 
@@ -193,6 +193,11 @@ pub(crate) enum Change {
     ArpTargetRemove([u8; 4]),
     /// a nested `IFLA_BOND_ARP_IP_TARGET` shorter than an address: EINVAL at its place
     ArpTargetLen,
+    /// netlink's NS target list replaces the targets: cleared first (`n`: how many follow)
+    NsTargetsClear(usize),
+    NsTargetAdd([u8; 16]),
+    /// a nested `IFLA_BOND_NS_IP6_TARGET` shorter than an IPv6 address
+    NsTargetLen,
     /// `IFLA_BOND_ARP_INTERVAL` or `ARP_VALIDATE` non-zero in a message whose `IFLA_BOND_MIIMON`
     /// is non-zero: EINVAL at its place (`bond_changelink()`; the message is set by `parse()`)
     MiiConflict,
@@ -299,6 +304,18 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
                 }
                 continue;
             }
+            31 => {
+                let n = crate::logic::netlink::nested(attr.payload()).count();
+                out.push((Change::NsTargetsClear(n), "ns_ip6_target"), GFP_KERNEL)?;
+                for (_, v) in crate::logic::netlink::nested(attr.payload()) {
+                    let ch = match <[u8; 16]>::try_from(v.get(..16).unwrap_or(&[])) {
+                        Ok(a) => Change::NsTargetAdd(a),
+                        Err(_) => Change::NsTargetLen,
+                    };
+                    out.push((ch, "ns_ip6_target"), GFP_KERNEL)?;
+                }
+                continue;
+            }
             1 => (Change::Mode(attr.u8()?.into()), "mode"),
             2 => (Change::ActiveSlave(attr.u32()? as i32), "active_slave"),
             3 => (Change::Miimon(attr.u32()?.into()), "miimon"),
@@ -374,6 +391,10 @@ pub(crate) fn fold(
                 return Err(EINVAL);
             }
             Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
+            Change::NsTargetLen => {
+                msg(extack, format_args!("Invalid IPv6 address"));
+                return Err(EINVAL);
+            }
             Change::ActiveSlave(i) if i != 0 && dev.name_of_ifindex(rtnl, i).is_none() => {
                 msg(extack, format_args!("{name}: interface {i} does not exist"));
                 return Err(ENODEV);
@@ -425,6 +446,33 @@ pub(crate) fn fold(
                     pr_warn!("{}: Removing last arp target with arp_interval on\n", dev.name(rtnl));
                 }
                 p.arp_targets = Targets([[0; 4]; MAX_TARGETS]);
+            }
+            Change::NsTargetsClear(n) => {
+                if n == 0 && p.arp_interval != 0 {
+                    pr_warn!("{}: Removing last ns target with arp_interval on\n", dev.name(rtnl));
+                }
+                p.ns_targets = Targets([[0; 16]; MAX_TARGETS]);
+            }
+            Change::NsTargetAdd(t) => {
+                let bn = dev.name(rtnl);
+                let ok = arpmon::ip6_target_ok(&t);
+                // (bond_get_targets_ip6(): a target's solicited-node address counts as present)
+                let added = if ok && arpmon::ns_target_slot(&p.ns_targets, &t).is_some() {
+                    Err(TargetError::Present)
+                } else {
+                    p.ns_targets.add(t, ok)
+                };
+                if let Err(e) = added {
+                    match e {
+                        TargetError::Present => pr_err!("{bn}: NS target {} is already present\n", Ip6(&t)),
+                        TargetError::Full => pr_err!("{bn}: NS target table is full!\n"),
+                        _ => pr_err!("{bn}: invalid NS target {} specified for addition\n", Ip6(&t)),
+                    }
+                    // bond_opt_error_interpret() of a value passed as `extra`
+                    pr_err!("{bn}: option ns_ip6_target: invalid value (0)\n");
+                    extack.set_msg(c"invalid option value");
+                    return Err(EINVAL);
+                }
             }
             Change::ArpTargetAdd(t) | Change::ArpTargetRemove(t) => {
                 let add = matches!(ch, Change::ArpTargetAdd(_));
@@ -484,7 +532,7 @@ pub(crate) fn fold(
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
             Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
-            Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
+            Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen | Change::NsTargetLen => return Err(EINVAL),
             Change::AdActorSystem(m) => {
                 // bond_option_ad_actor_system_set(): any unicast address, zero included
                 if opt::is_multicast_mac(&m) {
@@ -511,6 +559,15 @@ impl kernel::fmt::Display for Ip4 {
 impl core::fmt::Display for Ip4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         kernel::fmt::Display::fmt(self, f)
+    }
+}
+
+/// An IPv6 address in the kernel log, as `%pI6c` prints it.
+pub(crate) struct Ip6<'a>(pub(crate) &'a [u8; 16]);
+
+impl kernel::fmt::Display for Ip6<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(&crate::logic::procfs::Ip6(self.0), f)
     }
 }
 

@@ -113,6 +113,9 @@ pub(crate) struct Slave {
     pub(crate) target_rx: [AtomicU64; MAX_TARGETS],
     /// The ARP monitor's proposal between its inspection and its commit (`link_new_state`).
     arp_new: AtomicU8,
+    /// The solicited-node groups of the NS targets the slave joined for the bond
+    /// (`slave_set_ns_maddrs()`), and how many.
+    pub(crate) ns_groups: crate::sys::rtnl::RtnlCell<([[u8; 6]; MAX_TARGETS], usize)>,
 }
 
 impl Slave {
@@ -144,6 +147,7 @@ impl Slave {
             last_link_up: AtomicU64::new(0),
             target_rx: [const { AtomicU64::new(0) }; MAX_TARGETS],
             arp_new: AtomicU8::new(0),
+            ns_groups: crate::sys::rtnl::RtnlCell::new(([[0; 6]; MAX_TARGETS], 0)),
         }
     }
 

@@ -764,6 +764,8 @@ impl AddrLock {
 pub(crate) const FLAG_PROMISC: u32 = bindings::net_device_flags_IFF_PROMISC;
 /// see [`FLAG_PROMISC`]
 pub(crate) const FLAG_ALLMULTI: u32 = bindings::net_device_flags_IFF_ALLMULTI;
+/// `IFF_MULTICAST`
+pub(crate) const FLAG_MULTICAST: u32 = bindings::net_device_flags_IFF_MULTICAST;
 
 /// A random locally administered unicast MAC (`eth_random_addr()`).
 pub(crate) fn random_mac() -> [u8; 6] {

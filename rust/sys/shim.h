@@ -126,6 +126,11 @@ bool rbond_dev_has_ip4(struct net_device *dev, __be32 ip);
 struct net_device *rbond_upper_next_rcu(struct net_device *dev, void **iter);
 bool rbond_vlan_dev_info(const struct net_device *dev, u16 *proto, u16 *vid);
 bool rbond_arp_send(struct net_device *slave, int op, __be32 dst, __be32 src, const u16 *tags, unsigned int ntags);
+bool rbond_ipv6_enabled(void);
+int rbond_route6(struct net_device *bond, const u8 *dst, struct net_device **out, u8 *src);
+bool rbond_dev_has_ip6(struct net_device *dev, const u8 *addr);
+bool rbond_ns_send(struct net_device *slave, const u8 *dst, const u8 *src, const u16 *tags, unsigned int ntags);
+bool rbond_ns_maddr(struct net_device *dev, const u8 *target, u8 *mac);
 
 int rbond_register_module_notifier(struct notifier_block *nb);
 int rbond_unregister_module_notifier(struct notifier_block *nb);

@@ -262,7 +262,7 @@ SIZES = {"u8": 1, "u16": 2, "u32": 4, "ifindex": 4, "mac": 6}
 # The differences rbond has by design, each in Documentation/rbond.rst ("Differences from
 # bonding", "Options by netlink", "sysfs"). Operations of these kinds go to rbond alone.
 KNOWN = {
-    "unsupported-option": "rbond has no NS monitor, "
+    "unsupported-option": "rbond has no "
                           "peer_notif_delay, broadcast_neighbor: netlink and "
                           "sysfs refuse them (EOPNOTSUPP) where bonding accepts them",
     "unsupported-mode": "balance-tlb and balance-alb are refused (not implemented)",
@@ -273,8 +273,8 @@ KNOWN = {
     "all-or-nothing": "a netlink request with several options is applied all or nothing; bonding keeps "
                       "the options it applied before the one it refused",
 }
-UNSUPPORTED_ATTRS = {28, 31, 33}
-UNSUPPORTED_FILES = {"peer_notif_delay", "ns_ip6_target"}
+UNSUPPORTED_ATTRS = {28, 33}
+UNSUPPORTED_FILES = {"peer_notif_delay"}
 
 NAMES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb",
          "layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac", "layer9", "always", "better",
@@ -799,7 +799,7 @@ class Fuzzer:
                     self.fail(ep, log, f"{describe(op)}: rbond refused it ({name(er)}) but its state changed", d)
             # (an ARP target list is one option to rbond; bonding clears the targets, then adds
             # them one by one until one is refused)
-            targets = op["kind"] == "nl" and any(a == 8 for a, _ in op["attrs"])
+            targets = op["kind"] == "nl" and any(a in (8, 31) for a, _ in op["attrs"])
             if op["kind"] in ("nl", "nlslave") and (len(op["attrs"]) > 1 or targets) and diff(ac, sc):
                 self.known["all-or-nothing"] += 1
                 order = C_ORDER if op["kind"] == "nl" else SLAVE_C_ORDER
@@ -809,11 +809,11 @@ class Fuzzer:
                         continue
                     sub = dict(op, attrs=one)
                     if run(sub, R)[0]:
-                        if n == 8:
+                        if n in (8, 31):
                             # the targets bonding added before the one it refused
                             entries = [nla(k, v) for k, v in nla_parse(one[0][1])]
                             for k in range(len(entries) - 1, -1, -1):
-                                part = dict(op, attrs=[(8, b"".join(entries[:k]))])
+                                part = dict(op, attrs=[(n, b"".join(entries[:k]))])
                                 if not run(part, R)[0]:
                                     log.insert(len(log) - 1, dict(part, rbond_only=True))
                                     break
