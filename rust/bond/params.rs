@@ -546,19 +546,13 @@ pub(crate) fn fold(
     Ok(active)
 }
 
-/// An IPv4 address (wire order) in the kernel log, as `%pI4` prints it.
+/// An IPv4 address (wire order) in the kernel log: `logic::procfs::Ip4`'s `%pI4` text for the
+/// kernel's formatting macros.
 pub(crate) struct Ip4(pub(crate) [u8; 4]);
 
 impl kernel::fmt::Display for Ip4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let a = self.0;
-        write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3])
-    }
-}
-
-impl core::fmt::Display for Ip4 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        kernel::fmt::Display::fmt(self, f)
+        core::fmt::Display::fmt(&crate::logic::procfs::Ip4(&self.0), f)
     }
 }
 
@@ -628,7 +622,7 @@ struct TargetList<'a>(&'a Targets<4>);
 impl kernel::fmt::Display for TargetList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for t in self.0.iter() {
-            write!(f, " {}", Ip4(*t))?;
+            write!(f, " {}", crate::logic::procfs::Ip4(t))?;
         }
         Ok(())
     }
