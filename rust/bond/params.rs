@@ -27,6 +27,8 @@ pub(crate) struct Params {
     pub(crate) updelay: u32,
     /// in miimon ticks
     pub(crate) downdelay: u32,
+    /// in miimon ticks: a failover's peer notifications go out this far apart
+    pub(crate) peer_notif_delay: u32,
     pub(crate) xmit_policy: u64,
     pub(crate) primary_reselect: u64,
     pub(crate) fail_over_mac: u64,
@@ -72,6 +74,9 @@ pub(crate) struct Params {
     pub(crate) missed_max: u8,
     /// `ns_ip6_target`: the NS monitor's IPv6 targets (netlink only, as in C)
     pub(crate) ns_targets: Targets<16>,
+    /// `broadcast_neighbor` (802.3ad): ARP, neighbour solicitations and advertisements go out on
+    /// every port of the active aggregator (netlink only, as in C)
+    pub(crate) broadcast_neighbor: bool,
 }
 
 impl Params {
@@ -82,6 +87,7 @@ impl Params {
             miimon: 0,
             updelay: 0,
             downdelay: 0,
+            peer_notif_delay: 0,
             xmit_policy: opt::xmit_policy::LAYER2,
             primary_reselect: opt::primary_reselect::ALWAYS,
             fail_over_mac: 0,
@@ -107,6 +113,7 @@ impl Params {
             arp_all_targets: 0,
             missed_max: 2,
             ns_targets: Targets([[0; 16]; MAX_TARGETS]),
+            broadcast_neighbor: false,
         }
     }
 
@@ -154,6 +161,9 @@ pub(crate) enum Change {
     Updelay(u64),
     /// milliseconds
     Downdelay(u64),
+    /// milliseconds
+    PeerNotifDelay(u64),
+    BroadcastNeigh(u64),
     /// only 1 is accepted; nothing changes
     UseCarrier(u64),
     /// ifindex, 0 to clear
@@ -267,7 +277,7 @@ pub(crate) fn refuse(extack: &mut ExtAck<'_>, attr: &NlAttr, err: Error, msg: fm
 use core::fmt;
 
 /// Parses every `IFLA_BOND_*` attribute present into checked changes, in the order the C driver
-/// applies them. An attribute rbond does not implement is refused by name.
+/// applies them. The read-only `IFLA_BOND_AD_INFO` is refused by name.
 pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec<(Change, &'static str)>> {
     let mut out = KVec::new();
     // bond_changelink(): ARP monitoring and validation are refused next to a non-zero miimon of
@@ -343,9 +353,12 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
                 Err(_) => (Change::AdActorSystemLen(attr.payload().len()), "ad_actor_system"),
             },
             29 => (Change::LacpActive(attr.u8()?.into()), "lacp_active"),
+            28 => (Change::PeerNotifDelay(attr.u32()?.into()), "peer_notif_delay"),
             32 => (Change::CoupledControl(attr.u8()?.into()), "coupled_control"),
+            33 => (Change::BroadcastNeigh(attr.u8()?.into()), "broadcast_neighbor"),
             34 => (Change::LacpStrict(attr.u8()?.into()), "lacp_strict"),
-            _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: option not supported by rbond"))),
+            // IFLA_BOND_AD_INFO, which bonding ignores in a request
+            _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: read-only, not an option"))),
         };
         out.push(ch, GFP_KERNEL)?;
     }
@@ -421,6 +434,7 @@ pub(crate) fn fold(
                 }
                 // not kept from one mode to the next
                 p.arp_validate = 0;
+                p.broadcast_neighbor = false;
                 p.mode = m;
             }
             Change::Miimon(v) => {
@@ -484,10 +498,15 @@ pub(crate) fn fold(
             Change::UseCarrier(v) => {
                 checked(opt::USE_CARRIER, v, name, extack)?;
             }
-            Change::Updelay(ms) | Change::Downdelay(ms) => {
-                let ms = checked(opt::INTMAX, ms, name, extack)? as u32;
+            Change::Updelay(ms) | Change::Downdelay(ms) | Change::PeerNotifDelay(ms) => {
+                let table = if matches!(ch, Change::PeerNotifDelay(_)) { opt::PEER_NOTIF_DELAY } else { opt::INTMAX };
+                let ms = checked(table, ms, name, extack)? as u32;
                 // _bond_option_delay_set() names them so in its messages
-                let what = if matches!(ch, Change::Updelay(_)) { "up delay" } else { "down delay" };
+                let what = match ch {
+                    Change::Updelay(_) => "up delay",
+                    Change::Downdelay(_) => "down delay",
+                    _ => "peer notification delay",
+                };
                 let Some(mi) = NonZeroU32::new(p.miimon) else {
                     pr_err!("{}: Unable to set {what} as MII monitoring is disabled\n", dev.name(rtnl));
                     msg(extack, format_args!("{name}: unable to set, MII monitoring is disabled"));
@@ -498,10 +517,10 @@ pub(crate) fn fold(
                     let bn = dev.name(rtnl);
                     pr_warn!("{bn}: {what} ({ms}) is not a multiple of miimon ({}), value rounded to {r} ms\n", mi.get());
                 }
-                if matches!(ch, Change::Updelay(_)) {
-                    p.updelay = ticks;
-                } else {
-                    p.downdelay = ticks;
+                match ch {
+                    Change::Updelay(_) => p.updelay = ticks,
+                    Change::Downdelay(_) => p.downdelay = ticks,
+                    _ => p.peer_notif_delay = ticks,
                 }
             }
             Change::ActiveSlave(i) => {
@@ -532,6 +551,7 @@ pub(crate) fn fold(
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
             Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
+            Change::BroadcastNeigh(v) => p.broadcast_neighbor = checked(opt::BROADCAST_NEIGH, v, name, extack)? != 0,
             Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen | Change::NsTargetLen => return Err(EINVAL),
             Change::AdActorSystem(m) => {
                 // bond_option_ad_actor_system_set(): any unicast address, zero included

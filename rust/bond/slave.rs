@@ -102,6 +102,9 @@ pub(crate) struct Slave {
     /// `actor_port_prio` (`SLAVE_AD_INFO(slave)->port_priority`): the 802.3ad port priority
     /// the machines use, set by netlink; 255 until then.
     pub(crate) actor_port_prio: AtomicU16,
+    /// `queue_id`: frames a tc filter gave this transmit queue of the bond leave by this slave
+    /// (active-backup, balance-rr; `bond_slave_override()`); 0 for none. Set under RTNL.
+    pub(crate) queue_id: AtomicU16,
     /// The ARP monitor is on: received frames are checked (`bond->recv_probe`).
     pub(crate) probe: AtomicBool,
     /// ARP monitor, in jiffies: the last validated receive, the last probe sent, the last time
@@ -141,6 +144,7 @@ impl Slave {
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
             actor_port_prio: AtomicU16::new(0xff),
+            queue_id: AtomicU16::new(0),
             probe: AtomicBool::new(false),
             last_rx: AtomicU64::new(0),
             last_tx: AtomicU64::new(0),
@@ -272,13 +276,13 @@ impl Slave {
         self.inactive.store(inactive, Relaxed);
     }
 
-    /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     /// Up with an up link, active or not (`bond_slave_is_up() && link == BOND_LINK_UP`: the
-    /// slaves broadcast mode sends on).
+    /// slaves broadcast mode sends on, and a queue_id steers to).
     pub(crate) fn up_for_broadcast(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up
     }
 
+    /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     pub(crate) fn can_tx(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
     }

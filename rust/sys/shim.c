@@ -172,8 +172,9 @@ void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr,
  * bonding's, before the driver sees them (a u32 of 2 bytes is ERANGE, "Attribute failed policy
  * validation"; longer than needed is accepted, with the kernel's "has an invalid length" warning).
  */
+/* bonding's delay_range: peer_notif_delay up to 300 s */
 static const struct netlink_range_validation rbond_delay_range = {
-	.max = INT_MAX,
+	.max = 300000,
 };
 
 static const struct nla_policy rbond_bond_policy_tbl[IFLA_BOND_MAX + 1] = {
@@ -602,6 +603,11 @@ bool rbond_skb_dest_is_link_local(const struct sk_buff *skb)
 unsigned char rbond_skb_pkt_type(const struct sk_buff *skb)
 {
 	return skb->pkt_type;
+}
+
+u16 rbond_skb_queue_mapping(const struct sk_buff *skb)
+{
+	return skb_get_queue_mapping(skb);
 }
 
 void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)

@@ -108,6 +108,7 @@ struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
 void *rbond_skb_rx_handler_data(const struct sk_buff *skb);
 bool rbond_skb_dest_is_link_local(const struct sk_buff *skb);
 unsigned char rbond_skb_pkt_type(const struct sk_buff *skb);
+u16 rbond_skb_queue_mapping(const struct sk_buff *skb);
 void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
 int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev);
 void rbond_consume_skb(struct sk_buff *skb);

@@ -111,6 +111,8 @@ BOND_OPTS = {
     "arp_all_targets": (10, "u32", ["any", "all"]),
     "arp_missed_max": (30, "u8", None),
     "ns_ip6_target": (31, "ip6list", None),
+    "peer_notify_delay": (28, "u32", None),
+    "broadcast_neighbor": (33, "u8", ["off", "on"]),
 }
 
 

@@ -118,9 +118,9 @@ opts() {
     xarp) echo "mode balance-xor arp_interval 60000 arp_ip_target 192.0.2.1 arp_validate filter arp_missed_max 3" ;;
     rr) echo "mode balance-rr miimon 100 packets_per_slave 4 resend_igmp 3 lp_interval 7" ;;
     bc) echo "mode broadcast miimon 100 downdelay 200" ;;
-    ab) echo "mode active-backup miimon 100 primary B-s2 updelay 200 downdelay 100 num_grat_arp 3" ;;
+    ab) echo "mode active-backup miimon 100 primary B-s2 updelay 200 downdelay 100 num_grat_arp 3 peer_notify_delay 300" ;;
     xor) echo "mode balance-xor miimon 50 xmit_hash_policy layer3+4 min_links 1 all_slaves_active 1" ;;
-    ad) echo "${LACP_OPTS[*]} ad_select count min_links 1" ;;
+    ad) echo "${LACP_OPTS[*]} ad_select count min_links 1 broadcast_neighbor on" ;;
   esac
 }
 
@@ -213,8 +213,15 @@ for a in "xor-s1 9=u32:5" "ab-s1 10=u16:7"; do
   check "the errno of ${a#* } on $(echo "${a%% *}" | cut -d- -f1) is C's ($(errno_of "c-${a%% *}" bond ${a#* }))" \
     equals "$(errno_of "c-${a%% *}" bond ${a#* })" "$(errno_of "r-${a%% *}" rbond ${a#* })"
 done
-check "rbond refuses queue_id 3 (no queue steering), naming it" setslave_says '^errno=95 .*queue_id 3' r-ab-s2 rbond 5=u16:3
-check "and takes queue_id 0" setslave_says '^errno=0 ' r-ab-s2 rbond 5=u16:0
+# queue_id: 3 on s2; then 3 on s1 (another slave has it), 17 (above the 16 queues) and 16 (C's
+# bound is inclusive) on s1
+for a in "ab-s2 5=u16:3" "ab-s1 5=u16:3" "ab-s1 5=u16:17" "ab-s1 5=u16:16"; do
+  check "queue_id: the errno of ${a#* } on ${a%% *} is C's ($(errno_of "c-${a%% *}" bond ${a#* }))" \
+    equals "$(errno_of "c-${a%% *}" bond ${a#* })" "$(errno_of "r-${a%% *}" rbond ${a#* })"
+done
+qids() { echo "$(slave_attr $1-ab-s1 QUEUE_ID) $(slave_attr $1-ab-s2 QUEUE_ID) $(cat /sys/class/net/$1-ab-s1/bonding_slave/queue_id) $(grep 'Slave queue ID' /proc/net/$2/$1-ab | xargs)"; }
+check "queue_id: netlink, sysfs and /proc read the IDs as on bonding.ko ($(qids c bonding))" equals "$(qids c bonding)" "$(qids r rbond)"
+check "... which are 16 and 3" equals "1000 0300 16" "$(qids r rbond | cut -d' ' -f1-3)"
 check "a read-only slave attribute (IFLA_BOND_SLAVE_STATE) is refused by name" \
   setslave_says '^errno=22 .*IFLA_BOND_SLAVE_STATE' r-ab-s2 rbond 1=u8:1
 check "the slave options did not change the other slave" equals 00000000 "$(slave_attr r-ab-s2 PRIO)"
