@@ -182,6 +182,8 @@ impl kernel::Module for RbondModule {
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
         let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };
+        // the sysfs files answer through the bond before any exists (bonds, rbond_masters)
+        sys::sysfs::register::<bond::Bond>()?;
         m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);
         if compat == 1 {
             // the C driver's names are free only if bonding.ko is not loaded, and they stay free

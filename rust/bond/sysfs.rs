@@ -18,6 +18,27 @@ use core::fmt::{self, Write};
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::prelude::*;
 
+impl crate::sys::sysfs::SysfsOps for Bond {
+    fn show_locked(&self, dev: &NetDevice, attr: &str, w: &mut dyn Write) -> Option<fmt::Result> {
+        show_locked(self, dev, attr, w)
+    }
+    fn show(&self, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+        show(self, dev, attr, w, rcu)
+    }
+    fn store(&self, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
+        store(self, dev, attr, text, rtnl)
+    }
+    fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+        slave_show(sdev, attr, w, rcu)
+    }
+    fn masters_show(net: &NetNs, w: &mut dyn Write) -> fmt::Result {
+        masters_show(net, w)
+    }
+    fn masters_store(net: &NetNs, text: &str, rtnl: &Rtnl) -> Result {
+        masters_store(net, text, rtnl)
+    }
+}
+
 fn named(w: &mut dyn Write, t: &[OptValue], v: u64) -> fmt::Result {
     writeln!(w, "{} {}", opt::name_of(t, v).unwrap_or("?"), v)
 }
