@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The ABI side by side: for identical active-backup, balance-xor, 802.3ad, balance-rr and broadcast
-# setups (and active-backup and balance-xor with the ARP monitor), rbond's /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
+# setups (and active-backup with the ARP and NS monitors, balance-xor with the ARP monitor), rbond's /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
 # bond and its slaves (IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA, byte for byte, through
 # lib/rtnl.py getlink) are the C driver's: normalized only for interface names, MAC addresses,
 # ifindexes and aggregator numbers (renumbered in order of appearance: which port's aggregator
@@ -114,7 +114,7 @@ SETUPS=(ab xor ad rr bc arp xarp)
 # usually loses rtnl_trylock() to the open itself and waits a whole interval: a race, not ABI)
 opts() {
   case "$1" in
-    arp) echo "mode active-backup arp_interval 60000 arp_ip_target 192.0.2.1,192.0.2.2 arp_validate all arp_all_targets all arp_missed_max 5" ;;
+    arp) echo "mode active-backup arp_interval 60000 arp_ip_target 192.0.2.1,192.0.2.2 ns_ip6_target 2001:db8::1,fe80::1 arp_validate all arp_all_targets all arp_missed_max 5" ;;
     xarp) echo "mode balance-xor arp_interval 60000 arp_ip_target 192.0.2.1 arp_validate filter arp_missed_max 3" ;;
     rr) echo "mode balance-rr miimon 100 packets_per_slave 4 resend_igmp 3 lp_interval 7" ;;
     bc) echo "mode broadcast miimon 100 downdelay 200" ;;
