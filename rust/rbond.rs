@@ -30,6 +30,10 @@ module! {
     license: "GPL",
     alias: ["rtnl-link-rbond"],
     params: {
+        tx_queues: i32 {
+            default: 16,
+            description: "Max number of transmit queues (default = 16)",
+        },
         max_bonds: i32 {
             default: 1,
             description: "Max number of bonded devices (created at load: rbond0, rbond1, ...; bond0, bond1, ... with compat=1)",
@@ -136,6 +140,12 @@ impl kernel::Module for RbondModule {
             pr_err!("max_bonds={max_bonds} is invalid; accepted values are 0 to {}\n", i32::MAX);
             return Err(EINVAL);
         }
+        let tx_queues = module_parameters::tx_queues.value();
+        if !(1..=255).contains(&tx_queues) {
+            pr_err!("tx_queues={tx_queues} is invalid; accepted values are 1 to 255\n");
+            return Err(EINVAL);
+        }
+        bond::set_tx_queues(tx_queues as u32);
         let compat = sys::compat_param();
         if !(0..=1).contains(&compat) {
             pr_err!(
@@ -172,6 +182,8 @@ impl kernel::Module for RbondModule {
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
         let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };
+        // the sysfs files answer through the bond before any exists (bonds, rbond_masters)
+        sys::sysfs::register::<bond::Bond>()?;
         m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);
         if compat == 1 {
             // the C driver's names are free only if bonding.ko is not loaded, and they stay free

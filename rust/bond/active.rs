@@ -8,10 +8,11 @@
 
 use super::mode::Mode;
 use super::{Bond, Control, Slave};
-use crate::logic::mii::{self, delay_ms, Link};
+use crate::logic::mii::{self, delay_ms, peer_notif_due, peer_notif_ticks, Link};
 use crate::logic::select::{self, Candidate};
 use crate::sys::link::{self, Work};
 use crate::sys::netdev::{NetDevice, Notify, FLAG_ALLMULTI, FLAG_PROMISC};
+use crate::sys::rcu::RcuRead;
 use crate::sys::rtnl::Rtnl;
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::prelude::*;
@@ -76,11 +77,14 @@ impl Bond {
                 n.set_active();
                 self.do_fail_over_mac(dev, ctl, n, old.as_ref(), rtnl);
                 if dev.is_up() {
-                    ctl.send_peer_notif = u32::from(ctl.params.num_peer_notif);
+                    ctl.send_peer_notif = peer_notif_ticks(ctl.params.num_peer_notif, ctl.params.peer_notif_delay);
                 }
             }
         }
         ctl.active = new;
+        // the old active slave joins the NS targets' groups, the new one leaves them
+        // (bond_hw_addr_swap(): bond_slave_ns_maddrs_add()/_del())
+        Self::ns_groups_sync(ctl, rtnl);
         let failover = ctl.params.mode == Mode::ActiveBackup && ctl.active.is_some();
         if failover || (ctl.active.is_some() && ctl.send_peer_notif > 0) {
             // rtnetlink's listeners read the new active slave, and the announcements go out
@@ -137,11 +141,21 @@ impl Bond {
         }
     }
 
-    /// `bond_peer_notify_may_events(bond, true)` at a link monitor's tick: one announcement per
-    /// tick while some are due; the count goes down even when the bond cannot announce now.
+    /// `bond_peer_notify_may_events(bond, true)` at a link monitor's tick: an announcement every
+    /// `peer_notif_delay` ticks while some are due; the count goes down even when the bond cannot
+    /// announce now. 802.3ad announces (with broadcast_neighbor, when a port starts distributing)
+    /// while its aggregator has a usable port; the other modes through their active slave.
     pub(super) fn peer_notify_tick(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
+        // an 802.3ad port started distributing (ad_cond_set_peer_notif(): bond_peer_notify_reset())
+        if self.ad_peer_notif.swap(false, Relaxed) && ctl.params.mode == Mode::Ieee8023ad && ctl.params.broadcast_neighbor {
+            ctl.send_peer_notif = peer_notif_ticks(ctl.params.num_peer_notif, ctl.params.peer_notif_delay);
+        }
         if ctl.send_peer_notif > 0 {
-            if ctl.active.is_some() && dev.carrier_ok() {
+            let through = match ctl.params.mode {
+                Mode::Ieee8023ad => RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| !t.usable.is_empty())),
+                _ => ctl.active.is_some(),
+            };
+            if peer_notif_due(ctl.send_peer_notif, ctl.params.peer_notif_delay) && through && dev.carrier_ok() {
                 dev.notify_peers(rtnl);
             }
             ctl.send_peer_notif -= 1;

@@ -516,6 +516,9 @@ impl Bond {
         if eff.update_slave_arr {
             self.ad_arr_pending.store(true, Relaxed);
         }
+        if eff.peer_notif {
+            self.ad_peer_notif.store(true, Relaxed);
+        }
         if self.ad_arr_pending.load(Relaxed) {
             // the usable-slaves array is rebuilt under RTNL; if RTNL is busy, the next tick tries
             if let Some(rtnl) = Rtnl::try_lock() {

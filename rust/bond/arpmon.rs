@@ -10,9 +10,10 @@
 use super::mode::Mode;
 use super::params::Params;
 use super::{same, Bond, Control, Slave, TxState};
-use crate::logic::arpmon::{self, validate, Clock, Proposal, ARP_LEN, ARPOP_REPLY, ARPOP_REQUEST};
+use crate::logic::arpmon::{self, validate, Clock, Proposal, Targets, ARP_LEN, ARPOP_REPLY, ARPOP_REQUEST, ND_LEN};
+use crate::sys::netdev::FLAG_MULTICAST;
 use crate::logic::mii::{MiiSlave, Link};
-use super::params::Ip4;
+use super::params::{Ip4, Ip6};
 use crate::sys::netdev::NetDevice;
 use crate::sys::probe::{self, VlanPath, ETH_P_ARP, ETH_P_IPV6};
 use crate::sys::rcu::RcuRead;
@@ -21,8 +22,9 @@ use crate::sys::rx::RxSkb;
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::prelude::*;
 
-/// `pr_warn_once()` of `bond_arp_send_all()`
+/// `pr_warn_once()` of `bond_arp_send_all()` and of `bond_ns_send_all()`
 static NO_ROUTE_WARNED: AtomicBool = AtomicBool::new(false);
+static NO_ROUTE6_WARNED: AtomicBool = AtomicBool::new(false);
 
 fn clock(p: &Params) -> Clock {
     Clock { now: probe::jiffies(), delta: probe::msecs_to_jiffies(p.arp_interval), missed_max: p.missed_max }
@@ -62,6 +64,31 @@ impl Bond {
             // not our device: skipped (slave_dbg "no path to arp_ip_target")
             let Some(path) = path else { continue };
             if probe::send_arp(&s.dev, ARPOP_REQUEST, *t, src, &path) {
+                s.last_tx.store(probe::jiffies(), Relaxed);
+            }
+        }
+        if probe::ipv6_enabled() {
+            self.send_ns_probes(dev, p, s, rtnl);
+        }
+    }
+
+    /// `bond_ns_send_all()` for one slave: a neighbour solicitation for each NS target, as the
+    /// ARP requests (route, stacked devices, VLAN tags; `::` as source without a route).
+    fn send_ns_probes(&self, dev: &NetDevice, p: &Params, s: &Slave, rtnl: &Rtnl) {
+        for t in p.ns_targets.iter() {
+            let (path, src) = match probe::route6(dev, t) {
+                None => {
+                    if p.arp_validate != 0 && !NO_ROUTE6_WARNED.swap(true, Relaxed) {
+                        pr_warn!("{}: no route to ns_ip6_target {} and arp_validate is set\n", dev.name(rtnl), Ip6(t));
+                    }
+                    (Some(VlanPath::none()), [0; 16])
+                }
+                Some((Some(rdev), src)) if rdev.same(dev) => (Some(VlanPath::none()), src),
+                Some((Some(rdev), src)) => (RcuRead::with(|rcu| probe::verify_device_path(dev, &rdev, rcu)), src),
+                Some((None, _)) => (None, [0; 16]),
+            };
+            let Some(path) = path else { continue };
+            if probe::send_ns(&s.dev, t, &src, &path) {
                 s.last_tx.store(probe::jiffies(), Relaxed);
             }
         }
@@ -262,7 +289,98 @@ impl Bond {
         }
         if is_arp {
             self.arp_rcv(t, s, skb, rcu);
+        } else if proto == ETH_P_IPV6 && probe::ipv6_enabled() {
+            self.na_rcv(t, s, skb, rcu);
         }
+    }
+
+    /// `bond_na_rcv()`: a neighbour solicitation or advertisement, trusted as `bond_arp_rcv()`
+    /// trusts an ARP packet (the last case without the reply check).
+    fn na_rcv(&self, t: &TxState, s: &Slave, skb: &RxSkb, rcu: &RcuRead) {
+        if skb.not_for_us() {
+            return;
+        }
+        let mut b = [0u8; ND_LEN];
+        if !skb.copy_from_network(&mut b) {
+            return;
+        }
+        let Some((saddr, daddr)) = arpmon::parse_nd(&b) else { return };
+        let p = &t.params;
+        if !s.is_backup() {
+            self.validate_na(&s.bond_dev, p, s, &saddr, &daddr, rcu);
+        } else if t.active.as_ref().is_some_and(|c| arpmon::time_after(c.arp_last_rx(p), c.last_link_up.load(Relaxed))) {
+            self.validate_na(&s.bond_dev, p, s, &daddr, &saddr, rcu);
+        } else if let Some(arp) = t.arp_slave.as_ref() {
+            let c = clock(p);
+            if arpmon::time_in_interval(c.now, arp.last_tx.load(Relaxed), c.delta, 1) {
+                self.validate_na(&s.bond_dev, p, s, &saddr, &daddr, rcu);
+            }
+        }
+    }
+
+    /// `bond_validate_na()`: `saddr` a target, `daddr` all-nodes or an address of the bond.
+    fn validate_na(&self, dev: &NetDevice, p: &Params, s: &Slave, saddr: &[u8; 16], daddr: &[u8; 16], rcu: &RcuRead) {
+        if *saddr == [0; 16] || (*daddr != arpmon::ALL_NODES && !probe::has_ip6(dev, daddr, rcu)) {
+            return;
+        }
+        let Some(i) = arpmon::ns_target_slot(&p.ns_targets, saddr) else { return };
+        let now = probe::jiffies();
+        s.last_rx.store(now, Relaxed);
+        if let Some(r) = s.target_rx.get(i) {
+            r.store(now, Relaxed);
+        }
+    }
+
+    /// After netlink replaced the NS targets: every slot's receive time 0, then "now" for the
+    /// slots of the targets added.
+    pub(super) fn ns_targets_set(ctl: &Control) {
+        let now = probe::jiffies();
+        let n = ctl.params.ns_targets.len();
+        for s in ctl.slaves.iter() {
+            for (i, slot) in s.target_rx.iter().enumerate() {
+                slot.store(if i < n { now } else { 0 }, Relaxed);
+            }
+        }
+    }
+
+    /// `slave_set_ns_maddrs()`, as a state to reach: a backup of an active-backup bond that
+    /// validates (`arp_validate`), if it does multicast, is in the solicited-node group of each
+    /// NS target (the active slave's solicitations reach it through the switch); any other slave
+    /// is in none of them. Called after every change of the slaves, their roles or the options.
+    pub(super) fn ns_groups_sync(ctl: &Control, rtnl: &Rtnl) {
+        let p = &ctl.params;
+        for s in ctl.slaves.iter() {
+            let want = p.mode == Mode::ActiveBackup && p.arp_validate != 0 && s.is_backup() && s.dev.flags() & FLAG_MULTICAST != 0;
+            Self::ns_groups_set(s, if want { Some(&p.ns_targets) } else { None }, rtnl);
+        }
+    }
+
+    /// The slave's groups made those of `targets` (none for `None`).
+    pub(super) fn ns_groups_set(s: &Slave, targets: Option<&Targets<16>>, rtnl: &Rtnl) {
+        let Some(mut g) = s.ns_groups.borrow(rtnl) else { return };
+        let mut want = [[0u8; 6]; arpmon::MAX_TARGETS];
+        let mut n = 0;
+        for t in targets.into_iter().flat_map(|t| t.iter()) {
+            if let Some(mac) = probe::ns_maddr(&s.dev, t) {
+                if let Some(w) = want.get_mut(n) {
+                    *w = mac;
+                    n += 1;
+                }
+            }
+        }
+        let (have, m) = &mut *g;
+        let m0 = (*m).min(have.len());
+        if have[..m0] == want[..n] {
+            return;
+        }
+        for mac in have[..m0].iter() {
+            s.dev.mc(rtnl, mac, false);
+        }
+        for mac in want[..n].iter() {
+            s.dev.mc(rtnl, mac, true);
+        }
+        *have = want;
+        *m = n;
     }
 
     /// `bond_arp_rcv()`: which of the packet's addresses must be a target and which the bond's.

@@ -5,15 +5,26 @@
 //! The clones are the kernel's `skb_clone()` (a new head sharing the data), the one allocation of
 //! this mode's transmit path, as in C: there is no other way to send one frame on several devices.
 
-use super::TxState;
+use super::{Slave, TxState};
+use kernel::sync::Arc;
 use crate::sys::netdev::{NetDevice, Skb};
 use crate::sys::rcu::RcuRead;
 use kernel::prelude::*;
 
-/// `bond_xmit_broadcast()`
+/// `bond_xmit_broadcast(.., all_slaves = true)`
 pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+    send_to_all(&t.all, dev, skb)
+}
+
+/// `bond_xmit_broadcast(.., all_slaves = false)`: 802.3ad with broadcast_neighbor sends ARP and
+/// neighbour discovery frames on every usable port (the active aggregator's).
+pub(super) fn xmit_usable(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+    send_to_all(&t.usable, dev, skb)
+}
+
+fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) {
     // the slaves it goes to: up, with an up link (C does not ask whether they are active)
-    let mut up = t.all.iter().filter(|s| s.up_for_broadcast());
+    let mut up = slaves.iter().filter(|s| s.up_for_broadcast());
     let Some(mut cur) = up.next() else { return skb.drop_tx(dev) };
     let mut sent = false;
     for next in up {

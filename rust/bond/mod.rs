@@ -32,7 +32,7 @@ use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
 use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use mode::Mode;
@@ -65,8 +65,14 @@ pub(crate) fn files() -> &'static procfs::Names {
     if compat() { &C_FILES } else { &FILES }
 }
 
-/// Transmit queues of a new bond (`BOND_DEFAULT_TX_QUEUES` of the C driver).
-const DEFAULT_TX_QUEUES: u32 = 16;
+/// Transmit queues of a new bond: the module parameter `tx_queues`, 1 to 255
+/// (`BOND_DEFAULT_TX_QUEUES`, 16, unless given), set once at load.
+static TX_QUEUES: AtomicU32 = AtomicU32::new(16);
+
+/// Sets the number of transmit queues of new bonds (module load, before any bond exists).
+pub(crate) fn set_tx_queues(n: u32) {
+    TX_QUEUES.store(n, Relaxed);
+}
 /// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
 const NET_ADDR_RANDOM: u8 = 1;
 const NET_ADDR_STOLEN: u8 = 2;
@@ -137,6 +143,9 @@ pub(crate) struct Bond {
     ad_departed: slave::AdCounters,
     /// 802.3ad: a tick asked for the usable-slaves array to be rebuilt and RTNL was busy
     ad_arr_pending: AtomicBool,
+    /// 802.3ad with broadcast_neighbor: a port started distributing; the next MII tick (under
+    /// RTNL) starts the peer notifications (`ad_cond_set_peer_notif()`)
+    ad_peer_notif: AtomicBool,
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -146,6 +155,20 @@ fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
 impl Control {
     fn index_of(&self, dev: &NetDevice) -> Option<usize> {
         self.slaves.iter().position(|s| s.is(dev))
+    }
+
+    /// `bond_option_queue_id_set()`'s checks: the slave `sdev` may take queue ID `qid` (at
+    /// most the bond's number of transmit queues, as C compares it; a nonzero ID no other slave
+    /// has). Returns the slave; `EPERM` otherwise, C's errno for all of these.
+    fn queue_id_slave(&self, dev: &NetDevice, sdev: &NetDevice, qid: u16) -> Result<Arc<Slave>> {
+        if u32::from(qid) > dev.real_num_tx_queues() {
+            return Err(EPERM);
+        }
+        let s = self.slaves.iter().find(|s| s.is(sdev)).ok_or(EPERM)?;
+        if qid != 0 && self.slaves.iter().any(|o| !o.is(sdev) && o.queue_id.load(Relaxed) == qid) {
+            return Err(EPERM);
+        }
+        Ok(s.clone())
     }
 
     fn primary_index(&self, rtnl: &Rtnl) -> Option<usize> {
@@ -441,6 +464,8 @@ impl Bond {
             }
         }
         self.rebuild(dev, &ctl, rtnl);
+        // a backup joins the NS targets' solicited-node groups (bond_slave_ns_maddrs_add())
+        Self::ns_groups_sync(&ctl, rtnl);
         // after the selection, as bonding: the role is the one the slave got
         let role = if slave.is_backup() { "a backup" } else { "an active" };
         // a link coming back (updelay) is "an up" one to bonding too
@@ -508,8 +533,9 @@ impl Bond {
             dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
-        // the VLANs the bond gave it
+        // the VLANs the bond gave it, and the NS targets' groups (bond_slave_ns_maddrs_del())
         sdev.vlan_vids_del_by_dev(rtnl, dev);
+        Self::ns_groups_set(&slave, None, rtnl);
         self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
@@ -590,6 +616,11 @@ impl Bond {
             let replaced = changes.iter().any(|(c, _)| matches!(c, Change::ArpTargetsClear(_)));
             Self::arp_targets_moved(ctl, &was, replaced);
         }
+        // netlink's NS list: the receive times of every slot cleared, then "now" for each target
+        // added (_bond_options_ns_ip6_target_set(); the slots are the ARP targets' too, as in C)
+        if changes.iter().any(|(c, _)| matches!(c, Change::NsTargetsClear(_))) {
+            Self::ns_targets_set(ctl);
+        }
         self.ad_options(dev, &ctl.params, &was, rtnl);
         if was.all_slaves_active != ctl.params.all_slaves_active {
             for s in ctl.slaves.iter().filter(|s| s.is_backup()) {
@@ -609,6 +640,7 @@ impl Bond {
             None => {}
         }
         self.rebuild(dev, ctl, rtnl);
+        Self::ns_groups_sync(ctl, rtnl);
         Ok(())
     }
 
@@ -694,7 +726,9 @@ impl Master for Bond {
     const INFO_SIZE: usize = crate::logic::netlink::BOND_INFO_SIZE;
     const SLAVE_INFO_SIZE: usize = crate::logic::netlink::SLAVE_INFO_SIZE;
     const XSTATS_SIZE: usize = crate::logic::netlink::XSTATS_SIZE;
-    const TX_QUEUES: u32 = DEFAULT_TX_QUEUES;
+    fn tx_queues() -> u32 {
+        TX_QUEUES.load(Relaxed)
+    }
     type Config = Params;
 
     fn validate(_data: &LinkData<'_>, _extack: &mut ExtAck<'_>) -> Result {
@@ -758,6 +792,7 @@ impl Master for Bond {
             ad_view,
             ad_departed: slave::AdCounters::new(),
             ad_arr_pending: AtomicBool::new(false),
+            ad_peer_notif: AtomicBool::new(false),
         };
         bond.tx.replace(rtnl, Some(first))?;
         Ok(bond)
@@ -815,6 +850,11 @@ impl Master for Bond {
         link::cancel_work(dev, self, Work::Monitor);
         link::cancel_work(dev, self, Work::Mcast);
         self.ad_stop(dev, rtnl);
+        // bond_close(): no announcement left for the next open
+        self.ad_peer_notif.store(false, Relaxed);
+        if let Some(mut ctl) = self.ctl.borrow(rtnl) {
+            ctl.send_peer_notif = 0;
+        }
         // bond_close(): the unicast and multicast addresses the bond gave its slaves are taken
         // back (the active slave's in active-backup); ndo_set_rx_mode gives them again at open.
         // Addresses removed from a bond that is down never reach the slaves, so they must not
@@ -957,9 +997,19 @@ impl Master for Bond {
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
+        // bond_should_override_tx_queue() && !bond_slave_override()
+        let skb = match t.mode {
+            Mode::ActiveBackup | Mode::RoundRobin => match queue_override(t, skb) {
+                Some(skb) => skb,
+                None => return,
+            },
+            Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad => skb,
+        };
         match t.mode {
             Mode::RoundRobin => rr::xmit(self, t, dev, skb, rcu),
             Mode::ActiveBackup => ab::xmit(t, dev, skb, rcu),
+            // bond_should_broadcast_neighbor()
+            Mode::Ieee8023ad if t.params.broadcast_neighbor && skb.bytes().frame().is_neighbour() => broadcast::xmit_usable(t, dev, skb, rcu),
             Mode::Xor | Mode::Ieee8023ad => xor::xmit(t, dev, skb, rcu),
             Mode::Broadcast => broadcast::xmit(t, dev, skb, rcu),
         }
@@ -971,6 +1021,23 @@ impl Master for Bond {
             Work::Mcast => self.mcast_work(dev),
             Work::Monitor => self.monitor_work(dev),
         }
+    }
+}
+
+/// `bond_slave_override()`: a frame whose transmit queue (set by a tc filter's `skbedit
+/// queue_mapping`) is a slave's `queue_id` leaves by that slave if it is up with an up link,
+/// backup or not; otherwise, and for queue 0, the mode chooses (the frame is given back).
+fn queue_override(t: &TxState, skb: Skb) -> Option<Skb> {
+    let q = skb.queue_mapping();
+    if q == 0 {
+        return Some(skb);
+    }
+    match t.all.iter().find(|s| s.queue_id.load(Relaxed) == q) {
+        Some(s) if s.up_for_broadcast() => {
+            skb.xmit_on(&s.dev);
+            None
+        }
+        _ => Some(skb),
     }
 }
 
@@ -1029,7 +1096,7 @@ impl ProcShow for Bond {
                 miimon: p.miimon,
                 updelay: p.updelay,
                 downdelay: p.downdelay,
-                peer_notif_delay: 0,
+                peer_notif_delay: p.peer_notif_delay,
                 arp: (p.arp_interval > 0).then_some(crate::logic::procfs::ArpInfo {
                     interval: p.arp_interval,
                     missed_max: p.missed_max,
@@ -1066,7 +1133,7 @@ impl ProcShow for Bond {
                     duplex: if duplex > 1 { DUPLEX_UNKNOWN } else { duplex },
                     link_failure_count: s.link_failure_count.load(Relaxed),
                     perm_hwaddr: s.perm_hwaddr,
-                    queue_id: 0,
+                    queue_id: s.queue_id.load(Relaxed),
                     ad: ad_slave,
                 })?;
             }

@@ -53,6 +53,8 @@ pub(super) fn fill_info(b: &Bond, _dev: &NetDevice, msg: &mut NlMsg<'_>, _rtnl: 
             fail_over_mac: p.fail_over_mac as u8,
             xmit_policy: p.xmit_policy as u8,
             num_peer_notif: p.num_peer_notif,
+            peer_notif_delay: delay_ms(p.peer_notif_delay, p.miimon) as u32,
+            broadcast_neighbor: p.broadcast_neighbor.into(),
             resend_igmp: p.resend_igmp.into(),
             packets_per_slave: p.packets_per_slave.into(),
             lp_interval: p.lp_interval,
@@ -101,7 +103,7 @@ pub(super) fn fill_slave_info(b: &Bond, _dev: &NetDevice, sdev: &NetDevice, msg:
         mii_status: s.link().number(),
         link_failure_count: s.link_failure_count.load(Relaxed),
         perm_hwaddr: s.perm_hwaddr,
-        queue_id: 0,
+        queue_id: s.queue_id.load(Relaxed),
         prio: s.prio.load(Relaxed),
         ad,
     };
@@ -135,6 +137,7 @@ pub(super) fn slave_changelink(
     let m = ctl.params.mode.value();
     let mut prio = None;
     let mut port_prio = None;
+    let mut queue_id = None;
     for nr in 1..=nl::IFLA_BOND_SLAVE_MAX {
         let Some(attr) = data.get(nr) else { continue };
         let name = match nr {
@@ -153,13 +156,13 @@ pub(super) fn slave_changelink(
         match nr {
             nl::attr::SLAVE_QUEUE_ID => {
                 let q = attr.u16()?;
-                // bond_option_queue_id_set(): above the number of transmit queues is EPERM
-                if u32::from(q) > super::DEFAULT_TX_QUEUES {
-                    return Err(refuse(extack, attr, EPERM, format_args!("queue_id {q}: out of range; accepted are 0 to {}", super::DEFAULT_TX_QUEUES)));
+                // bond_option_queue_id_set(): EPERM for an ID above the number of transmit queues
+                // or one another slave has
+                if ctl.queue_id_slave(dev, sdev, q).is_err() {
+                    let n = dev.real_num_tx_queues();
+                    return Err(refuse(extack, attr, EPERM, format_args!("queue_id {q}: accepted are 0 to {n}, and an ID no other slave has")));
                 }
-                if q != 0 {
-                    return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("queue_id {q}: transmit queue steering is not supported by rbond; only 0 is accepted")));
-                }
+                queue_id = Some(q);
             }
             nl::attr::SLAVE_PRIO => prio = Some(attr.u32()? as i32),
             _ => port_prio = Some(attr.u16()?),
@@ -176,6 +179,9 @@ pub(super) fn slave_changelink(
     }
     if let Some(p) = port_prio {
         b.ad_set_port_prio(&s, p);
+    }
+    if let Some(q) = queue_id {
+        s.queue_id.store(q, Relaxed);
     }
     b.rebuild(dev, &ctl, rtnl);
     Ok(())

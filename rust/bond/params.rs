@@ -27,6 +27,8 @@ pub(crate) struct Params {
     pub(crate) updelay: u32,
     /// in miimon ticks
     pub(crate) downdelay: u32,
+    /// in miimon ticks: a failover's peer notifications go out this far apart
+    pub(crate) peer_notif_delay: u32,
     pub(crate) xmit_policy: u64,
     pub(crate) primary_reselect: u64,
     pub(crate) fail_over_mac: u64,
@@ -70,8 +72,11 @@ pub(crate) struct Params {
     pub(crate) arp_all_targets: u64,
     /// `arp_missed_max`: intervals without an answer before a slave is down, 1 to 255
     pub(crate) missed_max: u8,
-    /// `ns_ip6_target` (no NS probes yet: always empty)
+    /// `ns_ip6_target`: the NS monitor's IPv6 targets (netlink only, as in C)
     pub(crate) ns_targets: Targets<16>,
+    /// `broadcast_neighbor` (802.3ad): ARP, neighbour solicitations and advertisements go out on
+    /// every port of the active aggregator (netlink only, as in C)
+    pub(crate) broadcast_neighbor: bool,
 }
 
 impl Params {
@@ -82,6 +87,7 @@ impl Params {
             miimon: 0,
             updelay: 0,
             downdelay: 0,
+            peer_notif_delay: 0,
             xmit_policy: opt::xmit_policy::LAYER2,
             primary_reselect: opt::primary_reselect::ALWAYS,
             fail_over_mac: 0,
@@ -107,6 +113,7 @@ impl Params {
             arp_all_targets: 0,
             missed_max: 2,
             ns_targets: Targets([[0; 16]; MAX_TARGETS]),
+            broadcast_neighbor: false,
         }
     }
 
@@ -154,6 +161,9 @@ pub(crate) enum Change {
     Updelay(u64),
     /// milliseconds
     Downdelay(u64),
+    /// milliseconds
+    PeerNotifDelay(u64),
+    BroadcastNeigh(u64),
     /// only 1 is accepted; nothing changes
     UseCarrier(u64),
     /// ifindex, 0 to clear
@@ -193,6 +203,11 @@ pub(crate) enum Change {
     ArpTargetRemove([u8; 4]),
     /// a nested `IFLA_BOND_ARP_IP_TARGET` shorter than an address: EINVAL at its place
     ArpTargetLen,
+    /// netlink's NS target list replaces the targets: cleared first (`n`: how many follow)
+    NsTargetsClear(usize),
+    NsTargetAdd([u8; 16]),
+    /// a nested `IFLA_BOND_NS_IP6_TARGET` shorter than an IPv6 address
+    NsTargetLen,
     /// `IFLA_BOND_ARP_INTERVAL` or `ARP_VALIDATE` non-zero in a message whose `IFLA_BOND_MIIMON`
     /// is non-zero: EINVAL at its place (`bond_changelink()`; the message is set by `parse()`)
     MiiConflict,
@@ -262,7 +277,7 @@ pub(crate) fn refuse(extack: &mut ExtAck<'_>, attr: &NlAttr, err: Error, msg: fm
 use core::fmt;
 
 /// Parses every `IFLA_BOND_*` attribute present into checked changes, in the order the C driver
-/// applies them. An attribute rbond does not implement is refused by name.
+/// applies them. The read-only `IFLA_BOND_AD_INFO` is refused by name.
 pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec<(Change, &'static str)>> {
     let mut out = KVec::new();
     // bond_changelink(): ARP monitoring and validation are refused next to a non-zero miimon of
@@ -299,6 +314,18 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
                 }
                 continue;
             }
+            31 => {
+                let n = crate::logic::netlink::nested(attr.payload()).count();
+                out.push((Change::NsTargetsClear(n), "ns_ip6_target"), GFP_KERNEL)?;
+                for (_, v) in crate::logic::netlink::nested(attr.payload()) {
+                    let ch = match <[u8; 16]>::try_from(v.get(..16).unwrap_or(&[])) {
+                        Ok(a) => Change::NsTargetAdd(a),
+                        Err(_) => Change::NsTargetLen,
+                    };
+                    out.push((ch, "ns_ip6_target"), GFP_KERNEL)?;
+                }
+                continue;
+            }
             1 => (Change::Mode(attr.u8()?.into()), "mode"),
             2 => (Change::ActiveSlave(attr.u32()? as i32), "active_slave"),
             3 => (Change::Miimon(attr.u32()?.into()), "miimon"),
@@ -326,9 +353,12 @@ pub(crate) fn parse(data: &LinkData<'_>, extack: &mut ExtAck<'_>) -> Result<KVec
                 Err(_) => (Change::AdActorSystemLen(attr.payload().len()), "ad_actor_system"),
             },
             29 => (Change::LacpActive(attr.u8()?.into()), "lacp_active"),
+            28 => (Change::PeerNotifDelay(attr.u32()?.into()), "peer_notif_delay"),
             32 => (Change::CoupledControl(attr.u8()?.into()), "coupled_control"),
+            33 => (Change::BroadcastNeigh(attr.u8()?.into()), "broadcast_neighbor"),
             34 => (Change::LacpStrict(attr.u8()?.into()), "lacp_strict"),
-            _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: option not supported by rbond"))),
+            // IFLA_BOND_AD_INFO, which bonding ignores in a request
+            _ => return Err(refuse(extack, attr, EOPNOTSUPP, format_args!("{name}: read-only, not an option"))),
         };
         out.push(ch, GFP_KERNEL)?;
     }
@@ -374,6 +404,10 @@ pub(crate) fn fold(
                 return Err(EINVAL);
             }
             Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
+            Change::NsTargetLen => {
+                msg(extack, format_args!("Invalid IPv6 address"));
+                return Err(EINVAL);
+            }
             Change::ActiveSlave(i) if i != 0 && dev.name_of_ifindex(rtnl, i).is_none() => {
                 msg(extack, format_args!("{name}: interface {i} does not exist"));
                 return Err(ENODEV);
@@ -400,6 +434,7 @@ pub(crate) fn fold(
                 }
                 // not kept from one mode to the next
                 p.arp_validate = 0;
+                p.broadcast_neighbor = false;
                 p.mode = m;
             }
             Change::Miimon(v) => {
@@ -426,6 +461,33 @@ pub(crate) fn fold(
                 }
                 p.arp_targets = Targets([[0; 4]; MAX_TARGETS]);
             }
+            Change::NsTargetsClear(n) => {
+                if n == 0 && p.arp_interval != 0 {
+                    pr_warn!("{}: Removing last ns target with arp_interval on\n", dev.name(rtnl));
+                }
+                p.ns_targets = Targets([[0; 16]; MAX_TARGETS]);
+            }
+            Change::NsTargetAdd(t) => {
+                let bn = dev.name(rtnl);
+                let ok = arpmon::ip6_target_ok(&t);
+                // (bond_get_targets_ip6(): a target's solicited-node address counts as present)
+                let added = if ok && arpmon::ns_target_slot(&p.ns_targets, &t).is_some() {
+                    Err(TargetError::Present)
+                } else {
+                    p.ns_targets.add(t, ok)
+                };
+                if let Err(e) = added {
+                    match e {
+                        TargetError::Present => pr_err!("{bn}: NS target {} is already present\n", Ip6(&t)),
+                        TargetError::Full => pr_err!("{bn}: NS target table is full!\n"),
+                        _ => pr_err!("{bn}: invalid NS target {} specified for addition\n", Ip6(&t)),
+                    }
+                    // bond_opt_error_interpret() of a value passed as `extra`
+                    pr_err!("{bn}: option ns_ip6_target: invalid value (0)\n");
+                    extack.set_msg(c"invalid option value");
+                    return Err(EINVAL);
+                }
+            }
             Change::ArpTargetAdd(t) | Change::ArpTargetRemove(t) => {
                 let add = matches!(ch, Change::ArpTargetAdd(_));
                 if let Err(e) = arp_target(p, t, add, dev, rtnl) {
@@ -436,10 +498,15 @@ pub(crate) fn fold(
             Change::UseCarrier(v) => {
                 checked(opt::USE_CARRIER, v, name, extack)?;
             }
-            Change::Updelay(ms) | Change::Downdelay(ms) => {
-                let ms = checked(opt::INTMAX, ms, name, extack)? as u32;
+            Change::Updelay(ms) | Change::Downdelay(ms) | Change::PeerNotifDelay(ms) => {
+                let table = if matches!(ch, Change::PeerNotifDelay(_)) { opt::PEER_NOTIF_DELAY } else { opt::INTMAX };
+                let ms = checked(table, ms, name, extack)? as u32;
                 // _bond_option_delay_set() names them so in its messages
-                let what = if matches!(ch, Change::Updelay(_)) { "up delay" } else { "down delay" };
+                let what = match ch {
+                    Change::Updelay(_) => "up delay",
+                    Change::Downdelay(_) => "down delay",
+                    _ => "peer notification delay",
+                };
                 let Some(mi) = NonZeroU32::new(p.miimon) else {
                     pr_err!("{}: Unable to set {what} as MII monitoring is disabled\n", dev.name(rtnl));
                     msg(extack, format_args!("{name}: unable to set, MII monitoring is disabled"));
@@ -450,10 +517,10 @@ pub(crate) fn fold(
                     let bn = dev.name(rtnl);
                     pr_warn!("{bn}: {what} ({ms}) is not a multiple of miimon ({}), value rounded to {r} ms\n", mi.get());
                 }
-                if matches!(ch, Change::Updelay(_)) {
-                    p.updelay = ticks;
-                } else {
-                    p.downdelay = ticks;
+                match ch {
+                    Change::Updelay(_) => p.updelay = ticks,
+                    Change::Downdelay(_) => p.downdelay = ticks,
+                    _ => p.peer_notif_delay = ticks,
                 }
             }
             Change::ActiveSlave(i) => {
@@ -484,7 +551,8 @@ pub(crate) fn fold(
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
             Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
-            Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen => return Err(EINVAL),
+            Change::BroadcastNeigh(v) => p.broadcast_neighbor = checked(opt::BROADCAST_NEIGH, v, name, extack)? != 0,
+            Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen | Change::NsTargetLen => return Err(EINVAL),
             Change::AdActorSystem(m) => {
                 // bond_option_ad_actor_system_set(): any unicast address, zero included
                 if opt::is_multicast_mac(&m) {
@@ -505,6 +573,15 @@ pub(crate) struct Ip4(pub(crate) [u8; 4]);
 impl kernel::fmt::Display for Ip4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         core::fmt::Display::fmt(&crate::logic::procfs::Ip4(&self.0), f)
+    }
+}
+
+/// An IPv6 address in the kernel log, as `%pI6c` prints it.
+pub(crate) struct Ip6<'a>(pub(crate) &'a [u8; 16]);
+
+impl kernel::fmt::Display for Ip6<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(&crate::logic::procfs::Ip6(self.0), f)
     }
 }
 

@@ -102,6 +102,9 @@ pub(crate) struct Slave {
     /// `actor_port_prio` (`SLAVE_AD_INFO(slave)->port_priority`): the 802.3ad port priority
     /// the machines use, set by netlink; 255 until then.
     pub(crate) actor_port_prio: AtomicU16,
+    /// `queue_id`: frames a tc filter gave this transmit queue of the bond leave by this slave
+    /// (active-backup, balance-rr; `bond_slave_override()`); 0 for none. Set under RTNL.
+    pub(crate) queue_id: AtomicU16,
     /// The ARP monitor is on: received frames are checked (`bond->recv_probe`).
     pub(crate) probe: AtomicBool,
     /// ARP monitor, in jiffies: the last validated receive, the last probe sent, the last time
@@ -113,6 +116,9 @@ pub(crate) struct Slave {
     pub(crate) target_rx: [AtomicU64; MAX_TARGETS],
     /// The ARP monitor's proposal between its inspection and its commit (`link_new_state`).
     arp_new: AtomicU8,
+    /// The solicited-node groups of the NS targets the slave joined for the bond
+    /// (`slave_set_ns_maddrs()`), and how many.
+    pub(crate) ns_groups: crate::sys::rtnl::RtnlCell<([[u8; 6]; MAX_TARGETS], usize)>,
 }
 
 impl Slave {
@@ -138,12 +144,14 @@ impl Slave {
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
             actor_port_prio: AtomicU16::new(0xff),
+            queue_id: AtomicU16::new(0),
             probe: AtomicBool::new(false),
             last_rx: AtomicU64::new(0),
             last_tx: AtomicU64::new(0),
             last_link_up: AtomicU64::new(0),
             target_rx: [const { AtomicU64::new(0) }; MAX_TARGETS],
             arp_new: AtomicU8::new(0),
+            ns_groups: crate::sys::rtnl::RtnlCell::new(([[0; 6]; MAX_TARGETS], 0)),
         }
     }
 
@@ -268,13 +276,13 @@ impl Slave {
         self.inactive.store(inactive, Relaxed);
     }
 
-    /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     /// Up with an up link, active or not (`bond_slave_is_up() && link == BOND_LINK_UP`: the
-    /// slaves broadcast mode sends on).
+    /// slaves broadcast mode sends on, and a queue_id steers to).
     pub(crate) fn up_for_broadcast(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up
     }
 
+    /// Running with carrier, link up and not a backup (`bond_slave_can_tx()`).
     pub(crate) fn can_tx(&self) -> bool {
         self.dev.running_with_carrier() && self.link() == Link::Up && !self.is_backup()
     }

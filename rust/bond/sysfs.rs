@@ -18,6 +18,27 @@ use core::fmt::{self, Write};
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::prelude::*;
 
+impl crate::sys::sysfs::SysfsOps for Bond {
+    fn show_locked(&self, dev: &NetDevice, attr: &str, w: &mut dyn Write) -> Option<fmt::Result> {
+        show_locked(self, dev, attr, w)
+    }
+    fn show(&self, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+        show(self, dev, attr, w, rcu)
+    }
+    fn store(&self, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result {
+        store(self, dev, attr, text, rtnl)
+    }
+    fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &RcuRead) -> fmt::Result {
+        slave_show(sdev, attr, w, rcu)
+    }
+    fn masters_show(net: &NetNs, w: &mut dyn Write) -> fmt::Result {
+        masters_show(net, w)
+    }
+    fn masters_store(net: &NetNs, text: &str, rtnl: &Rtnl) -> Result {
+        masters_store(net, text, rtnl)
+    }
+}
+
 fn named(w: &mut dyn Write, t: &[OptValue], v: u64) -> fmt::Result {
     writeln!(w, "{} {}", opt::name_of(t, v).unwrap_or("?"), v)
 }
@@ -87,7 +108,7 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "xmit_hash_policy" => named(w, opt::XMIT_HASH_POLICY, p.xmit_policy),
         "primary_reselect" => named(w, opt::PRIMARY_RESELECT, p.primary_reselect),
         "arp_interval" => writeln!(w, "{}", p.arp_interval),
-        "peer_notif_delay" => writeln!(w, "0"),
+        "peer_notif_delay" => writeln!(w, "{}", delay_ms(p.peer_notif_delay, p.miimon)),
         // "a b c\n" (bonding_show_arp_targets()), nothing without targets
         "arp_ip_target" => {
             for (i, a) in p.arp_targets.iter().enumerate() {
@@ -182,6 +203,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "arp_ip_target" => return arp_ip_target(b, dev, text, rtnl),
         "updelay" => Change::Updelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
         "downdelay" => Change::Downdelay(value(dev, rtnl, attr, opt::INTMAX, text)?),
+        "peer_notif_delay" => Change::PeerNotifDelay(value(dev, rtnl, attr, opt::PEER_NOTIF_DELAY, text)?),
         "use_carrier" => {
             value(dev, rtnl, attr, opt::USE_CARRIER, text)?;
             return Ok(());
@@ -304,29 +326,23 @@ fn slaves(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
 
 /// `bond_option_queue_id_set()`: `SLAVE:ID`, checked as C checks it (`EPERM` for anything
 /// wrong: no `:`, no number, a bad name, an ID above the number of transmit queues, a device
-/// that is not a slave). rbond has no transmit queue steering: an ID of 0, which every slave has,
-/// is accepted; another is refused with `EOPNOTSUPP`.
+/// that is not a slave, a nonzero ID another slave has). Frames a tc filter puts in that transmit
+/// queue of the bond then leave by the slave (active-backup, balance-rr).
 fn queue_id(b: &Bond, dev: &NetDevice, text: &str, rtnl: &Rtnl) -> Result {
     let word = text.trim_end_matches('\n');
     let bad = || {
-        pr_err!("{}: option queue_id: invalid input ({word}); expected SLAVE:ID, a slave of the bond and an ID from 0 to {}\n", dev.name(rtnl), super::DEFAULT_TX_QUEUES);
+        pr_err!(
+            "{}: option queue_id: invalid input ({word}); expected SLAVE:ID, a slave of the bond and an ID from 0 to {} that no other slave has\n",
+            dev.name(rtnl),
+            dev.real_num_tx_queues()
+        );
         EPERM
     };
     let Some((name, qid)) = opt::parse_queue_id(text) else { return Err(bad()) };
-    if u32::from(qid) > super::DEFAULT_TX_QUEUES {
-        return Err(bad());
-    }
     let Some(sdev) = cstr(name).and_then(|c| dev.get_by_name_in_netns(rtnl, &c)) else { return Err(bad()) };
-    {
-        let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
-        if ctl.index_of(&sdev).is_none() {
-            return Err(bad());
-        }
-    }
-    if qid != 0 {
-        pr_err!("{}: option queue_id: {word}: transmit queue steering is not supported by rbond; only 0 is accepted\n", dev.name(rtnl));
-        return Err(EOPNOTSUPP);
-    }
+    let Some(ctl) = b.ctl.borrow(rtnl) else { return Err(EBUSY) };
+    let s = ctl.queue_id_slave(dev, &sdev, qid).map_err(|_| bad())?;
+    s.queue_id.store(qid, Relaxed);
     Ok(())
 }
 
@@ -338,7 +354,7 @@ pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &
         "mii_status" => writeln!(w, "{}", s.link().sysfs_name()),
         "link_failure_count" => writeln!(w, "{}", s.link_failure_count.load(Relaxed)),
         "perm_hwaddr" => writeln!(w, "{}", Mac(&s.perm_hwaddr)),
-        "queue_id" => writeln!(w, "0"),
+        "queue_id" => writeln!(w, "{}", s.queue_id.load(Relaxed)),
         // 802.3ad: published by the machines (0: no aggregator, or not 802.3ad)
         "ad_aggregator_id" | "ad_actor_oper_port_state" | "ad_partner_oper_port_state" => {
             let (agg, actor, partner) = s.ad_view();

@@ -702,6 +702,9 @@ pub struct Effects {
     /// An individual aggregator was chosen: "No 802.3ad response from the link partner for any
     /// adapters in the bond".
     pub no_partner: bool,
+    /// A port of the active aggregator started collecting and distributing: with
+    /// broadcast_neighbor, the peers are told (`ad_cond_set_peer_notif()`).
+    pub peer_notif: bool,
 }
 
 /// What `AdBond::unbind()` did, for the caller to send and log as C does.
@@ -1103,6 +1106,7 @@ impl AdBond {
         if agg_is_active(ms, ms[i].port.agg) {
             ms[i].port.enable();
             out.update_slave_arr = true;
+            out.peer_notif = true;
         }
     }
 

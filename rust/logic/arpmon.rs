@@ -309,6 +309,46 @@ pub fn parse_arp(b: &[u8; ARP_LEN]) -> Option<Arp> {
     Some(Arp { op: be16(6), sip: [b[14], b[15], b[16], b[17]], tip: [b[24], b[25], b[26], b[27]] })
 }
 
+/// Bytes of an IPv6 header and the ICMPv6 header after it, which `bond_na_rcv()` reads.
+pub const ND_LEN: usize = 48;
+/// `in6addr_linklocal_allnodes` (ff02::1)
+pub const ALL_NODES: [u8; 16] = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+/// The (source, destination) addresses of a neighbour solicitation or advertisement
+/// (`bond_na_rcv()`: next header ICMPv6, type 135 or 136; C checks nothing else).
+pub fn parse_nd(b: &[u8; ND_LEN]) -> Option<([u8; 16], [u8; 16])> {
+    if b[6] != 58 || !(b[40] == 135 || b[40] == 136) {
+        return None;
+    }
+    let mut s = [0u8; 16];
+    let mut d = [0u8; 16];
+    s.copy_from_slice(&b[8..24]);
+    d.copy_from_slice(&b[24..40]);
+    Some((s, d))
+}
+
+/// `addrconf_addr_solict_mult()`: the solicited-node multicast address of `a`, ff02::1:ffXX:XXXX.
+pub fn solicited_node(a: &[u8; 16]) -> [u8; 16] {
+    let mut m = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 0];
+    m[13..].copy_from_slice(&a[13..]);
+    m
+}
+
+/// `bond_get_targets_ip6()`: the slot of the NS target that is `ip` or whose solicited-node
+/// address `ip` is (what a backup hears of the active slave's solicitations), looking up to and
+/// including the first empty slot, as C does.
+pub fn ns_target_slot(t: &Targets<16>, ip: &[u8; 16]) -> Option<usize> {
+    for (i, x) in t.0.iter().enumerate() {
+        if x == ip || solicited_node(x) == *ip {
+            return Some(i);
+        }
+        if *x == [0; 16] {
+            break;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +483,39 @@ mod tests {
         assert_eq!(parse_arp(&b), Some(Arp { op: ARPOP_REPLY, sip: [10, 0, 0, 1], tip: [10, 0, 0, 2] }));
         b[4] = 8; // not an Ethernet address length
         assert_eq!(parse_arp(&b), None);
+    }
+
+    #[test]
+    fn nd_frames() {
+        let mut b = [0u8; ND_LEN];
+        b[0] = 0x60;
+        b[6] = 58;
+        b[8] = 0xfe;
+        b[24] = 0xff;
+        b[40] = 136;
+        let (s, d) = parse_nd(&b).unwrap();
+        assert_eq!((s[0], d[0]), (0xfe, 0xff));
+        b[40] = 128; // an echo request
+        assert_eq!(parse_nd(&b), None);
+        b[40] = 135;
+        b[6] = 17; // UDP
+        assert_eq!(parse_nd(&b), None);
+    }
+
+    #[test]
+    fn ns_target_slots() {
+        let mut t = Targets::<16>::default();
+        let a = [0x20, 1, 0xd, 0xb8, 0, 0x61, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let b = [0x20, 1, 0xd, 0xb8, 0, 0x61, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56];
+        t.0[0] = a;
+        t.0[1] = b;
+        assert_eq!(ns_target_slot(&t, &a), Some(0));
+        let m = solicited_node(&b);
+        assert_eq!(m, [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0x12, 0x34, 0x56]);
+        assert_eq!(ns_target_slot(&t, &m), Some(1));
+        assert_eq!(ns_target_slot(&t, &ALL_NODES), None);
+        // as C: the first empty slot is looked at too (the group of ::)
+        assert_eq!(ns_target_slot(&t, &solicited_node(&[0; 16])), Some(2));
     }
 
     #[test]

@@ -68,6 +68,28 @@ impl<'a> Frame<'a> {
     }
 }
 
+impl<P: Packet + ?Sized> Frame<'_, P> {
+    /// An ARP frame, or an ICMPv6 neighbour solicitation or advertisement
+    /// (`bond_should_broadcast_neighbor()`: what 802.3ad with broadcast_neighbor sends on every
+    /// port). The IPv6 header and ICMPv6 header must both be there, as `skb_header_pointer()` of
+    /// the two asks; an extension header in between makes it another frame, as in C.
+    pub fn is_neighbour(&self) -> bool {
+        const ETH_P_ARP: u16 = 0x0806;
+        const ETH_P_IPV6: u16 = 0x86dd;
+        const NEXTHDR_ICMP: u8 = 58;
+        const NS: u8 = 135;
+        const NA: u8 = 136;
+        match self.protocol {
+            ETH_P_ARP => true,
+            ETH_P_IPV6 => match self.data.bytes::<48>(self.nhoff) {
+                Some(h) => h[6] == NEXTHDR_ICMP && (h[40] == NS || h[40] == NA),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Why a policy cannot be hashed here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashError {
@@ -299,6 +321,32 @@ mod tests {
         t[..2].copy_from_slice(&sport.to_be_bytes());
         t[2..4].copy_from_slice(&dport.to_be_bytes());
         t
+    }
+
+    #[test]
+    fn neighbour_frames_are_arp_ns_and_na() {
+        let mut b = [0u8; 128];
+        // ARP, whatever follows
+        b[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
+        assert!(Frame::ethernet(&b[..42]).is_neighbour());
+        // IPv6 + ICMPv6 of each type; the 8-byte ICMPv6 header must be there
+        b[12..14].copy_from_slice(&0x86ddu16.to_be_bytes());
+        b[14] = 0x60;
+        b[14 + 6] = 58;
+        for (ty, want) in [(135u8, true), (136, true), (133, false), (134, false), (128, false)] {
+            b[54] = ty;
+            assert_eq!(Frame::ethernet(&b[..62]).is_neighbour(), want, "type {ty}");
+        }
+        b[54] = 135;
+        assert!(!Frame::ethernet(&b[..61]).is_neighbour(), "a truncated ICMPv6 header");
+        // not ICMPv6 (a hop-by-hop header first, UDP)
+        for nh in [0u8, 17] {
+            b[20] = nh;
+            assert!(!Frame::ethernet(&b[..62]).is_neighbour());
+        }
+        // IPv4 is not
+        let n = v4(&mut b, IPPROTO_TCP, 0, &tcp(1, 2));
+        assert!(!Frame::ethernet(&b[..n]).is_neighbour());
     }
 
     #[test]

@@ -154,9 +154,40 @@ pub fn delay_ms(ticks: u32, miimon: u32) -> i32 {
     (ticks as i32).wrapping_mul(miimon as i32)
 }
 
+/// `bond_peer_notify_reset()`: the monitor ticks a failover's peer notifications take,
+/// `num_peer_notif` announcements `peer_notif_delay` ticks apart.
+pub fn peer_notif_ticks(num_peer_notif: u8, peer_notif_delay: u32) -> u32 {
+    u32::from(num_peer_notif).saturating_mul(peer_notif_delay.max(1))
+}
+
+/// `bond_should_notify_peers()`'s count test: with `left` ticks left, an announcement is due now.
+pub fn peer_notif_due(left: u32, peer_notif_delay: u32) -> bool {
+    left != 0 && left % peer_notif_delay.max(1) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peer_notifications_are_spaced_by_the_delay() {
+        // 3 announcements 2 ticks apart: 6 ticks, announced at 6, 4 and 2 ticks left
+        let n = peer_notif_ticks(3, 2);
+        assert_eq!(n, 6);
+        let mut due = [0u32; 3];
+        let mut k = 0;
+        for l in (1..=n).rev().filter(|&l| peer_notif_due(l, 2)) {
+            due[k] = l;
+            k += 1;
+        }
+        assert_eq!((k, due), (3, [6, 4, 2]));
+        // no delay: every tick
+        assert_eq!(peer_notif_ticks(2, 0), 2);
+        assert!(peer_notif_due(2, 0) && peer_notif_due(1, 0) && !peer_notif_due(0, 0));
+        // the largest values do not overflow
+        assert_eq!(peer_notif_ticks(255, 300_000), 76_500_000);
+        assert_eq!(peer_notif_ticks(255, u32::MAX), u32::MAX);
+    }
 
     fn run(s: &mut MiiSlave, carrier: bool, up: u32, down: u32) -> Option<Proposal> {
         let p = inspect(s, carrier, up, down, false);

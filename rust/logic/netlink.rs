@@ -227,6 +227,10 @@ pub struct BondInfo {
     pub xmit_policy: u8,
     /// `num_grat_arp` / `num_unsol_na`
     pub num_peer_notif: u8,
+    /// `peer_notif_delay` (ms)
+    pub peer_notif_delay: u32,
+    /// `broadcast_neighbor`
+    pub broadcast_neighbor: u8,
     /// `resend_igmp`
     pub resend_igmp: u32,
     /// `packets_per_slave`
@@ -268,18 +272,10 @@ pub struct BondInfo {
     pub ad_info: Option<AdInfo>,
 }
 
-/// The C driver's defaults of the options rbond does not implement, as `bond_fill_info()` puts
-/// them: (attribute, value).
-pub const UNIMPLEMENTED_DEFAULTS: [(u16, Val); 1] = [(attr::PEER_NOTIF_DELAY, Val::U32(0))];
-
 use super::arpmon::Targets;
 
 /// `NLA_F_NESTED`, which `nla_nest_start()` sets and `nla_nest_start_noflag()` does not.
 pub const NLA_F_NESTED: u16 = 1 << 15;
-
-fn unimpl(a: u16) -> Val {
-    UNIMPLEMENTED_DEFAULTS.iter().find(|(n, _)| *n == a).map_or(Val::U8(0), |(_, v)| *v)
-}
 
 /// The attributes of `IFLA_INFO_DATA`, in `bond_fill_info()`'s order. `put` returns false when
 /// the message is full; so does this function then.
@@ -296,7 +292,7 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(MIIMON, Val::U32(b.miimon))
         && put(UPDELAY, Val::U32(b.updelay))
         && put(DOWNDELAY, Val::U32(b.downdelay))
-        && put(PEER_NOTIF_DELAY, unimpl(PEER_NOTIF_DELAY))
+        && put(PEER_NOTIF_DELAY, Val::U32(b.peer_notif_delay))
         && put(USE_CARRIER, Val::U8(1))
         && put(ARP_INTERVAL, Val::U32(b.arp_interval));
     // a nest without flag, each target under its slot number; C cancels an empty one
@@ -335,7 +331,7 @@ pub fn bond_info(b: &BondInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool {
         && put(TLB_DYNAMIC_LB, Val::U8(b.tlb_dynamic_lb))
         && put(MISSED_MAX, Val::U8(b.missed_max))
         && put(COUPLED_CONTROL, Val::U8(b.coupled_control))
-        && put(BROADCAST_NEIGH, Val::U8(0))
+        && put(BROADCAST_NEIGH, Val::U8(b.broadcast_neighbor))
         && put(LACP_STRICT, Val::U8(b.lacp_strict));
     if b.mode == 4 {
         if let Some((prio, key, system)) = b.ad_admin {

@@ -32,8 +32,8 @@ pub(crate) trait Master: Sized + Send + Sync {
     const SLAVE_INFO_SIZE: usize;
     /// The most `fill_xstats` puts (`get_linkxstats_size`), in bytes.
     const XSTATS_SIZE: usize;
-    /// Transmit queues of a new device.
-    const TX_QUEUES: u32;
+    /// Transmit (and receive) queues of a new device whose creator did not ask for a number.
+    fn tx_queues() -> u32;
     /// Options parsed from a creation request, applied when the device initializes.
     type Config: Send;
 
@@ -695,7 +695,7 @@ impl<T: Master> Adapter<T> {
 
     /// `rtnl_link_ops.get_num_tx_queues`
     extern "C" fn get_num_tx_queues() -> c_uint {
-        T::TX_QUEUES
+        T::tx_queues()
     }
 }
 
@@ -868,8 +868,8 @@ unsafe fn new_device<T: Master>(_rtnl: &Rtnl, ops: *mut bindings::rtnl_link_ops,
             name.as_char_ptr().cast(),
             bindings::NET_NAME_UNKNOWN as u8,
             Some(Adapter::<T>::setup),
-            T::TX_QUEUES,
-            T::TX_QUEUES,
+            T::tx_queues(),
+            T::tx_queues(),
         )
     };
     if dev.is_null() {

@@ -106,6 +106,12 @@ impl NetDevice {
         unsafe { (*self.as_raw()).ifindex }
     }
 
+    /// The transmit queues in use (`real_num_tx_queues`).
+    pub(crate) fn real_num_tx_queues(&self) -> u32 {
+        // SAFETY: the device is valid by the type invariant; a plain read of an unsigned int.
+        unsafe { core::ptr::read_volatile(&(*self.as_raw()).real_num_tx_queues) }
+    }
+
     /// The current MTU.
     pub(crate) fn mtu(&self) -> u32 {
         // SAFETY: the device is valid by the type invariant; a plain read of an unsigned int.
@@ -208,6 +214,13 @@ impl Skb {
         // SAFETY: we own a valid skb; `bond` is valid; `w` has room for the four words.
         let ok = unsafe { bindings::rbond_skb_flow_dissect(bond.as_raw(), self.0.as_ptr(), w.as_mut_ptr()) };
         ok.then_some(crate::logic::hash::DissectedFlow { src: w[0], dst: w[1], ports: w[2], icmp: w[3] })
+    }
+
+    /// The transmit queue the frame was given on the bond (`skb_get_queue_mapping()`): the
+    /// queue `ndo_select_queue` chose, or what a tc filter's `skbedit queue_mapping` set since.
+    pub(crate) fn queue_mapping(&self) -> u16 {
+        // SAFETY: we own a valid skb (type invariant); the shim reads one field.
+        unsafe { bindings::rbond_skb_queue_mapping(self.0.as_ptr()) }
     }
 
     /// The stack's L4 hash of the frame, if it has one (`skb->l4_hash`).
@@ -764,6 +777,8 @@ impl AddrLock {
 pub(crate) const FLAG_PROMISC: u32 = bindings::net_device_flags_IFF_PROMISC;
 /// see [`FLAG_PROMISC`]
 pub(crate) const FLAG_ALLMULTI: u32 = bindings::net_device_flags_IFF_ALLMULTI;
+/// `IFF_MULTICAST`
+pub(crate) const FLAG_MULTICAST: u32 = bindings::net_device_flags_IFF_MULTICAST;
 
 /// A random locally administered unicast MAC (`eth_random_addr()`).
 pub(crate) fn random_mac() -> [u8; 6] {

@@ -150,6 +150,66 @@ pub(crate) fn send_arp(slave: &NetDevice, op: u16, dst: [u8; 4], src: [u8; 4], p
     }
 }
 
+/// Whether IPv6 runs (`ipv6_mod_enabled()`): the NS probes and their validation need it.
+pub(crate) fn ipv6_enabled() -> bool {
+    // SAFETY: plain FFI call.
+    unsafe { bindings::rbond_ipv6_enabled() }
+}
+
+/// The route to `dst` (IPv6) from the bond's namespace, as [`route4`]: the device it leaves by
+/// and the address to send from (`ipv6_dev_get_saddr()`; `::` if none).
+pub(crate) fn route6(bond: &NetDevice, dst: &[u8; 16]) -> Option<(Option<DevRef>, [u8; 16])> {
+    let mut out: *mut bindings::net_device = core::ptr::null_mut();
+    let mut src = [0u8; 16];
+    // SAFETY: the bond is valid; `dst` is 16 readable bytes, `src` 16 writable ones, `out`
+    // writable; on 1 the shim holds a reference on *out for the DevRef made below.
+    let r = unsafe { bindings::rbond_route6(bond.as_raw(), dst.as_ptr(), &mut out, src.as_mut_ptr()) };
+    match r {
+        1 => {
+            let p = NonNull::new(out)?;
+            // SAFETY: the shim took a reference on the device for us (dev_hold).
+            Some((Some(unsafe { DevRef::adopt(p) }), src))
+        }
+        0 => Some((None, src)),
+        _ => None,
+    }
+}
+
+/// `bond_has_this_ip6()`: `ip` is an address of the bond or of a device stacked on it.
+pub(crate) fn has_ip6(bond: &NetDevice, ip: &[u8; 16], _rcu: &RcuRead) -> bool {
+    fn any(dev: &NetDevice, ip: &[u8; 16], depth: usize) -> bool {
+        let mut found = false;
+        if depth < MAX_NEST {
+            for_each_upper(dev, &mut |up| {
+                // SAFETY: `up` is valid under RCU, which the callers hold; `ip` is 16 bytes.
+                found = unsafe { bindings::rbond_dev_has_ip6(up.as_raw(), ip.as_ptr()) } || any(up, ip, depth + 1);
+                found
+            });
+        }
+        found
+    }
+    // SAFETY: the bond is valid; `ip` is 16 readable bytes.
+    let own = unsafe { bindings::rbond_dev_has_ip6(bond.as_raw(), ip.as_ptr()) };
+    own || any(bond, ip, 0)
+}
+
+/// Sends a neighbour solicitation for `dst` from `slave` (source `src`, `::` allowed) to the
+/// target's solicited-node group, tagged for `path` (`bond_ns_send()`). False if nothing was sent.
+pub(crate) fn send_ns(slave: &NetDevice, dst: &[u8; 16], src: &[u8; 16], path: &VlanPath) -> bool {
+    let n = path.len.min(path.tags.len());
+    // SAFETY: the slave is valid; `dst` and `src` are 16 readable bytes; `tags` holds `n` pairs
+    // of u16, read only.
+    unsafe { bindings::rbond_ns_send(slave.as_raw(), dst.as_ptr(), src.as_ptr(), path.tags.as_ptr().cast::<u16>(), n as u32) }
+}
+
+/// The MAC address of `target`'s solicited-node multicast group on `dev` (`ndisc_mc_map()`).
+pub(crate) fn ns_maddr(dev: &NetDevice, target: &[u8; 16]) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    // SAFETY: the device is valid; `target` is 16 readable bytes, `mac` 6 writable ones (the
+    // shim copies ETH_ALEN bytes).
+    unsafe { bindings::rbond_ns_maddr(dev.as_raw(), target.as_ptr(), mac.as_mut_ptr()) }.then_some(mac)
+}
+
 /// `ETH_P_ARP`, `ETH_P_IPV6`
 pub(crate) const ETH_P_ARP: u16 = 0x0806;
 pub(crate) const ETH_P_IPV6: u16 = 0x86dd;

@@ -26,6 +26,10 @@
 #include <linux/percpu.h>
 #include <net/arp.h>
 #include <net/route.h>
+#include <net/ndisc.h>
+#include <net/addrconf.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <linux/inetdevice.h>
 #include "shim.h"
 
@@ -168,8 +172,9 @@ void rbond_extack_set(struct netlink_ext_ack *extack, const struct nlattr *attr,
  * bonding's, before the driver sees them (a u32 of 2 bytes is ERANGE, "Attribute failed policy
  * validation"; longer than needed is accepted, with the kernel's "has an invalid length" warning).
  */
+/* bonding's delay_range: peer_notif_delay up to 300 s */
 static const struct netlink_range_validation rbond_delay_range = {
-	.max = INT_MAX,
+	.max = 300000,
 };
 
 static const struct nla_policy rbond_bond_policy_tbl[IFLA_BOND_MAX + 1] = {
@@ -598,6 +603,11 @@ bool rbond_skb_dest_is_link_local(const struct sk_buff *skb)
 unsigned char rbond_skb_pkt_type(const struct sk_buff *skb)
 {
 	return skb->pkt_type;
+}
+
+u16 rbond_skb_queue_mapping(const struct sk_buff *skb)
+{
+	return skb_get_queue_mapping(skb);
 }
 
 void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
@@ -1056,5 +1066,94 @@ bool rbond_arp_send(struct net_device *slave, int op, __be32 dst, __be32 src, co
 	if (ntags && tags[1])
 		__vlan_hwaccel_put_tag(skb, htons(tags[0]), tags[1]);
 	arp_xmit(skb);
+	return true;
+}
+
+/*
+ * The NS monitor (IPv6 targets): bond_ns_send_all(), bond_ns_send(), bond_confirm_addr6(),
+ * the solicited-node groups of slave_set_ns_maddrs().
+ */
+bool rbond_ipv6_enabled(void)
+{
+	return ipv6_mod_enabled();
+}
+
+/* ip6_route_output() to @dst from the bond's namespace. Returns -1 without a route, 0 for a
+ * route without a device, else 1 with *out held and *src the address to send from (all zero if
+ * ipv6_dev_get_saddr() finds none). */
+int rbond_route6(struct net_device *bond, const u8 *dst, struct net_device **out, u8 *src)
+{
+	struct flowi6 fl6 = {};
+	struct dst_entry *d;
+	struct in6_addr saddr;
+	struct net_device *dev;
+
+	memset(src, 0, 16);
+	memcpy(&fl6.daddr, dst, 16);
+	d = ip6_route_output(dev_net(bond), NULL, &fl6);
+	if (d->error) {
+		dst_release(d);
+		return -1;
+	}
+	dev = d->dev;
+	if (!dev) {
+		dst_release(d);
+		return 0;
+	}
+	if (!ipv6_dev_get_saddr(dev_net(dev), dev, (const struct in6_addr *)dst, 0, &saddr))
+		memcpy(src, &saddr, 16);
+	dev_hold(dev);
+	dst_release(d);
+	*out = dev;
+	return 1;
+}
+
+/* bond_confirm_addr6(): @addr is an address of @dev */
+bool rbond_dev_has_ip6(struct net_device *dev, const u8 *addr)
+{
+	return ipv6_chk_addr(dev_net(dev), (const struct in6_addr *)addr, dev, 0);
+}
+
+/* bond_ns_send(): a neighbour solicitation for @dst from @slave, from @src (all zero: ::), to
+ * the target's solicited-node group, with the VLAN tags of the path (as rbond_arp_send()). */
+bool rbond_ns_send(struct net_device *slave, const u8 *dst, const u8 *src, const u16 *tags, unsigned int ntags)
+{
+	const struct in6_addr *daddr = (const struct in6_addr *)dst;
+	const struct in6_addr *saddr = (const struct in6_addr *)src;
+	struct in6_addr mcaddr;
+	struct sk_buff *skb = ndisc_ns_create(slave, daddr, saddr, 0);
+	unsigned int i;
+
+	if (!skb) {
+		net_err_ratelimited("NS packet allocation failed\n");
+		return false;
+	}
+	addrconf_addr_solict_mult(daddr, &mcaddr);
+	for (i = 1; i < ntags; i++) {
+		if (!tags[2 * i + 1])
+			continue;
+		skb = vlan_insert_tag_set_proto(skb, htons(tags[2 * i]), tags[2 * i + 1]);
+		if (!skb) {
+			net_err_ratelimited("failed to insert inner VLAN tag\n");
+			return false;
+		}
+	}
+	if (ntags && tags[1])
+		__vlan_hwaccel_put_tag(skb, htons(tags[0]), tags[1]);
+	ndisc_send_skb(skb, &mcaddr, saddr);
+	return true;
+}
+
+/* the link-layer address of @target's solicited-node group on @dev (ndisc_mc_map()); false if
+ * the device has none */
+bool rbond_ns_maddr(struct net_device *dev, const u8 *target, u8 *mac)
+{
+	struct in6_addr mcaddr;
+	char buf[MAX_ADDR_LEN];
+
+	addrconf_addr_solict_mult((const struct in6_addr *)target, &mcaddr);
+	if (ndisc_mc_map(&mcaddr, buf, dev, 0))
+		return false;
+	memcpy(mac, buf, ETH_ALEN);
 	return true;
 }

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The Rust side of rbond's sysfs files: the attribute tables are in the C shim, whose show and
-//! store functions call these with the device and the attribute's name.
+//! store functions call these with the device and the attribute's name; they answer through the
+//! driver registered with [`register`] (trait [`SysfsOps`]).
 
 use super::bindings;
-use super::link::master_state;
-use super::netdev::NetDevice;
+use super::link::{master_state, Master};
+use super::netdev::{NetDevice, NetNs};
 use super::rcu::RcuRead;
 use super::rtnl::Rtnl;
-use crate::bond::{self, Bond};
 use core::fmt;
 use kernel::prelude::*;
+use kernel::sync::SetOnce;
 
 /// sysfs gives show() one page.
 const PAGE: usize = 4096;
@@ -46,6 +47,93 @@ unsafe fn attr_name<'a>(attr: *const c_char) -> &'a str {
     unsafe { CStr::from_char_ptr(attr.cast()) }.to_str().unwrap_or("")
 }
 
+/// What a driver answers for its sysfs files: `<bond>/bonding/<attr>`, `<slave>/bonding_slave/<attr>`
+/// and the per-namespace masters file. The attribute tables are the C shim's; its show and
+/// store functions call the fixed symbols below, which dispatch to the driver registered with
+/// [`register`]. This tier knows no driver type.
+pub(crate) trait SysfsOps: Master {
+    /// show() of an attribute read outside RCU (under a lock that may sleep); `None` if `attr`
+    /// is not one of those.
+    fn show_locked(&self, dev: &NetDevice, attr: &str, w: &mut dyn fmt::Write) -> Option<fmt::Result>;
+    /// show() of any other bond attribute, under RCU.
+    fn show(&self, dev: &NetDevice, attr: &str, w: &mut dyn fmt::Write, rcu: &RcuRead) -> fmt::Result;
+    /// store() of a bond attribute, under RTNL.
+    fn store(&self, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) -> Result;
+    /// show() of a slave's attribute, under RCU.
+    fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn fmt::Write, rcu: &RcuRead) -> fmt::Result;
+    /// show() of the masters file of namespace `net`.
+    fn masters_show(net: &NetNs, w: &mut dyn fmt::Write) -> fmt::Result;
+    /// store() of the masters file, under RTNL.
+    fn masters_store(net: &NetNs, text: &str, rtnl: &Rtnl) -> Result;
+}
+
+/// The registered driver's answers, as plain functions the fixed symbols can call.
+#[derive(Clone, Copy)]
+struct Ops {
+    bond_show: fn(&NetDevice, &str, &mut Page),
+    bond_store: fn(&NetDevice, &str, &str) -> isize,
+    slave_show: fn(&NetDevice, &str, &mut Page),
+    masters_show: fn(&NetNs, &mut Page),
+    masters_store: fn(&NetNs, &str) -> isize,
+}
+
+/// Set once, at module load, before any file of the driver exists.
+static OPS: SetOnce<Ops> = SetOnce::new();
+
+/// Makes `T` the driver of the sysfs files; call before any of its devices (or the masters file)
+/// exist. `EBUSY` if a driver is registered already.
+pub(crate) fn register<T: SysfsOps>() -> Result {
+    let ops = Ops {
+        bond_show: bond_show::<T>,
+        bond_store: bond_store::<T>,
+        slave_show: |d, name, page| {
+            RcuRead::with(|rcu| {
+                let _ = T::slave_show(d, name, page, rcu);
+            })
+        },
+        masters_show: |net, page| {
+            let _ = T::masters_show(net, page);
+        },
+        masters_store: masters_store::<T>,
+    };
+    if OPS.populate(ops) { Ok(()) } else { Err(EBUSY) }
+}
+
+fn bond_show<T: SysfsOps>(d: &NetDevice, name: &str, page: &mut Page) {
+    if let Some(b) = master_state::<T>(d) {
+        // attributes read under a lock that may sleep are shown outside RCU
+        if b.show_locked(d, name, page).is_none() {
+            RcuRead::with(|rcu| {
+                let _ = b.show(d, name, page, rcu);
+            });
+        }
+    }
+}
+
+/// A store's result as sysfs wants it: the bytes taken, or a negative errno.
+fn written(r: Result, count: usize) -> isize {
+    match r {
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+fn bond_store<T: SysfsOps>(d: &NetDevice, name: &str, text: &str) -> isize {
+    let Some(b) = master_state::<T>(d) else { return ENODEV.to_errno() as isize };
+    // bond_opt_tryset_rtnl(): never wait for RTNL in a sysfs store (deadlock with unregister)
+    let Some(rtnl) = Rtnl::try_lock() else {
+        // SAFETY: plain FFI call in process context.
+        return unsafe { bindings::rbond_restart_syscall() } as isize;
+    };
+    written(b.store(d, name, text, &rtnl), text.len())
+}
+
+fn masters_store<T: SysfsOps>(net: &NetNs, text: &str) -> isize {
+    // as bonding_store_bonds(): the class file is not removed under RTNL, so waiting is safe
+    let rtnl = Rtnl::lock();
+    written(T::masters_store(net, text, &rtnl), text.len())
+}
+
 /// show() of `<bond>/bonding/<attr>`.
 ///
 /// # Safety
@@ -58,13 +146,8 @@ pub(crate) unsafe extern "C" fn rbond_rs_bond_show(dev: *mut bindings::net_devic
     let (d, name) = unsafe { (NetDevice::from_raw(dev), attr_name(attr)) };
     // INVARIANT: sysfs passes a page.
     let mut page = Page { buf, len: 0 };
-    if let Some(b) = master_state::<Bond>(d) {
-        // attributes read under the bond's mode lock (a mutex) are shown outside RCU
-        if bond::sysfs::show_locked(b, d, name, &mut page).is_none() {
-            RcuRead::with(|rcu| {
-                let _ = bond::sysfs::show(b, d, name, &mut page, rcu);
-            });
-        }
+    if let Some(ops) = OPS.as_ref() {
+        (ops.bond_show)(d, name, &mut page);
     }
     page.len as isize
 }
@@ -84,17 +167,9 @@ pub(crate) unsafe extern "C" fn rbond_rs_bond_store(
 ) -> isize {
     // SAFETY: as documented.
     let (d, name, bytes) = unsafe { (NetDevice::from_raw(dev), attr_name(attr), core::slice::from_raw_parts(buf, count)) };
-    let Some(b) = master_state::<Bond>(d) else { return ENODEV.to_errno() as isize };
+    let Some(ops) = OPS.as_ref() else { return ENODEV.to_errno() as isize };
     let Ok(text) = core::str::from_utf8(bytes) else { return EINVAL.to_errno() as isize };
-    // bond_opt_tryset_rtnl(): never wait for RTNL in a sysfs store (deadlock with unregister)
-    let Some(rtnl) = Rtnl::try_lock() else {
-        // SAFETY: plain FFI call in process context.
-        return unsafe { bindings::rbond_restart_syscall() } as isize;
-    };
-    match bond::sysfs::store(b, d, name, text, &rtnl) {
-        Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    (ops.bond_store)(d, name, text)
 }
 
 /// show() of `<slave>/bonding_slave/<attr>`.
@@ -109,9 +184,9 @@ pub(crate) unsafe extern "C" fn rbond_rs_slave_show(dev: *mut bindings::net_devi
     let (d, name) = unsafe { (NetDevice::from_raw(dev), attr_name(attr)) };
     // INVARIANT: sysfs passes a page.
     let mut page = Page { buf, len: 0 };
-    RcuRead::with(|rcu| {
-        let _ = bond::sysfs::slave_show(d, name, &mut page, rcu);
-    });
+    if let Some(ops) = OPS.as_ref() {
+        (ops.slave_show)(d, name, &mut page);
+    }
     page.len as isize
 }
 
@@ -126,7 +201,9 @@ pub(crate) unsafe extern "C" fn rbond_rs_masters_show(net: *mut bindings::net, b
     let net = unsafe { super::netdev::NetNs::from_raw(net) };
     // INVARIANT: sysfs passes a page.
     let mut page = Page { buf, len: 0 };
-    let _ = bond::sysfs::masters_show(net, &mut page);
+    if let Some(ops) = OPS.as_ref() {
+        (ops.masters_show)(net, &mut page);
+    }
     page.len as isize
 }
 
@@ -139,11 +216,7 @@ pub(crate) unsafe extern "C" fn rbond_rs_masters_show(net: *mut bindings::net, b
 pub(crate) unsafe extern "C" fn rbond_rs_masters_store(net: *mut bindings::net, buf: *const u8, count: usize) -> isize {
     // SAFETY: as documented.
     let (net, bytes) = unsafe { (super::netdev::NetNs::from_raw(net), core::slice::from_raw_parts(buf, count)) };
+    let Some(ops) = OPS.as_ref() else { return ENODEV.to_errno() as isize };
     let Ok(text) = core::str::from_utf8(bytes) else { return EINVAL.to_errno() as isize };
-    // as bonding_store_bonds(): the class file is not removed under RTNL, so waiting is safe
-    let rtnl = Rtnl::lock();
-    match bond::sysfs::masters_store(net, text, &rtnl) {
-        Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    (ops.masters_store)(net, text)
 }

@@ -262,19 +262,13 @@ SIZES = {"u8": 1, "u16": 2, "u32": 4, "ifindex": 4, "mac": 6}
 # The differences rbond has by design, each in Documentation/rbond.rst ("Differences from
 # bonding", "Options by netlink", "sysfs"). Operations of these kinds go to rbond alone.
 KNOWN = {
-    "unsupported-option": "rbond has no NS monitor, "
-                          "peer_notif_delay, broadcast_neighbor: netlink and "
-                          "sysfs refuse them (EOPNOTSUPP) where bonding accepts them",
     "unsupported-mode": "balance-tlb and balance-alb are refused (not implemented)",
-    "queue-id": "slave queue_id other than 0 is refused with EOPNOTSUPP (no transmit queue steering)",
     "read-only-slave-attr": "read-only IFLA_BOND_SLAVE_* attributes in a request are refused with EINVAL "
                             "(bonding ignores them)",
     "ad-info": "IFLA_BOND_AD_INFO in a request is refused with EOPNOTSUPP (bonding ignores it)",
     "all-or-nothing": "a netlink request with several options is applied all or nothing; bonding keeps "
                       "the options it applied before the one it refused",
 }
-UNSUPPORTED_ATTRS = {28, 31, 33}
-UNSUPPORTED_FILES = {"peer_notif_delay", "ns_ip6_target"}
 
 NAMES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb",
          "layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac", "layer9", "always", "better",
@@ -593,8 +587,6 @@ def known_kind(op):
     k = op["kind"]
     if k in ("create", "nl"):
         for n, p in op["attrs"]:
-            if n in UNSUPPORTED_ATTRS:
-                return "unsupported-option"
             if n == 23:
                 return "ad-info"
             if n == 1 and len(p) >= 1 and p[0] in REFUSED_MODES:
@@ -603,22 +595,13 @@ def known_kind(op):
         for n, p in op["attrs"]:
             if n in (1, 2, 3, 4, 6, 7, 8, 11, 12):
                 return "read-only-slave-attr"
-            # bonding accepts 1 to the number of transmit queues (16), and refuses more (EPERM)
-            if n == 5 and len(p) >= 2 and 0 < struct.unpack_from("H", p)[0] <= 16:
-                return "queue-id"
     elif k == "sysfs":
         f = op["path"].rsplit("/", 1)[-1]
         v = op["value"].strip()
         if not op["value"]:
             return None  # write(2) of nothing: no store() is called, for either driver
-        if "/bonding/" in op["path"] and f in UNSUPPORTED_FILES:
-            return "unsupported-option"
         if f == "mode" and v in ("balance-tlb", "balance-alb", "5", "6"):
             return "unsupported-mode"
-        if f == "queue_id":
-            m = re.fullmatch(r"\{S[12]\}:(\d+)", v)
-            if m and 0 < int(m.group(1)) <= 16:
-                return "queue-id"  # of an enslaved slave: S3 may not be one
     return None
 
 
@@ -799,7 +782,7 @@ class Fuzzer:
                     self.fail(ep, log, f"{describe(op)}: rbond refused it ({name(er)}) but its state changed", d)
             # (an ARP target list is one option to rbond; bonding clears the targets, then adds
             # them one by one until one is refused)
-            targets = op["kind"] == "nl" and any(a == 8 for a, _ in op["attrs"])
+            targets = op["kind"] == "nl" and any(a in (8, 31) for a, _ in op["attrs"])
             if op["kind"] in ("nl", "nlslave") and (len(op["attrs"]) > 1 or targets) and diff(ac, sc):
                 self.known["all-or-nothing"] += 1
                 order = C_ORDER if op["kind"] == "nl" else SLAVE_C_ORDER
@@ -809,11 +792,11 @@ class Fuzzer:
                         continue
                     sub = dict(op, attrs=one)
                     if run(sub, R)[0]:
-                        if n == 8:
+                        if n in (8, 31):
                             # the targets bonding added before the one it refused
                             entries = [nla(k, v) for k, v in nla_parse(one[0][1])]
                             for k in range(len(entries) - 1, -1, -1):
-                                part = dict(op, attrs=[(8, b"".join(entries[:k]))])
+                                part = dict(op, attrs=[(n, b"".join(entries[:k]))])
                                 if not run(part, R)[0]:
                                     log.insert(len(log) - 1, dict(part, rbond_only=True))
                                     break

@@ -110,6 +110,9 @@ BOND_OPTS = {
     "arp_validate": (9, "u32", ["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"]),
     "arp_all_targets": (10, "u32", ["any", "all"]),
     "arp_missed_max": (30, "u8", None),
+    "ns_ip6_target": (31, "ip6list", None),
+    "peer_notify_delay": (28, "u32", None),
+    "broadcast_neighbor": (33, "u8", ["off", "on"]),
 }
 
 
@@ -136,6 +139,9 @@ def bond_options(words):
             out.append((nr, struct.pack("I", num)))
         elif typ == "mac":
             out.append((nr, value(f"mac:{v}")))
+        elif typ == "ip6list":
+            ips = [socket.inet_pton(socket.AF_INET6, a) for a in v.split(",") if a]
+            out.append((nr, b"".join(attr(k, a) for k, a in enumerate(ips))))
         elif typ == "ip4list":
             # as iproute2: a comma-separated list, nested under slot numbers ("" for none)
             ips = [socket.inet_aton(a) for a in v.split(",") if a]

@@ -9,10 +9,12 @@ modprobe rbond max_bonds=0
 count() { ls /sys/class/net | wc -l; }
 n0=$(count)
 
-out=$(rtnl newlink rb0 rbond 28=u32:100 2>&1); rc=$?
-check "IFLA_BOND_PEER_NOTIF_DELAY (not implemented) is refused with EOPNOTSUPP ($out)" equals 95 "$rc"
+out=$(rtnl newlink rb0 rbond 23=hex: 2>&1); rc=$?
+check "IFLA_BOND_AD_INFO (read-only) in a request is refused with EOPNOTSUPP ($out)" equals 95 "$rc"
 check "the message names the attribute" \
-  bash -c "grep -q 'msg=IFLA_BOND_PEER_NOTIF_DELAY: option not supported by rbond' <<< '$out'"
+  bash -c "grep -q 'msg=IFLA_BOND_AD_INFO: read-only, not an option' <<< '$out'"
+out=$(rtnl newlink rb0 rbond mode active-backup 28=u32:300001 2>&1); rc=$?
+check "peer_notif_delay above 300000 is refused by bonding's policy (ERANGE, $out)" equals 34 "$rc"
 out=$(rtnl newlink rb0 rbond mode 7 2>&1); rc=$?
 check "mode 7 is refused with EINVAL and a message naming mode ($out)" \
   bash -c "[ $rc = 22 ] && grep -q 'msg=mode: invalid value 7' <<< '$out'"

@@ -92,7 +92,32 @@ setbond rbond r-b num_grat_arp 3; setbond bonding c-b num_grat_arp 3
 c=$(garps c 2); r=$(garps r 1)
 check "num_grat_arp 3: as many gratuitous ARPs after a failover as C sends ($c)" equals "$c" "$r"
 check "num_grat_arp 3: C sent 3" equals 3 "$c"
-setbond rbond r-b num_grat_arp 1; setbond bonding c-b num_grat_arp 1
+# peer_notif_delay 500 (5 ticks of miimon 100): the three announcements 500 ms apart
+# gaps SIDE NET: the gaps (ms) between the gratuitous ARPs of a failover from s1 (active after
+# garps) to s2, recorded for 2.5 s
+gaps() {
+  local s=$1 n=$2
+  tcpdump_bg /tmp/garp-$s.err -i $s-s2 -n -l -tt arp > /tmp/garp-$s.txt
+  ip -n rbpeer link set $s-p1 down
+  sleep 2.5
+  ip -n rbpeer link set $s-p1 up
+  kill -INT $TD; wait $TD 2>/dev/null
+  grep "Reply 10.$n.0.1 is-at\|Request who-has 10.$n.0.1 tell 10.$n.0.1" /tmp/garp-$s.txt |
+    awk '{ t = $1 * 1000; if (NR > 1) printf "%s%d", (NR > 2 ? " " : ""), t - last; last = t } END { print "" }'
+}
+setbond rbond r-b peer_notify_delay 500; setbond bonding c-b peer_notify_delay 500
+check "peer_notif_delay 500 reads back in sysfs and netlink as on bonding.ko" equals \
+  "$(cat /sys/class/net/c-b/bonding/peer_notif_delay) $(rtnl getlink c-b | sed -n 's/^data PEER_NOTIF_DELAY=//p')" \
+  "$(cat /sys/class/net/r-b/bonding/peer_notif_delay) $(rtnl getlink r-b | sed -n 's/^data PEER_NOTIF_DELAY=//p')"
+wait_for 5 bash -c 'grep -A1 "Interface: r-s2" /proc/net/rbond/r-b | grep -q "MII Status: up" && grep -A1 "Interface: c-s2" /proc/net/bonding/c-b | grep -q "MII Status: up"'
+c=$(gaps c 2); r=$(gaps r 1)
+wait_for 5 bash -c 'grep -A1 "Interface: r-s1" /proc/net/rbond/r-b | grep -q "MII Status: up" && grep -A1 "Interface: c-s1" /proc/net/bonding/c-b | grep -q "MII Status: up"'
+# two gaps of 4 or 5 ticks (the failover's tick counts one down after its announcement), 100 ms
+# without the delay; ticks stretch under load, never shrink: at least 300
+spaced() { [ "$(wc -w <<< "$1")" = 2 ] && for g in $1; do [ "$g" -ge 300 ] && [ "$g" -lt 1500 ] || return 1; done; }
+check "peer_notif_delay 500: bonding.ko's 3 announcements are 300-1500 ms apart (gaps: $c)" spaced "$c"
+check "peer_notif_delay 500: so are rbond's (gaps: $r)" spaced "$r"
+setbond rbond r-b num_grat_arp 1 peer_notify_delay 0; setbond bonding c-b num_grat_arp 1 peer_notify_delay 0
 wait_for 5 bash -c 'grep -A1 "Interface: r-s2" /proc/net/rbond/r-b | grep -q "MII Status: up" && grep -A1 "Interface: c-s2" /proc/net/bonding/c-b | grep -q "MII Status: up"'
 
 # a primary, and primary_reselect

@@ -95,3 +95,18 @@ refused lacp_rate=medium "lacp_rate=medium is invalid; accepted values are slow 
 refused lacp_rate=2 "lacp_rate=2 is invalid; accepted values are slow (0), fast (1)"
 refused ad_select=random "ad_select=random is invalid; accepted values are stable (0), bandwidth (1), count (2), actor_port_prio (3)"
 refused min_links=-1 "min_links=-1 is invalid; accepted values are 0 to 2147483647"
+refused tx_queues=0 "tx_queues=0 is invalid; accepted values are 1 to 255"
+refused tx_queues=256 "tx_queues=256 is invalid; accepted values are 1 to 255"
+
+# tx_queues: the transmit queues of every bond made later (at load, by ip link, by rbond_masters)
+modprobe rbond max_bonds=1 tx_queues=4; modprobe bonding max_bonds=1 tx_queues=4
+ip link add rb1 type rbond; ip link add bond1 type bond
+check "tx_queues=4: the bonds made at load and by ip link have 4 transmit queues, as bonding.ko's ($(jfield bond0 .num_tx_queues) $(jfield bond1 .num_tx_queues))" \
+  equals "4 4|4 4" "$(jfield bond0 .num_tx_queues) $(jfield bond1 .num_tx_queues)|$(jfield rbond0 .num_tx_queues) $(jfield rb1 .num_tx_queues)"
+ip link add rb2 numtxqueues 2 type rbond
+check "ip link's numtxqueues 2 is taken over the parameter" equals 2 "$(jfield rb2 .num_tx_queues)"
+rmmod rbond; rmmod bonding
+# every module parameter of bonding.ko, by name (some descriptions say what rbond differs in);
+# rbond has compat in addition
+parm() { modinfo -F parm "$1" | cut -d: -f1 | grep -vx compat | sort; }
+check "rbond has every module parameter of bonding.ko ($(parm bonding | xargs))" diff -u <(parm bonding) <(parm rbond)

@@ -54,8 +54,12 @@ reach() { wait_for 10 "$@" || echo "not reached in 10 s: $*" >> $T/unreached; }
 ab() { # DRIVER BOND PREFIX
   veths $3
   mkbond $1 $2 mode active-backup miimon 100 updelay 200 downdelay 100
-  ip link set $2 up
-  ip link set ${3}1 master $2; sleep 0.3   # a monitor tick in between: the log's order is fixed
+  # the first slave is enslaved while the bond is down: enslaved to an up bond, bonding.ko's MII
+  # monitor, which inspects without RTNL, can zero the new slave's updelay during the enslave and
+  # make it active there ("making interface the new active one 200 ms earlier"); usually it does
+  # not, and the slave comes up at the next tick. rbond's monitor runs under RTNL: always the latter
+  ip link set ${3}1 master $2
+  ip link set $2 up; sleep 0.3             # a monitor tick in between: the log's order is fixed
   reach active_is $2 ${3}1
   ip link set ${3}2 master $2
   sleep 0.5

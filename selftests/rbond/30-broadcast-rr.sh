@@ -184,6 +184,148 @@ check "... and reads 1 (the default) in sysfs and netlink, as on bonding.ko" equ
   "$(cat /sys/class/net/k-o/bonding/tlb_dynamic_lb) $(nl_attr k-o TLB_DYNAMIC_LB)" "$(cat /sys/class/net/r-o/bonding/tlb_dynamic_lb) $(nl_attr r-o TLB_DYNAMIC_LB)"
 ip link del r-o; ip link del k-o
 
+# --- queue_id: frames a tc filter gives transmit queue N of the bond leave by the slave whose
+# queue_id is N (bond_slave_override(), balance-rr and active-backup), unless its link is down
+# steer D: s2 takes queue_id 2 (sysfs), a prio qdisc on the bond whose filter puts the datagrams
+# to the static neighbour in queue 2
+steer() {
+  local d=$1
+  echo "$d-s2:2" > /sys/class/net/$d-b/bonding/queue_id
+  tc qdisc add dev $d-b handle 1: root prio
+  tc filter add dev $d-b parent 1: protocol ip prio 1 u32 match ip dst 10.${NET[$d]}.0.2/32 action skbedit queue_mapping 2
+}
+wait_up() { wait_for 10 bash -c "grep -c 'MII Status: up' /proc/net/rbond/r-b | grep -qx $1 && grep -c 'MII Status: up' /proc/net/bonding/k-b | grep -qx $1"; }
+for d in r k; do mk $d balance-rr miimon 100; steer $d; done
+wait_up 3
+check "queue_id r-s2:2 reads back in sysfs and /proc as on bonding.ko" equals \
+  "$(cat /sys/class/net/k-s2/bonding_slave/queue_id) $(grep 'Slave queue ID' /proc/net/bonding/k-b | xargs)" \
+  "$(cat /sys/class/net/r-s2/bonding_slave/queue_id) $(grep 'Slave queue ID' /proc/net/rbond/r-b | xargs)"
+k=$(counts k 20); r=$(counts r 20)
+check "balance-rr: bonding.ko sends the 20 datagrams steered to queue 2 on s2 ($k)" equals "0 20 0" "$k"
+check "balance-rr: so does rbond ($r)" equals "0 20 0" "$r"
+for d in r k; do ip -n rbpeer link set $d-p2 down; done
+wait_for 10 bash -c "grep -c 'MII Status: down' /proc/net/rbond/r-b | grep -qx 1 && grep -c 'MII Status: down' /proc/net/bonding/k-b | grep -qx 1"
+k=$(counts k 20); r=$(counts r 20)
+check "s2's link down: bonding.ko sends them by round robin on what is left, s1 ($k)" equals "20 0 0" "$k"
+check "s2's link down: so does rbond ($r)" equals "20 0 0" "$r"
+for d in r k; do ip -n rbpeer link set $d-p2 up; tc filter del dev $d-b parent 1:; done
+wait_up 3
+k=$(counts k 20); r=$(counts r 20)
+check "without the filter (queue 0): round robin again, bonding.ko ($k)" equals "10 10 0" "$k"
+check "without the filter: rbond too ($r)" equals "10 10 0" "$r"
+for d in r k; do unmake $d; done
+for d in r k; do mk $d active-backup miimon 100; steer $d; done
+wait_up 3
+k=$(counts k 20); r=$(counts r 20)
+check "active-backup: bonding.ko sends the steered datagrams on the backup slave s2 ($k)" equals "0 20 0" "$k"
+check "active-backup: so does rbond ($r)" equals "0 20 0" "$r"
+for d in r k; do echo "$d-s2:0" > /sys/class/net/$d-b/bonding/queue_id; done
+k=$(counts k 20); r=$(counts r 20)
+check "queue_id 0 again: bonding.ko sends them on the active slave s1 ($k)" equals "20 0 0" "$k"
+check "queue_id 0 again: so does rbond ($r)" equals "20 0 0" "$r"
+for d in r k; do unmake $d; done
+
+# --- 802.3ad with broadcast_neighbor: ARP and neighbour solicitations/advertisements on every port
+# of the aggregator, other frames by the hash; a port that starts distributing makes the bond
+# announce itself (num_peer_notif gratuitous ARPs, sent on every port). The partner is a bonding.ko
+# 802.3ad bond in rbpeer. (the module's selftests have none of this: bonding.ko is the reference)
+# mkad D: the bond D-a over D-a1 D-a2 (peers D-q1 D-q2 in rbpeer, enslaved to the partner D-P)
+mkad() {
+  local d=$1 i
+  ip -n rbpeer link add $d-P type bond mode 802.3ad miimon 100 lacp_rate fast
+  mkbond ${DRV[$d]} $d-a mode 802.3ad miimon 100 lacp_rate fast xmit_hash_policy layer3+4 broadcast_neighbor on
+  ip addr add 10.${NET[$d]}.1.1/24 dev $d-a
+  for i in 1 2; do
+    ip link add $d-a$i type veth peer name $d-q$i netns rbpeer
+    ip -n rbpeer link set $d-q$i master $d-P
+    ip link set $d-a$i master $d-a
+  done
+  ip -n rbpeer link set $d-P up
+  # the captures of the announcements start before the links come up
+  for i in 1 2; do cap_start $d-q$i garp-$d$i arp; done
+  ip link set $d-a up
+}
+ad_both() { [ "$(cat /sys/class/net/$1-a/bonding/ad_num_ports)" = 2 ] && [ "$(cat /sys/class/net/$1-a1/bonding_slave/ad_aggregator_id)" = "$(cat /sys/class/net/$1-a2/bonding_slave/ad_aggregator_id)" ]; }
+# bursts D: 16 ARP requests, 16 neighbour solicitations and 16 UDP datagrams sent through the
+# bond (from a packet socket, each to another address: the hash spreads them); prints what each
+# slave sent of each: "ARP1 ARP2 NS1 NS2 UDP1 UDP2"
+bursts() {
+  python3 - $1-a $1-a1 $1-a2 <<'P'
+import socket, struct, sys, time
+bond, s1, s2 = sys.argv[1:]
+mac = bytes.fromhex(open(f"/sys/class/net/{bond}/address").read().strip().replace(":", ""))
+sniff = []
+for s in (s1, s2):
+    k = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    k.bind((s, 0)); k.settimeout(0.05); sniff.append(k)
+def send(proto, frame):
+    o = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(proto))
+    o.bind((bond, proto)); o.send(frame); o.close()
+for i in range(16):
+    ip = bytes([10, 99, 0, i + 1])
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac, bytes([10, 99, 1, 1]), bytes(6), ip)
+    send(0x0806, b"\xff" * 6 + mac + b"\x08\x06" + arp)
+    tgt = bytes.fromhex("fd00000000000000000000000000") + bytes([0, i + 1])
+    ns = bytes([135, 0, 0, 0]) + bytes(4) + tgt
+    ip6 = struct.pack("!IHBB", 0x60000000, len(ns), 58, 255) + bytes.fromhex("fe80000000000000") + mac[:3] + b"\xff\xfe" + mac[3:] + bytes.fromhex("ff0200000000000000000001ff000000")[:13] + tgt[13:]
+    send(0x86dd, bytes.fromhex("3333ff") + tgt[13:] + mac + b"\x86\xdd" + ip6 + ns)
+    udp = struct.pack("!HHHH", 40000 + i, 9, 8 + 4, 0) + b"rbnd"
+    ip4 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes([10, 99, 1, 1]), bytes([10, 99, 2, i + 1]))
+    send(0x0800, bytes.fromhex("020000000002") + mac + b"\x08\x00" + ip4 + udp)
+counts = {}
+end = time.time() + 1
+while time.time() < end:
+    for n, k in enumerate(sniff):
+        try:
+            f, a = k.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if a[2] != socket.PACKET_OUTGOING:
+            continue
+        t = f[12:14]
+        kind = "arp" if t == b"\x08\x06" and f[28:32] == bytes([10, 99, 1, 1]) else \
+               "ns" if t == b"\x86\xdd" and f[20] == 58 and f[54] == 135 and f[62:76] == bytes.fromhex("fd00000000000000000000000000") else \
+               "udp" if t == b"\x08\x00" and f.endswith(b"rbnd") else None
+        if kind:
+            counts[(kind, n)] = counts.get((kind, n), 0) + 1
+print(" ".join(str(counts.get((k, n), 0)) for k in ("arp", "ns", "udp") for n in (0, 1)))
+P
+}
+for d in r k; do mkad $d; done
+both_ad() { ad_both r && ad_both k; }
+check "802.3ad: both drivers aggregate both ports with a bonding.ko partner" wait_for 30 both_ad
+sleep 1
+for d in r k; do for i in 1 2; do cap_stop garp-$d$i; done; done
+garps_on() { # D: the gratuitous ARPs (of 10.NET.1.1) each port sent while the aggregate formed
+  local d=$1 i
+  for i in 1 2; do ip netns exec rbpeer tcpdump -nr $T/garp-$d$i.pcap 2>/dev/null | grep -c "who-has 10.${NET[$d]}.1.1 tell 10.${NET[$d]}.1.1"; done | xargs
+}
+gk=$(garps_on k); gr=$(garps_on r)
+atleast1() { for n in $1; do [ "$n" -ge 1 ] || return 1; done; }
+# (bonding.ko's announcement is a race: the MII tick that sends it drops it, and counts it as sent,
+# when the usable-slaves array, rebuilt by another work that needs RTNL, is still empty; rbond
+# rebuilds it in the 802.3ad tick that asks for the announcement. bonding.ko's counts are shown.)
+echo "# gratuitous ARPs on the two ports while the aggregate formed: bonding.ko $gk, rbond $gr"
+check "broadcast_neighbor: rbond announced the bond on both ports as they started distributing ($gr)" atleast1 "$gr"
+bk=$(bursts k); br=$(bursts r)
+sum_pairs() { set -- $1; echo "$1+$2 $3+$4 $5+$6"; }
+check "broadcast_neighbor on: bonding.ko sent each ARP and NS on both ports, the UDP datagrams once ($bk)" \
+  bash -c "set -- $bk; [ \$1 = 16 ] && [ \$2 = 16 ] && [ \$3 = 16 ] && [ \$4 = 16 ] && [ \$((\$5 + \$6)) = 16 ]"
+check "broadcast_neighbor on: rbond sent the same ($br)" \
+  bash -c "set -- $br; [ \$1 = 16 ] && [ \$2 = 16 ] && [ \$3 = 16 ] && [ \$4 = 16 ] && [ \$((\$5 + \$6)) = 16 ]"
+setbond rbond r-a broadcast_neighbor off; setbond bonding k-a broadcast_neighbor off
+nl_bn() { python3 "$LIB/rtnl.py" getlink $1 | sed -n 's/^data BROADCAST_NEIGH=//p'; }
+check "broadcast_neighbor off reads back in netlink, as on bonding.ko ($(nl_bn k-a))" equals "$(nl_bn k-a)" "$(nl_bn r-a)"
+bk=$(bursts k); br=$(bursts r)
+once() { set -- $1; [ $(($1 + $2)) = 16 ] && [ $(($3 + $4)) = 16 ] && [ $(($5 + $6)) = 16 ]; }
+check "broadcast_neighbor off: bonding.ko sent every frame once ($bk)" once "$bk"
+check "broadcast_neighbor off: so did rbond ($br)" once "$br"
+for d in r k; do mkbond ${DRV[$d]} $d-x mode active-backup; done
+r=$($RTNL changelink r-x rbond broadcast_neighbor on 2>&1); k=$($RTNL changelink k-x bond broadcast_neighbor on 2>&1)
+check "broadcast_neighbor outside 802.3ad is refused with EACCES, as by bonding.ko (rbond: $r; bonding.ko: $k)" eacces "$r" "$k"
+ip link del r-x; ip link del k-x
+for d in r k; do ip link del $d-a; ip -n rbpeer link del $d-P; ip link del $d-a1; ip link del $d-a2; done
+
 # --- the module parameter
 rmmod rbond; rmmod bonding
 modprobe rbond max_bonds=1 mode=balance-rr packets_per_slave=5; modprobe bonding max_bonds=1 mode=balance-rr packets_per_slave=5

@@ -5,7 +5,7 @@
 # VLAN 100 on it another). A path is broken by taking a peer out of the bridge: the slave keeps
 # its carrier, so only the ARP monitor can see the failure.
 # active-backup (validate none, then all), balance-xor (bond_loadbalance_arp_mon()), a target
-# behind a VLAN on the bond (tagged probes), the options' rules (miimon and arp_interval exclude
+# behind a VLAN on the bond (tagged probes), an IPv6 target (NS probes, validated NAs), the options' rules (miimon and arp_interval exclude
 # each other, targets added and removed, errors), /proc, sysfs and netlink, module parameters.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
@@ -36,6 +36,11 @@ mk() {
   mkbond ${DRV[$d]} $d-b mode "$@"
   ip link set $d-b up
   ip addr add 10.${NET[$d]}.0.2/24 dev $d-b
+  if [ -n "${NS6:-}" ]; then
+    ip netns exec $d-peer sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.br0.disable_ipv6=0
+    ip -n $d-peer addr add 2001:db8:${NET[$d]}::1/64 dev br0 nodad
+    ip addr add 2001:db8:${NET[$d]}::2/64 dev $d-b nodad
+  fi
   if [ -n "${VLAN:-}" ]; then
     # VLAN 100 on the bond (10.NET.100.2) and on the peers' bridge (10.NET.100.1), before the
     # slaves come, so that the first probes already find the target
@@ -62,7 +67,7 @@ fails() { proc $1 | sed -n "/^Slave Interface: $1-$2\$/,/^\$/s/^Link Failure Cou
 export -f pf proc mii fails
 # the /proc text with the driver's names and addresses made neutral
 # (and the link failure counts, which depend on how a loaded guest kept time: checked one by one)
-nproc() { proc $1 | sed -E "s/\b$1-/X-/g; s/10\.${NET[$1]}\./10.N./g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g; s/^(Link Failure Count:) .*/\1 N/"; }
+nproc() { proc $1 | sed -E "s/\b$1-/X-/g; s/10\.${NET[$1]}\./10.N./g; s/2001:db8:${NET[$1]}:/2001:db8:N:/g; s/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g; s/^(Link Failure Count:) .*/\1 N/"; }
 same() { diff -u <(nproc k) <(nproc r); }
 # both SECONDS COMMAND: the command (a bash string, @ standing for the driver's prefix) holds for
 # both drivers within the time
@@ -152,6 +157,36 @@ check "VLAN target: the active slave is up within 15 s (validated by the tagged 
 ip netns exec r-peer timeout 5 tcpdump -c 2 -nnei r-p1 arp > $T/vlan 2>/dev/null
 check "rbond: the probes are tagged with VLAN 100" grep -q "vlan 100.*Request who-has 10.61.100.1 tell 10.61.100.2" $T/vlan
 for d in r k; do unmake $d; done
+
+# --- NS monitor: an IPv6 target (the peers' bridge, 2001:db8:NET::1), validated (arp_validate
+# all: the backup joins the target's solicited-node group to hear the active slave's NS)
+sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+for d in r k; do
+  NS6=1 mk $d active-backup arp_interval $IV ns_ip6_target 2001:db8:${NET[$d]}::1 arp_validate all
+done
+check "NS targets: active slave and both slaves up within 15 s, both drivers" \
+  both 15 'proc @ | grep -q "^Currently Active Slave: @-s1" && [ "$(mii @ s1)" = up ] && [ "$(mii @ s2)" = up ]'
+check "... /proc is bonding.ko's (the NS IPv6 target/s line)" same
+check "... /proc shows the target" bash -c 'proc r | grep -qx "NS IPv6 target/s (xx::xx form): 2001:db8:61::1"'
+n6() { rtnl getlink $1-b | grep -E '^data NS_IP6_TARGET' | sed -E "s/20010db800${2}/20010db800NN/"; }
+nk=$(n6 k 62); nr=$(n6 r 61)
+check "... netlink NS_IP6_TARGET (nested) as bonding.ko's" equals "$nk" "$nr"
+check "... not empty" test -n "$nr"
+# (the backup's group: 33:33:ff:00:00:01 in its multicast list)
+check "... the backup s2 is in the target's solicited-node group, as bonding.ko's" \
+  equals "$(ip maddr show dev k-s2 | grep -c 33:33:ff:00:00:01)" "$(ip maddr show dev r-s2 | grep -c 33:33:ff:00:00:01)"
+check "... (it is: 1)" equals 1 "$(ip maddr show dev r-s2 | grep -c 33:33:ff:00:00:01)"
+for d in r k; do ip -n $d-peer link set $d-p1 nomaster; done
+check "... path of s1 broken: s2 active, s1 down within 15 s, both drivers" \
+  both 15 'proc @ | grep -q "^Currently Active Slave: @-s2" && [ "$(mii @ s1)" = down ]'
+check "... the new active slave left the group, the new backup joined it, as bonding.ko's" \
+  equals "$(ip maddr show dev k-s2 | grep -c 33:33:ff:00:00:01) $(ip maddr show dev k-s1 | grep -c 33:33:ff:00:00:01)" \
+  "$(ip maddr show dev r-s2 | grep -c 33:33:ff:00:00:01) $(ip maddr show dev r-s1 | grep -c 33:33:ff:00:00:01)"
+for d in r k; do ip -n $d-peer link set $d-p1 master br0; done
+check "... back: s1 up within 15 s" both 15 '[ "$(mii @ s1)" = up ]'
+check "... /proc is bonding.ko's" same
+for d in r k; do unmake $d; done
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
 # --- the options' rules, by sysfs and netlink, both drivers alike
 for d in r k; do mkbond ${DRV[$d]} $d-b mode active-backup miimon 100; done
