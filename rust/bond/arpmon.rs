@@ -48,12 +48,13 @@ impl Bond {
     /// answers with on the route's device, tagged for the VLANs between the bond and that device;
     /// a target whose route leaves by a device not stacked on the bond is skipped, one without a
     /// route is asked from 0.0.0.0 untagged.
-    fn send_probes(&self, dev: &NetDevice, p: &Params, s: &Slave, rtnl: &Rtnl) {
+    fn send_probes(&self, dev: &NetDevice, p: &Params, s: &Slave) {
         for t in p.arp_targets.iter() {
             let (path, src) = match probe::route4(dev, *t) {
                 None => {
                     if p.arp_validate != 0 && !NO_ROUTE_WARNED.swap(true, Relaxed) {
-                        pr_warn!("{}: no route to arp_ip_target {} and arp_validate is set\n", dev.name(rtnl), Ip4(*t));
+                        let mut n = [0u8; 16];
+                        pr_warn!("{}: no route to arp_ip_target {} and arp_validate is set\n", &*dev.name_copy(&mut n), Ip4(*t));
                     }
                     (Some(VlanPath::none()), [0; 4])
                 }
@@ -68,18 +69,19 @@ impl Bond {
             }
         }
         if probe::ipv6_enabled() {
-            self.send_ns_probes(dev, p, s, rtnl);
+            self.send_ns_probes(dev, p, s);
         }
     }
 
     /// `bond_ns_send_all()` for one slave: a neighbour solicitation for each NS target, as the
     /// ARP requests (route, stacked devices, VLAN tags; `::` as source without a route).
-    fn send_ns_probes(&self, dev: &NetDevice, p: &Params, s: &Slave, rtnl: &Rtnl) {
+    fn send_ns_probes(&self, dev: &NetDevice, p: &Params, s: &Slave) {
         for t in p.ns_targets.iter() {
             let (path, src) = match probe::route6(dev, t) {
                 None => {
                     if p.arp_validate != 0 && !NO_ROUTE6_WARNED.swap(true, Relaxed) {
-                        pr_warn!("{}: no route to ns_ip6_target {} and arp_validate is set\n", dev.name(rtnl), Ip6(t));
+                        let mut n = [0u8; 16];
+                        pr_warn!("{}: no route to ns_ip6_target {} and arp_validate is set\n", &*dev.name_copy(&mut n), Ip6(t));
                     }
                     (Some(VlanPath::none()), [0; 16])
                 }
@@ -92,6 +94,43 @@ impl Bond {
                 s.last_tx.store(probe::jiffies(), Relaxed);
             }
         }
+    }
+
+    /// The part of an ARP monitor round that needs no RTNL, for a round that found RTNL busy:
+    /// bonding's monitors inspect and probe under RCU and take RTNL only to commit a change, so
+    /// that a busy RTNL never stops the probes (without them the active slave's own transmit and
+    /// receive times age, and it is failed). Load balancing: every slave that is up probes, as
+    /// `bond_loadbalance_arp_mon()` does before it finds RTNL busy (a change waits for the next
+    /// round). Active-backup: the active slave probes when no slave's link needs to change
+    /// (`bond_activebackup_arp_mon()`); a change, or no active slave (the search changes the
+    /// slaves' state), waits for RTNL. Returns the delay of the next round in ms: the interval
+    /// after a probe, else 1 (C's next jiffy), or `None` when the ARP monitor does not run.
+    pub(super) fn arp_round_unlocked(&self, dev: &NetDevice) -> Option<u32> {
+        RcuRead::with(|rcu| {
+            let t = self.tx.get(rcu)?;
+            let p = &t.params;
+            if p.miimon != 0 || p.arp_interval == 0 || t.all.is_empty() {
+                return None;
+            }
+            let c = clock(p);
+            match p.mode {
+                Mode::ActiveBackup => {
+                    let Some(a) = t.active.as_ref() else { return Some(1) };
+                    let searching = t.arp_slave.is_some();
+                    if t.all.iter().any(|s| arpmon::ab_inspect(&s.arp_view(p), &c, searching) != Proposal::NoChange) {
+                        return Some(1);
+                    }
+                    self.send_probes(dev, p, a);
+                }
+                Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
+                    for s in t.all.iter().filter(|s| s.dev.running_with_carrier()) {
+                        self.send_probes(dev, p, s);
+                    }
+                }
+                Mode::Ieee8023ad => return None,
+            }
+            Some(p.arp_interval)
+        })
     }
 
     /// One active-backup round: inspection, commit, probe (`bond_activebackup_arp_mon()`).
@@ -173,7 +212,7 @@ impl Bond {
             pr_info!("{}: PROBE: c_arp {} && cas {} BAD\n", dev.name(rtnl), a.dev.name(rtnl), cur.dev.name(rtnl));
         }
         if let Some(a) = ctl.active.clone() {
-            self.send_probes(dev, p, &a, rtnl);
+            self.send_probes(dev, p, &a);
             return false;
         }
         if ctl.slaves.is_empty() {
@@ -198,7 +237,7 @@ impl Bond {
             let s = ctl.slaves[n].clone();
             s.set_mii(MiiSlave { link: Link::Back, delay: s.mii().delay });
             s.set_active();
-            self.send_probes(dev, p, &s, rtnl);
+            self.send_probes(dev, p, &s);
             s.last_link_up.store(c.now, Relaxed);
             ctl.arp_slave = Some(s);
             changed = true;
@@ -238,7 +277,7 @@ impl Bond {
             }
             s.set_arp_proposal(prop);
             if s.dev.running_with_carrier() {
-                self.send_probes(dev, &p, s, rtnl);
+                self.send_probes(dev, &p, s);
             }
         }
         if !changed {

@@ -172,15 +172,12 @@ impl Bond {
     pub(super) fn monitor_work(&self, dev: &NetDevice) {
         // bond_close() cancels this work under RTNL: never wait for RTNL here
         let Some(rtnl) = Rtnl::try_lock() else {
-            // bond_loadbalance_arp_mon() re-arms at its interval when RTNL is busy (its round is
-            // lost: at bond_open() a bond's first round usually is), the other monitors retry
-            let lb_arp = RcuRead::with(|rcu| {
-                self.tx.get(rcu).and_then(|t| {
-                    let p = &t.params;
-                    (p.miimon == 0 && p.arp_interval > 0 && p.mode != Mode::ActiveBackup).then_some(p.arp_interval)
-                })
-            });
-            link::schedule_work(dev, self, Work::Monitor, lb_arp.unwrap_or(1));
+            // the ARP monitor probes without RTNL and re-arms at its interval (load balancing:
+            // the round's changes wait for the next one, as bond_loadbalance_arp_mon()'s; at
+            // bond_open() a bond's first round usually finds RTNL busy), or retries at the next
+            // jiffy when a change waits for RTNL; the MII monitor retries
+            let next = self.arp_round_unlocked(dev);
+            link::schedule_work(dev, self, Work::Monitor, next.unwrap_or(1));
             return;
         };
         let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
