@@ -166,6 +166,7 @@ impl kernel::Module for RbondModule {
             ad_select: StrParam::AdSelect.value(),
             arp_validate: StrParam::ArpValidate.value(),
             arp_all_targets: StrParam::ArpAllTargets.value(),
+            lacp_fallback: StrParam::LacpFallback.value(),
             arp_ip_target: core::array::from_fn(sys::arp_ip_target_param),
             arp_interval: module_parameters::arp_interval.value(),
             min_links: module_parameters::min_links.value(),

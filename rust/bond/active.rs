@@ -147,7 +147,21 @@ impl Bond {
     /// while its aggregator has a usable port; the other modes through their active slave.
     pub(super) fn peer_notify_tick(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl) {
         // an 802.3ad port started distributing (ad_cond_set_peer_notif(): bond_peer_notify_reset())
-        if self.ad_peer_notif.swap(false, Relaxed) && ctl.params.mode == Mode::Ieee8023ad && ctl.params.broadcast_neighbor {
+        let distributing = self.ad_peer_notif.swap(false, Relaxed) && ctl.params.broadcast_neighbor;
+        // rbond's lacp_fallback: the port that carries the traffic alone changed
+        // (the fallback often turns the bond's carrier on in the tick before: until linkwatch has
+        // activated the bond's qdisc an announcement would be dropped, so it waits for that)
+        let fallback = if !ctl.params.lacp_fallback {
+            self.ad_fallback_notif.store(false, Relaxed);
+            false
+        } else {
+            !dev.linkwatch_pending() && self.ad_fallback_notif.swap(false, Relaxed)
+        };
+        if (distributing || fallback) && ctl.params.mode == Mode::Ieee8023ad {
+            if fallback && self.ad_arr_pending.swap(false, Relaxed) {
+                // the announcement leaves by the new port: the usable array first (RTNL is held)
+                self.rebuild(dev, ctl, rtnl);
+            }
             ctl.send_peer_notif = peer_notif_ticks(ctl.params.num_peer_notif, ctl.params.peer_notif_delay);
         }
         if ctl.send_peer_notif > 0 {

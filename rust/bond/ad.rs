@@ -44,6 +44,9 @@ pub(crate) struct AdState {
     /// `lacp_active` and `lacp_rate fast` of the ports.
     pub(crate) lacp_active: bool,
     pub(crate) lacp_fast: bool,
+    /// rbond's `lacp_fallback`: changes of the port that carries the traffic alone are announced
+    /// and logged.
+    lacp_fallback: bool,
     /// The 802.3ad tick runs (the bond is up in mode 802.3ad).
     running: bool,
     /// The active aggregator, published for lock-free readers (netlink).
@@ -113,6 +116,7 @@ pub(crate) fn new_lock() -> Result<(AdLock, Arc<AdView>)> {
         system_priority: 0,
         lacp_active: true,
         lacp_fast: false,
+        lacp_fallback: false,
         running: false,
     };
     Ok((Arc::pin_init(kernel::new_mutex!(st, "rbond_mode_lock"), GFP_KERNEL)?, view))
@@ -191,6 +195,8 @@ impl AdState {
             churned: p.churn_actor == chr || p.churn_partner == chr,
             aggregator: p.agg.and_then(agg_of).map(|o| o.agg.id),
             active,
+            alone: ad::fallback_port(&self.ms) == Some(i),
+            lacp_fallback: self.lacp_fallback,
         }
     }
 
@@ -212,6 +218,28 @@ impl AdState {
                 if changed {
                     *slot = Some(r);
                 }
+            }
+        }
+    }
+
+    /// rbond's `lacp_fallback` log line for a change of the port that carries the traffic alone.
+    fn log_fallback(&self, bond: &str, f: ad::Fallback) {
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        match f {
+            ad::Fallback::To { to, from } => {
+                let Some(t) = self.slaves.get(to) else { return };
+                let to = t.dev.name_copy(&mut a);
+                match from.and_then(|i| self.slaves.get(i)) {
+                    None => pr_info!("{bond}: LACP fallback: no LACP partner answers, {} carries the traffic alone\n", &*to),
+                    Some(f) => pr_info!("{bond}: LACP fallback: {} carries the traffic alone instead of {}\n", &*to, &*f.dev.name_copy(&mut b)),
+                }
+            }
+            ad::Fallback::Left { aggregate: true, .. } => {
+                let id = ad::active_agg_info(&self.ms).map_or(0, |i| i.id);
+                pr_info!("{bond}: LACP fallback ends: the partner answers, aggregator {id} carries the traffic\n");
+            }
+            ad::Fallback::Left { aggregate: false, .. } => {
+                pr_info!("{bond}: LACP fallback: no port can carry the traffic\n");
             }
         }
     }
@@ -291,6 +319,7 @@ impl Bond {
         let (active, fast) = (p.lacp_active, p.lacp_fast);
         st.lacp_active = active;
         st.lacp_fast = fast;
+        st.lacp_fallback = p.lacp_fallback;
         let addr = dev.addr(rtnl);
         if first {
             // bond_3ad_initialize(): the system is the bond's address once it has one
@@ -382,6 +411,7 @@ impl Bond {
         st.cfg = config(p);
         st.lacp_active = p.lacp_active;
         st.lacp_fast = p.lacp_fast;
+        st.lacp_fallback = p.lacp_fallback;
         // bond_3ad_update_lacp_rate(), bond_3ad_update_lacp_active(): the ports' oper state follows
         for (now, then, bit) in [(p.lacp_fast, was.lacp_fast, lacp::state::TIMEOUT), (p.lacp_active, was.lacp_active, lacp::state::ACTIVITY)] {
             if now != then {
@@ -430,6 +460,7 @@ impl Bond {
         let mut st = self.ad.lock();
         st.running = true;
         st.bond.agg_select_timer = 1;
+        st.bond.forget_fallback();
         for s in st.slaves.iter() {
             s.dev.mc(rtnl, &SLOW_PROTOCOLS_MULTICAST, true);
             s.lacp.store(true, Relaxed);
@@ -457,6 +488,7 @@ impl Bond {
     pub(super) fn ad_tick(&self, dev: &NetDevice) {
         let mut eff = Effects::default();
         let carrier;
+        let mut fallback_notif = false;
         {
             let mut guard = self.ad.lock();
             if !guard.running {
@@ -504,6 +536,10 @@ impl Bond {
             if eff.no_partner {
                 pr_warn!("{bname}: Warning: No 802.3ad response from the link partner for any adapters in the bond\n");
             }
+            if let (Some(f), true) = (eff.fallback, st.lacp_fallback) {
+                st.log_fallback(bname, f);
+                fallback_notif = true;
+            }
             st.log_reasons(bname);
         }
         if carrier != dev.carrier_ok() {
@@ -518,6 +554,9 @@ impl Bond {
         }
         if eff.peer_notif {
             self.ad_peer_notif.store(true, Relaxed);
+        }
+        if fallback_notif {
+            self.ad_fallback_notif.store(true, Relaxed);
         }
         if self.ad_arr_pending.load(Relaxed) {
             // the usable-slaves array is rebuilt under RTNL; if RTNL is busy, the next tick tries

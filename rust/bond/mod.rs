@@ -146,6 +146,9 @@ pub(crate) struct Bond {
     /// 802.3ad with broadcast_neighbor: a port started distributing; the next MII tick (under
     /// RTNL) starts the peer notifications (`ad_cond_set_peer_notif()`)
     ad_peer_notif: AtomicBool,
+    /// 802.3ad with rbond's lacp_fallback: the port that carries the traffic alone changed; the
+    /// next MII tick announces the bond
+    ad_fallback_notif: AtomicBool,
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -793,6 +796,7 @@ impl Master for Bond {
             ad_departed: slave::AdCounters::new(),
             ad_arr_pending: AtomicBool::new(false),
             ad_peer_notif: AtomicBool::new(false),
+            ad_fallback_notif: AtomicBool::new(false),
         };
         bond.tx.replace(rtnl, Some(first))?;
         Ok(bond)
@@ -852,6 +856,7 @@ impl Master for Bond {
         self.ad_stop(dev, rtnl);
         // bond_close(): no announcement left for the next open
         self.ad_peer_notif.store(false, Relaxed);
+        self.ad_fallback_notif.store(false, Relaxed);
         if let Some(mut ctl) = self.ctl.borrow(rtnl) {
             ctl.send_peer_notif = 0;
         }

@@ -77,6 +77,9 @@ pub(crate) struct Params {
     /// `broadcast_neighbor` (802.3ad): ARP, neighbour solicitations and advertisements go out on
     /// every port of the active aggregator (netlink only, as in C)
     pub(crate) broadcast_neighbor: bool,
+    /// rbond's `lacp_fallback` (802.3ad; sysfs and the module parameter only): when no LACP
+    /// partner answers, the port that carries the traffic alone is announced and logged
+    pub(crate) lacp_fallback: bool,
 }
 
 impl Params {
@@ -114,6 +117,7 @@ impl Params {
             missed_max: 2,
             ns_targets: Targets([[0; 16]; MAX_TARGETS]),
             broadcast_neighbor: false,
+            lacp_fallback: false,
         }
     }
 
@@ -191,6 +195,8 @@ pub(crate) enum Change {
     AdUserPortKey(u64),
     CoupledControl(u64),
     LacpStrict(u64),
+    /// rbond's own option (sysfs only: no netlink attribute)
+    LacpFallback(u64),
     ArpInterval(u64),
     ArpValidate(u64),
     ArpAllTargets(u64),
@@ -550,7 +556,22 @@ pub(crate) fn fold(
             Change::AdActorSysPrio(v) => p.ad_actor_sys_prio = checked(opt::AD_ACTOR_SYS_PRIO, v, name, extack)? as u16,
             Change::AdUserPortKey(v) => p.ad_user_port_key = checked(opt::AD_USER_PORT_KEY, v, name, extack)? as u16,
             Change::CoupledControl(v) => p.coupled_control = checked(opt::COUPLED_CONTROL, v, name, extack)? != 0,
-            Change::LacpStrict(v) => p.lacp_strict = checked(opt::LACP_STRICT, v, name, extack)? != 0,
+            Change::LacpStrict(v) => {
+                let on = checked(opt::LACP_STRICT, v, name, extack)? != 0;
+                if on && p.lacp_fallback {
+                    msg(extack, format_args!("{name}: on contradicts rbond's lacp_fallback on (traffic on one port without LACP); set lacp_fallback off first"));
+                    return Err(EINVAL);
+                }
+                p.lacp_strict = on;
+            }
+            Change::LacpFallback(v) => {
+                let on = checked(opt::LACP_FALLBACK, v, name, extack)? != 0;
+                if on && p.lacp_strict {
+                    pr_err!("{}: option lacp_fallback: lacp_strict is on (no traffic without LACP); set lacp_strict off first\n", dev.name(rtnl));
+                    return Err(EINVAL);
+                }
+                p.lacp_fallback = on;
+            }
             Change::BroadcastNeigh(v) => p.broadcast_neighbor = checked(opt::BROADCAST_NEIGH, v, name, extack)? != 0,
             Change::AdActorSystemLen(_) | Change::MiiConflict | Change::ArpTargetLen | Change::NsTargetLen => return Err(EINVAL),
             Change::AdActorSystem(m) => {
@@ -634,6 +655,7 @@ pub(crate) struct ModuleParams {
     pub(crate) arp_ip_target: [Option<&'static str>; MAX_TARGETS],
     pub(crate) arp_validate: Option<&'static str>,
     pub(crate) arp_all_targets: Option<&'static str>,
+    pub(crate) lacp_fallback: Option<&'static str>,
 }
 
 /// " a b c": the targets as the module parameter's log line lists them.
@@ -725,6 +747,13 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
             p.lacp_fast = v != 0;
         } else {
             pr_info!("lacp_rate param is irrelevant in mode {}\n", mode_name(p.mode.value()));
+        }
+    }
+    if let Some(v) = str_param("lacp_fallback", m.lacp_fallback, opt::LACP_FALLBACK, &[])? {
+        if p.mode == Mode::Ieee8023ad {
+            p.lacp_fallback = v != 0;
+        } else {
+            pr_info!("lacp_fallback param is irrelevant in mode {}\n", mode_name(p.mode.value()));
         }
     }
     if let Some(v) = str_param("ad_select", m.ad_select, opt::AD_SELECT, &[])? {
@@ -836,7 +865,7 @@ pub(crate) fn sysfs_name(attr: &str) -> &'static str {
     const NAMES: &[&str] = &[
         "mode", "miimon", "updelay", "downdelay", "xmit_hash_policy", "primary_reselect", "fail_over_mac",
         "num_grat_arp", "num_unsol_na", "resend_igmp", "packets_per_slave", "lp_interval", "tlb_dynamic_lb", "all_slaves_active", "primary", "active_slave", "lacp_rate", "lacp_active",
-        "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key",
+        "ad_select", "min_links", "ad_actor_sys_prio", "ad_actor_system", "ad_user_port_key", "lacp_fallback",
     ];
     NAMES.iter().find(|n| **n == attr).copied().unwrap_or("option")
 }

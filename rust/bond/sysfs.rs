@@ -99,6 +99,8 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
         "lacp_active" => named(w, opt::LACP_ACTIVE, p.lacp_active.into()),
         "lacp_rate" => named(w, opt::LACP_RATE, p.lacp_fast.into()),
         "ad_select" => named(w, opt::AD_SELECT, p.ad_select),
+        // rbond's own (<bond>/rbond/)
+        "lacp_fallback" => named(w, opt::LACP_FALLBACK, p.lacp_fallback.into()),
         "min_links" => writeln!(w, "{}", p.min_links),
         // 802.3ad only, and to CAP_NET_ADMIN only (empty otherwise, as in C)
         "ad_actor_sys_prio" | "ad_actor_system" | "ad_user_port_key" if p.mode != Mode::Ieee8023ad || !crate::sys::capable_net_admin() => Ok(()),
@@ -219,6 +221,7 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "all_slaves_active" => Change::AllSlavesActive(value(dev, rtnl, attr, opt::ALL_SLAVES_ACTIVE, text)?),
         "lacp_rate" => Change::LacpRate(value(dev, rtnl, attr, opt::LACP_RATE, text)?),
         "lacp_active" => Change::LacpActive(value(dev, rtnl, attr, opt::LACP_ACTIVE, text)?),
+        "lacp_fallback" => Change::LacpFallback(value(dev, rtnl, attr, opt::LACP_FALLBACK, text)?),
         "ad_select" => Change::AdSelect(value(dev, rtnl, attr, opt::AD_SELECT, text)?),
         "min_links" => Change::MinLinks(value(dev, rtnl, attr, opt::INTMAX, text)?),
         "ad_actor_sys_prio" => Change::AdActorSysPrio(value(dev, rtnl, attr, opt::AD_ACTOR_SYS_PRIO, text)?),

@@ -705,6 +705,42 @@ pub struct Effects {
     /// A port of the active aggregator started collecting and distributing: with
     /// broadcast_neighbor, the peers are told (`ad_cond_set_peer_notif()`).
     pub peer_notif: bool,
+    /// The port that carries the traffic alone because no LACP partner answers changed (see
+    /// [`Fallback`]; rbond's `lacp_fallback` announces and logs it).
+    pub fallback: Option<Fallback>,
+}
+
+/// A change of the port that carries the bond's traffic alone because the active aggregator has
+/// no LACP partner: bonding's fallback with `lacp_strict` off (`ad_agg_selection_logic()` enables
+/// the ports of a partnerless active aggregator). Members are indices into the slice the tick ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// Member `to` carries the traffic alone now; `from`: the member that did before, if any and
+    /// still in the bond.
+    To {
+        /// The port that carries the traffic now.
+        to: usize,
+        /// The port that carried it before.
+        from: Option<usize>,
+    },
+    /// No port carries the traffic alone any more.
+    Left {
+        /// The port that did, if still in the bond.
+        from: Option<usize>,
+        /// An aggregator with a LACP partner and an enabled port is active now (LACP answered);
+        /// false: no port can carry traffic.
+        aggregate: bool,
+    },
+}
+
+/// The member whose port carries the traffic alone because the active aggregator has no partner
+/// (its first enabled port; `None` while the active aggregator has a partner or no usable port).
+pub fn fallback_port(ms: &[Member]) -> Option<usize> {
+    let a = active_agg(ms)?;
+    if ms[a].agg.has_partner() {
+        return None;
+    }
+    lag_ports(ms, a).find(|&i| !ms[i].port.backup && ms[i].port.link_up && ms[i].port.dev_up)
 }
 
 /// What `AdBond::unbind()` did, for the caller to send and log as C does.
@@ -746,6 +782,8 @@ pub struct AdBond {
     // uid is never reused and joins stay in order
     next_uid: u64,
     join_seq: u64,
+    /// The uid of the member that carried the traffic alone at the end of the last tick.
+    fallback_uid: Option<u64>,
 }
 
 fn find(ms: &[Member], uid: u64) -> Option<usize> {
@@ -1285,6 +1323,34 @@ impl AdBond {
             ms[i].port.churn_machine();
             ms[i].port.end_tick();
         }
+        out.fallback = self.fallback_change(ms);
+    }
+
+    /// What changed since the last tick in which port carries the traffic alone.
+    fn fallback_change(&mut self, ms: &[Member]) -> Option<Fallback> {
+        let now = fallback_port(ms);
+        let now_uid = now.map(|i| ms[i].uid);
+        if now_uid == self.fallback_uid {
+            return None;
+        }
+        let aggregate = active_agg(ms).is_some_and(|a| ms[a].agg.has_partner() && active_ports(ms, a) > 0);
+        if now.is_none() && !aggregate && self.fallback_uid.is_some() && ms.iter().any(|m| m.port.link_up && m.port.dev_up) {
+            // between two ports (the port that carried the traffic lost its link, a selection
+            // will choose another) or on the way into an aggregate: not a change yet
+            return None;
+        }
+        let from = self.fallback_uid.and_then(|u| find(ms, u));
+        self.fallback_uid = now_uid;
+        Some(match now {
+            Some(to) => Fallback::To { to, from },
+            None => Fallback::Left { from, aggregate },
+        })
+    }
+
+    /// The bond opens: a port that carries the traffic alone at the first selection is a change
+    /// (announced and logged again).
+    pub fn forget_fallback(&mut self) {
+        self.fallback_uid = None;
     }
 }
 
@@ -1559,6 +1625,74 @@ mod tests {
         run2(&mut a, &mut b, [true; 2], 60, false);
         assert!(formed(&a), "{:?}", a.ms[1].port);
         assert_eq!(active_agg_info(&a.ms).unwrap().ports, 2);
+    }
+
+    /// Runs `ticks` ticks one by one and returns the fallback changes of `a` (up to 8) and how many.
+    fn fallback_events<const N: usize>(a: &mut Side<N>, b: &mut Side<N>, wired: [bool; N], ticks: u32, b_silent: bool) -> ([Option<Fallback>; 8], usize) {
+        let (mut out, mut n) = ([None; 8], 0);
+        for _ in 0..ticks {
+            if let Some(f) = run2(a, b, wired, 1, b_silent).fallback {
+                if n < out.len() {
+                    out[n] = Some(f);
+                }
+                n += 1;
+            }
+        }
+        (out, n)
+    }
+
+    fn set_link<const N: usize>(s: &mut Side<N>, i: usize, up: bool) {
+        s.ms[i].port.link_up = up;
+        s.ms[i].port.dev_up = up;
+        if !up {
+            s.ms[i].port.disable(false);
+        }
+        let cfg = s.cfg;
+        s.bond.link_change(&mut s.ms, i, up, &cfg);
+    }
+
+    #[test]
+    fn the_port_that_carries_the_traffic_alone_is_reported_when_it_changes() {
+        let (mut a, mut b) = (side::<2>(SYS_A, true, true), side::<2>(SYS_B, true, true));
+        // a silent partner: after the selection one port carries the traffic alone, once
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 60, true);
+        assert_eq!(n, 1, "{ev:?}");
+        let Some(Fallback::To { to, from: None }) = ev[0] else { panic!("{ev:?}") };
+        assert_eq!(fallback_port(&a.ms), Some(to));
+        assert!(!a.ms[to].port.backup);
+        assert!(a.ms[1 - to].port.backup);
+        assert!(carrier(&a.ms, &a.cfg));
+        // between two selections (no port of the active aggregator carries traffic, another
+        // port is up): not a change
+        a.ms[to].port.backup = true;
+        assert_eq!(a.bond.fallback_change(&a.ms), None);
+        a.ms[to].port.backup = false;
+        assert_eq!(a.bond.fallback_change(&a.ms), None);
+        // its link fails: the other port takes over
+        set_link(&mut a, to, false);
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 20, true);
+        assert_eq!((n, ev[0]), (1, Some(Fallback::To { to: 1 - to, from: Some(to) })));
+        // the link returns: the port that carries the traffic stays (ad_select stable)
+        set_link(&mut a, to, true);
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 40, true);
+        assert_eq!(n, 0, "{ev:?}");
+        // the partner starts LACP: the aggregate takes over (defaulted ports on both sides send
+        // at the slow rate: within 30 s)
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 400, false);
+        assert!(formed(&a));
+        assert_eq!((n, ev[0]), (1, Some(Fallback::Left { from: Some(1 - to), aggregate: true })));
+        assert_eq!(fallback_port(&a.ms), None);
+        // the partner stops: after the LACPDUs expire one port carries the traffic alone again
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 80, true);
+        assert_eq!(n, 1, "{ev:?}");
+        assert!(matches!(ev[0], Some(Fallback::To { from: None, .. })), "{ev:?}");
+        // every link down: nobody carries the traffic
+        set_link(&mut a, 0, false);
+        set_link(&mut a, 1, false);
+        let (ev, n) = fallback_events(&mut a, &mut b, [true; 2], 10, true);
+        assert_eq!(n, 1, "{ev:?}");
+        assert!(matches!(ev[0], Some(Fallback::Left { aggregate: false, .. })), "{ev:?}");
+        assert!(!carrier(&a.ms, &a.cfg));
     }
 
     #[test]

@@ -168,6 +168,10 @@ pub const COUPLED_CONTROL: &[OptValue] = &[v("on", 1, DEFAULT), v("off", 0, 0)];
 /// `broadcast_neighbor`
 pub const BROADCAST_NEIGH: &[OptValue] = &[v("off", 0, DEFAULT), v("on", 1, 0)];
 
+/// `lacp_fallback` (rbond's own option, no C counterpart): when no LACP partner answers, the port
+/// that carries the traffic alone is announced and reported, active-backup style.
+pub const LACP_FALLBACK: &[OptValue] = &[v("off", 0, DEFAULT), v("on", 1, 0)];
+
 /// `BOND_OPTFLAG_NOSLAVES`: the option can change only while the bond has no slaves.
 pub const NOSLAVES: u8 = 1 << 0;
 /// `BOND_OPTFLAG_IFDOWN`: the option can change only while the bond is down.
@@ -241,6 +245,8 @@ pub const DEPS: &[OptDeps] = &[
     d("peer_notif_delay", 0, 0),
     d("coupled_control", IFDOWN, all_except(bit(mode::IEEE8023AD))),
     d("broadcast_neighbor", 0, all_except(bit(mode::IEEE8023AD))),
+    // rbond's own: 802.3ad only, as lacp_strict
+    d("lacp_fallback", 0, all_except(bit(mode::IEEE8023AD))),
 ];
 
 /// Why an option cannot change now, in the order `bond_opt_check_deps()` checks.
@@ -559,6 +565,12 @@ mod tests {
         assert_eq!(check_deps("lacp_rate", mode::IEEE8023AD, true, true), Err(Up));
         assert_eq!(check_deps("lacp_rate", mode::IEEE8023AD, true, false), Ok(()));
         assert_eq!(check_deps("lacp_strict", mode::IEEE8023AD, true, true), Ok(()));
+        // rbond's lacp_fallback: as lacp_strict
+        assert_eq!(check_deps("lacp_fallback", mode::IEEE8023AD, true, true), Ok(()));
+        assert_eq!(check_deps("lacp_fallback", mode::ACTIVEBACKUP, false, false), Err(Mode));
+        assert_eq!(parse(LACP_FALLBACK, "on"), Ok(1));
+        assert_eq!(parse(LACP_FALLBACK, "0"), Ok(0));
+        assert!(parse(LACP_FALLBACK, "2").is_err());
         assert_eq!(check_deps("ad_actor_system", mode::ACTIVEBACKUP, false, false), Err(Mode));
         assert_eq!(check_deps("ad_actor_system", mode::IEEE8023AD, true, true), Ok(()));
         assert_eq!(check_deps("ad_user_port_key", mode::IEEE8023AD, false, true), Err(Up));

@@ -430,6 +430,11 @@ pub struct AggFacts {
     pub aggregator: Option<u16>,
     /// The bond's active aggregator, if there is one.
     pub active: Option<ActiveAggFacts>,
+    /// The port carries the bond's traffic alone because the active aggregator has no LACP
+    /// partner ([`super::ad::fallback_port`]).
+    pub alone: bool,
+    /// rbond's `lacp_fallback` is on.
+    pub lacp_fallback: bool,
 }
 
 /// Why an 802.3ad port does or does not aggregate: rbond's `Aggregation:` line. `Display` gives
@@ -447,6 +452,16 @@ pub enum AggReason {
     HalfDuplex,
     /// The driver reports no duplex.
     DuplexUnknown,
+    /// The port carries the traffic alone: no LACP partner answers, and bonding's fallback (with
+    /// `lacp_strict` off) uses one port of the bond.
+    Alone {
+        /// The port's (individual) aggregator.
+        id: u16,
+        /// rbond's `lacp_fallback` is on (the change is announced and logged).
+        fallback: bool,
+        /// Seconds since the port's last LACPDU; `None`: none received.
+        seconds: Option<u32>,
+    },
     /// Neither side sends LACPDUs: `lacp_active` is off here and nothing was ever received.
     LacpPassive,
     /// The partner's LACPDUs stopped or never came (the port is defaulted or expired).
@@ -503,6 +518,10 @@ pub fn agg_reason(f: &AggFacts) -> AggReason {
         0 => return AggReason::HalfDuplex,
         DUPLEX_UNKNOWN => return AggReason::DuplexUnknown,
         _ => {}
+    }
+    if f.alone {
+        let id = f.aggregator.unwrap_or(0);
+        return AggReason::Alone { id, fallback: f.lacp_fallback, seconds: f.lacpdu_age_secs };
     }
     let in_active = matches!((f.aggregator, f.active), (Some(a), Some(act)) if a == act.id);
     let cd = state::COLLECTING | state::DISTRIBUTING;
@@ -562,6 +581,14 @@ impl fmt::Display for AggReason {
                 write!(f, "yes: collecting and distributing in aggregator {id}")
             }
             AggReason::LinkDown => f.write_str("no: link down"),
+            AggReason::Alone { id, fallback, seconds } => {
+                let how = if fallback { "lacp_fallback on" } else { "lacp_strict off" };
+                write!(f, "yes: carries the traffic alone in aggregator {id}: no LACP partner answers ")?;
+                match seconds {
+                    Some(s) => write!(f, "(last LACPDU {s} s ago; {how})"),
+                    None => write!(f, "(no LACPDU received; {how})"),
+                }
+            }
             AggReason::HalfDuplex => f.write_str(
                 "no: half duplex (LACP needs full duplex; check the NIC/driver, \
                  e.g. USB cdc_ncm adapters report half duplex)",
@@ -1116,6 +1143,8 @@ mod tests {
             churned: false,
             aggregator: Some(1),
             active: Some(ActiveAggFacts { id: 1, speed: 1000, partner_system: SWITCH, partner_key: 15 }),
+            alone: false,
+            lacp_fallback: false,
         }
     }
 
@@ -1188,6 +1217,26 @@ mod tests {
         let (r, s) = why(&f);
         assert_eq!(r, AggReason::PartnerSilent { seconds: None });
         assert_eq!(s.text(), "no: partner sends no LACPDUs (none received; is LACP on at the partner?)");
+    }
+
+    #[test]
+    fn carrying_the_traffic_alone_without_a_partner() {
+        let mut f = healthy();
+        f.actor_state = 0x47;
+        f.lacpdu_age_secs = None;
+        f.aggregator = Some(2);
+        f.active = Some(ActiveAggFacts { id: 2, speed: 1000, partner_system: [0; 6], partner_key: 0 });
+        f.alone = true;
+        let (r, s) = why(&f);
+        assert_eq!(r, AggReason::Alone { id: 2, fallback: false, seconds: None });
+        assert_eq!(s.text(), "yes: carries the traffic alone in aggregator 2: no LACP partner answers (no LACPDU received; lacp_strict off)");
+        f.lacp_fallback = true;
+        f.lacpdu_age_secs = Some(7);
+        let (_, s) = why(&f);
+        assert_eq!(s.text(), "yes: carries the traffic alone in aggregator 2: no LACP partner answers (last LACPDU 7 s ago; lacp_fallback on)");
+        // a link that is down says so first
+        f.link_up = false;
+        assert_eq!(agg_reason(&f), AggReason::LinkDown);
     }
 
     #[test]

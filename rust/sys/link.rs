@@ -467,6 +467,7 @@ impl<T: Master> Adapter<T> {
             // SAFETY: RTNL is held; on failure register_netdevice cleans up (priv_destructor drops
             // an untaken config) and rtnetlink frees the device.
             kernel::error::to_result(unsafe { bindings::register_netdevice(dev) })?;
+            own_sysfs(dev);
             Ok(0)
         })
     }
@@ -887,7 +888,22 @@ unsafe fn new_device<T: Master>(_rtnl: &Rtnl, ops: *mut bindings::rtnl_link_ops,
             return Err(Error::from_errno(ret));
         }
     }
+    own_sysfs(dev);
     Ok(())
+}
+
+/// Adds `<dev>/rbond/` (rbond's own options) to a device just registered, under RTNL. A failure
+/// leaves the device without that directory, with a warning: the device works all the same, and
+/// undoing a registration that rtnetlink reported to listeners would be worse.
+fn own_sysfs(dev: *mut bindings::net_device) {
+    // SAFETY: `dev` was registered by our caller under RTNL, which is still held, so it is alive
+    // and its kobject is added.
+    let ret = unsafe { bindings::rbond_own_sysfs_add(dev) };
+    if ret < 0 {
+        // SAFETY: as above; the name is NUL-terminated.
+        let name = unsafe { CStr::from_char_ptr((*dev).name.as_ptr().cast()) };
+        pr_warn!("{}: cannot create its rbond/ sysfs directory ({ret}); lacp_fallback is set by the module parameter only\n", name.to_str().unwrap_or("?"));
+    }
 }
 
 impl<T: Master> Drop for Registration<T> {

@@ -97,6 +97,7 @@ pub(crate) enum StrParam {
     AdSelect = 6,
     ArpValidate = 7,
     ArpAllTargets = 8,
+    LacpFallback = 9,
 }
 
 /// `arp_ip_target=a,b,...` (a charp array of 16, declared in the C shim): the `i`th address

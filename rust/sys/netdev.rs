@@ -326,6 +326,13 @@ impl NetDevice {
         unsafe { bindings::rbond_netif_running(self.as_raw()) && bindings::rbond_netif_carrier_ok(self.as_raw()) }
     }
 
+    /// A carrier change waits for linkwatch (`__LINK_STATE_LINKWATCH_PENDING`): after a
+    /// carrier-on, the device's qdisc is not active yet and what it sends is dropped.
+    pub(crate) fn linkwatch_pending(&self) -> bool {
+        // SAFETY: the device is valid; a bit test, safe anywhere.
+        unsafe { bindings::rbond_linkwatch_pending(self.as_raw()) }
+    }
+
     /// Both devices are the same.
     pub(crate) fn same(&self, other: &NetDevice) -> bool {
         core::ptr::eq(self, other)

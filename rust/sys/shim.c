@@ -302,6 +302,12 @@ bool rbond_netif_carrier_ok(const struct net_device *dev)
 	return netif_carrier_ok(dev);
 }
 
+/* a carrier change of @dev waits for linkwatch (which activates its qdisc after a carrier-on) */
+bool rbond_linkwatch_pending(const struct net_device *dev)
+{
+	return test_bit(__LINK_STATE_LINKWATCH_PENDING, &dev->state);
+}
+
 bool rbond_netif_running(const struct net_device *dev)
 {
 	return netif_running(dev);
@@ -704,6 +710,12 @@ module_param(ad_select, charp, 0);
 MODULE_PARM_DESC(ad_select, "802.3ad aggregation selection logic; 0 for stable (default), 1 for bandwidth, "
 			    "2 for count, 3 for actor_port_prio");
 
+/* rbond's own (Documentation/rbond.rst, "LACP fallback") */
+static char *lacp_fallback;
+module_param(lacp_fallback, charp, 0);
+MODULE_PARM_DESC(lacp_fallback, "802.3ad: announce and log the port that carries the traffic alone when no LACP "
+				"partner answers; 0 for off (default), 1 for on (rbond only)");
+
 static char *arp_validate;
 module_param(arp_validate, charp, 0);
 MODULE_PARM_DESC(arp_validate, "validate src/dst of ARP probes; "
@@ -741,6 +753,7 @@ const char *rbond_param_str(unsigned int which)
 	case 6: return ad_select;
 	case 7: return arp_validate;
 	case 8: return arp_all_targets;
+	case 9: return lacp_fallback;
 	default:
 		/* 16 to 31: arp_ip_target[0..15] */
 		if (which >= 16 && which < 16 + ARRAY_SIZE(arp_ip_target))
@@ -825,6 +838,26 @@ static const struct attribute_group rbond_slave_group = {
 	.name = "bonding_slave",
 	.attrs = rbond_slave_attrs,
 };
+
+/* rbond's own options, in <bond>/rbond/ so that <bond>/bonding/ stays the C driver's directory */
+RB_RW(lacp_fallback);
+
+static struct attribute *rbond_own_attrs[] = {
+	&rb_attr_lacp_fallback.attr,
+	NULL,
+};
+
+static const struct attribute_group rbond_own_group = {
+	.name = "rbond",
+	.attrs = rbond_own_attrs,
+};
+
+/* after register_netdevice(): the device has its kobject; the directory goes with it at
+ * unregistration (kobject_del() removes the whole subtree) */
+int rbond_own_sysfs_add(struct net_device *dev)
+{
+	return sysfs_create_group(&dev->dev.kobj, &rbond_own_group);
+}
 
 /* before register_netdevice(): device_add() creates <bond>/bonding/ */
 void rbond_set_sysfs_group(struct net_device *dev)

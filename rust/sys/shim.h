@@ -37,6 +37,7 @@ const struct nla_policy *rbond_bond_slave_policy(void);
 void rbond_dev_hold(struct net_device *dev);
 void rbond_dev_put(struct net_device *dev);
 bool rbond_netif_carrier_ok(const struct net_device *dev);
+bool rbond_linkwatch_pending(const struct net_device *dev);
 bool rbond_netif_running(const struct net_device *dev);
 unsigned int rbond_dev_flags(const struct net_device *dev);
 unsigned short rbond_dev_type(const struct net_device *dev);
@@ -79,6 +80,7 @@ const char *rbond_param_str(unsigned int which);
 int rbond_param_compat(void);
 
 void rbond_set_sysfs_group(struct net_device *dev);
+int rbond_own_sysfs_add(struct net_device *dev);
 int rbond_slave_sysfs_add(struct net_device *slave);
 void rbond_slave_sysfs_del(struct net_device *slave);
 int rbond_restart_syscall(void);
