@@ -727,7 +727,8 @@ pub enum Fallback {
     Left {
         /// The port that did, if still in the bond.
         from: Option<usize>,
-        /// An aggregator with a LACP partner and an enabled port is active now (LACP answered);
+        /// An aggregator with a LACP partner and a port that collects and distributes is active
+        /// now (LACP answered);
         /// false: no port can carry traffic.
         aggregate: bool,
     },
@@ -1333,7 +1334,9 @@ impl AdBond {
         if now_uid == self.fallback_uid {
             return None;
         }
-        let aggregate = active_agg(ms).is_some_and(|a| ms[a].agg.has_partner() && active_ports(ms, a) > 0);
+        // (an aggregate carries traffic once a port collects and distributes: until then the
+        // announcement would find no port to leave by)
+        let aggregate = active_agg(ms).is_some_and(|a| ms[a].agg.has_partner() && usable_ports(ms, a) > 0);
         if now.is_none() && !aggregate && self.fallback_uid.is_some() && ms.iter().any(|m| m.port.link_up && m.port.dev_up) {
             // between two ports (the port that carried the traffic lost its link, a selection
             // will choose another) or on the way into an aggregate: not a change yet

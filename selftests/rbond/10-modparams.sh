@@ -107,6 +107,6 @@ ip link add rb2 numtxqueues 2 type rbond
 check "ip link's numtxqueues 2 is taken over the parameter" equals 2 "$(jfield rb2 .num_tx_queues)"
 rmmod rbond; rmmod bonding
 # every module parameter of bonding.ko, by name (some descriptions say what rbond differs in);
-# rbond has compat in addition
-parm() { modinfo -F parm "$1" | cut -d: -f1 | grep -vx compat | sort; }
+# rbond has its own compat and lacp_fallback in addition
+parm() { modinfo -F parm "$1" | cut -d: -f1 | grep -vxE 'compat|lacp_fallback' | sort; }
 check "rbond has every module parameter of bonding.ko ($(parm bonding | xargs))" diff -u <(parm bonding) <(parm rbond)
