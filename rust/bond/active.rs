@@ -158,8 +158,9 @@ impl Bond {
             !dev.linkwatch_pending() && self.ad_fallback_notif.swap(false, Relaxed)
         };
         if (distributing || fallback) && ctl.params.mode == Mode::Ieee8023ad {
-            if fallback && self.ad_arr_pending.swap(false, Relaxed) {
-                // the announcement leaves by the new port: the usable array first (RTNL is held)
+            if self.ad_arr_pending.swap(false, Relaxed) {
+                // the announcement leaves by the ports that distribute now: the usable array first
+                // (the 802.3ad tick could not take RTNL to rebuild it; it is held here)
                 self.rebuild(dev, ctl, rtnl);
             }
             ctl.send_peer_notif = peer_notif_ticks(ctl.params.num_peer_notif, ctl.params.peer_notif_delay);
