@@ -106,6 +106,19 @@ agg_line() { awk -v s="Slave Interface: $1" '$0 == s {f=1} f && /^Aggregation: /
 export -f agg_line log
 export MARK
 
+# carried_by WHAT SN WANT PATTERN: rbond logged PATTERN; SN of rbond's bond carries the traffic, as
+# of bonding.ko's; the peers received WANT ("N1 N2") announcements from rbond's bond (once, by
+# SN; num_grat_arp 1) since cap_start
+carried_by() {
+  local what=$1 sn=$2 want=$3 pat=$4 r k
+  check "$what: rbond logs the port that carries the traffic alone" wait_for 10 logged "$pat"
+  r=$(carrier r); k=$(carrier k)
+  check "$what: $sn carries the traffic, as with bonding.ko ($k)" equals "$sn" "$r"
+  check "$what: ... as with bonding.ko" equals "$sn" "$k"
+  sleep 1
+  r=$(cap_stop r); k=$(cap_stop k)
+  check "$what: rbond announces the bond once, from $sn (bonding.ko: $k)" equals "$want" "$r"
+}
 # werr FILE VALUE: the error of writing VALUE to FILE ("Invalid argument"), empty if accepted
 werr() { { echo "$2" > "$1"; } 2>&1 | sed 's/.*: //'; }
 
@@ -150,13 +163,7 @@ done
 for d in r k; do
   check "silent partner ($d): the bond reaches the partner's host" wait_for 30 reaches $d
 done
-check "silent partner: rbond logs the port that carries the traffic alone" \
-  wait_for 10 logged 'r-b: LACP fallback: no LACP partner answers, r-s1 carries the traffic alone'
-r=$(carrier r); k=$(carrier k)
-check "silent partner: one port carries the traffic, the same as bonding.ko's ($k)" equals "s1" "$r"
-sleep 1
-r=$(cap_stop r); k=$(cap_stop k)
-check "silent partner: rbond announces the bond once (num_grat_arp 1) from that port (bonding.ko: $k)" equals "1 0" "$r"
+carried_by "silent partner" s1 "1 0" 'r-b: LACP fallback: no LACP partner answers, r-s1 carries the traffic alone'
 check "silent partner: /proc says r-s1 carries the traffic alone" bash -c \
   "agg_line r-s1 | grep -qx 'Aggregation: yes: carries the traffic alone in aggregator 1: no LACP partner answers (no LACPDU received; lacp_fallback on)'"
 check "silent partner: /proc says why r-s2 does not aggregate" bash -c \
@@ -168,13 +175,7 @@ for d in r k; do cap_start $d; ip -n $d-ns link set $d-p1 down; done
 for d in r k; do
   check "silent partner, s1's link down ($d): the host is reached through s2" wait_for 20 s1_down_reaches $d
 done
-check "s1's link down: rbond logs the move" \
-  wait_for 10 logged 'r-b: LACP fallback: r-s2 carries the traffic alone instead of r-s1'
-r=$(carrier r); k=$(carrier k)
-check "s1's link down: s2 carries the traffic, as with bonding.ko ($k)" equals "s2" "$r"
-sleep 1
-r=$(cap_stop r); k=$(cap_stop k)
-check "s1's link down: rbond announces the bond from s2 (bonding.ko: $k)" equals "0 1" "$r"
+carried_by "s1's link down" s2 "0 1" 'r-b: LACP fallback: r-s2 carries the traffic alone instead of r-s1'
 for d in r k; do ip -n $d-ns link set $d-p1 up; done
 sleep 2
 r=$(carrier r); k=$(carrier k)
