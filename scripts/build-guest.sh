@@ -11,15 +11,18 @@ if [ -f "$OUT/initramfs.cpio.gz" ]; then touch "$OUT"; echo "$OUT/initramfs.cpio
 lock_stage guest
 if [ -f "$OUT/initramfs.cpio.gz" ]; then touch "$OUT"; echo "$OUT/initramfs.cpio.gz"; exit 0; fi
 
-# 1. iproute2 >= the kernel's version and its libraries from sid, extracted (never installed)
+# 1. iproute2 >= the kernel's version and its libraries from sid, extracted (never installed); jq
+#    too: jq 1.6 (bookworm's) compiles its builtins at every start, ~0.5 s of a TCG guest's CPU a
+#    call (1.8: ~0.08 s), and the kernel's bonding selftests call it in their polling loops
 SID=$GUEST_DIR/sid-root
-if [ ! -x "$SID/usr/sbin/ip" ]; then
+if [ ! -x "$SID/usr/sbin/ip" ] || [ ! -x "$SID/usr/bin/jq" ]; then
   apt_private
-  log "guest: fetching iproute2 and glibc from Debian $GUEST_SID_SUITE"
+  log "guest: fetching iproute2, jq and glibc from Debian $GUEST_SID_SUITE"
   rm -rf "$SID.tmp"; mkdir -p "$SID.tmp"
   apt_extract_suite "$GUEST_SID_SUITE" "$SID.tmp" iproute2 libc6 libbpf1 libelf1t64 libmnl0 libselinux1 \
     libtirpc3t64 libxtables12 libcap2 libdb5.3t64 libzstd1 zlib1g libpcre2-8-0 libgssapi-krb5-2 libkrb5-3 \
-    libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libgcc-s1
+    libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libgcc-s1 \
+    jq libjq1 libonig5
   rm -rf "$SID"; mv "$SID.tmp" "$SID"
 fi
 ipver=$("$SID/usr/lib64/ld-linux-x86-64.so.2" --library-path "$SID/usr/lib/x86_64-linux-gnu" "$SID/usr/sbin/ip" -V |
@@ -57,7 +60,7 @@ addbin() { # a host binary and the libraries ldd names, at the same paths
     d="$R/usr${l#/usr}"; mkdir -p "$(dirname "$d")"; [ -e "$d" ] || cp -L "$l" "$d"
   done
 }
-BINS="/usr/sbin/ethtool /usr/bin/bash /usr/bin/jq /usr/bin/ping /usr/bin/arping /usr/bin/bc /usr/bin/tcpdump
+BINS="/usr/sbin/ethtool /usr/bin/bash /usr/bin/ping /usr/bin/arping /usr/bin/bc /usr/bin/tcpdump
  /usr/sbin/mausezahn /usr/bin/socat /usr/bin/ndisc6 /usr/bin/kmod /usr/bin/getopt /usr/sbin/sysctl
  /usr/bin/grep /usr/bin/sed /usr/bin/mawk /usr/bin/find /usr/bin/xargs /usr/bin/ps /usr/bin/pgrep /usr/bin/pkill
  /usr/bin/killall /usr/bin/nsenter /usr/bin/unshare /usr/bin/flock /usr/bin/setsid /usr/bin/logger /usr/bin/rev
@@ -78,8 +81,11 @@ mkdir -p "$R/usr/lib/python3/dist-packages"
 for e in /usr/lib/python3/dist-packages/*; do
   case "$e" in *.pth) ;; *) ln -s "/host-usr-lib/python3/dist-packages/${e##*/}" "$R/usr/lib/python3/dist-packages/";; esac
 done
-# sid's iproute2, its libraries and its glibc (newer glibc runs the host's binaries too)
-for b in ip tc bridge ss; do cp "$SID/usr/sbin/$b" "$R/usr/sbin/$b" 2>/dev/null || cp "$SID/usr/bin/$b" "$R/usr/bin/$b"; done
+# sid's iproute2 and jq, their libraries and sid's glibc (newer glibc runs the host's binaries too)
+for b in ip tc bridge ss jq; do cp "$SID/usr/sbin/$b" "$R/usr/sbin/$b" 2>/dev/null || cp "$SID/usr/bin/$b" "$R/usr/bin/$b"; done
+# sleep is busybox's (static): the selftests' polling loops start one every 0.1-0.2 s, and a
+# dynamically linked program costs ~40 ms of a TCG guest's CPU to start (busybox: ~10 ms)
+ln -sf busybox "$R/usr/bin/sleep"
 cp -a "$SID/usr/lib/x86_64-linux-gnu/." "$R/usr/lib/x86_64-linux-gnu/"
 # OpenSSL is the host's, with its provider modules: the host's python cryptography (which scapy
 # loads) loads the legacy provider, and fails without it ("Unknown OpenSSL error"); nothing from
