@@ -113,8 +113,18 @@ for b in r-a b-a; do ip link set $b-s carrier off; done
 sleep 0.5
 for b in r-a b-a; do ip link set $b-s carrier on; done
 sleep 1
+# (the link failures counted are not compared: 1, or 2 when the MII monitor saw the carrier
+# gone before linkwatch's NETDEV_CHANGE said so, which then turns the slave, already down, into
+# "going down" for the monitor to count again; a race of both drivers under load, seen once
+# with bonding.ko at 1 and rbond at 2)
+failures() { adslave "$1" "$2" | sed -n 's/^Link Failure Count: //p'; }
 check "... after its carrier came back (NETDEV_CHANGE): as bonding.ko's" \
-  diff -u <(adslave bonding b-a) <(adslave rbond r-a)
+  diff -u <(adslave bonding b-a | grep -v '^Link Failure Count: ') <(adslave rbond r-a | grep -v '^Link Failure Count: ')
+for b in r-a b-a; do
+  d=$([ "$b" = r-a ] && echo rbond || echo bonding)
+  check "${b%-a}: the carrier's loss counted as a link failure (once, or twice in the race)" \
+    bash -c "case '$(failures $d $b)' in 1|2) ;; *) echo 'Link Failure Count: $(failures $d $b)'; exit 1;; esac"
+done
 check "... which is down: no speed or duplex, no 802.3ad" equals "MII Status: down" \
   "$(adslave rbond r-a | head -1)"
 for b in r-a b-a; do
