@@ -24,3 +24,5 @@ pub mod procfs;
 pub mod select;
 /// The bond's counters folded from its slaves' (`bond_fold_stats()`).
 pub mod stats;
+/// balance-tlb's transmit table (which slave sends to which client), lock-free.
+pub mod tlb;
