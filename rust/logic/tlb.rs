@@ -293,6 +293,61 @@ pub fn alb_balance<P: Packet + ?Sized>(f: &Frame<'_, P>) -> Balance {
     }
 }
 
+/// `ETH_P_LOOPBACK`: the EtherType of learning packets.
+pub const ETH_P_LOOPBACK: u16 = 0x9000;
+/// Bytes of a learning packet (`struct learning_pkt`: `ETH_ZLEN`).
+pub const LEARNING_PACKET_LEN: usize = 60;
+
+/// A learning packet (`alb_send_lp_vid()`): to and from `mac`, EtherType `ETH_P_LOOPBACK`, zero
+/// padding to 60 bytes; it teaches the switch which port `mac` is behind (sent untagged, and once
+/// per VLAN above the bond with the VLAN's tag out of band).
+pub fn learning_packet(mac: [u8; 6]) -> [u8; LEARNING_PACKET_LEN] {
+    let mut p = [0u8; LEARNING_PACKET_LEN];
+    p[0..6].copy_from_slice(&mac);
+    p[6..12].copy_from_slice(&mac);
+    p[12..14].copy_from_slice(&ETH_P_LOOPBACK.to_be_bytes());
+    p
+}
+
+/// A slave as receive load balancing sees it when it picks the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RxCandidate {
+    /// The driver's id of the slave.
+    pub id: u32,
+    /// `slave->speed`, Mb/s (u32 as C compares it).
+    pub speed: u32,
+    /// `bond_slave_can_tx()`: up, and active.
+    pub can_tx: bool,
+}
+
+/// `__rlb_next_rx_slave()`: the slave the next client is given (and the new `rx_slave`), from
+/// `slaves` in the bond's order and `current`, the last one given: the fastest slave after
+/// `current` (the first of equally fast ones), unless one up to and including `current` is
+/// faster, or none comes after it; then the fastest up to and including it. Only slaves that can
+/// transmit count; `current` counts as found only if it can. `None`: no slave can transmit.
+pub fn next_rx_slave(slaves: impl IntoIterator<Item = RxCandidate>, current: Option<u32>) -> Option<u32> {
+    let mut before: Option<RxCandidate> = None;
+    let mut after: Option<RxCandidate> = None;
+    let mut found = false;
+    for s in slaves {
+        if !s.can_tx {
+            continue;
+        }
+        let slot = if found { &mut after } else { &mut before };
+        if slot.is_none_or(|b| b.speed < s.speed) {
+            *slot = Some(s);
+        }
+        if Some(s.id) == current {
+            found = true;
+        }
+    }
+    match (after, before) {
+        (Some(a), Some(b)) if a.speed < b.speed => Some(b.id),
+        (Some(a), _) => Some(a.id),
+        (None, b) => b.map(|b| b.id),
+    }
+}
+
 /// What the alb monitor does at a tick (`bond_alb_monitor()`, every 100 ms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TickActions {
@@ -419,6 +474,43 @@ mod tests {
         assert_eq!(f(&eth(UNI, ETH_P_ARP, &[0; 28])), Balance::Arp);
         assert_eq!(f(&eth([0xff; 6], ETH_P_ARP, &[0; 28])), Balance::Arp);
         assert_eq!(f(&eth(UNI, 0x88cc, &[0; 28])), Balance::No);
+    }
+
+    #[test]
+    fn learning_packets() {
+        let p = learning_packet([2, 1, 2, 3, 4, 5]);
+        assert_eq!(p.len(), 60);
+        assert_eq!(&p[0..14], &[2, 1, 2, 3, 4, 5, 2, 1, 2, 3, 4, 5, 0x90, 0]);
+        assert!(p[14..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn rx_slaves_rotate_by_speed() {
+        let c = |id, speed, can_tx| RxCandidate { id, speed, can_tx };
+        let same = [c(1, 1000, true), c(2, 1000, true), c(3, 1000, true)];
+        // equal speeds: round robin in the bond's order, wrapping
+        assert_eq!(next_rx_slave(same, None), Some(1));
+        assert_eq!(next_rx_slave(same, Some(1)), Some(2));
+        assert_eq!(next_rx_slave(same, Some(2)), Some(3));
+        assert_eq!(next_rx_slave(same, Some(3)), Some(1));
+        // a slave that cannot transmit is skipped, and is not "found" as the current one
+        let down = [c(1, 1000, true), c(2, 1000, false), c(3, 1000, true)];
+        assert_eq!(next_rx_slave(down, Some(1)), Some(3));
+        assert_eq!(next_rx_slave(down, Some(2)), Some(1));
+        // a faster slave up to the current one wins over slower ones after it: with mixed
+        // speeds C gives every client to the fastest slave
+        let mixed = [c(1, 10000, true), c(2, 1000, true), c(3, 100, true)];
+        assert_eq!(next_rx_slave(mixed, Some(2)), Some(1));
+        assert_eq!(next_rx_slave(mixed, Some(1)), Some(1));
+        assert_eq!(next_rx_slave(mixed, None), Some(1));
+        // the current one itself counts among those before
+        let fast_current = [c(1, 100, true), c(2, 10000, true), c(3, 1000, true)];
+        assert_eq!(next_rx_slave(fast_current, Some(2)), Some(2));
+        // after: the first of the fastest
+        let after = [c(1, 100, true), c(2, 1000, true), c(3, 1000, true)];
+        assert_eq!(next_rx_slave(after, Some(1)), Some(2));
+        assert_eq!(next_rx_slave([c(1, 1, false)], None), None);
+        assert_eq!(next_rx_slave([], Some(4)), None);
     }
 
     #[test]
