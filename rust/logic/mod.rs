@@ -26,3 +26,5 @@ pub mod select;
 pub mod stats;
 /// balance-tlb's transmit table (which slave sends to which client), lock-free.
 pub mod tlb;
+/// balance-alb's receive load balancing: the client table (which slave each peer is taught).
+pub mod rlb;

@@ -24,7 +24,7 @@
 
 use core::sync::atomic::{AtomicU32, Ordering::{AcqRel, Acquire, Relaxed}};
 
-use super::hash::{Frame, Packet};
+use super::hash::{Frame, Packet, ETH_P_IP, ETH_P_IPV6};
 
 /// Entries of the table (`TLB_HASH_TABLE_SIZE`): indexed by the transmit hash's low byte.
 pub const TABLE_SIZE: usize = 256;
@@ -216,9 +216,7 @@ pub enum Balance {
     Arp,
 }
 
-const ETH_P_IP: u16 = 0x0800;
 const ETH_P_ARP: u16 = 0x0806;
-const ETH_P_IPV6: u16 = 0x86dd;
 const IPPROTO_IGMP: u8 = 2;
 const IPPROTO_ICMPV6: u8 = 58;
 const NDISC_NEIGHBOUR_SOLICITATION: u8 = 135;
