@@ -609,7 +609,7 @@ mod tests {
         let s = [c(1), c(2)];
         t.choose(&reply(ME, [10, 0, 0, 2], mac(2)), 0, Some(1), &s);
         t.choose(&reply(ME, [10, 0, 0, 3], mac(3)), 0, Some(1), &s);
-        // 10.0.1.3 hashes as 10.0.0.2 (10^1^3 = 10^0^2 ^ ... : same XOR)
+        // 10.0.1.3 hashes as 10.0.0.2: 10^0^1^3 = 10^0^0^2 = 8
         let other = [10, 0, 1, 3];
         assert_eq!(simple_hash(&other), simple_hash(&[10, 0, 0, 2]));
         // 10.0.0.2 was on slave 1 = active: not moved, not told
