@@ -7,25 +7,13 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::{Acquire, Relaxed, Rele
 /// Bytes of a PDU as kept here (a LACPDU or marker after the Ethernet header).
 pub const PDU_BYTES: usize = 110;
 const WORDS: usize = PDU_BYTES.div_ceil(8);
-/// Slots; a power of two, so that positions wrap around u32 onto the same slot.
-const SLOTS: usize = 4;
 
 /// The received Slow Protocols PDUs on their way from the receive path to the 802.3ad tick: a
-/// bounded FIFO of a few lock-free slots, so that a marker and the partner's LACPDUs that arrive
-/// within one tick are all processed, in the order they arrived, as bonding processes each.
-///
-/// A ring with a sequence number per slot (D. Vyukov's bounded queue): `head` is the position
-/// the next PDU goes to, `tail` the next one to take; a slot's `seq` says whether it is free for
-/// position `pos` (`seq == pos`), holds the PDU of `pos` (`seq == pos + 1`), or is still a lap
-/// behind. Receivers on several CPUs claim positions with a compare-exchange and never wait; the
-/// tick takes PDUs in position order and stops at one still being written (it is taken at the next
-/// tick, before any later one). A PDU that finds all slots taken (more than four in a tick) is
-/// dropped, as a lost frame would be. Positions wrap (wrapping arithmetic, u32).
-pub struct PduBox {
-    head: AtomicU32,
-    tail: AtomicU32,
-    slots: [PduSlot; SLOTS],
-}
+/// bounded FIFO of a few lock-free slots (a [`WordBox`] of four), so that a marker and the
+/// partner's LACPDUs that arrive within one tick are all processed, in the order they arrived,
+/// as bonding processes each. A PDU that finds all slots taken (more than four in a tick) is
+/// dropped, as a lost frame would be.
+pub struct PduBox(WordBox<WORDS, 4>);
 
 impl Default for PduBox {
     fn default() -> Self {
@@ -35,21 +23,72 @@ impl Default for PduBox {
 
 impl PduBox {
     /// An empty mailbox.
-    pub const fn new() -> Self {
-        PduBox {
-            head: AtomicU32::new(0),
-            tail: AtomicU32::new(0),
-            slots: [PduSlot::new(0), PduSlot::new(1), PduSlot::new(2), PduSlot::new(3)],
-        }
-    }
-
-    fn slot(&self, pos: u32) -> &PduSlot {
-        &self.slots[pos as usize % SLOTS]
+    pub fn new() -> Self {
+        PduBox(WordBox::new())
     }
 
     /// Stores `pdu` after the ones already waiting (receive path: no lock, no allocation, no
     /// waiting); false if the mailbox is full.
     pub fn put(&self, pdu: &[u8; PDU_BYTES]) -> bool {
+        let mut w = [0u64; WORDS];
+        for (w, chunk) in w.iter_mut().zip(pdu.chunks(8)) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            *w = u64::from_ne_bytes(b);
+        }
+        self.0.put(&w)
+    }
+
+    /// Takes the oldest PDU, if one is waiting (and completely written).
+    pub fn take(&self, out: &mut [u8; PDU_BYTES]) -> bool {
+        let mut w = [0u64; WORDS];
+        if !self.0.take(&mut w) {
+            return false;
+        }
+        for (w, chunk) in w.iter().zip(out.chunks_mut(8)) {
+            let b = w.to_ne_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        true
+    }
+}
+
+/// A bounded FIFO of `S` records of `W` words between producers that must not wait (receive and
+/// transmit paths, on any CPU) and one consumer (a tick): lock-free, no allocation.
+///
+/// A ring with a sequence number per slot (D. Vyukov's bounded queue): `head` is the position
+/// the next record goes to, `tail` the next one to take; a slot's `seq` says whether it is free
+/// for position `pos` (`seq == pos`), holds the record of `pos` (`seq == pos + 1`), or is still
+/// a lap behind. Producers claim positions with a compare-exchange and never wait; the consumer
+/// takes records in position order and stops at one still being written (it is taken next time,
+/// before any later one). A record that finds all slots taken is refused. Positions wrap
+/// (wrapping arithmetic, u32); `S` is a power of two, so that they wrap onto the same slot.
+pub struct WordBox<const W: usize, const S: usize> {
+    head: AtomicU32,
+    tail: AtomicU32,
+    slots: [Slot<W>; S],
+}
+
+impl<const W: usize, const S: usize> Default for WordBox<W, S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const W: usize, const S: usize> WordBox<W, S> {
+    /// An empty mailbox.
+    pub fn new() -> Self {
+        const { assert!(S.is_power_of_two() && S <= 1 << 16) };
+        WordBox { head: AtomicU32::new(0), tail: AtomicU32::new(0), slots: core::array::from_fn(|i| Slot::new(i as u32)) }
+    }
+
+    fn slot(&self, pos: u32) -> &Slot<W> {
+        &self.slots[pos as usize % S]
+    }
+
+    /// Stores `rec` after the ones already waiting (no lock, no allocation, no waiting); false
+    /// if the mailbox is full.
+    pub fn put(&self, rec: &[u64; W]) -> bool {
         let mut pos = self.head.load(Relaxed);
         loop {
             let slot = self.slot(pos);
@@ -58,7 +97,9 @@ impl PduBox {
             if lag == 0 {
                 match self.head.compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed) {
                     Ok(_) => {
-                        slot.write(pdu);
+                        for (w, v) in slot.words.iter().zip(rec.iter()) {
+                            w.store(*v, Relaxed);
+                        }
                         slot.seq.store(pos.wrapping_add(1), Release);
                         return true;
                     }
@@ -67,25 +108,27 @@ impl PduBox {
             } else if lag < 0 {
                 return false;
             } else {
-                // another receiver took `pos` meanwhile
+                // another producer took `pos` meanwhile
                 pos = self.head.load(Relaxed);
             }
         }
     }
 
-    /// Takes the oldest PDU, if one is waiting (and completely written).
-    pub fn take(&self, out: &mut [u8; PDU_BYTES]) -> bool {
+    /// Takes the oldest record, if one is waiting (and completely written).
+    pub fn take(&self, out: &mut [u64; W]) -> bool {
         let mut pos = self.tail.load(Relaxed);
         loop {
             let slot = self.slot(pos);
-            // 0: the PDU of `pos` is there; < 0: none yet (empty, or still being written)
+            // 0: the record of `pos` is there; < 0: none yet (empty, or still being written)
             let lag = slot.seq.load(Acquire).wrapping_sub(pos.wrapping_add(1)) as i32;
             if lag == 0 {
                 match self.tail.compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed) {
                     Ok(_) => {
-                        slot.read(out);
+                        for (o, w) in out.iter_mut().zip(slot.words.iter()) {
+                            *o = w.load(Relaxed);
+                        }
                         // free for the position one lap later
-                        slot.seq.store(pos.wrapping_add(SLOTS as u32), Release);
+                        slot.seq.store(pos.wrapping_add(S as u32), Release);
                         return true;
                     }
                     Err(now) => pos = now,
@@ -99,31 +142,16 @@ impl PduBox {
     }
 }
 
-/// One slot of a [`PduBox`]: its sequence number and the PDU as words (atomics: a slot is
-/// written and read on different CPUs, ordered by `seq`).
-struct PduSlot {
+/// One slot of a [`WordBox`]: its sequence number and the record (atomics: a slot is written
+/// and read on different CPUs, ordered by `seq`).
+struct Slot<const W: usize> {
     seq: AtomicU32,
-    words: [AtomicU64; WORDS],
+    words: [AtomicU64; W],
 }
 
-impl PduSlot {
+impl<const W: usize> Slot<W> {
     const fn new(seq: u32) -> Self {
-        PduSlot { seq: AtomicU32::new(seq), words: [const { AtomicU64::new(0) }; WORDS] }
-    }
-
-    fn write(&self, pdu: &[u8; PDU_BYTES]) {
-        for (w, chunk) in self.words.iter().zip(pdu.chunks(8)) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            w.store(u64::from_ne_bytes(b), Relaxed);
-        }
-    }
-
-    fn read(&self, out: &mut [u8; PDU_BYTES]) {
-        for (w, chunk) in self.words.iter().zip(out.chunks_mut(8)) {
-            let b = w.load(Relaxed).to_ne_bytes();
-            chunk.copy_from_slice(&b[..chunk.len()]);
-        }
+        Slot { seq: AtomicU32::new(seq), words: [const { AtomicU64::new(0) }; W] }
     }
 }
 

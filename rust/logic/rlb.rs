@@ -11,6 +11,7 @@
 //! receive. Slaves are the driver's ids (not 0), MAC and IP addresses bytes as on the wire.
 
 use super::tlb::{next_rx_slave, simple_hash, RxCandidate};
+use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering::{Acquire, Relaxed, Release}};
 
 /// Entries of the table (`RLB_HASH_TABLE_SIZE`).
 pub const TABLE_SIZE: usize = 256;
@@ -159,6 +160,16 @@ impl RlbTable {
         })
     }
 
+    /// The slave the last client was given (`rx_slave`), where the next one's search starts.
+    pub fn rx_slave(&self) -> Option<u32> {
+        self.rx_slave
+    }
+
+    /// Sets `rx_slave` (the transmit path advanced the shared one; a slave was released).
+    pub fn set_rx_slave(&mut self, s: Option<u32>) {
+        self.rx_slave = s;
+    }
+
     /// Some client waits to be taught its slave.
     pub fn needs_updates(&self) -> bool {
         self.rx_ntt
@@ -231,6 +242,14 @@ impl RlbTable {
     /// update to send at once for the client that had the entry before, moved to the active
     /// slave. A client already in its entry keeps its slave.
     pub fn choose(&mut self, arp: &Arp, vlan_id: u16, active: Option<u32>, slaves: &[RxCandidate]) -> (Option<u32>, Option<Client>) {
+        self.choose_as(arp, vlan_id, active, slaves, None)
+    }
+
+    /// [`RlbTable::choose`] for a frame already sent through slave `sent` (the driver's transmit
+    /// path chooses from [`RlbView`] and the shared `rx_slave` without this table, then tells it
+    /// what went out): the client's entry gets that slave, whatever the table would have chosen,
+    /// so that it always names the slave whose MAC the client was taught last.
+    pub fn choose_as(&mut self, arp: &Arp, vlan_id: u16, active: Option<u32>, slaves: &[RxCandidate], sent: Option<u32>) -> (Option<u32>, Option<Client>) {
         let h = simple_hash(&arp.ip_dst);
         let mut moved = None;
         let e = &mut self.e[idx(h)];
@@ -242,6 +261,10 @@ impl RlbTable {
                 }
                 e.c.mac_src = arp.mac_src;
                 if let Some(s) = e.c.slave {
+                    if let Some(x) = sent {
+                        e.c.slave = Some(x);
+                        return (Some(x), None);
+                    }
                     return (Some(s), None);
                 }
             } else if let Some(a) = active {
@@ -252,7 +275,14 @@ impl RlbTable {
                 }
             }
         }
-        let Some(s) = self.next_slave(slaves) else { return (None, moved) };
+        let picked = match sent {
+            Some(x) => {
+                self.rx_slave = Some(x);
+                Some(x)
+            }
+            None => self.next_slave(slaves),
+        };
+        let Some(s) = picked else { return (None, moved) };
         let e = &self.e[idx(h)];
         if !(e.assigned && e.c.ip_src == arp.ip_src) {
             // the entry's bond address changes: into the list of the new one's hash
@@ -464,6 +494,80 @@ impl RlbTable {
     }
 }
 
+/// The client table as the transmit path reads it, without a lock: per entry the client's
+/// addresses and slave, published by the table's one writer after each change (a sequence count
+/// per entry: a reader that finds the entry being written, or written while it read, tries
+/// again, at most a few times, then reports nothing: the transmit path then chooses as for a
+/// new client and tells the writer, which keeps what was sent).
+pub struct RlbView {
+    e: [ViewEntry; TABLE_SIZE],
+}
+
+struct ViewEntry {
+    seq: AtomicU32,
+    /// ip_src, ip_dst as bytes on the wire
+    ips: AtomicU64,
+    /// the slave's id; 0: not assigned or no slave
+    slave: AtomicU32,
+}
+
+impl Default for RlbView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RlbView {
+    /// A view with no client.
+    pub const fn new() -> Self {
+        RlbView { e: [const { ViewEntry { seq: AtomicU32::new(0), ips: AtomicU64::new(0), slave: AtomicU32::new(0) } }; TABLE_SIZE] }
+    }
+
+    /// The slave of the client `ip_dst` talking to `ip_src`, if the table has one for it.
+    /// Transmit path: no lock, no allocation, no waiting.
+    pub fn lookup(&self, ip_src: [u8; 4], ip_dst: [u8; 4]) -> Option<u32> {
+        let e = &self.e[idx(simple_hash(&ip_dst))];
+        let want = ips_word(ip_src, ip_dst);
+        for _ in 0..4 {
+            let s1 = e.seq.load(Acquire);
+            if s1 & 1 != 0 {
+                core::hint::spin_loop();
+                continue;
+            }
+            let (ips, slave) = (e.ips.load(Relaxed), e.slave.load(Relaxed));
+            fence(Acquire);
+            if e.seq.load(Relaxed) != s1 {
+                continue;
+            }
+            return (ips == want && slave != 0).then_some(slave);
+        }
+        None
+    }
+
+    /// Publishes the entries of `t` that changed (the one writer, after each change of `t`).
+    pub fn publish(&self, t: &RlbTable) {
+        for (v, e) in self.e.iter().zip(t.e.iter()) {
+            let (ips, slave) = match (e.assigned, e.c.slave) {
+                (true, Some(s)) => (ips_word(e.c.ip_src, e.c.ip_dst), s),
+                _ => (0, 0),
+            };
+            if v.ips.load(Relaxed) == ips && v.slave.load(Relaxed) == slave {
+                continue;
+            }
+            let s = v.seq.load(Relaxed);
+            v.seq.store(s.wrapping_add(1), Relaxed);
+            fence(Release);
+            v.ips.store(ips, Relaxed);
+            v.slave.store(slave, Relaxed);
+            v.seq.store(s.wrapping_add(2), Release);
+        }
+    }
+}
+
+fn ips_word(ip_src: [u8; 4], ip_dst: [u8; 4]) -> u64 {
+    (u64::from(u32::from_ne_bytes(ip_src)) << 32) | u64::from(u32::from_ne_bytes(ip_dst))
+}
+
 /// An IPv4 address as `%pI4` prints it, padded as a string.
 struct Ip4([u8; 4]);
 
@@ -489,18 +593,26 @@ impl core::fmt::Display for Mac {
     }
 }
 
-/// A small text buffer on the stack (no allocation).
-struct Buf<const N: usize> {
+/// A small text buffer on the stack (no allocation); writing past `N` bytes is an error.
+pub struct Buf<const N: usize> {
     b: [u8; N],
     n: usize,
 }
 
+impl<const N: usize> Default for Buf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<const N: usize> Buf<N> {
-    fn new() -> Self {
+    /// An empty buffer.
+    pub fn new() -> Self {
         Buf { b: [0; N], n: 0 }
     }
 
-    fn as_str(&self) -> &str {
+    /// What was written.
+    pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.b[..self.n]).unwrap_or("")
     }
 }
@@ -725,5 +837,37 @@ mod tests {
              192.168.100.200 10.0.0.3        02:00:00:00:01:03 (none)\n\
              10.0.0.1        10.0.0.2        02:00:00:00:01:02 eth0\n"
         );
+    }
+
+    #[test]
+    fn the_view_shows_assigned_clients_and_choose_as_keeps_what_was_sent() {
+        let mut t = RlbTable::new();
+        let v = RlbView::new();
+        let slaves = [c(1), c(2)];
+        let req = |dst: u8| Arp { op: ARPOP_REQUEST, mac_src: BOND_MAC, ip_src: [10, 0, 0, 1], mac_dst: BCAST, ip_dst: [10, 0, 0, dst] };
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 11]), None);
+        // the transmit path sent the first client's frame through slave 2
+        assert_eq!(t.choose_as(&req(11), 0, Some(1), &slaves, Some(2)).0, Some(2));
+        assert_eq!(t.rx_slave(), Some(2));
+        v.publish(&t);
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 11]), Some(2));
+        // another bond address, or another client: not this entry
+        assert_eq!(v.lookup([10, 0, 0, 2], [10, 0, 0, 11]), None);
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 12]), None);
+        // the next client the table chooses itself: after slave 2 comes slave 1
+        assert_eq!(t.choose(&req(12), 0, Some(1), &slaves).0, Some(1));
+        // a frame to the first client that went out through slave 1 (a stale view): the table
+        // follows what the client was taught
+        assert_eq!(t.choose_as(&req(11), 0, Some(1), &slaves, Some(1)).0, Some(1));
+        v.publish(&t);
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 11]), Some(1));
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 12]), Some(1));
+        // a slave's clients move when it goes; the view follows
+        t.clear_slave(1, &[c(2)]);
+        v.publish(&t);
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 11]), Some(2));
+        t.clear();
+        v.publish(&t);
+        assert_eq!(v.lookup([10, 0, 0, 1], [10, 0, 0, 12]), None);
     }
 }
