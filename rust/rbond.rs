@@ -98,6 +98,8 @@ struct RbondModule {
     events: Option<sys::notifier::Registration<bond::Events>>,
     /// compat mode: bonding.ko may not load
     veto: Option<sys::notifier::ModuleVeto>,
+    /// /sys/kernel/debug/rbond (or bonding, in compat mode)
+    debugfs: Option<sys::debugfs::Root>,
 }
 
 impl Drop for RbondModule {
@@ -108,6 +110,7 @@ impl Drop for RbondModule {
         // module goes away
         self.link.take();
         self.c_link.take();
+        self.debugfs.take();
         self.proc.take();
         self.events.take();
         self.veto.take();
@@ -182,7 +185,8 @@ impl kernel::Module for RbondModule {
             lp_interval: module_parameters::lp_interval.value(),
         })?;
         // built step by step: on an error, dropping `m` undoes what was done, in order
-        let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None };
+        let mut m = RbondModule { link: None, c_link: None, proc: None, events: None, veto: None, debugfs: None };
+        m.debugfs = Some(sys::debugfs::init(bond::files().dir, bond::debugfs_show));
         // the sysfs files answer through the bond before any exists (bonds, rbond_masters)
         sys::sysfs::register::<bond::Bond>()?;
         m.events = Some(sys::notifier::Registration::<bond::Events>::register()?);

@@ -39,6 +39,9 @@ impl Bond {
                     pr_info!("{}: (slave {}): making interface the new active one {early} ms earlier\n", dev.name(rtnl), n.dev.name(rtnl));
                 }
                 n.set_mii(mii::MiiSlave { link: Link::Up, delay: 0 });
+                if ctl.params.mode.is_lb() {
+                    self.alb_link_change(dev, ctl, n, true, rtnl);
+                }
             } else if uses_primary {
                 pr_info!("{}: (slave {}): making interface the new active one\n", dev.name(rtnl), n.dev.name(rtnl));
             }
@@ -67,6 +70,18 @@ impl Bond {
             }
             if swap_lists {
                 n.dev.sync_addrs_from(rtnl, dev, false);
+            }
+        }
+        if ctl.params.mode.is_lb() {
+            // bond_alb_handle_active_change(): the new current slave takes the bond's MAC; it
+            // alone receives everything
+            ctl.active = new.clone();
+            self.alb_active_change(dev, ctl, old.as_ref(), rtnl);
+            if let Some(o) = &old {
+                o.set_inactive(ctl.params.all_slaves_active);
+            }
+            if let Some(n) = &new {
+                n.set_active();
             }
         }
         if ctl.params.mode == Mode::ActiveBackup {
@@ -107,7 +122,7 @@ impl Bond {
         // and resend_igmp - 1 more times 200 ms apart (bond_resend_igmp_join_requests_delayed())
         // (balance-rr sent them all through its current slave: after any change of it)
         let rejoin = match ctl.params.mode {
-            Mode::ActiveBackup => ctl.active.is_some(),
+            Mode::ActiveBackup | Mode::Tlb | Mode::Alb => ctl.active.is_some(),
             Mode::RoundRobin => true,
             Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad => false,
         };

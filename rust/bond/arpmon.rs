@@ -39,8 +39,8 @@ impl Bond {
         match ctl.params.mode {
             Mode::ActiveBackup => self.ab_arp_round(dev, ctl, rtnl),
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast => self.lb_arp_round(dev, ctl, rtnl),
-            // refused in 802.3ad (the modes of arp_interval)
-            Mode::Ieee8023ad => false,
+            // refused in 802.3ad, tlb and alb (the modes of arp_interval)
+            Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => false,
         }
     }
 
@@ -127,7 +127,7 @@ impl Bond {
                         self.send_probes(dev, p, s);
                     }
                 }
-                Mode::Ieee8023ad => return None,
+                Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => return None,
             }
             Some(p.arp_interval)
         })

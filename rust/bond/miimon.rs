@@ -99,6 +99,8 @@ impl Bond {
                         // until it is chosen
                         Mode::ActiveBackup => {}
                         Mode::RoundRobin | Mode::Xor | Mode::Broadcast => s.set_active(),
+                        // bond_set_active_slave(): not a backup; what it receives is unchanged
+                        Mode::Tlb | Mode::Alb => s.set_not_backup(),
                     }
                     let speed = s.speed.load(Relaxed);
                     let speed = if speed == crate::logic::procfs::SPEED_UNKNOWN { 0 } else { speed };
@@ -107,6 +109,9 @@ impl Bond {
                     pr_info!("{bn}: (slave {sn}): link status definitely up, {speed} Mbps {duplex} duplex\n");
                     if p.mode == Mode::Ieee8023ad {
                         self.ad_link_change(dev, s, true, rtnl);
+                    }
+                    if p.mode.is_lb() {
+                        self.alb_link_change(dev, ctl, s, true, rtnl);
                     }
                     let active_prio = ctl.active.as_ref().map(|a| a.prio.load(Relaxed));
                     if ctl.active.is_none() || primary == Some(i) || active_prio.is_some_and(|ap| s.prio.load(Relaxed) > ap) {
@@ -122,6 +127,9 @@ impl Bond {
                     pr_info!("{bn}: (slave {sn}): link status definitely down, disabling slave\n");
                     if p.mode == Mode::Ieee8023ad {
                         self.ad_link_change(dev, s, false, rtnl);
+                    }
+                    if p.mode.is_lb() {
+                        self.alb_link_change(dev, ctl, s, false, rtnl);
                     }
                     if same(&ctl.active, s) {
                         failover = true;

@@ -8,6 +8,7 @@
 
 mod ab;
 mod active;
+mod alb;
 mod arpmon;
 mod ad;
 mod broadcast;
@@ -60,6 +61,14 @@ fn compat() -> bool {
     crate::sys::compat_param() == 1
 }
 
+/// The text of a bond's debugfs file (`rlb_hash_table`).
+pub(crate) fn debugfs_show(dev: &NetDevice, w: &mut crate::sys::procfs::SeqWriter<'_>) -> core::fmt::Result {
+    match link::master_state::<Bond>(dev) {
+        Some(b) => b.rlb_hash_text(w),
+        None => Ok(()),
+    }
+}
+
 /// The names of the per-namespace /proc directory and masters file.
 pub(crate) fn files() -> &'static procfs::Names {
     if compat() { &C_FILES } else { &FILES }
@@ -110,6 +119,8 @@ struct Control {
     igmp_retrans: u8,
     /// /proc/net/rbond/<bond>
     proc: Option<procfs::Entry>,
+    /// the bond's debugfs directory (balance-alb's `rlb_hash_table`)
+    debug: Option<crate::sys::debugfs::BondDir>,
     /// Room for one candidate per slave, reserved when a slave is enslaved: choosing the active
     /// slave (also when one is released) never allocates
     cands: KVec<Candidate>,
@@ -149,6 +160,8 @@ pub(crate) struct Bond {
     /// 802.3ad with rbond's lacp_fallback: the port that carries the traffic alone changed; the
     /// next MII tick announces the bond
     ad_fallback_notif: AtomicBool,
+    /// balance-tlb and balance-alb
+    alb: Arc<alb::Alb>,
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -191,8 +204,12 @@ impl Bond {
     fn rebuild(&self, dev: &NetDevice, ctl: &Control, rtnl: &Rtnl) {
         let lacp = ctl.params.mode == Mode::Ieee8023ad;
         // the ARP monitor checks what the slaves receive (`bond->recv_probe`)
+        let alb = ctl.params.mode == Mode::Alb;
+        let alb_rx = alb && self.alb.rx_on.load(Relaxed);
         for s in ctl.slaves.iter() {
             s.probe.store(ctl.params.arp_interval > 0, Relaxed);
+            s.alb_rx.store(alb_rx, Relaxed);
+            s.alb_unicast.store(alb, Relaxed);
         }
         // 802.3ad: only the ports of the active aggregator transmit (bond_update_slave_arr()),
         // none if there is no active aggregator
@@ -395,6 +412,10 @@ impl Bond {
         self.initial_link(&ctl.params, &slave);
         if ctl.params.mode.slaves_start_backup() {
             slave.set_backup(ctl.params.all_slaves_active);
+        } else if ctl.params.mode.is_lb() {
+            // every slave transmits; only the current one receives all (bond_enslave())
+            slave.set_not_backup();
+            slave.set_inactive(ctl.params.all_slaves_active);
         } else {
             slave.set_active();
         }
@@ -408,6 +429,17 @@ impl Bond {
         if let Err(e) = ctl.slaves.reserve(1, GFP_KERNEL) {
             undo_open(rtnl);
             return Err(e.into());
+        }
+        if let Err(e) = self.alb_reserve(ctl.slaves.len()) {
+            undo_open(rtnl);
+            return Err(e);
+        }
+        // bond_alb_init_slave(): its own MAC (or a free one), before it joins
+        if ctl.params.mode.is_lb() {
+            if let Err(e) = self.alb_init_slave(dev, &ctl, &slave, rtnl) {
+                undo_open(rtnl);
+                return Err(e);
+            }
         }
         // room for this slave's candidate in select_active() (kept when slaves leave)
         let more = ctl.slaves.len().saturating_add(1).saturating_sub(ctl.cands.len());
@@ -457,7 +489,7 @@ impl Bond {
         // bond its carrier here, so the selection does not announce "active interface up!"
         self.rebuild(dev, &ctl, rtnl);
         match ctl.params.mode {
-            Mode::ActiveBackup => self.select_active(dev, &mut ctl, rtnl),
+            Mode::ActiveBackup | Mode::Tlb | Mode::Alb => self.select_active(dev, &mut ctl, rtnl),
             // the 802.3ad machines activate the ports of the selected aggregator
             Mode::Ieee8023ad => self.ad_bind(dev, &ctl.params, &slave, rtnl),
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
@@ -490,7 +522,11 @@ impl Bond {
         let sdev = &slave.dev;
         // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
         // backup interface" in every mode it has but tlb/alb)
-        slave.set_backup(ctl.params.all_slaves_active);
+        if ctl.params.mode.is_lb() {
+            slave.set_inactive(ctl.params.all_slaves_active);
+        } else {
+            slave.set_backup(ctl.params.all_slaves_active);
+        }
         if ctl.params.mode == Mode::Ieee8023ad {
             self.ad_unbind(dev, &slave, rtnl);
         }
@@ -520,13 +556,18 @@ impl Bond {
             self.ad_departed.add(i, *n);
         }
         let flags = dev.flags();
-        if same(&ctl.active, &slave) {
+        let was_active = same(&ctl.active, &slave);
+        if was_active {
             // (active-backup: gives back what bond_hw_addr_swap() gave it)
             self.change_active(dev, ctl, None, rtnl);
-            // the bond going away releases them all without choosing another current slave
-            if !all {
-                self.select_active(dev, ctl, rtnl);
-            }
+        }
+        // balance-tlb/alb: after the current slave is cleared, before another is chosen
+        if ctl.params.mode.is_lb() {
+            self.alb_deinit_slave(dev, ctl, &slave, rtnl);
+        }
+        // the bond going away releases them all without choosing another current slave
+        if was_active && !all {
+            self.select_active(dev, ctl, rtnl);
         }
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
@@ -589,7 +630,7 @@ impl Bond {
             None => None,
             Some(0) => Some(None),
             Some(ifindex) => {
-                if p.mode != Mode::ActiveBackup {
+                if !p.mode.uses_primary() {
                     extack.set_msg(c"active_slave: option not supported in this mode");
                     return Err(EACCES);
                 }
@@ -659,12 +700,27 @@ impl Bond {
                 if ctl.proc.is_none() {
                     pr_warn!("{}: Cannot create /proc/net/{}/{}\n", dev.name(rtnl), files().dir, dev.name(rtnl));
                 }
+                // bond_debug_register() / bond_debug_reregister()
+                ctl.debug = match (ctl.debug.take(), ev) {
+                    (Some(d), NetdevEvent::ChangeName) => {
+                        let d = d.rename(dev, rtnl);
+                        if d.is_none() {
+                            pr_warn!("{}: failed to reregister, so just unregister old one\n", dev.name(rtnl));
+                        }
+                        d
+                    }
+                    (Some(d), _) => Some(d),
+                    (None, _) => crate::sys::debugfs::BondDir::create(dev, c"rlb_hash_table", rtnl),
+                };
                 // the first snapshot, so that readers see the options of a bond without slaves
                 self.rebuild(dev, &ctl, rtnl);
             }
             NetdevEvent::Unregister => {
                 if let Some(e) = ctl.proc.take() {
                     e.remove(rtnl);
+                }
+                if let Some(d) = ctl.debug.take() {
+                    d.remove();
                 }
             }
             _ => {}
@@ -786,6 +842,7 @@ impl Master for Bond {
                 send_peer_notif: 0,
                 igmp_retrans: 0,
                 proc: None,
+                debug: None,
                 cands: KVec::new(),
             }),
             tx: RcuBox::empty(),
@@ -797,6 +854,7 @@ impl Master for Bond {
             ad_arr_pending: AtomicBool::new(false),
             ad_peer_notif: AtomicBool::new(false),
             ad_fallback_notif: AtomicBool::new(false),
+            alb: alb::Alb::new()?,
         };
         bond.tx.replace(rtnl, Some(first))?;
         Ok(bond)
@@ -806,6 +864,9 @@ impl Master for Bond {
         if let Some(mut ctl) = self.ctl.borrow(rtnl) {
             if let Some(e) = ctl.proc.take() {
                 e.remove(rtnl);
+            }
+            if let Some(d) = ctl.debug.take() {
+                d.remove();
             }
             // first to last, as bond_uninit()
             while !ctl.slaves.is_empty() {
@@ -846,6 +907,7 @@ impl Master for Bond {
         if ctl.params.mode == Mode::Ieee8023ad {
             self.ad_open(dev, rtnl);
         }
+        self.alb_open(dev, &ctl, rtnl);
         self.rebuild(dev, &ctl, rtnl);
         Ok(())
     }
@@ -854,6 +916,7 @@ impl Master for Bond {
         link::cancel_work(dev, self, Work::Monitor);
         link::cancel_work(dev, self, Work::Mcast);
         self.ad_stop(dev, rtnl);
+        self.alb_stop(dev);
         // bond_close(): no announcement left for the next open
         self.ad_peer_notif.store(false, Relaxed);
         self.ad_fallback_notif.store(false, Relaxed);
@@ -895,6 +958,9 @@ impl Master for Bond {
 
     fn set_mac_address(&self, dev: &NetDevice, addr: &[u8; 6], rtnl: &Rtnl) -> Result {
         let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        if ctl.params.mode == Mode::Alb {
+            return self.alb_set_mac_address(dev, &ctl, addr, rtnl);
+        }
         // with fail_over_mac the C driver does nothing and reports success
         if ctl.params.fom() != 0 {
             return Ok(());
@@ -994,6 +1060,7 @@ impl Master for Bond {
         for s in ctl.slaves.iter() {
             s.dev.vlan_vid_del(rtnl, proto, vid);
         }
+        self.alb_clear_vlan(&ctl, vid);
     }
 
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64) {
@@ -1008,7 +1075,7 @@ impl Master for Bond {
                 Some(skb) => skb,
                 None => return,
             },
-            Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad => skb,
+            Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => skb,
         };
         match t.mode {
             Mode::RoundRobin => rr::xmit(self, t, dev, skb, rcu),
@@ -1017,6 +1084,7 @@ impl Master for Bond {
             Mode::Ieee8023ad if t.params.broadcast_neighbor && skb.bytes().frame().is_neighbour() => broadcast::xmit_usable(t, dev, skb, rcu),
             Mode::Xor | Mode::Ieee8023ad => xor::xmit(t, dev, skb, rcu),
             Mode::Broadcast => broadcast::xmit(t, dev, skb, rcu),
+            Mode::Tlb | Mode::Alb => alb::xmit(self, t, dev, skb, rcu),
         }
     }
 
@@ -1025,6 +1093,7 @@ impl Master for Bond {
             Work::Ad => self.ad_tick(dev),
             Work::Mcast => self.mcast_work(dev),
             Work::Monitor => self.monitor_work(dev),
+            Work::Alb => self.alb_work(dev),
         }
     }
 }
@@ -1096,7 +1165,7 @@ impl ProcShow for Bond {
                 xmit_policy: p.xmit_policy,
                 primary: primary.as_deref(),
                 primary_reselect: p.primary_reselect,
-                active: if p.mode == Mode::ActiveBackup { active.as_deref() } else { None },
+                active: if p.mode.uses_primary() { active.as_deref() } else { None },
                 carrier: dev.carrier_ok(),
                 miimon: p.miimon,
                 updelay: p.updelay,

@@ -4,8 +4,8 @@
 //!
 //! Each mode's own behaviour lives in its module: `rr` (balance-rr), `ab` (active-backup: the
 //! active slave, failover, fail_over_mac), `xor` (balance-xor, and the transmit hash 802.3ad
-//! shares), `broadcast`, `ad` (802.3ad). The option tables (`logic::options`) keep C's numbers;
-//! a number rbond does not run (balance-tlb, balance-alb) has no `Mode` and is refused.
+//! shares), `broadcast`, `ad` (802.3ad), `alb` (balance-tlb and balance-alb). The option tables
+//! (`logic::options`) keep C's numbers.
 
 use crate::logic::options::mode;
 
@@ -22,10 +22,14 @@ pub(crate) enum Mode {
     Broadcast,
     /// 802.3ad (4)
     Ieee8023ad,
+    /// balance-tlb (5)
+    Tlb,
+    /// balance-alb (6)
+    Alb,
 }
 
 /// The mode numbers rbond runs, for messages that list them.
-pub(crate) const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR, mode::BROADCAST, mode::IEEE8023AD];
+pub(crate) const MODES: &[u64] = &[mode::ROUNDROBIN, mode::ACTIVEBACKUP, mode::XOR, mode::BROADCAST, mode::IEEE8023AD, mode::TLB, mode::ALB];
 
 impl Mode {
     /// C's number of the mode (netlink, sysfs, /proc).
@@ -36,6 +40,8 @@ impl Mode {
             Mode::Xor => mode::XOR,
             Mode::Broadcast => mode::BROADCAST,
             Mode::Ieee8023ad => mode::IEEE8023AD,
+            Mode::Tlb => mode::TLB,
+            Mode::Alb => mode::ALB,
         }
     }
 
@@ -47,6 +53,8 @@ impl Mode {
             mode::XOR => Mode::Xor,
             mode::BROADCAST => Mode::Broadcast,
             mode::IEEE8023AD => Mode::Ieee8023ad,
+            mode::TLB => Mode::Tlb,
+            mode::ALB => Mode::Alb,
             _ => return None,
         })
     }
@@ -54,7 +62,7 @@ impl Mode {
     /// One active slave and a primary (`bond_uses_primary()`: active-backup, tlb, alb).
     pub(crate) const fn uses_primary(self) -> bool {
         match self {
-            Mode::ActiveBackup => true,
+            Mode::ActiveBackup | Mode::Tlb | Mode::Alb => true,
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad => false,
         }
     }
@@ -63,17 +71,19 @@ impl Mode {
     /// tlb, alb).
     pub(crate) const fn needs_speed_duplex(self) -> bool {
         match self {
-            Mode::Ieee8023ad => true,
+            Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => true,
             Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor | Mode::Broadcast => false,
         }
     }
 
     /// A new slave starts as a backup (active-backup: until chosen; 802.3ad: until its
-    /// aggregator is selected); in the other modes every slave is active (`bond_enslave()`).
+    /// aggregator is selected); in the other modes every slave is active (`bond_enslave()`;
+    /// tlb and alb: active but receiving only what is sent to it until it is the current slave,
+    /// see `alb`).
     pub(crate) const fn slaves_start_backup(self) -> bool {
         match self {
             Mode::ActiveBackup | Mode::Ieee8023ad => true,
-            Mode::RoundRobin | Mode::Xor | Mode::Broadcast => false,
+            Mode::RoundRobin | Mode::Xor | Mode::Broadcast | Mode::Tlb | Mode::Alb => false,
         }
     }
 
@@ -82,16 +92,24 @@ impl Mode {
     pub(crate) const fn uses_arp(self) -> bool {
         match self {
             Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor | Mode::Broadcast => true,
-            Mode::Ieee8023ad => false,
+            Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => false,
         }
     }
 
-    /// The transmit hash policy chooses the slave (`bond_mode_uses_xmit_hash()`: xor, 802.3ad,
-    /// tlb with tlb_dynamic_lb 0).
+    /// The transmit hash policy can choose the slave (`bond_mode_can_use_xmit_hash()`: xor,
+    /// 802.3ad; tlb, into its table or with tlb_dynamic_lb 0 directly; alb with tlb_dynamic_lb 0).
     pub(crate) const fn uses_xmit_hash(self) -> bool {
         match self {
-            Mode::Xor | Mode::Ieee8023ad => true,
+            Mode::Xor | Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => true,
             Mode::RoundRobin | Mode::ActiveBackup | Mode::Broadcast => false,
+        }
+    }
+
+    /// balance-tlb or balance-alb (`bond_is_lb()`).
+    pub(crate) const fn is_lb(self) -> bool {
+        match self {
+            Mode::Tlb | Mode::Alb => true,
+            Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad => false,
         }
     }
 }

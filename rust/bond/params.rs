@@ -428,8 +428,8 @@ pub(crate) fn fold(
                 let m = checked(opt::MODE, m, name, extack)?;
                 let Some(m) = Mode::from_value(m) else {
                     let n = opt::name_of(opt::MODE, m).unwrap_or("?");
-                    msg(extack, format_args!("mode {n} is not supported by rbond yet; accepted are balance-rr, active-backup, balance-xor, broadcast and 802.3ad"));
-                    return Err(EOPNOTSUPP);
+                    msg(extack, format_args!("mode {n} is unknown"));
+                    return Err(EINVAL);
                 };
                 // bond_option_mode_set(): modes without ARP monitoring get the MII monitor
                 if !m.uses_arp() {
@@ -725,6 +725,9 @@ pub(crate) fn set_module_defaults(m: &ModuleParams) -> Result {
     if let Some(v) = str_param("mode", m.mode, opt::MODE, MODES)? {
         // str_param() took only the numbers of MODES
         p.mode = Mode::from_value(v).ok_or(EINVAL)?;
+    }
+    if p.mode == Mode::Alb {
+        pr_notice!("In ALB mode you might experience client disconnections upon reconnection of a link if the bonding module updelay parameter ({} msec) is incompatible with the forwarding delay time of the switch\n", m.updelay);
     }
     if let Some(v) = str_param("xmit_hash_policy", m.xmit_hash_policy, opt::XMIT_HASH_POLICY, &[])? {
         if p.mode.uses_xmit_hash() {

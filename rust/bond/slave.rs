@@ -119,6 +119,27 @@ pub(crate) struct Slave {
     /// The solicited-node groups of the NS targets the slave joined for the bond
     /// (`slave_set_ns_maddrs()`), and how many.
     pub(crate) ns_groups: crate::sys::rtnl::RtnlCell<([[u8; 6]; MAX_TARGETS], usize)>,
+    /// balance-tlb and balance-alb: the slave's id in their tables (never 0, unique in the
+    /// module), its transmit load (`SLAVE_TLB_INFO(slave).load`), and whether received ARP
+    /// frames go to receive load balancing (`rlb_arp_recv()`, a balance-alb bond that is up).
+    pub(crate) id: u32,
+    pub(crate) tlb_load: crate::logic::tlb::SlaveLoad,
+    pub(crate) alb_rx: AtomicBool,
+    /// balance-alb: frames to this slave's own MAC reach the bond even while it is not the
+    /// current slave (`bond_should_deliver_exact_match()`).
+    pub(crate) alb_unicast: AtomicBool,
+}
+
+/// The next slave id (see `Slave::id`).
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+fn next_id() -> u32 {
+    loop {
+        let id = NEXT_ID.fetch_add(1, Relaxed);
+        if id != 0 {
+            return id;
+        }
+    }
 }
 
 impl Slave {
@@ -152,6 +173,10 @@ impl Slave {
             target_rx: [const { AtomicU64::new(0) }; MAX_TARGETS],
             arp_new: AtomicU8::new(0),
             ns_groups: crate::sys::rtnl::RtnlCell::new(([[0; 6]; MAX_TARGETS], 0)),
+            id: next_id(),
+            tlb_load: crate::logic::tlb::SlaveLoad::new(),
+            alb_rx: AtomicBool::new(false),
+            alb_unicast: AtomicBool::new(false),
         }
     }
 
@@ -245,6 +270,18 @@ impl Slave {
         self.inactive.store(!all_slaves_active, Relaxed);
     }
 
+    /// `bond_set_active_slave()`: not a backup; reception unchanged (balance-tlb and
+    /// balance-alb, whose slaves all transmit).
+    pub(crate) fn set_not_backup(&self) {
+        self.backup.store(false, Relaxed);
+    }
+
+    /// `bond_set_slave_inactive_flags()` in balance-tlb and balance-alb: receives only what is
+    /// sent to it (unless all_slaves_active), still not a backup.
+    pub(crate) fn set_inactive(&self, all_slaves_active: bool) {
+        self.inactive.store(!all_slaves_active, Relaxed);
+    }
+
     /// `bond_set_backup_slave()`: not distributing; reception unchanged.
     pub(crate) fn set_backup_only(&self) {
         self.backup.store(true, Relaxed);
@@ -328,11 +365,24 @@ impl RxHandler for Slave {
                 SlowFrame::No => {}
             }
         }
-        if self.inactive.load(Relaxed) {
+        let alb = self.alb_rx.load(Relaxed);
+        if alb {
+            if let Some(b) = crate::sys::link::master_state::<super::Bond>(&self.bond_dev) {
+                super::alb::rx_arp(b, skb);
+            }
+        }
+        // bond_should_deliver_exact_match(): balance-alb delivers what is sent to an inactive
+        // slave's own MAC (unicast) to the bond
+        let alb_unicast = self.alb_unicast.load(Relaxed) && !skb.is_bcast_mcast();
+        if self.inactive.load(Relaxed) && !alb_unicast {
             if skb.dest_is_link_local() {
                 return RxAction::Pass;
             }
             return RxAction::Exact;
+        }
+        // balance-alb on a bridge port: frames for this host get the bond's MAC
+        if self.alb_unicast.load(Relaxed) && !skb.alb_bridge_dest(&self.bond_dev) {
+            return RxAction::Consumed;
         }
         RxAction::Another(&self.bond_dev)
     }

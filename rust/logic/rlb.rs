@@ -82,8 +82,9 @@ pub struct Client {
     pub vlan_id: u16,
 }
 
+/// One entry of an [`RlbTable`] (`struct rlb_client_info`).
 #[derive(Clone, Copy, Default)]
-struct Entry {
+pub struct Entry {
     c: Client,
     assigned: bool,
     /// need to transmit: the client is to be taught its slave again
@@ -96,10 +97,10 @@ struct Entry {
 }
 
 /// The client table of a balance-alb bond, with the counters of `struct alb_bond_info` it
-/// owns. About 10 KiB: the driver keeps it in an allocation of its own and sets it up there with
-/// [`RlbTable::clear`], never as a value on the kernel's stack.
-pub struct RlbTable {
-    e: [Entry; TABLE_SIZE],
+/// owns. Its entries (about 12 KiB) are in `S`: an array here ([`RlbTable::new`], for tests), a
+/// vector on the heap in the driver ([`RlbTable::with_entries`]), never on the kernel's stack.
+pub struct RlbTable<S = [Entry; TABLE_SIZE]> {
+    e: S,
     used_head: Option<u8>,
     /// Some client is to be taught its slave (`rx_ntt`).
     rx_ntt: bool,
@@ -123,23 +124,25 @@ fn idx(h: u8) -> usize {
 }
 
 impl RlbTable {
-    /// An empty table (`rlb_initialize()`).
+    /// An empty table (`rlb_initialize()`), its entries in an array.
     pub fn new() -> Self {
-        RlbTable {
-            e: [Entry::default(); TABLE_SIZE],
-            used_head: None,
-            rx_ntt: false,
-            rx_slave: None,
-            update_delay: 0,
-            update_retry: 0,
-            rebalance_pending: false,
-        }
+        Self::with_entries([Entry::default(); TABLE_SIZE])
+    }
+}
+
+impl<S: core::ops::IndexMut<usize, Output = Entry>> RlbTable<S> {
+    /// A table whose entries are `e`, which must hold [`TABLE_SIZE`] entries (indexes are the
+    /// hashes, 0 to 255); they are cleared.
+    pub fn with_entries(e: S) -> Self {
+        let mut t = RlbTable { e, used_head: None, rx_ntt: false, rx_slave: None, update_delay: 0, update_retry: 0, rebalance_pending: false };
+        t.clear();
+        t
     }
 
     /// Empties the table in place (`rlb_initialize()` on a table already allocated).
     pub fn clear(&mut self) {
-        for e in &mut self.e {
-            *e = Entry::default();
+        for i in 0..TABLE_SIZE {
+            self.e[i] = Entry::default();
         }
         self.used_head = None;
         self.rx_ntt = false;
@@ -545,8 +548,9 @@ impl RlbView {
     }
 
     /// Publishes the entries of `t` that changed (the one writer, after each change of `t`).
-    pub fn publish(&self, t: &RlbTable) {
-        for (v, e) in self.e.iter().zip(t.e.iter()) {
+    pub fn publish<S: core::ops::IndexMut<usize, Output = Entry>>(&self, t: &RlbTable<S>) {
+        for (i, v) in self.e.iter().enumerate() {
+            let e = &t.e[i];
             let (ips, slave) = match (e.assigned, e.c.slave) {
                 (true, Some(s)) => (ips_word(e.c.ip_src, e.c.ip_dst), s),
                 _ => (0, 0),

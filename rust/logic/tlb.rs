@@ -363,6 +363,11 @@ pub struct AlbTicks {
 }
 
 impl AlbTicks {
+    /// Orders a rebalance at the next tick (a slave joined or its link came up).
+    pub fn rebalance_soon(&mut self) {
+        self.rebalance = REBALANCE_TICKS;
+    }
+
     /// One tick of the monitor of a bond with or without slaves, `lp_interval` the option's
     /// seconds (1 to `INT_MAX`; C's `lp_interval * 10` is an int that overflows above
     /// 214748364 s, here it saturates: learning packets every ~13.6 years, not every tick).

@@ -100,10 +100,12 @@ pub(crate) enum Work {
     Ad = 1,
     /// The IGMP/MLD rejoins after a failover (`mcast_work`).
     Mcast = 2,
+    /// balance-tlb and balance-alb's monitor (`alb_work`).
+    Alb = 3,
 }
 
 /// How many delayed works a master has (one per [`Work`]).
-const WORKS: usize = 3;
+const WORKS: usize = 4;
 
 /// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -200,6 +202,7 @@ impl<T: Master> Adapter<T> {
             bindings::rbond_init_delayed_work(&mut w[0], Some(Self::work_fn::<0>));
             bindings::rbond_init_delayed_work(&mut w[1], Some(Self::work_fn::<1>));
             bindings::rbond_init_delayed_work(&mut w[2], Some(Self::work_fn::<2>));
+            bindings::rbond_init_delayed_work(&mut w[3], Some(Self::work_fn::<3>));
         }
     }
 
@@ -278,7 +281,8 @@ impl<T: Master> Adapter<T> {
         let which = match I {
             0 => Work::Monitor,
             1 => Work::Ad,
-            _ => Work::Mcast,
+            2 => Work::Mcast,
+            _ => Work::Alb,
         };
         let off = core::mem::offset_of!(Priv<T>, work) + I * core::mem::size_of::<bindings::delayed_work>();
         // SAFETY: `work` is the first member of `work[I]` (a delayed_work) inside a `Priv<T>`;

@@ -34,6 +34,8 @@ mod bindings {
     include!("bindings_generated.rs");
 }
 
+pub(crate) mod alb;
+pub(crate) mod debugfs;
 pub(crate) mod link;
 pub(crate) mod netdev;
 pub(crate) mod netlink;

@@ -195,6 +195,11 @@ impl crate::logic::hash::Packet for SkbBytes<'_> {
 pub(crate) struct Skb(NonNull<bindings::sk_buff>);
 
 impl Skb {
+    /// The skb, for the other wrappers of this tier.
+    pub(super) fn as_raw(&self) -> *mut bindings::sk_buff {
+        self.0.as_ptr()
+    }
+
     /// The packet bytes (linear and in fragments) and metadata the transmit hash reads.
     pub(crate) fn bytes(&self) -> SkbBytes<'_> {
         let (mut len, mut proto, mut nhoff, mut tci, mut tagged) = (0u32, 0u16, 0u16, 0u16, false);

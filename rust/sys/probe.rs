@@ -38,6 +38,12 @@ impl VlanPath {
     pub(crate) const fn none() -> Self {
         VlanPath { tags: [[0; 2]; MAX_NEST + 1], len: 0 }
     }
+
+    /// The tag of the device directly above the bond on the path (`tags[0]` of
+    /// `bond_verify_device_path()`), `[0, 0]` if it is not a VLAN device or the path is empty.
+    pub(crate) fn outer(&self) -> [u16; 2] {
+        if self.len == 0 { [0, 0] } else { self.tags[0] }
+    }
 }
 
 /// The route to `dst` (IPv4, wire order) from the bond's namespace: the device it leaves by and

@@ -42,6 +42,18 @@ pub(crate) struct SeqWriter<'a> {
     _p: PhantomData<&'a mut bindings::seq_file>,
 }
 
+impl SeqWriter<'_> {
+    /// A writer into `seq`.
+    ///
+    /// # Safety
+    ///
+    /// `seq` is the valid `seq_file` of a `show` call in progress, for the writer's life.
+    pub(crate) unsafe fn new(seq: *mut bindings::seq_file) -> Self {
+        // INVARIANT: as the caller guarantees.
+        SeqWriter { seq, _p: PhantomData }
+    }
+}
+
 impl fmt::Write for SeqWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         // SAFETY: `seq` is valid for the show call (type invariant); `s` is valid for its length.

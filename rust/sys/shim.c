@@ -1190,3 +1190,158 @@ bool rbond_ns_maddr(struct net_device *dev, const u8 *target, u8 *mac)
 	memcpy(mac, buf, ETH_ALEN);
 	return true;
 }
+
+/*
+ * balance-tlb and balance-alb (bond_alb.c): learning packets, the frames rewritten on transmit
+ * and receive, the ARP replies that teach clients, the debugfs file.
+ */
+#include <linux/if_macvlan.h>
+#include <linux/debugfs.h>
+
+/* alb_send_lp_vid(): a learning packet to and from @mac on @slave, tagged with @vid (@proto in
+ * host order) unless 0. False if nothing was sent (no memory). */
+bool rbond_send_lp(struct net_device *slave, const u8 *mac, u16 proto, u16 vid)
+{
+	struct sk_buff *skb = dev_alloc_skb(ETH_ZLEN);
+	struct ethhdr *eth;
+
+	if (!skb)
+		return false;
+	eth = skb_put_zero(skb, ETH_ZLEN);
+	ether_addr_copy(eth->h_dest, mac);
+	ether_addr_copy(eth->h_source, mac);
+	eth->h_proto = htons(ETH_P_LOOPBACK);
+	skb_reset_mac_header(skb);
+	skb->network_header = skb->mac_header + ETH_HLEN;
+	skb->protocol = eth->h_proto;
+	skb->priority = TC_PRIO_CONTROL;
+	skb->dev = slave;
+	if (vid)
+		__vlan_hwaccel_put_tag(skb, htons(proto), vid);
+	dev_queue_xmit(skb);
+	return true;
+}
+
+bool rbond_netif_is_macvlan(const struct net_device *dev)
+{
+	return netif_is_macvlan(dev);
+}
+
+/* bond_do_alb_xmit(): the frame leaves with @mac as its source (skb_cow_head() first: the
+ * header may be shared). False if the header could not be made writable. */
+bool rbond_skb_set_eth_source(struct sk_buff *skb, const u8 *mac)
+{
+	if (unlikely(skb_cow_head(skb, 0)))
+		return false;
+	ether_addr_copy(skb_eth_hdr(skb)->h_source, mac);
+	return true;
+}
+
+/* rlb_arp_xmit(): the ARP sender hardware address becomes @mac. False if the ARP header is not
+ * there or cannot be made writable. */
+bool rbond_skb_set_arp_sha(struct sk_buff *skb, const u8 *mac)
+{
+	if (!pskb_network_may_pull(skb, 8 + 2 * ETH_ALEN + 8))
+		return false;
+	if (unlikely(skb_cow_head(skb, 0)))
+		return false;
+	ether_addr_copy(skb_network_header(skb) + 8, mac);
+	return true;
+}
+
+/* rlb_arp_xmit(): @ip (wire order) is an address of a bridge master of the bond's namespace
+ * (ip_dev_find()) */
+bool rbond_ip_on_bridge(struct net_device *bond, __be32 ip)
+{
+	struct net_device *dev = ip_dev_find(dev_net(bond), ip);
+	bool br;
+
+	if (!dev)
+		return false;
+	br = netif_is_any_bridge_master(dev);
+	dev_put(dev);
+	return br;
+}
+
+/* rlb_update_client(): an ARP reply from @slave (its MAC as sender) telling @dst_ip at
+ * @dst_mac that @src_ip is at the slave, tagged with @vid unless 0. False if not sent. */
+bool rbond_arp_reply(struct net_device *slave, __be32 dst_ip, __be32 src_ip, const u8 *dst_mac, u16 vid)
+{
+	struct sk_buff *skb = arp_create(ARPOP_REPLY, ETH_P_ARP, dst_ip, slave, src_ip, dst_mac,
+					 slave->dev_addr, dst_mac);
+
+	if (!skb)
+		return false;
+	skb->dev = slave;
+	if (vid)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vid);
+	arp_xmit(skb);
+	return true;
+}
+
+/* bond_handle_frame(): the packet type of a received frame is broadcast or multicast */
+bool rbond_skb_is_bcast_mcast(const struct sk_buff *skb)
+{
+	return skb->pkt_type == PACKET_BROADCAST || skb->pkt_type == PACKET_MULTICAST;
+}
+
+/* bond_handle_frame() in balance-alb when the bond is a bridge port: a frame for this host gets
+ * the bond's MAC as its destination. False if the frame must be dropped (no memory). */
+bool rbond_skb_alb_bridge_dest(struct sk_buff *skb, const struct net_device *bond)
+{
+	if (!netif_is_bridge_port(bond) || skb->pkt_type != PACKET_HOST)
+		return true;
+	if (unlikely(skb_cow_head(skb, skb->data - skb_mac_header(skb))))
+		return false;
+	ether_addr_copy(eth_hdr(skb)->h_dest, bond->dev_addr);
+	return true;
+}
+
+/* debugfs: the module's directory, a bond's directory in it and one seq_file in that */
+struct dentry *rbond_debugfs_dir(const char *name, struct dentry *parent)
+{
+	return debugfs_create_dir(name, parent);
+}
+
+void rbond_debugfs_remove(struct dentry *d)
+{
+	debugfs_remove_recursive(d);
+}
+
+int rbond_debugfs_rename(struct dentry *d, const char *name)
+{
+	return debugfs_change_name(d, "%s", name);
+}
+
+/* the inode number of a device's namespace, 0 for the initial one (names of debugfs
+ * directories, which are not per namespace) */
+unsigned int rbond_dev_net_inum(const struct net_device *dev)
+{
+	return net_eq(dev_net(dev), &init_net) ? 0 : dev_net(dev)->ns.inum;
+}
+
+int rbond_rs_debugfs_show(struct seq_file *m, void *data);
+
+static int rbond_debugfs_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, rbond_rs_debugfs_show, inode->i_private);
+}
+
+static const struct file_operations rbond_debugfs_fops = {
+	.owner = THIS_MODULE,
+	.open = rbond_debugfs_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+struct dentry *rbond_debugfs_file(const char *name, struct dentry *parent, void *data)
+{
+	return debugfs_create_file(name, 0400, parent, data, &rbond_debugfs_fops);
+}
+
+/* skb->len */
+unsigned int rbond_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}

@@ -140,3 +140,19 @@ int rbond_unregister_module_notifier(struct notifier_block *nb);
 const char *rbond_module_coming_name(unsigned long event, void *data);
 int rbond_notifier_from_errno(int err);
 #endif
+
+/* balance-tlb and balance-alb */
+bool rbond_send_lp(struct net_device *slave, const u8 *mac, u16 proto, u16 vid);
+bool rbond_netif_is_macvlan(const struct net_device *dev);
+bool rbond_skb_set_eth_source(struct sk_buff *skb, const u8 *mac);
+bool rbond_skb_set_arp_sha(struct sk_buff *skb, const u8 *mac);
+bool rbond_ip_on_bridge(struct net_device *bond, __be32 ip);
+bool rbond_arp_reply(struct net_device *slave, __be32 dst_ip, __be32 src_ip, const u8 *dst_mac, u16 vid);
+bool rbond_skb_is_bcast_mcast(const struct sk_buff *skb);
+bool rbond_skb_alb_bridge_dest(struct sk_buff *skb, const struct net_device *bond);
+struct dentry *rbond_debugfs_dir(const char *name, struct dentry *parent);
+void rbond_debugfs_remove(struct dentry *d);
+int rbond_debugfs_rename(struct dentry *d, const char *name);
+unsigned int rbond_dev_net_inum(const struct net_device *dev);
+struct dentry *rbond_debugfs_file(const char *name, struct dentry *parent, void *data);
+unsigned int rbond_skb_len(const struct sk_buff *skb);

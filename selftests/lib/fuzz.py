@@ -230,7 +230,6 @@ NAME_RE = re.compile(r"\b[rc](b0|s[123]|p[123])\b")
 # ---------------------------------------------------------------------------------------------
 # attributes, values, sysfs text
 MODES = ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"]
-REFUSED_MODES = {5, 6}
 # IFLA_BOND_*: number -> (name, type)
 BOND_ATTRS = {
     1: ("MODE", "u8"), 2: ("ACTIVE_SLAVE", "ifindex"), 3: ("MIIMON", "u32"), 4: ("UPDELAY", "u32"),
@@ -262,7 +261,6 @@ SIZES = {"u8": 1, "u16": 2, "u32": 4, "ifindex": 4, "mac": 6}
 # The differences rbond has by design, each in Documentation/rbond.rst ("Differences from
 # bonding", "Options by netlink", "sysfs"). Operations of these kinds go to rbond alone.
 KNOWN = {
-    "unsupported-mode": "balance-tlb and balance-alb are refused (not implemented)",
     "read-only-slave-attr": "read-only IFLA_BOND_SLAVE_* attributes in a request are refused with EINVAL "
                             "(bonding ignores them)",
     "ad-info": "IFLA_BOND_AD_INFO in a request is refused with EOPNOTSUPP (bonding ignores it)",
@@ -589,8 +587,6 @@ def known_kind(op):
         for n, p in op["attrs"]:
             if n == 23:
                 return "ad-info"
-            if n == 1 and len(p) >= 1 and p[0] in REFUSED_MODES:
-                return "unsupported-mode"
     elif k == "nlslave":
         for n, p in op["attrs"]:
             if n in (1, 2, 3, 4, 6, 7, 8, 11, 12):
@@ -600,8 +596,6 @@ def known_kind(op):
         v = op["value"].strip()
         if not op["value"]:
             return None  # write(2) of nothing: no store() is called, for either driver
-        if f == "mode" and v in ("balance-tlb", "balance-alb", "5", "6"):
-            return "unsupported-mode"
     return None
 
 
@@ -812,10 +806,6 @@ class Fuzzer:
             mode = rng.choice([0, 1, 2, 4, 0, 1, 2, 4, 3, 5, 6])
             extra = [rand_attr(rng, BOND_ATTRS) for _ in range(rng.choice([0, 0, 1, 2, 3]))]
             extra = [(n, p) for n, p in extra if n != 1 and not arms_arp(n, p)]
-            if mode in REFUSED_MODES:
-                op = {"kind": "create", "attrs": [(1, bytes([mode]))] + extra}
-                self.known_op(ep, log, op, "unsupported-mode", None)
-                mode = rng.choice([0, 1, 2, 4])
             op = {"kind": "create", "attrs": [(1, bytes([mode]))] + list({n: (n, p) for n, p in extra}.values())}
             if known_kind(op):
                 self.known_op(ep, log, op, known_kind(op), None)

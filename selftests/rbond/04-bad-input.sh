@@ -18,9 +18,6 @@ check "peer_notif_delay above 300000 is refused by bonding's policy (ERANGE, $ou
 out=$(rtnl newlink rb0 rbond mode 7 2>&1); rc=$?
 check "mode 7 is refused with EINVAL and a message naming mode ($out)" \
   bash -c "[ $rc = 22 ] && grep -q 'msg=mode: invalid value 7' <<< '$out'"
-out=$(rtnl newlink rb0 rbond mode balance-tlb 2>&1); rc=$?
-check "a mode rbond does not implement is refused by name ($out)" \
-  bash -c "[ $rc = 95 ] && grep -q 'msg=mode balance-tlb is not supported by rbond yet' <<< '$out'"
 out=$(rtnl newlink rb0 rbond updelay 200 2>&1); rc=$?
 check "updelay without miimon is refused ($out)" \
   bash -c "[ $rc = 1 ] && grep -q 'updelay: unable to set, MII monitoring is disabled' <<< '$out'"

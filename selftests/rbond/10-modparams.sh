@@ -35,6 +35,14 @@ side_by_side "updelay=150 downdelay=250 with miimon=100 are rounded like C" miim
 check "... with C's warnings" both_logged "] " "rbond: " \
   "Warning: updelay (150) is not a multiple of miimon (100), updelay rounded to 100 ms" \
   "Warning: downdelay (250) is not a multiple of miimon (100), downdelay rounded to 200 ms"
+# balance-alb and balance-tlb: the MII monitor forced on, and C's notice about updelay in alb
+dmesg -C
+side_by_side "mode=balance-alb lp_interval=3 updelay=0" mode=balance-alb lp_interval=3 updelay=0
+check "... with C's warnings and notice" both_logged "] " "rbond: " \
+  "Warning: miimon must be specified, otherwise bonding will not detect link failure, speed and duplex which are essential for 802.3ad operation" \
+  "Forcing miimon to 100msec" \
+  "In ALB mode you might experience client disconnections upon reconnection of a link if the bonding module updelay parameter (0 msec) is incompatible with the forwarding delay time of the switch"
+side_by_side "mode=5 xmit_hash_policy=layer2+3 miimon=50" mode=5 xmit_hash_policy=layer2+3 miimon=50
 # the same rounding when set by netlink on a bond
 dmesg -C
 modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
@@ -83,7 +91,6 @@ refused() { # PARAM=VALUE EXPECTED-MESSAGE
 }
 refused mode=foo "mode=foo is invalid; accepted values are balance-rr (0), active-backup (1), balance-xor (2)"
 refused mode=7 "mode=7 is invalid; accepted values are"
-refused mode=balance-alb "mode=balance-alb is not supported by rbond yet; accepted values are balance-rr (0), active-backup (1), balance-xor (2), broadcast (3), 802.3ad (4)"
 refused xmit_hash_policy=layer5 "xmit_hash_policy=layer5 is invalid; accepted values are layer2 (0), layer3+4 (1), layer2+3 (2), encap2+3 (3), encap3+4 (4), vlan+srcmac (5)"
 refused primary_reselect=sometimes "primary_reselect=sometimes is invalid; accepted values are always (0), better (1), failure (2)"
 refused fail_over_mac=sideways "fail_over_mac=sideways is invalid; accepted values are none (0), active (1), follow (2)"
