@@ -92,12 +92,15 @@ check "packets_per_slave 3 from netlink reads back in sysfs and the netlink dump
 check "... (bonding.ko the same)" equals "3 03000000" "$k"
 # the order frames leave in: the peers capture, the datagrams carry their number
 # cap_start IFACE NAME FILTER...: tcpdump on a peer into $T/NAME.pcap, returning once it listens
-# (a loaded guest takes seconds to start it); cap_stop NAME
+# (a loaded guest takes seconds to start it); cap_stop NAME. --immediate-mode and -U: each frame
+# is in the file as it comes (libpcap's TPACKET_V3 ring otherwise holds frames in a block until
+# the block's 1 s timeout, and a capture stopped before that loses them: the gratuitous ARPs
+# below were lost so on a fresh machine)
 cap_start() {
   local i=$1 f=$T/$2; shift 2
   # (a name used before: its old "listening on" must not answer for the new capture)
   rm -f "$f.err" "$f.pcap"
-  ip netns exec rbpeer tcpdump -nli "$i" -w "$f.pcap" "$@" 2> "$f.err" & echo $! > "$f.pid"
+  ip netns exec rbpeer tcpdump -nli "$i" --immediate-mode -U -w "$f.pcap" "$@" 2> "$f.err" & echo $! > "$f.pid"
   wait_for 30 grep -q "listening on" "$f.err"
 }
 cap_stop() { kill "$(cat "$T/$1.pid")"; wait "$(cat "$T/$1.pid")" 2>/dev/null; }
@@ -289,14 +292,25 @@ P
 for d in r k; do mkad $d; done
 both_ad() { ad_both r && ad_both k; }
 check "802.3ad: both drivers aggregate both ports with a bonding.ko partner" wait_for 30 both_ad
-sleep 1
-for d in r k; do for i in 1 2; do cap_stop garp-$d$i; done; done
 garps_on() { # D: the gratuitous ARPs (of 10.NET.1.1) each port sent while the aggregate formed
   local d=$1 i
   for i in 1 2; do ip netns exec rbpeer tcpdump -nr $T/garp-$d$i.pcap 2>/dev/null | grep -c "who-has 10.${NET[$d]}.1.1 tell 10.${NET[$d]}.1.1"; done | xargs
 }
-gk=$(garps_on k); gr=$(garps_on r)
 atleast1() { for n in $1; do [ "$n" -ge 1 ] || return 1; done; }
+# the ports distribute some time after they are in one aggregator (a second or more in a loaded
+# guest: a fixed wait missed rbond's announcements on a fresh machine), and each driver announces
+# at its MII tick after that: wait for both of rbond's ports to have one (the captures write each
+# frame as it comes), and as long for bonding.ko's, whose count is only shown
+distributing() { # D: both ports of D-a collecting and distributing (actor state bits 0x30)
+  local i s
+  for i in 1 2; do s=$(cat /sys/class/net/$1-a$i/bonding_slave/ad_actor_oper_port_state); [ $((s & 0x30)) = 48 ] || return 1; done
+}
+check "802.3ad: both drivers' ports collect and distribute" wait_for 30 bash -c "$(declare -f distributing); distributing r && distributing k"
+r_announced() { atleast1 "$(garps_on r)"; }
+wait_for 10 r_announced
+sleep 0.5
+for d in r k; do for i in 1 2; do cap_stop garp-$d$i; done; done
+gk=$(garps_on k); gr=$(garps_on r)
 # (bonding.ko's announcement is a race: the MII tick that sends it drops it, and counts it as sent,
 # when the usable-slaves array, rebuilt by another work that needs RTNL, is still empty; rbond
 # rebuilds it in the 802.3ad tick that asks for the announcement. bonding.ko's counts are shown.)

@@ -65,12 +65,13 @@ block() {
 # unblock D: LACPDUs pass again
 unblock() { local i; for i in 1 2; do ip netns exec $1-ns tc qdisc del dev $1-p$i clsact; done; }
 # cap_start D: capture the gratuitous ARPs (sender address = target address) each peer of D receives
-# from its slave (-Q in: only what arrives by the wire)
+# from its slave (-Q in: only what arrives by the wire; --immediate-mode -U: each frame in the file
+# as it comes, none held in libpcap's ring block when the capture is stopped)
 cap_start() {
   local d=$1 i
   for i in 1 2; do
     : > $T/$d-p$i.err
-    ip netns exec $d-ns tcpdump -nli $d-p$i -Q in -w $T/$d-p$i.pcap 'arp and arp[14:4] = arp[24:4]' 2> $T/$d-p$i.err &
+    ip netns exec $d-ns tcpdump -nli $d-p$i -Q in --immediate-mode -U -w $T/$d-p$i.pcap 'arp and arp[14:4] = arp[24:4]' 2> $T/$d-p$i.err &
     echo $! > $T/$d-p$i.pid
   done
   for i in 1 2; do wait_for 30 grep -q "listening on" $T/$d-p$i.err || echo "tcpdump on $d-p$i did not start"; done
