@@ -1163,6 +1163,7 @@ impl ProcShow for Bond {
                 mode: p.mode.value(),
                 fail_over_mac: p.fail_over_mac,
                 xmit_policy: p.xmit_policy,
+                tlb_dynamic_lb: p.tlb_dynamic_lb,
                 primary: primary.as_deref(),
                 primary_reselect: p.primary_reselect,
                 active: if p.mode.uses_primary() { active.as_deref() } else { None },

@@ -26,6 +26,8 @@ pub struct MasterInfo<'a> {
     pub fail_over_mac: u64,
     /// `xmit_hash_policy`
     pub xmit_policy: u64,
+    /// `tlb_dynamic_lb` (balance-tlb/alb with 0 transmit by the hash: its policy is shown)
+    pub tlb_dynamic_lb: bool,
     /// Name of the primary slave, if one is set and enslaved.
     pub primary: Option<&'a str>,
     /// `primary_reselect`
@@ -232,7 +234,9 @@ pub fn write_master(w: &mut dyn Write, m: &MasterInfo<'_>) -> fmt::Result {
         write!(w, " (fail_over_mac {})", options::name_of(options::FAIL_OVER_MAC, m.fail_over_mac).unwrap_or("?"))?;
     }
     writeln!(w)?;
-    if m.mode == mode::XOR || m.mode == mode::IEEE8023AD {
+    // bond_mode_uses_xmit_hash(): xor, 802.3ad, and tlb/alb without tlb_dynamic_lb
+    let lb = m.mode == mode::TLB || m.mode == mode::ALB;
+    if m.mode == mode::XOR || m.mode == mode::IEEE8023AD || (lb && !m.tlb_dynamic_lb) {
         let name = options::name_of(options::XMIT_HASH_POLICY, m.xmit_policy).unwrap_or("?");
         writeln!(w, "Transmit Hash Policy: {} ({})", name, m.xmit_policy)?;
     }
@@ -657,6 +661,7 @@ mod tests {
             mode,
             fail_over_mac: 0,
             xmit_policy: 0,
+            tlb_dynamic_lb: true,
             primary: None,
             primary_reselect: 0,
             active: None,
@@ -667,6 +672,23 @@ mod tests {
             peer_notif_delay: 0,
             arp: None,
             ad: None,
+        }
+    }
+
+    #[test]
+    fn tlb_and_alb_show_the_hash_policy_only_without_tlb_dynamic_lb() {
+        for mode in [mode::TLB, mode::ALB] {
+            let mut m = master(mode);
+            m.xmit_policy = 1;
+            m.active = Some("eth1");
+            let mut s = S::new();
+            write_master(&mut s, &m).unwrap();
+            assert!(!s.text().contains("Transmit Hash Policy"), "{}", s.text());
+            assert!(s.text().contains("\nPrimary Slave: None\nCurrently Active Slave: eth1\n"), "{}", s.text());
+            m.tlb_dynamic_lb = false;
+            let mut s = S::new();
+            write_master(&mut s, &m).unwrap();
+            assert!(s.text().contains("\nTransmit Hash Policy: layer3+4 (1)\nPrimary Slave: None\n"), "{}", s.text());
         }
     }
 
