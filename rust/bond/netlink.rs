@@ -151,7 +151,7 @@ pub(super) fn slave_changelink(
             }
         };
         if let Err(why) = st.check(name, m) {
-            return Err(deps_refused(extack, name, why, m));
+            return Err(deps_refused(dev, rtnl, extack, name, why, m));
         }
         match nr {
             nl::attr::SLAVE_QUEUE_ID => {

@@ -243,8 +243,13 @@ pub(crate) fn deps_errno(why: DepsFailed) -> Error {
 }
 
 /// Reports a failed dependency of option `name` to the user in C's extack words, with the
-/// option's name and the mode, and returns C's errno.
-pub(crate) fn deps_refused(extack: &mut ExtAck<'_>, name: &str, why: DepsFailed, bond_mode: u64) -> Error {
+/// option's name and the mode, and returns C's errno. A bond that has slaves or is up is also
+/// logged, as `bond_opt_error_interpret()` logs it (a mode dependency is logged only without an
+/// extended ack, which netlink always has).
+pub(crate) fn deps_refused(dev: &NetDevice, rtnl: &Rtnl, extack: &mut ExtAck<'_>, name: &str, why: DepsFailed, bond_mode: u64) -> Error {
+    if why != DepsFailed::Mode {
+        pr_err!("{}: option {name}: {}\n", dev.name(rtnl), DepsMsg(why, bond_mode));
+    }
     match why {
         DepsFailed::Mode => {
             let m = opt::name_of(opt::MODE, bond_mode).unwrap_or("?");
@@ -421,7 +426,7 @@ pub(crate) fn fold(
             _ => {}
         }
         if let Err(why) = st.check(name, p.mode.value()) {
-            return Err(deps_refused(extack, name, why, p.mode.value()));
+            return Err(deps_refused(dev, rtnl, extack, name, why, p.mode.value()));
         }
         match *ch {
             Change::Mode(m) => {

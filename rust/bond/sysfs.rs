@@ -192,8 +192,8 @@ fn store_option(b: &Bond, dev: &NetDevice, attr: &str, text: &str, rtnl: &Rtnl) 
         "mode" => {
             let v = value(dev, rtnl, attr, opt::MODE, text)?;
             if Mode::from_value(v).is_none() {
-                pr_err!("{}: option mode: {} is not supported by rbond yet\n", dev.name(rtnl), opt::name_of(opt::MODE, v).unwrap_or("?"));
-                return Err(EOPNOTSUPP);
+                pr_err!("{}: option mode: invalid value ({v})\n", dev.name(rtnl));
+                return Err(EINVAL);
             }
             Change::Mode(v)
         }

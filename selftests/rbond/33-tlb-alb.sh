@@ -318,7 +318,9 @@ dmesg -C
 pair "tlb: tlb_dynamic_lb 0 by sysfs while up: refused" "Device or resource busy 1" \
   "$(w k tlb_dynamic_lb 0) $(sysv k tlb_dynamic_lb)" "$(w r tlb_dynamic_lb 0) $(sysv r tlb_dynamic_lb)"
 nk=$(rtnl changelink k-b bond tlb_dynamic_lb 0); nr=$(rtnl changelink r-b rbond tlb_dynamic_lb 0)
-pair "tlb: tlb_dynamic_lb 0 by netlink while up: refused" "errno=16 (EBUSY) msg=unable to set option because the bond is up" "$nk" "$nr"
+# (rbond's extended ack names the option first: "tlb_dynamic_lb: unable to set ...")
+pair "tlb: tlb_dynamic_lb 0 by netlink while up: refused" "errno=16 (EBUSY) msg=unable to set option because the bond is up" \
+  "$nk" "$(sed 's/msg=tlb_dynamic_lb: /msg=/' <<< "$nr")"
 check "tlb: rbond's log of the refusals is bonding.ko's" diff -u <(logl k) <(logl r)
 # after the rebalance (10 s after the bonds came up, later under load; 20 s the next): from 13.5 s
 # on, the probes must end before 19.5 s for the exact comparison. The clients are given to
