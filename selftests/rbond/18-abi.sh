@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The ABI side by side: for identical active-backup, balance-xor, 802.3ad, balance-rr and broadcast
-# setups (and active-backup with the ARP and NS monitors, balance-xor with the ARP monitor), rbond's /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
+# The ABI side by side: for identical active-backup, balance-xor, 802.3ad, balance-rr, broadcast and
+# balance-alb setups (and active-backup with the ARP and NS monitors, balance-xor with the ARP monitor), rbond's /proc text, every sysfs file of bonding/ and bonding_slave/, and the netlink attributes of the
 # bond and its slaves (IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA, byte for byte, through
 # lib/rtnl.py getlink) are the C driver's: normalized only for interface names, MAC addresses,
 # ifindexes and aggregator numbers (renumbered in order of appearance: which port's aggregator
@@ -106,7 +106,7 @@ norm() {
 }
 
 # one setup on both drivers, then the comparison
-SETUPS=(ab xor ad rr bc arp xarp)
+SETUPS=(ab xor ad rr bc arp xarp alb)
 # (the ARP setups probe every 60 s: nothing answers here, and their first round, at the bond's
 # open, finds every slave within its grace, so nothing changes before the dump. balance-xor's
 # slaves have carrier when enslaved: one enslaved without carrier is down until a round of
@@ -121,6 +121,8 @@ opts() {
     ab) echo "mode active-backup miimon 100 primary B-s2 updelay 200 downdelay 100 num_grat_arp 3 peer_notify_delay 300" ;;
     xor) echo "mode balance-xor miimon 50 xmit_hash_policy layer3+4 min_links 1 all_slaves_active 1" ;;
     ad) echo "${LACP_OPTS[*]} ad_select count min_links 1 broadcast_neighbor on" ;;
+    # (balance-tlb shares all of these files; its /proc is compared in 33-tlb-alb.sh)
+    alb) echo "mode balance-alb miimon 100 tlb_dynamic_lb 0 xmit_hash_policy layer2+3 lp_interval 3 primary B-s2 updelay 100" ;;
   esac
 }
 
