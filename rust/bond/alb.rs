@@ -665,7 +665,9 @@ impl Bond {
         }
         match swap {
             Some(sw) if !Arc::ptr_eq(&sw, &new) => self.alb_swap_mac(dev, ctl, &sw, &new, rtnl),
-            Some(_) => {}
+            // it has the bond's MAC already (C swaps it with itself): the switch and its clients
+            // are told again
+            Some(sw) => self.alb_fasten_swap(dev, ctl, &sw, &new, rtnl),
             None => {
                 let _ = Self::alb_set_slave_mac(ctl.params.mode, dev, &new, &bond_mac, rtnl);
                 RcuRead::with(|rcu| send_learning_packets(dev, &new, &bond_mac, false, rcu));
