@@ -110,7 +110,13 @@ check "path of s1 broken: s2 is the active slave within 15 s, s1 down, both driv
   both 15 'proc @ | grep -q "^Currently Active Slave: @-s2" && [ "$(mii @ s1)" = down ]'
 check "... s1's Link Failure Count went up by 1, as bonding.ko's" equals "1 1" "$(( $(fails r s1) - f1r )) $(( $(fails k s1) - f1k ))"
 check "... the log says s1 is down" bash -c 'dmesg | grep -q "r-b: (slave r-s1): link status definitely down, disabling slave"'
-check "... rbond's log lines are bonding.ko's" diff -u <(logl k) <(logl r)
+# the lines of a clean failover, in bonding's words; bonding.ko must have logged them too (under
+# load its ARP monitor sometimes also fails the backup for a moment, a round late: its log then
+# has more lines, a race of the test, not a difference of the drivers)
+FAILOVER_LOG="X-b: (slave X-s1): link status definitely down, disabling slave
+X-b: (slave X-s2): making interface the new active one"
+check "... rbond's log lines are those of the failover, in bonding's words" equals "$FAILOVER_LOG" "$(logl r)"
+check "... bonding.ko logged them too" bash -c 'while read -r l; do grep -qxF "$l" <<< "$1" || exit 1; done <<< "$2"' _ "$(logl k)" "$FAILOVER_LOG"
 check "... /proc is bonding.ko's" same
 for d in r k; do ip -n $d-peer link set $d-p1 master br0; done
 check "path of s1 back: s1 up again as a backup, s2 stays active, both drivers" \
