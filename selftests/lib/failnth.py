@@ -18,6 +18,9 @@ usage: failnth.py [--max N] [--timeout S] SCENARIO
                        becomes active
             changelink five options at once (miimon updelay downdelay primary_reselect primary)
             mode       balance-rr to 802.3ad
+            enslave-alb  a second veth enslaved to an up balance-alb bond: in, its own MAC
+            release-alb-active  the current slave of a balance-alb bond released: the other
+                       becomes current and takes the bond's MAC
             dellink    a bond with two slaves (MTU 9000) deleted
 One line per try that went wrong or failed the operation, then
 "walked N: I injected (E refused, S succeeded, L answers lost), B bad" (an answer is lost when the
@@ -234,6 +237,55 @@ def s_release():
     return setup, op, check
 
 
+def s_enslave_alb():
+    def setup(net):
+        net.bond(BOND, ["mode", "balance-alb", "miimon", "100"])
+        net.veth(B)
+        net.enslave(B, BOND)
+        net.up(BOND)
+        net.veth(A)
+        return {"mac": read(f"{SYS}/{A}/address")}
+
+    def op(c):
+        return RTM_NEWLINK, 0, master_body(A, BOND)
+
+    def check(err, c):
+        if err == 0:
+            whole_in(A)
+            # balance-alb: every slave keeps a MAC of its own
+            if read(f"{SYS}/{A}/address") != c["mac"]:
+                raise Bad(f"{A} enslaved in balance-alb with MAC {read(f'{SYS}/{A}/address')}, not its own {c['mac']}")
+        else:
+            whole_out(A, c["mac"])
+        whole_in(B)
+    return setup, op, check
+
+
+def s_release_alb_active():
+    def setup(net):
+        macs = bond_of_two(net, ["mode", "balance-alb", "miimon", "100"])
+        if read(f"{SYS}/{BOND}/bonding/active_slave") != A:
+            raise Bad(f"setup: the current slave is '{read(f'{SYS}/{BOND}/bonding/active_slave')}', not {A}")
+        return {"mac": macs[A]}
+
+    def op(c):
+        return RTM_NEWLINK, 0, master_body(A, None)
+
+    def check(err, c):
+        active = read(f"{SYS}/{BOND}/bonding/active_slave")
+        bond_mac = read(f"{SYS}/{BOND}/address")
+        if err == 0:
+            whole_out(A, c["mac"])
+            if active != B or read(f"{SYS}/{B}/address") != bond_mac:
+                raise Bad(f"{A} released, but the current slave is '{active}' with MAC {read(f'{SYS}/{B}/address')} (bond {bond_mac})")
+        else:
+            whole_in(A)
+            if active != A or read(f"{SYS}/{A}/address") != bond_mac:
+                raise Bad(f"release refused, but the current slave is '{active}' with MAC {read(f'{SYS}/{A}/address')} (bond {bond_mac})")
+        whole_in(B)
+    return setup, op, check
+
+
 def s_release_active():
     def setup(net):
         mac = bond_of_two(net, ["mode", "active-backup", "miimon", "100"])[A]
@@ -334,7 +386,8 @@ def s_dellink():
 
 
 SCENARIOS = {"create": s_create, "enslave": s_enslave, "release": s_release, "release-active": s_release_active,
-             "changelink": s_changelink, "mode": s_mode, "dellink": s_dellink}
+             "changelink": s_changelink, "mode": s_mode, "dellink": s_dellink,
+             "enslave-alb": s_enslave_alb, "release-alb-active": s_release_alb_active}
 
 
 def on_alarm(signum, frame):

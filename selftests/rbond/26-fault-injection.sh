@@ -48,6 +48,8 @@ walk create "a bond created (active-backup, miimon) with its Nth allocation fail
 walk enslave "an enslave with its Nth allocation failing: the slave in the bond whole (MTU 9000), or out with its MAC and MTU"
 walk release "a release with its Nth allocation failing: the slave out whole (MAC, MTU back) or still in; the other in"
 walk release-active "the active slave of an active-backup bond released with its Nth allocation failing: out whole and the other active, or still in and active"
+walk enslave-alb "a second slave enslaved to a balance-alb bond with its Nth allocation failing: in with its own MAC, or out whole"
+walk release-alb-active "the current slave of a balance-alb bond released with its Nth allocation failing: out whole and the other current with the bond's MAC, or still in and current"
 walk changelink "a changelink of five options with its Nth allocation failing: all of them or none"
 walk mode "a mode change (balance-rr to 802.3ad) with its Nth allocation failing: one mode or the other, whole"
 walk dellink "a bond with two slaves deleted with its Nth allocation failing: gone and its slaves out whole, or all there"
