@@ -179,10 +179,17 @@ pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu:
     let alb = &bond.alb;
     let dynamic = t.params.tlb_dynamic_lb;
     let len = skb.len();
-    let bal = {
+    // the headers are read once: the balance decision and, where the policy chooses, the hash
+    let (bal, hash) = {
         let bytes = skb.bytes();
         let frame = bytes.frame();
-        if t.mode == Mode::Alb { tlb::alb_balance(&frame) } else { tlb::tlb_balance(&frame) }
+        let bal = if t.mode == Mode::Alb { tlb::alb_balance(&frame) } else { tlb::tlb_balance(&frame) };
+        let hash = match bal {
+            Balance::XmitHash => super::xor::hash_frame(t, dev, &skb, &frame),
+            Balance::DestIp(_) if !dynamic => super::xor::hash_frame(t, dev, &skb, &frame),
+            Balance::No | Balance::Arp | Balance::DestIp(_) => None,
+        };
+        (bal, hash)
     };
     let mut tx: Option<&Arc<Slave>> = None;
     match bal {
@@ -195,7 +202,7 @@ pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu:
         Balance::XmitHash | Balance::DestIp(_) if dynamic => {
             let index = match bal {
                 Balance::DestIp(h) => Some(u32::from(h)),
-                _ => super::xor::hash_of(t, dev, &skb).map(|h| h & 0xff),
+                _ => hash.map(|h| h & 0xff),
             };
             if let Some(id) = index.and_then(|i| alb.tlb.choose(i, len, t.usable.iter().map(tx_candidate))) {
                 tx = by_id(t, id);
@@ -206,7 +213,7 @@ pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu:
             }
         }
         Balance::XmitHash | Balance::DestIp(_) => {
-            tx = super::xor::hash_of(t, dev, &skb).and_then(|h| crate::logic::hash::slave_index(h, t.usable.len())).map(|i| &t.usable[i]);
+            tx = hash.and_then(|h| crate::logic::hash::slave_index(h, t.usable.len())).map(|i| &t.usable[i]);
         }
     }
     // bond_do_alb_xmit(): unbalanced or unassigned frames leave through the current slave
@@ -378,10 +385,7 @@ impl Bond {
                         promisc_off = active.cloned();
                     }
                 }
-                mon.cands.clear();
-                for s in t.all.iter() {
-                    let _ = mon.cands.push_within_capacity(rx_candidate(s));
-                }
+                Self::alb_cands(mon, &t.all);
                 let active_id = active.map(|a| a.id);
                 let bond_addr = dev.addr_unlocked();
                 let mut w = [0u64; NOTE_WORDS];

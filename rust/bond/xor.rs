@@ -7,7 +7,8 @@
 use super::TxState;
 use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
 use crate::logic::options::xmit_policy;
-use crate::sys::netdev::{NetDevice, Skb};
+use crate::logic::hash::Frame;
+use crate::sys::netdev::{NetDevice, Skb, SkbBytes};
 use crate::sys::rcu::RcuRead;
 
 /// Transmit by the hash of the frame's headers.
@@ -24,13 +25,16 @@ pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
 /// policy cannot hash it). The headers are read wherever they are: linear, or in the skb's
 /// fragments (C pulls or copies them), into this stack frame; nothing allocated.
 pub(super) fn hash_of(t: &TxState, dev: &NetDevice, skb: &Skb) -> Option<u32> {
-    let bytes = skb.bytes();
-    let frame = bytes.frame();
+    hash_frame(t, dev, skb, &skb.bytes().frame())
+}
+
+/// [`hash_of`] for headers already read (`frame`, of `skb`).
+pub(super) fn hash_frame(t: &TxState, dev: &NetDevice, skb: &Skb, frame: &Frame<'_, SkbBytes<'_>>) -> Option<u32> {
     match t.policy {
         xmit_policy::ENCAP23 | xmit_policy::ENCAP34 => match skb.l4_hash() {
             Some(h) if t.policy == xmit_policy::ENCAP34 => Some(h),
             _ => encap_hash(t.policy, frame.data, skb.dissect(dev)).ok(),
         },
-        _ => xmit_hash(t.policy, &frame).ok(),
+        _ => xmit_hash(t.policy, frame).ok(),
     }
 }
