@@ -10,11 +10,17 @@ RTNL="python3 $LIB/rtnl.py"
 rtnl() {
   [ -n "${RTNL_IN:-}" ] || { $RTNL "$@"; return; }
   local IFS=$'\x1f' line rc=1
-  printf '%s\n' "$*" >&"$RTNL_IN"
-  while IFS= read -r line <&"$RTNL_OUT"; do
-    [ "${line:0:1}" = $'\x1e' ] && { rc=${line:1}; break; }
-    printf '%s\n' "$line"
-  done
+  # one request at a time: the two sides of a `diff <(...) <(...)` call it at once, and two
+  # readers of the answer FIFO split its lines between them, the end mark too, and one waits
+  # for ever (a CI run's 21-overflow hung so until its 25-minute limit)
+  {
+    flock 9
+    printf '%s\n' "$*" >&"$RTNL_IN"
+    while IFS= read -r line <&"$RTNL_OUT"; do
+      [ "${line:0:1}" = $'\x1e' ] && { rc=${line:1}; break; }
+      printf '%s\n' "$line"
+    done
+  } 9> "$RTNL_LOCK"
   return "$rc"
 }
 # rtnl_serve: start the server of rtnl (once, in the test's own shell, not in a $(...)); it ends
@@ -25,7 +31,8 @@ rtnl_serve() {
   mkfifo "$d/in" "$d/out"
   python3 "$LIB/rtnl.py" serve "$d/in" "$d/out" > /dev/null 2>&1 &
   exec {RTNL_IN}<>"$d/in" {RTNL_OUT}<"$d/out"
-  rm -rf "$d"
+  rm -f "$d/in" "$d/out"
+  RTNL_LOCK=$d/lock   # rtnl's flock: a file each call opens anew (a lock is per open file)
 }
 # mkbond rbond|bonding NAME [OPTION VALUE ...]: create a bond with iproute2's option words
 mkbond() {
