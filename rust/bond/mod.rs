@@ -457,7 +457,7 @@ impl Bond {
             undo_open(rtnl);
             return Err(e);
         }
-        if let Err(e) = sdev.link_master(rtnl, dev, Some(extack)) {
+        if let Err(e) = sdev.link_master(rtnl, dev, ctl.params.mode.lag_info(ctl.params.xmit_policy), Some(extack)) {
             drop(rx::unregister::<Slave>(sdev, rtnl));
             undo_open(rtnl);
             return Err(e);
@@ -1065,6 +1065,56 @@ impl Master for Bond {
 
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64) {
         self.fold_stats(dev, stats);
+    }
+
+    fn info_query(&self, _dev: &NetDevice, rtnl: &Rtnl) -> [i32; 3] {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return [0; 3] };
+        // C's ints; a slave count and miimon (at most INT_MAX) fit
+        let n = i32::try_from(ctl.slaves.len()).unwrap_or(i32::MAX);
+        [ctl.params.mode.value() as i32, n, i32::try_from(ctl.params.miimon).unwrap_or(i32::MAX)]
+    }
+
+    fn slave_info_query(&self, _dev: &NetDevice, index: i32, rtnl: &Rtnl) -> Option<(DevRef, i8, i8, u32)> {
+        let ctl = self.ctl.borrow(rtnl)?;
+        let s = ctl.slaves.get(usize::try_from(index).ok()?)?;
+        let link = s.link().number() as i8;
+        Some((DevRef::of(&s.dev), link, i8::from(s.is_backup()), s.link_failure_count.load(Relaxed)))
+    }
+
+    fn link_ksettings(&self, _dev: &NetDevice, rtnl: &Rtnl) -> (u32, u8) {
+        const DUPLEX_UNKNOWN: u8 = 0xff;
+        let unknown = crate::logic::procfs::SPEED_UNKNOWN;
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return (unknown, DUPLEX_UNKNOWN) };
+        let broadcast = ctl.params.mode == Mode::Broadcast;
+        let (mut speed, mut duplex) = (0u32, DUPLEX_UNKNOWN);
+        // bond_ethtool_get_link_ksettings(): the slaves that can transmit (not a backup, link
+        // up), their speeds asked again; summed as C's u32 (wrapping), the slowest in broadcast
+        for s in ctl.slaves.iter().filter(|s| s.can_tx()) {
+            s.update_speed_duplex(rtnl, None);
+            let sp = s.speed.load(Relaxed);
+            if sp != unknown {
+                speed = if broadcast {
+                    if speed == 0 || speed > sp { sp } else { speed }
+                } else {
+                    speed.wrapping_add(sp)
+                };
+            }
+            let du = s.duplex.load(Relaxed);
+            if duplex == DUPLEX_UNKNOWN && du != DUPLEX_UNKNOWN {
+                duplex = du;
+            }
+        }
+        (if speed == 0 { unknown } else { speed }, duplex)
+    }
+
+    fn active_slave(&self, _dev: &NetDevice) -> Option<DevRef> {
+        RcuRead::with(|rcu| {
+            let t = self.tx.get(rcu)?;
+            if !t.params.uses_primary() {
+                return None;
+            }
+            t.active.as_ref().map(|a| DevRef::of(&a.dev))
+        })
     }
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {

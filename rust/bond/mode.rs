@@ -59,6 +59,35 @@ impl Mode {
         })
     }
 
+    /// What other kernel code (switch and NIC LAG offload) learns of the bond when a slave is
+    /// linked below it (`bond_lag_tx_type()`, `bond_lag_hash_type()`): the `netdev_lag_tx_type`
+    /// and `netdev_lag_hash` numbers of the mode and transmit hash policy `policy`.
+    pub(crate) const fn lag_info(self, policy: u64) -> (u32, u32) {
+        use crate::logic::options::xmit_policy as xp;
+        const HASH: u32 = 5;
+        let tx = match self {
+            Mode::RoundRobin => 3,
+            Mode::ActiveBackup => 4,
+            Mode::Broadcast => 2,
+            Mode::Xor | Mode::Ieee8023ad => HASH,
+            Mode::Tlb | Mode::Alb => 0,
+        };
+        let hash = if tx != HASH {
+            0
+        } else {
+            match policy {
+                xp::LAYER2 => 1,
+                xp::LAYER34 => 2,
+                xp::LAYER23 => 3,
+                xp::ENCAP23 => 4,
+                xp::ENCAP34 => 5,
+                xp::VLAN_SRCMAC => 6,
+                _ => 7,
+            }
+        };
+        (tx, hash)
+    }
+
     /// One active slave and a primary (`bond_uses_primary()`: active-backup, tlb, alb).
     pub(crate) const fn uses_primary(self) -> bool {
         match self {

@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, NetDevice, NetNs, Skb, Stats64, VlanProto};
+use super::netdev::{AddrLock, DevRef, NetDevice, NetNs, Skb, Stats64, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
@@ -13,7 +13,7 @@ use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::{size_of, MaybeUninit};
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::error::from_result;
+use kernel::error::{from_result, to_result};
 use kernel::prelude::*;
 
 /// What a master device's driver implements. Every method but `start_xmit` and `work` runs
@@ -84,6 +84,18 @@ pub(crate) trait Master: Sized + Send + Sync {
     fn vlan_rx_kill_vid(&self, dev: &NetDevice, proto: VlanProto, vid: u16, rtnl: &Rtnl);
     /// `ndo_get_stats64`
     fn get_stats64(&self, dev: &NetDevice, stats: &mut Stats64);
+    /// `SIOCBONDINFOQUERY` (`bond_fill_ifbond()`): the mode's number, the slave count, miimon.
+    fn info_query(&self, dev: &NetDevice, rtnl: &Rtnl) -> [i32; 3];
+    /// `SIOCBONDSLAVEINFOQUERY` (`bond_fill_ifslave()`): the slave at `index` in enslave order,
+    /// its link (C's `BOND_LINK_*`), state (0 active, 1 backup) and link failure count; None if
+    /// there is no such slave.
+    fn slave_info_query(&self, dev: &NetDevice, index: i32, rtnl: &Rtnl) -> Option<(DevRef, i8, i8, u32)>;
+    /// ethtool's link settings (`bond_ethtool_get_link_ksettings()`): speed in Mb/s
+    /// (`SPEED_UNKNOWN` when none is known) and duplex (`DUPLEX_UNKNOWN` likewise).
+    fn link_ksettings(&self, dev: &NetDevice, rtnl: &Rtnl) -> (u32, u8);
+    /// The active slave in the modes that have one (`bond_option_active_slave_get_rcu()`), for
+    /// timestamping; any context, no lock held.
+    fn active_slave(&self, dev: &NetDevice) -> Option<DevRef>;
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
     /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
@@ -163,8 +175,49 @@ impl<T: Master> Adapter<T> {
         ops.ndo_change_mtu = Some(Self::ndo_change_mtu);
         ops.ndo_vlan_rx_add_vid = Some(Self::ndo_vlan_rx_add_vid);
         ops.ndo_vlan_rx_kill_vid = Some(Self::ndo_vlan_rx_kill_vid);
+        // bond_eth_ioctl(), bond_siocdevprivate(), bond_hwtstamp_get/set() (C shim; the old
+        // private ioctls end in ndo_siocbond, timestamping asks `CB` for the active slave)
+        ops.ndo_eth_ioctl = Some(bindings::rbond_eth_ioctl);
+        ops.ndo_siocdevprivate = Some(bindings::rbond_siocdevprivate);
+        ops.ndo_hwtstamp_get = Some(bindings::rbond_hwtstamp_get);
+        ops.ndo_hwtstamp_set = Some(bindings::rbond_hwtstamp_set);
         ops
     };
+
+    /// What the shim's ethtool and timestamping functions ask (`rbond_set_master_cb`).
+    const CB: bindings::rbond_master_cb = bindings::rbond_master_cb {
+        link_ksettings: Some(Self::cb_link_ksettings),
+        active_slave: Some(Self::cb_active_slave),
+    };
+
+    /// `rbond_master_cb.link_ksettings`
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim's ethtool `get_link_ksettings` under RTNL, with a registered device of
+    /// this kind and two writable places.
+    unsafe extern "C" fn cb_link_ksettings(dev: *mut bindings::net_device, speed: *mut u32, duplex: *mut u8) {
+        // SAFETY: as documented.
+        let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+        let (sp, du) = s.link_ksettings(d, r);
+        // SAFETY: as documented, both places are writable.
+        unsafe {
+            *speed = sp;
+            *duplex = du;
+        }
+    }
+
+    /// `rbond_master_cb.active_slave`: the active slave with a reference for the caller.
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim with a device of this kind on which the caller holds a reference (an
+    /// ethtool or ioctl request on it), so its state is initialized and stays so.
+    unsafe extern "C" fn cb_active_slave(dev: *mut bindings::net_device) -> *mut bindings::net_device {
+        // SAFETY: as documented.
+        let (s, d) = unsafe { (Self::state(dev), NetDevice::from_raw(dev)) };
+        s.active_slave(d).map_or(core::ptr::null_mut(), DevRef::into_raw)
+    }
 
     /// # Safety
     ///
@@ -299,11 +352,32 @@ impl<T: Master> Adapter<T> {
     ///
     /// # Safety
     ///
-    /// Called by dev_ioctl() under RTNL, after its CAP_NET_ADMIN check, with a registered device of
-    /// this kind and a kernel copy of the request.
+    /// Called by dev_ioctl() (or the shim's `ndo_siocdevprivate`) under RTNL, after a
+    /// CAP_NET_ADMIN check for all but the two queries, with a registered device of this kind and
+    /// a kernel copy of the request.
     unsafe extern "C" fn ndo_siocbond(dev: *mut bindings::net_device, ifr: *mut bindings::ifreq, cmd: c_int) -> c_int {
         from_result(|| {
             let cmd = match cmd as u32 {
+                bindings::SIOCBONDINFOQUERY => {
+                    // SAFETY: as documented.
+                    let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+                    let [mode, n, miimon] = s.info_query(d, r);
+                    // SAFETY: `ifr` is the request's, its `ifr_data` a user pointer the shim copies through.
+                    to_result(unsafe { bindings::rbond_ioctl_put_ifbond(ifr, mode, n, miimon) })?;
+                    return Ok(0);
+                }
+                bindings::SIOCBONDSLAVEINFOQUERY => {
+                    let mut id = 0;
+                    // SAFETY: as above.
+                    to_result(unsafe { bindings::rbond_ioctl_get_ifslave_id(ifr, &mut id) })?;
+                    // SAFETY: as documented.
+                    let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+                    let (slave, link, state, failures) = s.slave_info_query(d, id, r).ok_or(ENODEV)?;
+                    // SAFETY: as above; the slave is valid (we hold a reference) and RTNL keeps its
+                    // name stable.
+                    to_result(unsafe { bindings::rbond_ioctl_put_ifslave(ifr, id, slave.as_raw(), link, state, failures) })?;
+                    return Ok(0);
+                }
                 bindings::SIOCBONDENSLAVE => BondIoctl::Enslave,
                 bindings::SIOCBONDRELEASE => BondIoctl::Release,
                 bindings::SIOCBONDSETHWADDR => BondIoctl::SetHwAddr,
@@ -823,6 +897,9 @@ impl<T: Master> Registration<T> {
             .iter()
             .find(|k| k.compare_exchange(core::ptr::null_mut(), ops.0.get(), Ordering::AcqRel, Ordering::Acquire).is_ok())
             .ok_or(EBUSY)?;
+        // SAFETY: `CB` is a constant (promoted to a static: its address stays valid); the kinds of
+        // the module all have the one `Master` type (see KINDS), so a second call sets the same.
+        unsafe { bindings::rbond_set_master_cb(&Adapter::<T>::CB) };
         // SAFETY: `ops` is fully set up and lives at a stable address until `drop` unregisters it.
         if let Err(e) = kernel::error::to_result(unsafe { bindings::rtnl_link_register(ops.0.get()) }) {
             slot.store(core::ptr::null_mut(), Ordering::Release);

@@ -452,18 +452,11 @@ impl NetDevice {
     }
 
     /// Links `self` below `master` (`netdev_master_upper_dev_link()`); `ip link` shows the master.
-    pub(crate) fn link_master(&self, _rtnl: &Rtnl, master: &NetDevice, extack: Option<&mut ExtAck<'_>>) -> Result {
+    /// `lag`: the `netdev_lag_upper_info` (tx_type, hash_type) the NETDEV_CHANGEUPPER tells.
+    pub(crate) fn link_master(&self, _rtnl: &Rtnl, master: &NetDevice, lag: (u32, u32), extack: Option<&mut ExtAck<'_>>) -> Result {
         let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
         // SAFETY: both devices are valid; RTNL is held as the function requires.
-        kernel::error::to_result(unsafe {
-            bindings::netdev_master_upper_dev_link(
-                self.as_raw(),
-                master.as_raw(),
-                core::ptr::null_mut(),
-                core::ptr::null_mut(),
-                ea,
-            )
-        })
+        kernel::error::to_result(unsafe { bindings::rbond_master_upper_dev_link(self.as_raw(), master.as_raw(), lag.0, lag.1, ea) })
     }
 
     /// Undoes [`NetDevice::link_master`].
@@ -528,6 +521,13 @@ impl DevRef {
     pub(crate) unsafe fn adopt(dev: NonNull<bindings::net_device>) -> DevRef {
         // INVARIANT: the reference is the caller's, given to us.
         DevRef(dev)
+    }
+
+    /// Gives the reference to C code, which puts it (`dev_put()`).
+    pub(crate) fn into_raw(self) -> *mut bindings::net_device {
+        let raw = self.0.as_ptr();
+        core::mem::forget(self);
+        raw
     }
 }
 

@@ -31,6 +31,8 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <linux/inetdevice.h>
+#include <linux/mii.h>
+#include <linux/net_tstamp.h>
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -73,8 +75,255 @@ void rbond_dev_net_set(struct net_device *dev, struct net *net)
 /* The flags bond_setup() sets on a C bond, less IFF_BONDING: that flag tells the rest of the
  * kernel (bonding.ko's notifier among others) that netdev_priv() is a struct bonding.
  */
+/* the bond's device type, as bond_type: DEVTYPE=bond in its uevent (udev, networkd's Type=bond) */
+static const struct device_type rbond_devtype = {
+	.name = "bond",
+};
+
+/* ---- ethtool and the ioctls bond_netdev_ops answers (bond_ethtool_ops, bond_eth_ioctl,
+ * bond_siocdevprivate, bond_hwtstamp_get/set): the driver's state comes from Rust through
+ * rbond_cb, set before the first device exists ---- */
+static const struct rbond_master_cb *rbond_cb;
+
+void rbond_set_master_cb(const struct rbond_master_cb *cb)
+{
+	WRITE_ONCE(rbond_cb, cb);
+}
+
+/* bond_ethtool_get_drvinfo(): bonding's name (rbond's outside compat mode) and its ABI version as
+ * the firmware version, which ifenslave reads; the core fills the version (the kernel's) */
+static void rbond_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, rbond_param_compat() ? "bonding" : "rbond", sizeof(info->driver));
+	snprintf(info->fw_version, sizeof(info->fw_version), "%d", BOND_ABI_VERSION);
+}
+
+/* bond_ethtool_get_link_ksettings(): the speeds of the slaves that can transmit, summed (the
+ * slowest in broadcast), the first known duplex; under RTNL */
+static int rbond_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *cmd)
+{
+	u32 speed = SPEED_UNKNOWN;
+	u8 duplex = DUPLEX_UNKNOWN;
+
+	READ_ONCE(rbond_cb)->link_ksettings(dev, &speed, &duplex);
+	cmd->base.duplex = duplex;
+	cmd->base.port = PORT_OTHER;
+	cmd->base.speed = speed;
+	return 0;
+}
+
+/* bond_ethtool_get_ts_info(): the active slave's (active-backup, tlb, alb), else software
+ * transmit timestamps if every slave has them */
+static int rbond_get_ts_info(struct net_device *dev, struct kernel_ethtool_ts_info *info)
+{
+	struct net_device *real_dev = READ_ONCE(rbond_cb)->active_slave(dev);
+	struct kernel_ethtool_ts_info ts_info;
+	bool sw_tx_support = false;
+	struct net_device *lower;
+	struct list_head *iter;
+	int ret = 0;
+
+	if (real_dev) {
+		ret = ethtool_get_ts_info_by_layer(real_dev, info);
+		dev_put(real_dev);
+	} else {
+		rcu_read_lock();
+		iter = &dev->adj_list.lower;
+		while ((lower = netdev_next_lower_dev_rcu(dev, &iter))) {
+			ret = ethtool_get_ts_info_by_layer(lower, &ts_info);
+			if (!ret && (ts_info.so_timestamping & SOF_TIMESTAMPING_TX_SOFTWARE)) {
+				sw_tx_support = true;
+				continue;
+			}
+			sw_tx_support = false;
+			break;
+		}
+		rcu_read_unlock();
+	}
+	if (sw_tx_support)
+		info->so_timestamping |= SOF_TIMESTAMPING_TX_SOFTWARE;
+	return ret;
+}
+
+static const struct ethtool_ops rbond_ethtool_ops = {
+	.get_drvinfo		= rbond_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_link_ksettings	= rbond_get_link_ksettings,
+	.get_ts_info		= rbond_get_ts_info,
+};
+
+/* bond_master_upper_dev_link(): the slave below the bond, with the LAG information (transmit
+ * type and hash) that switch and NIC drivers offload the LAG from */
+int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
+				struct netlink_ext_ack *extack)
+{
+	struct netdev_lag_upper_info info = {
+		.tx_type = tx_type,
+		.hash_type = hash_type,
+	};
+
+	return netdev_master_upper_dev_link(dev, master, NULL, &info, extack);
+}
+
+/* bond_eth_ioctl(): the MII registers of a bond: BMSR's link bit is the bond's carrier */
+int rbond_eth_ioctl(struct net_device *dev, struct ifreq *ifr, int cmd)
+{
+	struct mii_ioctl_data *mii;
+
+	switch (cmd) {
+	case SIOCGMIIPHY:
+		mii = if_mii(ifr);
+		mii->phy_id = 0;
+		fallthrough;
+	case SIOCGMIIREG:
+		mii = if_mii(ifr);
+		if (mii->reg_num == 1) {
+			mii->val_out = 0;
+			if (netif_carrier_ok(dev))
+				mii->val_out = BMSR_LSTATUS;
+		}
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* bond_siocdevprivate(): the old ifenslave's private ioctl numbers, answered as their SIOCBOND*
+ * equivalents by the bond's ndo_siocbond */
+int rbond_siocdevprivate(struct net_device *dev, struct ifreq *ifr, void __user *data, int cmd)
+{
+	struct ifreq ifrdata = { .ifr_data = data };
+	int (*siocbond)(struct net_device *, struct ifreq *, int) = dev->netdev_ops->ndo_siocbond;
+
+	switch (cmd) {
+	case BOND_INFO_QUERY_OLD:
+		return siocbond(dev, &ifrdata, SIOCBONDINFOQUERY);
+	case BOND_SLAVE_INFO_QUERY_OLD:
+		return siocbond(dev, &ifrdata, SIOCBONDSLAVEINFOQUERY);
+	case BOND_ENSLAVE_OLD:
+		cmd = SIOCBONDENSLAVE;
+		break;
+	case BOND_RELEASE_OLD:
+		cmd = SIOCBONDRELEASE;
+		break;
+	case BOND_SETHWADDR_OLD:
+		cmd = SIOCBONDSETHWADDR;
+		break;
+	case BOND_CHANGE_ACTIVE_OLD:
+		cmd = SIOCBONDCHANGEACTIVE;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	/* the core checks CAP_NET_ADMIN for SIOCBONDENSLAVE..., not for these (bond_do_ioctl()) */
+	if (!ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return siocbond(dev, ifr, cmd);
+}
+
+/* SIOCBONDINFOQUERY: bond_do_ioctl()'s struct ifbond, read and written back with the bond's
+ * values */
+int rbond_ioctl_put_ifbond(struct ifreq *ifr, s32 mode, s32 num_slaves, s32 miimon)
+{
+	struct ifbond __user *u = (struct ifbond __user *)ifr->ifr_data;
+	struct ifbond k;
+
+	if (copy_from_user(&k, u, sizeof(k)))
+		return -EFAULT;
+	k.bond_mode = mode;
+	k.num_slaves = num_slaves;
+	k.miimon = miimon;
+	if (copy_to_user(u, &k, sizeof(k)))
+		return -EFAULT;
+	return 0;
+}
+
+/* SIOCBONDSLAVEINFOQUERY: the slave_id asked for (struct ifslave read from the user) */
+int rbond_ioctl_get_ifslave_id(struct ifreq *ifr, s32 *id)
+{
+	struct ifslave k;
+
+	if (copy_from_user(&k, ifr->ifr_data, sizeof(k)))
+		return -EFAULT;
+	*id = k.slave_id;
+	return 0;
+}
+
+/* ... and bond_fill_ifslave()'s answer written back, under RTNL (the slave's name) */
+int rbond_ioctl_put_ifslave(struct ifreq *ifr, s32 id, const struct net_device *slave, s8 link, s8 state,
+			    u32 link_failure_count)
+{
+	struct ifslave __user *u = (struct ifslave __user *)ifr->ifr_data;
+	struct ifslave k;
+
+	if (copy_from_user(&k, u, sizeof(k)))
+		return -EFAULT;
+	k.slave_id = id;
+	strscpy(k.slave_name, slave->name, sizeof(k.slave_name));
+	k.link = link;
+	k.state = state;
+	k.link_failure_count = link_failure_count;
+	if (copy_to_user(u, &k, sizeof(k)))
+		return -EFAULT;
+	return 0;
+}
+
+/* bond_hwtstamp_get(): through the active slave, with the bonded-PHC flag */
+static int rbond_set_phc_index_flag(struct kernel_hwtstamp_config *kernel_cfg)
+{
+	struct ifreq *ifr = kernel_cfg->ifr;
+	struct hwtstamp_config cfg;
+
+	if (kernel_cfg->copied_to_user) {
+		/* the lower device has a legacy implementation */
+		if (copy_from_user(&cfg, ifr->ifr_data, sizeof(cfg)))
+			return -EFAULT;
+		cfg.flags |= HWTSTAMP_FLAG_BONDED_PHC_INDEX;
+		if (copy_to_user(ifr->ifr_data, &cfg, sizeof(cfg)))
+			return -EFAULT;
+	} else {
+		kernel_cfg->flags |= HWTSTAMP_FLAG_BONDED_PHC_INDEX;
+	}
+	return 0;
+}
+
+int rbond_hwtstamp_get(struct net_device *dev, struct kernel_hwtstamp_config *cfg)
+{
+	struct net_device *real_dev = READ_ONCE(rbond_cb)->active_slave(dev);
+	int err;
+
+	if (!real_dev)
+		return -EOPNOTSUPP;
+	err = generic_hwtstamp_get_lower(real_dev, cfg);
+	dev_put(real_dev);
+	if (err)
+		return err;
+	return rbond_set_phc_index_flag(cfg);
+}
+
+/* bond_hwtstamp_set(): only with HWTSTAMP_FLAG_BONDED_PHC_INDEX (the PHC changes on failover) */
+int rbond_hwtstamp_set(struct net_device *dev, struct kernel_hwtstamp_config *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	struct net_device *real_dev;
+	int err;
+
+	if (!(cfg->flags & HWTSTAMP_FLAG_BONDED_PHC_INDEX))
+		return -EOPNOTSUPP;
+	real_dev = READ_ONCE(rbond_cb)->active_slave(dev);
+	if (!real_dev)
+		return -EOPNOTSUPP;
+	err = generic_hwtstamp_set_lower(real_dev, cfg, extack);
+	dev_put(real_dev);
+	if (err)
+		return err;
+	return rbond_set_phc_index_flag(cfg);
+}
+
 void rbond_master_setup_flags(struct net_device *dev)
 {
+	SET_NETDEV_DEVTYPE(dev, &rbond_devtype);
+	dev->ethtool_ops = &rbond_ethtool_ops;
 	dev->flags |= IFF_MASTER;
 	dev->priv_flags |= IFF_UNICAST_FLT | IFF_NO_QUEUE;
 	dev->priv_flags &= ~(IFF_XMIT_DST_RELEASE | IFF_TX_SKB_SHARING);

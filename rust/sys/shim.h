@@ -14,6 +14,26 @@ bool rbond_addr_is_perm_zero(const struct net_device *dev);
 void rbond_dev_set_mtu(struct net_device *dev, unsigned int mtu);
 void rbond_dev_net_set(struct net_device *dev, struct net *net);
 void rbond_master_setup_flags(struct net_device *dev);
+/* what the shim's ethtool and ioctl functions ask the driver (rust/sys/link.rs) */
+struct rbond_master_cb {
+	/* the bond's speed and duplex (bond_ethtool_get_link_ksettings), under RTNL */
+	void (*link_ksettings)(struct net_device *dev, u32 *speed, u8 *duplex);
+	/* the active slave with a reference the caller puts, or NULL (modes without one) */
+	struct net_device *(*active_slave)(struct net_device *dev);
+};
+void rbond_set_master_cb(const struct rbond_master_cb *cb);
+int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
+				struct netlink_ext_ack *extack);
+int rbond_eth_ioctl(struct net_device *dev, struct ifreq *ifr, int cmd);
+int rbond_siocdevprivate(struct net_device *dev, struct ifreq *ifr, void __user *data, int cmd);
+int rbond_ioctl_put_ifbond(struct ifreq *ifr, s32 mode, s32 num_slaves, s32 miimon);
+int rbond_ioctl_get_ifslave_id(struct ifreq *ifr, s32 *id);
+int rbond_ioctl_put_ifslave(struct ifreq *ifr, s32 id, const struct net_device *slave, s8 link, s8 state,
+			    u32 link_failure_count);
+struct kernel_hwtstamp_config;
+int rbond_hwtstamp_get(struct net_device *dev, struct kernel_hwtstamp_config *cfg);
+int rbond_hwtstamp_set(struct net_device *dev, struct kernel_hwtstamp_config *cfg,
+		       struct netlink_ext_ack *extack);
 netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t features);
 void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
 void rbond_tx_dropped_inc(struct net_device *dev);
