@@ -21,6 +21,7 @@ use crate::logic::procfs::{agg_reason, ActiveAggFacts, AggFacts, AggReason};
 use crate::sys::link::{self, Work};
 use crate::sys::netdev::NetDevice;
 use crate::sys::rtnl::Rtnl;
+use crate::sys::rcu::RcuRead;
 use crate::logic::netlink::{ad_stat, AdInfo};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -558,12 +559,19 @@ impl Bond {
         if fallback_notif {
             self.ad_fallback_notif.store(true, Relaxed);
         }
-        if self.ad_arr_pending.load(Relaxed) {
-            // the usable-slaves array is rebuilt under RTNL; if RTNL is busy, the next tick tries
+        // a port enabled or disabled changes its slave's lower state (bond_3ad_state_machine_handler()
+        // notifies it under rtnl_trylock(), as here)
+        let lower = RcuRead::with(|rcu| self.tx.get(rcu).is_some_and(|t| t.all.iter().any(|s| s.lower_state_dirty())));
+        if self.ad_arr_pending.load(Relaxed) || lower {
+            // the usable-slaves array is rebuilt under RTNL (which tells the lower states too);
+            // if RTNL is busy, the next tick tries
             if let Some(rtnl) = Rtnl::try_lock() {
                 if let Some(ctl) = self.ctl.borrow(&rtnl) {
-                    self.ad_arr_pending.store(false, Relaxed);
-                    self.rebuild(dev, &ctl, &rtnl);
+                    if self.ad_arr_pending.swap(false, Relaxed) {
+                        self.rebuild(dev, &ctl, &rtnl);
+                    } else {
+                        self.tell_lower_states(&ctl, &rtnl);
+                    }
                 }
             }
         }

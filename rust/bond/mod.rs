@@ -238,6 +238,19 @@ impl Bond {
         } else if !up && dev.carrier_ok() {
             dev.carrier_off();
         }
+        self.tell_lower_states(ctl, rtnl);
+    }
+
+    /// NETDEV_CHANGELOWERSTATE (`bond_lower_state_changed()`: link up, transmit enabled) for each
+    /// slave whose state changed since it was last told, and for a new slave; switch and NIC
+    /// drivers that offload the LAG follow it, and the slave's RTM_NEWLINK shows its new state.
+    fn tell_lower_states(&self, ctl: &Control, rtnl: &Rtnl) {
+        for s in ctl.slaves.iter() {
+            let now = s.lower_state();
+            if s.lower_told.swap(now, Relaxed) != now {
+                s.dev.lower_state_changed(rtnl, now & 1 != 0, now & 2 != 0);
+            }
+        }
     }
 
     /// A new snapshot from the control state, published; fails only on allocation.

@@ -83,6 +83,9 @@ pub(crate) struct Slave {
     /// Frames from this slave are delivered only to listeners bound to it (inactive slave).
     inactive: AtomicBool,
     pub(crate) link_failure_count: AtomicU32,
+    /// The lower state last told in a NETDEV_CHANGELOWERSTATE ([`Slave::lower_state`]; 0xff:
+    /// never told). Written under RTNL.
+    pub(crate) lower_told: AtomicU8,
     /// The link has been up since the slave was enslaved (C: `slave->last_link_up` != 0).
     pub(crate) ever_up: AtomicBool,
     pub(crate) speed: AtomicU32,
@@ -155,6 +158,7 @@ impl Slave {
             backup: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             link_failure_count: AtomicU32::new(0),
+            lower_told: AtomicU8::new(0xff),
             ever_up: AtomicBool::new(false),
             speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
@@ -256,6 +260,17 @@ impl Slave {
 
     pub(crate) fn is_backup(&self) -> bool {
         self.backup.load(Relaxed)
+    }
+
+    /// What `bond_lower_state_changed()` tells LAG offload: bit 0 the link is up (or failing,
+    /// still counted up), bit 1 transmit is enabled (not a backup).
+    pub(crate) fn lower_state(&self) -> u8 {
+        u8::from(matches!(self.link(), Link::Up | Link::Fail)) | (u8::from(!self.is_backup()) << 1)
+    }
+
+    /// Whether the lower state changed since it was last told.
+    pub(crate) fn lower_state_dirty(&self) -> bool {
+        self.lower_told.load(Relaxed) != self.lower_state()
     }
 
     /// `bond_set_slave_active_flags()`

@@ -459,6 +459,12 @@ impl NetDevice {
         kernel::error::to_result(unsafe { bindings::rbond_master_upper_dev_link(self.as_raw(), master.as_raw(), lag.0, lag.1, ea) })
     }
 
+    /// NETDEV_CHANGELOWERSTATE of this lower device (`netdev_lower_state_changed()`).
+    pub(crate) fn lower_state_changed(&self, _rtnl: &Rtnl, link_up: bool, tx_enabled: bool) {
+        // SAFETY: the device is valid; RTNL is held as the function requires.
+        unsafe { bindings::rbond_lower_state_changed(self.as_raw(), link_up, tx_enabled) }
+    }
+
     /// Undoes [`NetDevice::link_master`].
     pub(crate) fn unlink_master(&self, _rtnl: &Rtnl, master: &NetDevice) {
         // SAFETY: both devices are valid and linked; RTNL is held.

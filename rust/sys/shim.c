@@ -165,6 +165,17 @@ int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *maste
 	return netdev_master_upper_dev_link(dev, master, NULL, &info, extack);
 }
 
+/* bond_lower_state_changed(): netdev_lag_lower_state_info is bitfields */
+void rbond_lower_state_changed(struct net_device *dev, bool link_up, bool tx_enabled)
+{
+	struct netdev_lag_lower_state_info info = {
+		.link_up = link_up,
+		.tx_enabled = tx_enabled,
+	};
+
+	netdev_lower_state_changed(dev, &info);
+}
+
 /* bond_eth_ioctl(): the MII registers of a bond: BMSR's link bit is the bond's carrier */
 int rbond_eth_ioctl(struct net_device *dev, struct ifreq *ifr, int cmd)
 {

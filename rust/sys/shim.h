@@ -24,6 +24,7 @@ struct rbond_master_cb {
 void rbond_set_master_cb(const struct rbond_master_cb *cb);
 int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
 				struct netlink_ext_ack *extack);
+void rbond_lower_state_changed(struct net_device *dev, bool link_up, bool tx_enabled);
 int rbond_eth_ioctl(struct net_device *dev, struct ifreq *ifr, int cmd);
 int rbond_siocdevprivate(struct net_device *dev, struct ifreq *ifr, void __user *data, int cmd);
 int rbond_ioctl_put_ifbond(struct ifreq *ifr, s32 mode, s32 num_slaves, s32 miimon);

@@ -12,7 +12,7 @@ rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0; modprobe bonding max_bonds=0
 T=$(mktemp -d)
-declare -A DRV=([r]=rbond [k]=bonding)
+declare -A DRV=([r]=rbond [k]=bonding) FAIL BACK
 
 # ioc BOND QUERY...: the answers of the bond's ioctls, a line each ("errno NAME" when refused).
 # QUERY: info | oldinfo | slave:N | oldslave:N | mii | hwtstamp | oldenslave:SLAVE
@@ -171,6 +171,72 @@ check "... the bonds have it" equals "r-e k-e|info mode 0 num_slaves 1 miimon 10
 
 for d in r k; do for b in ab x bc e; do ip link del $d-$b; done; done
 for d in r k; do ip link del $d-e1 2>/dev/null; for b in ab x bc; do for i in 1 2; do ip link del $d-$b$i 2>/dev/null; done; done; done
+
+# ---- the slaves' lower state (NETDEV_CHANGELOWERSTATE, which LAG offload follows): every change
+# of a slave's link or transmit state is told, and rtnetlink sends an RTM_NEWLINK of the slave
+# with its new state ----
+# (a monitor of its own: iproute2 decodes the slave data of kind bond only, not rbond's)
+cat > $T/mon.py <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.bind((0, 1))   # RTMGRP_LINK
+print("listening", flush=True)
+def attrs(buf):
+    off = 0
+    while off + 4 <= len(buf):
+        n, kind = struct.unpack_from("HH", buf, off)
+        if n < 4:
+            break
+        yield kind & 0x3fff, buf[off + 4: off + n]
+        off += (n + 3) & ~3
+while True:
+    data = s.recv(65536)
+    off = 0
+    while off + 16 <= len(data):
+        length, typ = struct.unpack_from("IH", data, off)
+        if typ == 16:   # RTM_NEWLINK
+            name, state = "?", None
+            for k, v in attrs(data[off + 32: off + length]):
+                if k == 3:
+                    name = v.rstrip(b"\0").decode()
+                elif k == 18:   # IFLA_LINKINFO / IFLA_INFO_SLAVE_DATA: state, mii_status
+                    for ik, iv in attrs(v):
+                        if ik == 5:
+                            sd = dict(attrs(iv))
+                            state = "state %s mii_status %s" % (["ACTIVE", "BACKUP"][sd[1][0]], ["UP", "FAIL", "DOWN", "BACK"][sd[2][0]])
+            if state:
+                print(name, state, flush=True)
+        off += (length + 3) & ~3
+PY
+# told MONFILE SLAVE: the state and MII status in the last RTM_NEWLINK of SLAVE
+told() { grep "^$2 " "$1" | tail -1 | cut -d' ' -f2-; }
+for d in r k; do
+  mkbond ${DRV[$d]} $d-l mode active-backup miimon 100
+  for i in 1 2; do
+    ip link add $d-l$i type veth peer name $d-l${i}p; ip link set $d-l${i}p up; ip link set $d-l$i master $d-l
+  done
+  ip link set $d-l up
+done
+for d in r k; do
+  wait_for 10 bash -c "[ \$(grep -c '^MII Status: up' $(procfile ${DRV[$d]} $d-l)) = 3 ] && [ \"\$(active_of ${DRV[$d]} $d-l)\" = $d-l1 ]"
+done
+python3 $T/mon.py > $T/mon 2>&1 & MONPID=$!
+wait_for 30 grep -q listening $T/mon
+for d in r k; do ip link set $d-l1p down; done
+for d in r k; do wait_for 10 bash -c "[ \"\$(active_of ${DRV[$d]} $d-l)\" = $d-l2 ]"; done
+sleep 1
+for d in r k; do FAIL[$d]="$(told $T/mon $d-l1)|$(told $T/mon $d-l2)"; done
+for d in r k; do ip link set $d-l1p up; done
+for d in r k; do wait_for 10 bash -c "[ \$(grep -c '^MII Status: up' $(procfile ${DRV[$d]} $d-l)) = 3 ]"; done
+sleep 1
+for d in r k; do BACK[$d]=$(told $T/mon $d-l1); done
+kill $MONPID; wait $MONPID 2>/dev/null
+check "a failover: the failed slave told BACKUP and DOWN, the new active one ACTIVE and UP, as by bonding.ko" \
+  equals "state BACKUP mii_status DOWN|state ACTIVE mii_status UP (both drivers)" \
+  "$([ "${FAIL[r]}" = "${FAIL[k]}" ] && echo "${FAIL[r]} (both drivers)" || echo "rbond ${FAIL[r]}, bonding.ko ${FAIL[k]}")"
+check "... its link back: told BACKUP and UP, as by bonding.ko" equals "state BACKUP mii_status UP (both drivers)" \
+  "$([ "${BACK[r]}" = "${BACK[k]}" ] && echo "${BACK[r]} (both drivers)" || echo "rbond ${BACK[r]}, bonding.ko ${BACK[k]}")"
+for d in r k; do ip link del $d-l; ip link del $d-l1; ip link del $d-l2; done
 
 # ---- compat mode: the driver is "bonding" ----
 rmmod rbond; rmmod bonding
