@@ -14,6 +14,7 @@ mount -t configfs configfs /sys/kernel/config 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostusrlib /host-usr-lib
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro src /src
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none out /out
+: > /out/booted   # the host's boot watchdog (scripts/vm.sh) sees the guest is up
 ip link set lo up
 hostname rbond-guest
 # `dmesg -C` (the tests clear the log to read their own lines) keeps what it clears for the

@@ -61,19 +61,38 @@ mem=1G; tmo=3600   # a guest of make check runs ~20 min, longer when the cores a
 # no_timer_check: the kernel's boot-time check that the timer interrupt arrives through the
 # IO-APIC counts ticks over a short busy wait; with the host's cores shared by several TCG guests it
 # can miss them ("MP-BIOS bug: 8254 timer not connected to IO-APIC"), and the fallback it then
-# takes hung a guest at boot until its timeout (a make check with a build beside it). The routing
-# is QEMU's and works; the check is what virtual machines are told to skip.
+# takes can hang the boot. The routing is QEMU's and works; the check is what virtual machines are
+# told to skip.
+# The boot watchdog: a guest that has not mounted /out (its init writes /out/booted) within
+# RBOND_BOOT_TIMEOUT seconds (default 300, 900 for the debug kernel; a boot takes ~10 s, a minute
+# with the cores shared) is
+# killed and booted once more. Two guests of a make check hung at boot side by side (nothing on the
+# console after the BIOS) while a build shared the cores, and would have waited for their hour.
 # stdbuf -oL: the console reaches the log line by line (tr alone holds 4 KB), so a part in
 # progress shows where it is
+boot_tmo=300; [ "$KERNEL" = debug ] && boot_tmo=900; boot_tmo=${RBOND_BOOT_TIMEOUT:-$boot_tmo}
+case "$boot_tmo" in [1-9]|[1-9][0-9]*) ;; *) die "RBOND_BOOT_TIMEOUT must be a number of seconds (got '$boot_tmo')";; esac
+qemu_once() { # ATTEMPT
+  local tag="rbond-guest-$$-$1" wd
+  rm -f "$run/booted"
+  ( for ((i = 0; i < boot_tmo; i++)); do sleep 1; [ -f "$run/booted" ] && exit 0; done
+    echo "vm: the guest did not boot within ${boot_tmo} s (attempt $1): killed" >&2
+    pkill -f -- "$tag" ) & wd=$!
+  timeout --foreground "${QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 -name "$tag" -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
+    -nographic -no-reboot -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 no_timer_check ${GUEST_APPEND:-}" \
+    -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \
+    -virtfs "local,path=$run,mount_tag=out,security_model=none,id=out" \
+    -virtfs local,path=/usr/lib,mount_tag=hostusrlib,security_model=none,readonly=on,id=hostusrlib \
+    -nic none "${nic_args[@]}" < /dev/null | stdbuf -oL tr -d '\r'
+  qrc=${PIPESTATUS[0]}
+  kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
+}
 set +e
-timeout --foreground "${QEMU_TIMEOUT:-$tmo}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$mem" -smp 2 \
-  -nographic -no-reboot -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$initrd" \
-  -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 no_timer_check ${GUEST_APPEND:-}" \
-  -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \
-  -virtfs "local,path=$run,mount_tag=out,security_model=none,id=out" \
-  -virtfs local,path=/usr/lib,mount_tag=hostusrlib,security_model=none,readonly=on,id=hostusrlib \
-  -nic none "${nic_args[@]}" < /dev/null | stdbuf -oL tr -d '\r'
-qrc=${PIPESTATUS[0]}
+qemu_once 1
+if [ ! -f "$run/booted" ]; then
+  qemu_once 2
+fi
 [ -z "$ctl_pid" ] || { kill "$ctl_pid" 2>/dev/null; wait "$ctl_pid" 2>/dev/null; rm -f "$run/qmp.sock"; }
 set -e
 if [ ! -f "$run/rc" ]; then
