@@ -14,7 +14,7 @@ use kernel::sync::Arc;
 pub(super) fn xmit(t: &super::TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
     match t.active.as_ref() {
         Some(s) if s.can_tx() => {
-            skb.xmit_on(&s.dev);
+            s.xmit(skb, dev);
         }
         _ => skb.drop_tx(dev),
     }

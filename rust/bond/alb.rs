@@ -234,7 +234,7 @@ pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu:
         if !is_active && !skb.set_eth_source(&s.dev.addr_unlocked()) {
             return skb.drop_tx(dev);
         }
-        skb.xmit_on(&s.dev);
+        s.xmit(skb, dev);
         return;
     }
     if dynamic {

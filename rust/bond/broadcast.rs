@@ -29,7 +29,7 @@ fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) {
     let mut sent = false;
     for next in up {
         match skb.clone_atomic() {
-            Some(c) => sent |= c.xmit_on(&cur.dev),
+            Some(c) => sent |= cur.xmit(c, dev),
             None => {
                 if crate::sys::net_ratelimit() {
                     let mut nb = [0u8; 16];
@@ -39,7 +39,7 @@ fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) {
         }
         cur = next;
     }
-    sent |= skb.xmit_on(&cur.dev);
+    sent |= cur.xmit(skb, dev);
     if !sent {
         dev.count_tx_dropped();
     }

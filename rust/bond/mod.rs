@@ -466,6 +466,20 @@ impl Bond {
                 return Err(e);
             }
         }
+        // netconsole over the bond: the new slave needs a netpoll too
+        if dev.netpoll_in_use(rtnl) && slave.np.enable(sdev, rtnl).is_err() {
+            pr_info!(
+                "{}: (slave {}): master_dev is using netpoll, but new slave device does not support netpoll\n",
+                dev.name(rtnl),
+                sdev.name(rtnl)
+            );
+            undo_open(rtnl);
+            return Err(EBUSY);
+        }
+        let undo_open = |rtnl: &Rtnl| {
+            slave.np.disable(rtnl);
+            undo_open(rtnl);
+        };
         if let Err(e) = rx::register(sdev, rtnl, slave.clone()) {
             undo_open(rtnl);
             return Err(e);
@@ -603,6 +617,8 @@ impl Bond {
             }
             sdev.unsync_addrs_from(rtnl, dev);
         }
+        // slave_disable_netpoll(), before the slave is closed
+        slave.np.disable(rtnl);
         // the data path may still hold the old snapshot: the device stays referenced by the Arc
         // until the RCU callback drops it
         sdev.close(rtnl);
@@ -1120,6 +1136,39 @@ impl Master for Bond {
         (if speed == 0 { unknown } else { speed }, duplex)
     }
 
+    fn netpoll_setup(&self, _dev: &NetDevice, rtnl: &Rtnl) -> Result {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        // bond_netpoll_setup(): every slave, or none
+        for s in ctl.slaves.iter() {
+            if let Err(e) = s.np.enable(&s.dev, rtnl) {
+                for s in ctl.slaves.iter() {
+                    s.np.disable(rtnl);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn netpoll_cleanup(&self, _dev: &NetDevice, rtnl: &Rtnl) {
+        let Some(ctl) = self.ctl.borrow(rtnl) else { return };
+        // bond_netpoll_cleanup() skips the slaves that are not up (bond_slave_is_up()); their
+        // netpoll goes when they are released, as in C
+        for s in ctl.slaves.iter().filter(|s| s.dev.running_with_carrier()) {
+            s.np.disable(rtnl);
+        }
+    }
+
+    fn poll_controller(&self, _dev: &NetDevice, rcu: &RcuRead) {
+        let Some(t) = self.tx.get(rcu) else { return };
+        // bond_poll_controller(): the slaves that are up; in 802.3ad those of the active
+        // aggregator (its ports are the usable ones), none without one
+        let slaves = if t.mode == Mode::Ieee8023ad { &t.usable } else { &t.all };
+        for s in slaves.iter().filter(|s| s.dev.running_with_carrier()) {
+            s.dev.netpoll_poll();
+        }
+    }
+
     fn active_slave(&self, _dev: &NetDevice) -> Option<DevRef> {
         RcuRead::with(|rcu| {
             let t = self.tx.get(rcu)?;
@@ -1134,7 +1183,7 @@ impl Master for Bond {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         // bond_should_override_tx_queue() && !bond_slave_override()
         let skb = match t.mode {
-            Mode::ActiveBackup | Mode::RoundRobin => match queue_override(t, skb) {
+            Mode::ActiveBackup | Mode::RoundRobin => match queue_override(t, dev, skb) {
                 Some(skb) => skb,
                 None => return,
             },
@@ -1164,14 +1213,14 @@ impl Master for Bond {
 /// `bond_slave_override()`: a frame whose transmit queue (set by a tc filter's `skbedit
 /// queue_mapping`) is a slave's `queue_id` leaves by that slave if it is up with an up link,
 /// backup or not; otherwise, and for queue 0, the mode chooses (the frame is given back).
-fn queue_override(t: &TxState, skb: Skb) -> Option<Skb> {
+fn queue_override(t: &TxState, dev: &NetDevice, skb: Skb) -> Option<Skb> {
     let q = skb.queue_mapping();
     if q == 0 {
         return Some(skb);
     }
     match t.all.iter().find(|s| s.queue_id.load(Relaxed) == q) {
         Some(s) if s.up_for_broadcast() => {
-            skb.xmit_on(&s.dev);
+            s.xmit(skb, dev);
             None
         }
         _ => Some(skb),

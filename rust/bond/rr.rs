@@ -39,7 +39,7 @@ pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuR
     };
     match slave {
         Some(s) => {
-            skb.xmit_on(&s.dev);
+            s.xmit(skb, dev);
         }
         None => skb.drop_tx(dev),
     }

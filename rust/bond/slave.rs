@@ -5,7 +5,7 @@ use crate::logic::arpmon::{self, MAX_TARGETS};
 use crate::logic::mailbox::PduBox;
 use crate::logic::mii::{Link, MiiSlave};
 use crate::logic::netlink::{ad_stat, AdStats};
-use crate::sys::netdev::{DevRef, NetDevice, Stats64, STATS_LEN};
+use crate::sys::netdev::{DevRef, NetDevice, Netpoll, Skb, Stats64, STATS_LEN};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
@@ -86,6 +86,8 @@ pub(crate) struct Slave {
     /// The lower state last told in a NETDEV_CHANGELOWERSTATE ([`Slave::lower_state`]; 0xff:
     /// never told). Written under RTNL.
     pub(crate) lower_told: AtomicU8,
+    /// Its netpoll while netpoll uses the bond (`slave->np`).
+    pub(crate) np: Netpoll,
     /// The link has been up since the slave was enslaved (C: `slave->last_link_up` != 0).
     pub(crate) ever_up: AtomicBool,
     pub(crate) speed: AtomicU32,
@@ -159,6 +161,7 @@ impl Slave {
             inactive: AtomicBool::new(false),
             link_failure_count: AtomicU32::new(0),
             lower_told: AtomicU8::new(0xff),
+            np: Netpoll::new(),
             ever_up: AtomicBool::new(false),
             speed: AtomicU32::new(crate::logic::procfs::SPEED_UNKNOWN),
             duplex: AtomicU8::new(0xff),
@@ -349,6 +352,12 @@ impl Slave {
         self.speed.store(sp, Relaxed);
         self.duplex.store(du, Relaxed);
         got.is_some()
+    }
+
+    /// Sends the frame of the bond `bond` on this slave (`bond_dev_queue_xmit()`); true if the
+    /// slave took it.
+    pub(crate) fn xmit(&self, skb: Skb, bond: &NetDevice) -> bool {
+        skb.xmit_on(&self.dev, &self.np, bond)
     }
 
     pub(crate) fn is(&self, dev: &NetDevice) -> bool {

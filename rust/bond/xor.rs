@@ -15,7 +15,7 @@ use crate::sys::rcu::RcuRead;
 pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
     match hash_of(t, dev, &skb).and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i]) {
         Some(s) if s.can_tx() => {
-            skb.xmit_on(&s.dev);
+            s.xmit(skb, dev);
         }
         _ => skb.drop_tx(dev),
     }

@@ -96,6 +96,13 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// The active slave in the modes that have one (`bond_option_active_slave_get_rcu()`), for
     /// timestamping; any context, no lock held.
     fn active_slave(&self, dev: &NetDevice) -> Option<DevRef>;
+    /// `ndo_netpoll_setup`: netpoll (netconsole) starts using the device; under RTNL.
+    fn netpoll_setup(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
+    /// `ndo_netpoll_cleanup`: netpoll stops using the device; under RTNL.
+    fn netpoll_cleanup(&self, dev: &NetDevice, rtnl: &Rtnl);
+    /// `ndo_poll_controller`: netpoll asks the lower devices to handle what they have; in
+    /// netpoll's context (interrupts off), under RCU.
+    fn poll_controller(&self, dev: &NetDevice, rcu: &RcuRead);
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
     /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
@@ -181,8 +188,48 @@ impl<T: Master> Adapter<T> {
         ops.ndo_siocdevprivate = Some(bindings::rbond_siocdevprivate);
         ops.ndo_hwtstamp_get = Some(bindings::rbond_hwtstamp_get);
         ops.ndo_hwtstamp_set = Some(bindings::rbond_hwtstamp_set);
+        ops.ndo_netpoll_setup = Some(Self::ndo_netpoll_setup);
+        ops.ndo_netpoll_cleanup = Some(Self::ndo_netpoll_cleanup);
+        ops.ndo_poll_controller = Some(Self::ndo_poll_controller);
         ops
     };
+
+    /// `ndo_netpoll_setup`
+    ///
+    /// # Safety
+    ///
+    /// Called by __netpoll_setup() under RTNL with a registered device of this kind.
+    unsafe extern "C" fn ndo_netpoll_setup(dev: *mut bindings::net_device) -> c_int {
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+            s.netpoll_setup(d, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_netpoll_cleanup`
+    ///
+    /// # Safety
+    ///
+    /// Called by netpoll's cleanup under RTNL with a registered device of this kind.
+    unsafe extern "C" fn ndo_netpoll_cleanup(dev: *mut bindings::net_device) {
+        // SAFETY: as documented.
+        let (s, d, r) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held()) };
+        s.netpoll_cleanup(d, r);
+    }
+
+    /// `ndo_poll_controller`
+    ///
+    /// # Safety
+    ///
+    /// Called by netpoll with a registered device of this kind, interrupts off (an RCU read-side
+    /// section).
+    unsafe extern "C" fn ndo_poll_controller(dev: *mut bindings::net_device) {
+        // SAFETY: as documented; interrupts off is an RCU read-side section.
+        let (s, d, rcu) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), RcuRead::assume()) };
+        s.poll_controller(d, &rcu);
+    }
 
     /// What the shim's ethtool and timestamping functions ask (`rbond_set_master_cb`).
     const CB: bindings::rbond_master_cb = bindings::rbond_master_cb {

@@ -6,6 +6,7 @@ use super::notifier::NetdevEvent;
 use super::netlink::ExtAck;
 use super::rtnl::Rtnl;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -235,13 +236,17 @@ impl Skb {
         unsafe { bindings::rbond_skb_l4_hash(self.0.as_ptr(), &mut h) }.then_some(h)
     }
 
-    /// Transmits the frame on `dev` (`dev_queue_xmit()`); the frame is gone either way. True if
-    /// the device took it (`NETDEV_TX_OK`).
-    pub(crate) fn xmit_on(self, dev: &NetDevice) -> bool {
+    /// Transmits the frame on `dev` (`dev_queue_xmit()`), a slave of `bond`; in netpoll context
+    /// (netconsole over the bond) through the slave's netpoll `np` instead
+    /// (`bond_dev_queue_xmit()`). The frame is gone either way. True if the device took it
+    /// (`NETDEV_TX_OK`).
+    pub(crate) fn xmit_on(self, dev: &NetDevice, np: &Netpoll, bond: &NetDevice) -> bool {
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: we give our reference to the stack, which frees the skb when done or on error;
-        // `dev` is valid for the call (RCU keeps slaves alive on the transmit path).
-        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw()) == 0 }
+        // `dev` and `bond` are valid for the call (RCU keeps slaves alive on the transmit path);
+        // `np` is null or a netpoll of `dev` that stays valid until a grace period after it is
+        // taken out (`Netpoll::disable`), and the transmit path is a read-side section.
+        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw(), bond.as_raw(), np.0.load(Ordering::Acquire)) == 0 }
     }
 
     /// A clone of the frame (`skb_clone(GFP_ATOMIC)`: a new head sharing the data), or `None`
@@ -459,6 +464,18 @@ impl NetDevice {
         kernel::error::to_result(unsafe { bindings::rbond_master_upper_dev_link(self.as_raw(), master.as_raw(), lag.0, lag.1, ea) })
     }
 
+    /// Whether netpoll (netconsole) uses this device (`dev->npinfo`).
+    pub(crate) fn netpoll_in_use(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: the device is valid; npinfo changes under RTNL only.
+        unsafe { bindings::rbond_netpoll_in_use(self.as_raw()) }
+    }
+
+    /// `netpoll_poll_dev()`: lets the device's driver handle what it has, from netpoll.
+    pub(crate) fn netpoll_poll(&self) {
+        // SAFETY: the device is valid; called from ndo_poll_controller (netpoll's context).
+        unsafe { bindings::rbond_netpoll_poll_dev(self.as_raw()) }
+    }
+
     /// NETDEV_CHANGELOWERSTATE of this lower device (`netdev_lower_state_changed()`).
     pub(crate) fn lower_state_changed(&self, _rtnl: &Rtnl, link_up: bool, tx_enabled: bool) {
         // SAFETY: the device is valid; RTNL is held as the function requires.
@@ -496,6 +513,52 @@ pub(crate) enum Notify {
 /// 802.1ad), kept as the core gives it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct VlanProto(pub(crate) u16);
+
+/// A slave's netpoll (C's `slave->np`), set up while netpoll (netconsole) uses the bond, so that
+/// frames the bond sends in netpoll context go out through it.
+///
+/// # Invariants
+///
+/// Null, or a `struct netpoll` that `rbond_netpoll_enable` set up on the slave and that only
+/// [`Netpoll::disable`] frees (under RTNL; `__netpoll_free()` waits for a grace period first).
+pub(crate) struct Netpoll(AtomicPtr<bindings::netpoll>);
+
+impl Netpoll {
+    pub(crate) const fn new() -> Self {
+        Netpoll(AtomicPtr::new(core::ptr::null_mut()))
+    }
+
+    /// Whether the slave has one.
+    pub(crate) fn is_enabled(&self) -> bool {
+        !self.0.load(Ordering::Relaxed).is_null()
+    }
+
+    /// `slave_enable_netpoll()`: sets one up on `dev`; an error if the device cannot do netpoll.
+    pub(crate) fn enable(&self, dev: &NetDevice, _rtnl: &Rtnl) -> Result {
+        if self.is_enabled() {
+            return Ok(());
+        }
+        let mut err = 0;
+        // SAFETY: the device is valid; RTNL is held as __netpoll_setup() requires.
+        let np = unsafe { bindings::rbond_netpoll_enable(dev.as_raw(), &mut err) };
+        if np.is_null() {
+            return Err(Error::from_errno(err));
+        }
+        // INVARIANT: set up just now on the slave.
+        self.0.store(np, Ordering::Release);
+        Ok(())
+    }
+
+    /// `slave_disable_netpoll()`: frees it, once the senders that may still use it are done.
+    pub(crate) fn disable(&self, _rtnl: &Rtnl) {
+        let np = self.0.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !np.is_null() {
+            // SAFETY: set up by `enable` and taken out above, so freed once; RTNL is held, and
+            // __netpoll_free() waits for the transmit paths that read it (synchronize_net()).
+            unsafe { bindings::rbond_netpoll_free(np) };
+        }
+    }
+}
 
 /// A counted reference to a network device (`dev_hold()` / `dev_put()`).
 ///

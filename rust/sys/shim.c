@@ -32,6 +32,7 @@
 #include <net/ipv6.h>
 #include <linux/inetdevice.h>
 #include <linux/mii.h>
+#include <linux/netpoll.h>
 #include <linux/net_tstamp.h>
 #include "shim.h"
 
@@ -881,12 +882,49 @@ void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
 	skb->dev = dev;
 }
 
-/* bond_dev_queue_xmit(): the queue mapping rbond_select_queue() saved goes to the slave */
-int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev)
+/* bond_dev_queue_xmit(): the queue mapping rbond_select_queue() saved goes to the slave; in
+ * netpoll context (netconsole over the bond) the frame goes through the slave's netpoll, np (NULL
+ * if the slave has none: dropped, as by netpoll_send_skb()) */
+int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev, struct net_device *bond, struct netpoll *np)
 {
 	skb->dev = dev;
 	skb_set_queue_mapping(skb, qdisc_skb_cb(skb)->slave_dev_queue_mapping);
+	if (unlikely(netpoll_tx_running(bond)))
+		return netpoll_send_skb(np, skb);
 	return dev_queue_xmit(skb);
+}
+
+/* slave_enable_netpoll(): a netpoll of the slave's own, or an error (the slave cannot do netpoll) */
+struct netpoll *rbond_netpoll_enable(struct net_device *slave, int *err)
+{
+	struct netpoll *np = kzalloc(sizeof(*np), GFP_KERNEL);
+
+	*err = -ENOMEM;
+	if (!np)
+		return NULL;
+	*err = __netpoll_setup(np, slave);
+	if (*err) {
+		kfree(np);
+		return NULL;
+	}
+	return np;
+}
+
+/* slave_disable_netpoll(): __netpoll_free() waits for the senders (synchronize_net()) */
+void rbond_netpoll_free(struct netpoll *np)
+{
+	__netpoll_free(np);
+}
+
+/* whether netpoll (netconsole) uses the bond: its slaves need a netpoll each */
+bool rbond_netpoll_in_use(const struct net_device *dev)
+{
+	return rcu_access_pointer(dev->npinfo) != NULL;
+}
+
+void rbond_netpoll_poll_dev(struct net_device *dev)
+{
+	netpoll_poll_dev(dev);
 }
 
 /* ndo_select_queue: bond_select_queue(). It keeps the stack from hashing the flow for the queue

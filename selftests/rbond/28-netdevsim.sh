@@ -6,13 +6,15 @@
 # netdevsim devices of two ports each are linked port to port (/sys/bus/netdevsim/link_device,
 # which is also the carrier: unlinking takes it away); the peer device's ports are in a bridge in
 # namespace nsp. For each driver: enslaving, traffic, failover on carrier loss and back, the bond's
-# MTU and a VLAN over the bond, 802.3ad on a port without speed and duplex (netdevsim has no
-# get_link_ksettings), release and delete; the steps' results must be bonding.ko's.
+# MTU and a VLAN over the bond, netconsole over the bond (netpoll on every port, a veth refused
+# meanwhile), 802.3ad on a port without speed and duplex (netdevsim has no get_link_ksettings),
+# release and delete; the steps' results must be bonding.ko's.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe bonding max_bonds=0; modprobe rbond max_bonds=0
 check "netdevsim loads" modprobe netdevsim
+check "netconsole loads, its configfs is there" bash -c 'modprobe netconsole && test -d /sys/kernel/config/netconsole'   # (guest-init mounts configfs)
 T=$(mktemp -d)
 NEW=/sys/bus/netdevsim/new_device DEL=/sys/bus/netdevsim/del_device LINK=/sys/bus/netdevsim/link_device
 UNLINK=/sys/bus/netdevsim/unlink_device
@@ -68,6 +70,32 @@ run() {
   check "$d: a VLAN over the bond, ping over it" wait_for 10 ping -c 1 -W 1 10.88.10.2
   res vlan "$r $(ping -c 1 -W 2 10.88.10.2 >/dev/null 2>&1 && echo reached || echo unreached)"
   ip link del $b.10
+  # netconsole over the bond (netpoll): every port gets a netpoll of its own, the kernel's
+  # messages reach the peer; while netconsole uses the bond a device that cannot do netpoll
+  # (veth: IFF_DISABLE_NETPOLL) is refused
+  ip netns exec nsp python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.88.0.2", 6666))
+print("listening", flush=True)
+while True:
+    print(s.recv(4096).decode(errors="replace").strip(), flush=True)' > $T/nc.$d 2>&1 & local lpid=$!
+  wait_for 30 grep -q listening $T/nc.$d
+  local nc=/sys/kernel/config/netconsole/nc-$d
+  mkdir $nc
+  echo 10.88.0.2 > $nc/remote_ip; echo 10.88.0.1 > $nc/local_ip; echo 6666 > $nc/remote_port
+  ip -n nsp link show br0 | awk '/ether/ { print $2 }' > $nc/remote_mac
+  echo $b > $nc/dev_name
+  echo 1 > $nc/enabled; r=$?
+  echo "<3>netconsole over $d's bond" > /dev/kmsg   # (an error: the consoles print it)
+  check "$d: netconsole over the bond: a kernel message reaches the peer" wait_for 10 grep -q "netconsole over $d's bond" $T/nc.$d
+  res netconsole "$r $(grep -c "netconsole over $d's bond" $T/nc.$d)"
+  dmesg -C
+  ip link add vnp type veth peer name vnpp
+  ip link set vnp master $b 2> $T/err.$d; r=$?
+  check "$d: ... and a veth (no netpoll) is refused as a new slave" test $r != 0
+  res netpoll-veth "$r $(sed 's/^.*: //' $T/err.$d) $(dmesg | grep -c "$b: (slave vnp): master_dev is using netpoll, but new slave device does not support netpoll")"
+  ip link del vnp
+  echo 0 > $nc/enabled; rmdir $nc
+  kill $lpid; wait $lpid 2>/dev/null
   # release: the port gets its MTU and MAC back
   local mac1; mac1=$(cat /sys/class/net/${S[1]}/bonding_slave/perm_hwaddr)
   ip link set $b mtu 3000; ip link set ${S[1]} nomaster
@@ -91,5 +119,5 @@ sed 's/^/# bonding.ko: /' $T/bonding
 check "rbond's results are bonding.ko's, step by step" diff -u $T/bonding $T/rbond
 check "... and the steps ran (bonding.ko enslaved both ports)" grep -qx "enslave: 0 2" $T/bonding
 ip netns del nsp
-rmmod netdevsim; rmmod rbond; rmmod bonding
+rmmod netconsole; rmmod netdevsim; rmmod rbond; rmmod bonding
 rm -rf $T
