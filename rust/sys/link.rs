@@ -188,6 +188,7 @@ impl<T: Master> Adapter<T> {
         ops.ndo_siocdevprivate = Some(bindings::rbond_siocdevprivate);
         ops.ndo_hwtstamp_get = Some(bindings::rbond_hwtstamp_get);
         ops.ndo_hwtstamp_set = Some(bindings::rbond_hwtstamp_set);
+        ops.ndo_features_check = Some(bindings::rbond_features_check);
         ops.ndo_netpoll_setup = Some(Self::ndo_netpoll_setup);
         ops.ndo_netpoll_cleanup = Some(Self::ndo_netpoll_cleanup);
         ops.ndo_poll_controller = Some(Self::ndo_poll_controller);

@@ -153,6 +153,13 @@ static const struct ethtool_ops rbond_ethtool_ops = {
 	.get_ts_info		= rbond_get_ts_info,
 };
 
+/* ndo_features_check: passthru_features_check(), as bond_netdev_ops: the checks a frame's
+ * features need (VLAN tags, encapsulation) are the slave's, made when the bond hands it on */
+netdev_features_t rbond_features_check(struct sk_buff *skb, struct net_device *dev, netdev_features_t features)
+{
+	return passthru_features_check(skb, dev, features);
+}
+
 /* bond_master_upper_dev_link(): the slave below the bond, with the LAG information (transmit
  * type and hash) that switch and NIC drivers offload the LAG from */
 int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
