@@ -178,17 +178,11 @@ for d in r k; do ip link del $d-e1 2>/dev/null; for b in ab x bc; do for i in 1 
 # (a monitor of its own: iproute2 decodes the slave data of kind bond only, not rbond's)
 cat > $T/mon.py <<'PY'
 import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+from rtnl import attrs   # selftests/lib/rtnl.py's attribute walker
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 s.bind((0, 1))   # RTMGRP_LINK
 print("listening", flush=True)
-def attrs(buf):
-    off = 0
-    while off + 4 <= len(buf):
-        n, kind = struct.unpack_from("HH", buf, off)
-        if n < 4:
-            break
-        yield kind & 0x3fff, buf[off + 4: off + n]
-        off += (n + 3) & ~3
 while True:
     data = s.recv(65536)
     off = 0
@@ -220,7 +214,7 @@ done
 for d in r k; do
   wait_for 10 bash -c "[ \$(grep -c '^MII Status: up' $(procfile ${DRV[$d]} $d-l)) = 3 ] && [ \"\$(active_of ${DRV[$d]} $d-l)\" = $d-l1 ]"
 done
-python3 $T/mon.py > $T/mon 2>&1 & MONPID=$!
+python3 $T/mon.py "$LIB" > $T/mon 2>&1 & MONPID=$!
 wait_for 30 grep -q listening $T/mon
 for d in r k; do ip link set $d-l1p down; done
 for d in r k; do wait_for 10 bash -c "[ \"\$(active_of ${DRV[$d]} $d-l)\" = $d-l2 ]"; done
