@@ -18,6 +18,7 @@ mod netlink;
 mod params;
 mod rr;
 mod slave;
+mod xdp;
 mod xor;
 pub(crate) mod sysfs;
 
@@ -25,7 +26,7 @@ use crate::logic::mii::{self, Link};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::select::Candidate;
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
+use crate::sys::netdev::{AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -124,6 +125,8 @@ struct Control {
     /// Room for one candidate per slave, reserved when a slave is enslaved: choosing the active
     /// slave (also when one is released) never allocates
     cands: KVec<Candidate>,
+    /// the native XDP program attached to the bond, installed on every slave (`xdp_prog`)
+    xdp_prog: Option<BpfProg>,
 }
 
 /// Why a slave is released (`__bond_release_one()`'s `unregister` and `all`). Every release gives
@@ -495,6 +498,14 @@ impl Bond {
             undo_open(rtnl);
             return Err(e);
         }
+        // the bond's XDP program runs on the new slave too
+        if let Err(e) = self.xdp_enslave(dev, &ctl, sdev, extack, rtnl) {
+            sdev.del_slave_sysfs(rtnl);
+            sdev.unlink_master(rtnl, dev);
+            drop(rx::unregister::<Slave>(sdev, rtnl));
+            undo_open(rtnl);
+            return Err(e);
+        }
         if !ctl.params.uses_primary() {
             // every slave carries the bond's promiscuity, allmulti and address lists
             let flags = dev.flags();
@@ -528,6 +539,7 @@ impl Bond {
         self.rebuild(dev, &ctl, rtnl);
         // a backup joins the NS targets' solicited-node groups (bond_slave_ns_maddrs_add())
         Self::ns_groups_sync(&ctl, rtnl);
+        self.xdp_set_features(dev, &ctl, rtnl);
         // after the selection, as bonding: the role is the one the slave got
         let role = if slave.is_backup() { "a backup" } else { "an active" };
         // a link coming back (updelay) is "an up" one to bonding too
@@ -547,6 +559,7 @@ impl Bond {
         self.fold_stats(dev, &mut Stats64::zeroed());
         let Ok(slave) = ctl.slaves.remove(idx) else { return };
         let sdev = &slave.dev;
+        self.xdp_release(dev, ctl, sdev, rtnl);
         // bond_set_slave_inactive_flags(): a slave leaves as a backup (so bonding's "Releasing
         // backup interface" in every mode it has but tlb/alb)
         if ctl.params.mode.is_lb() {
@@ -604,6 +617,7 @@ impl Bond {
             dev.notify(rtnl, Notify::Release);
         }
         dev.compute_upper_features(rtnl);
+        self.xdp_set_features(dev, ctl, rtnl);
         // the VLANs the bond gave it, and the NS targets' groups (bond_slave_ns_maddrs_del())
         sdev.vlan_vids_del_by_dev(rtnl, dev);
         Self::ns_groups_set(&slave, None, rtnl);
@@ -655,6 +669,16 @@ impl Bond {
             Ok(())
         };
         let active_req = params::fold(&mut p, changes, st, dev, extack, rtnl, &mut check_active)?;
+        // bond_option_mode_set(), bond_option_xmit_hash_policy_set(): the bond's XDP program must
+        // keep running (bonding refuses without a message)
+        if ctl.xdp_prog.is_some() && !p.mode.xdp(p.xmit_policy) {
+            if p.mode != ctl.params.mode {
+                extack.set_msg(c"mode: the bond's XDP program does not run in this mode; detach it first");
+            } else {
+                extack.set_msg(c"xmit_hash_policy: the bond's XDP program does not run with this policy; detach it first");
+            }
+            return Err(EOPNOTSUPP);
+        }
         let active = match active_req {
             None => None,
             Some(0) => Some(None),
@@ -714,6 +738,9 @@ impl Bond {
         }
         self.rebuild(dev, ctl, rtnl);
         Self::ns_groups_sync(ctl, rtnl);
+        if was.mode != ctl.params.mode || was.xmit_policy != ctl.params.xmit_policy {
+            self.xdp_set_features(dev, ctl, rtnl);
+        }
         Ok(())
     }
 
@@ -797,6 +824,7 @@ impl Bond {
                 dev.compute_upper_features(rtnl);
                 self.rebuild(dev, &ctl, rtnl);
             }
+            NetdevEvent::XdpFeatChange => self.xdp_set_features(dev, &ctl, rtnl),
             NetdevEvent::ResendIgmp => {
                 // a slave asks for its memberships again (a bond below this one failed over, a
                 // NIC's peers were told it moved): they are the bond's (bond_slave_netdev_event())
@@ -873,6 +901,7 @@ impl Master for Bond {
                 proc: None,
                 debug: None,
                 cands: KVec::new(),
+                xdp_prog: None,
             }),
             tx: RcuBox::empty(),
             stats: KBox::pin_init(NestedSpinLock::new([0u64; STATS_LEN]), GFP_KERNEL)?,
@@ -1177,6 +1206,16 @@ impl Master for Bond {
             }
             t.active.as_ref().map(|a| DevRef::of(&a.dev))
         })
+    }
+
+    fn xdp_setup(&self, dev: &NetDevice, prog: Option<BpfProg>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
+        let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+        self.xdp_set(dev, &mut ctl, prog, extack, rtnl)
+    }
+
+    fn xdp_xmit_slave<'a>(&'a self, dev: &NetDevice, frame: &[u8], rcu: &'a RcuRead) -> Option<&'a NetDevice> {
+        let t = self.tx.get(rcu)?;
+        xdp::xmit_slave(self, t, dev, frame).map(|s| &*s.dev)
     }
 
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {

@@ -26,9 +26,10 @@ fn slave_by_id(t: &TxState, id: usize) -> Option<&Arc<Slave>> {
     from.iter().chain(before.iter()).find(|s| s.can_tx())
 }
 
-/// `bond_xmit_roundrobin()`
-pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
-    let slave = if skb.is_igmp() {
+/// `bond_xmit_roundrobin_slave_get()` (and its XDP twin): the slave for the next frame, an IGMP
+/// one (`igmp`) on the current slave.
+pub(super) fn pick<'a>(b: &Bond, t: &'a TxState, igmp: bool) -> Option<&'a Arc<Slave>> {
+    if igmp {
         t.active.as_ref().or_else(|| slave_by_id(t, 0))
     } else {
         let n = u32::try_from(t.all.len()).unwrap_or(u32::MAX);
@@ -36,8 +37,12 @@ pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuR
             Some(id) => slave_by_id(t, id as usize),
             None => None,
         }
-    };
-    match slave {
+    }
+}
+
+/// `bond_xmit_roundrobin()`
+pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+    match pick(b, t, skb.is_igmp()) {
         Some(s) => {
             s.xmit(skb, dev);
         }

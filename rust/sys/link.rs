@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, DevRef, NetDevice, NetNs, Skb, Stats64, VlanProto};
+use super::netdev::{AddrLock, BpfProg, DevRef, NetDevice, NetNs, Skb, Stats64, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
@@ -103,6 +103,12 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// `ndo_poll_controller`: netpoll asks the lower devices to handle what they have; in
     /// netpoll's context (interrupts off), under RCU.
     fn poll_controller(&self, dev: &NetDevice, rcu: &RcuRead);
+    /// `ndo_bpf` (XDP_SETUP_PROG): `prog` becomes the device's native XDP program (None: it has
+    /// none); under RTNL; all or nothing.
+    fn xdp_setup(&self, dev: &NetDevice, prog: Option<BpfProg>, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result;
+    /// `ndo_xdp_get_xmit_slave`: the lower device that sends the XDP frame `frame` (its bytes from
+    /// the MAC header), as `ndo_xdp_xmit` does; under RCU, takes no lock and allocates nothing.
+    fn xdp_xmit_slave<'a>(&'a self, dev: &NetDevice, frame: &[u8], rcu: &'a RcuRead) -> Option<&'a NetDevice>;
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
     /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
@@ -192,6 +198,11 @@ impl<T: Master> Adapter<T> {
         ops.ndo_netpoll_setup = Some(Self::ndo_netpoll_setup);
         ops.ndo_netpoll_cleanup = Some(Self::ndo_netpoll_cleanup);
         ops.ndo_poll_controller = Some(Self::ndo_poll_controller);
+        // native XDP: the program through ndo_bpf, frames redirected to the bond sent by the shim's
+        // bond_xdp_xmit() on the slave ndo_xdp_get_xmit_slave picks
+        ops.ndo_bpf = Some(Self::ndo_bpf);
+        ops.ndo_xdp_xmit = Some(bindings::rbond_xdp_xmit);
+        ops.ndo_xdp_get_xmit_slave = Some(Self::ndo_xdp_get_xmit_slave);
         ops
     };
 
@@ -230,6 +241,46 @@ impl<T: Master> Adapter<T> {
         // SAFETY: as documented; interrupts off is an RCU read-side section.
         let (s, d, rcu) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), RcuRead::assume()) };
         s.poll_controller(d, &rcu);
+    }
+
+    /// `ndo_bpf`
+    ///
+    /// # Safety
+    ///
+    /// Called by the core (dev_xdp_install(), dev_xdp_propagate()) under RTNL with a registered
+    /// device of this kind and a valid request whose program reference, if any, is moved to us.
+    unsafe extern "C" fn ndo_bpf(dev: *mut bindings::net_device, bpf: *mut bindings::netdev_bpf) -> c_int {
+        from_result(|| {
+            let mut prog = core::ptr::null_mut();
+            let mut ea = core::ptr::null_mut();
+            // SAFETY: `bpf` is a valid request (as documented); the shim reads two fields.
+            if !unsafe { bindings::rbond_netdev_bpf_setup_prog(bpf, &mut prog, &mut ea) } {
+                return Err(EINVAL);
+            }
+            // SAFETY: as documented; the program reference is ours (moved by the core), the
+            // extack lives for the request.
+            let (s, d, r, prog, mut extack) = unsafe {
+                (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), BpfProg::adopt(prog), ExtAck::from_raw(ea))
+            };
+            s.xdp_setup(d, prog, &mut extack, r)?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_xdp_get_xmit_slave`
+    ///
+    /// # Safety
+    ///
+    /// Called under RCU (XDP_TX redirection in NAPI, or the shim's ndo_xdp_xmit, both in
+    /// RCU read-side sections) with a registered device of this kind and a valid XDP buffer.
+    unsafe extern "C" fn ndo_xdp_get_xmit_slave(dev: *mut bindings::net_device, xdp: *mut bindings::xdp_buff) -> *mut bindings::net_device {
+        let mut len = 0usize;
+        // SAFETY: `xdp` is a valid buffer (as documented); the shim reads its bounds.
+        let data = unsafe { bindings::rbond_xdp_buff_data(xdp, &mut len) };
+        // SAFETY: an XDP buffer's bytes from `data` to `data_end` are readable for the call; as
+        // documented the caller is in an RCU read-side section with a device of this kind.
+        let (frame, s, d, rcu) = unsafe { (core::slice::from_raw_parts(data, len), Self::state(dev), NetDevice::from_raw(dev), RcuRead::assume()) };
+        s.xdp_xmit_slave(d, frame, &rcu).map_or(core::ptr::null_mut(), NetDevice::as_raw)
     }
 
     /// What the shim's ethtool and timestamping functions ask (`rbond_set_master_cb`).

@@ -920,3 +920,112 @@ impl NetDevice {
         unsafe { bindings::rbond_unregister_netdevice(self.as_raw()) }
     }
 }
+
+/// A counted reference to a BPF program (`bpf_prog_inc()` / `bpf_prog_put()`): the XDP program
+/// of a bond.
+///
+/// # Invariants
+///
+/// Holds one reference on a valid program, so the program stays loaded while this lives.
+pub(crate) struct BpfProg(NonNull<bindings::bpf_prog>);
+
+// SAFETY: a program reference may be put on any CPU (bpf_prog_put defers the freeing).
+unsafe impl Send for BpfProg {}
+// SAFETY: `&BpfProg` only allows taking another reference, which is atomic.
+unsafe impl Sync for BpfProg {}
+
+impl BpfProg {
+    /// Owns the reference the caller gives with `prog` (`ndo_bpf`'s: "moved into the driver");
+    /// `None` for a null pointer (no program).
+    ///
+    /// # Safety
+    ///
+    /// `prog` is null or a valid program on which the caller holds a reference that it gives to
+    /// the returned value.
+    pub(crate) unsafe fn adopt(prog: *mut bindings::bpf_prog) -> Option<BpfProg> {
+        // INVARIANT: the reference is the caller's, given to us.
+        NonNull::new(prog).map(BpfProg)
+    }
+
+    /// Another reference on the same program.
+    pub(crate) fn clone_ref(&self) -> BpfProg {
+        // SAFETY: the program is valid (type invariant); the new reference is the returned value's.
+        unsafe { bindings::rbond_bpf_prog_inc(self.0.as_ptr()) };
+        BpfProg(self.0)
+    }
+
+    /// Gives the reference to C code that keeps it.
+    fn into_raw(self) -> *mut bindings::bpf_prog {
+        let raw = self.0.as_ptr();
+        core::mem::forget(self);
+        raw
+    }
+}
+
+impl Drop for BpfProg {
+    fn drop(&mut self) {
+        // SAFETY: we hold one reference by the type invariant and give it back once.
+        unsafe { bindings::rbond_bpf_prog_put(self.0.as_ptr()) }
+    }
+}
+
+/// The `NETDEV_XDP_ACT_*` bits every device could offer (`NETDEV_XDP_ACT_MASK`).
+pub(crate) fn xdp_features_all() -> u64 {
+    // SAFETY: returns a constant.
+    unsafe { bindings::rbond_xdp_features_all() }
+}
+
+impl NetDevice {
+    /// The device runs native XDP programs and sends XDP frames (`ndo_bpf` and `ndo_xdp_xmit`).
+    pub(crate) fn xdp_capable(&self) -> bool {
+        // SAFETY: the device is valid; its ops table lives as long as it.
+        unsafe { bindings::rbond_dev_xdp_capable(self.as_raw()) }
+    }
+
+    /// XDP programs attached to the device itself (`dev_xdp_prog_count()`).
+    pub(crate) fn xdp_prog_count(&self, _rtnl: &Rtnl) -> i32 {
+        // SAFETY: the device is valid; RTNL is held, under which its XDP state changes.
+        unsafe { bindings::rbond_dev_xdp_prog_count(self.as_raw()) }
+    }
+
+    /// Installs `prog` (None: removes the one installed) as the device's native XDP program, as
+    /// a master propagates its own (`dev_xdp_propagate()`); the device keeps the reference on
+    /// success, it is put on failure.
+    pub(crate) fn xdp_propagate(&self, rtnl: &Rtnl, prog: Option<BpfProg>, extack: Option<&mut ExtAck<'_>>) -> Result {
+        let _ = rtnl;
+        let ea = extack.map_or(core::ptr::null_mut(), |e| e.as_raw());
+        let raw = prog.map_or(core::ptr::null_mut(), BpfProg::into_raw);
+        // SAFETY: the device is valid; RTNL is held as dev_xdp_propagate() needs; `raw` is null or
+        // a program with a reference that the device's ndo_bpf takes on success.
+        let r = unsafe { bindings::rbond_dev_xdp_propagate(self.as_raw(), raw, ea) };
+        if r < 0 {
+            // SAFETY: on failure the reference given above is still ours; `adopt` takes it back.
+            drop(unsafe { BpfProg::adopt(raw) });
+        }
+        kernel::error::to_result(r)
+    }
+
+    /// The XDP features the device offers (`dev->xdp_features`, `NETDEV_XDP_ACT_*`).
+    pub(crate) fn xdp_features(&self, _rtnl: &Rtnl) -> u64 {
+        // SAFETY: the device is valid; RTNL is held, so the value is stable enough to read.
+        unsafe { bindings::rbond_dev_xdp_features(self.as_raw()) }
+    }
+
+    /// Sets the XDP features the device offers (`xdp_set_features_flag()`; AF_XDP zero-copy is
+    /// never offered); listeners get NETDEV_XDP_FEAT_CHANGE when they change.
+    pub(crate) fn set_xdp_features(&self, _rtnl: &Rtnl, val: u64) {
+        // SAFETY: the device is valid; RTNL is held; the shim takes the device's instance lock.
+        unsafe { bindings::rbond_dev_set_xdp_features(self.as_raw(), val) }
+    }
+
+    /// The kernel's flow dissector over a linear frame `data` (an XDP frame, no skb) whose
+    /// EtherType is `proto` and network header at `nhoff`, for the encap hash policies.
+    pub(crate) fn dissect_data(&self, data: &[u8], proto: u16, nhoff: usize) -> Option<crate::logic::hash::DissectedFlow> {
+        let (Ok(nh), Ok(hlen)) = (c_int::try_from(nhoff), c_int::try_from(data.len())) else { return None };
+        let mut w = [0u32; 4];
+        // SAFETY: the device is valid; `data` is readable for `hlen` bytes, which bounds the
+        // dissector; `w` has room for the four words.
+        let ok = unsafe { bindings::rbond_data_flow_dissect(self.as_raw(), data.as_ptr(), proto, nh, hlen, w.as_mut_ptr()) };
+        ok.then_some(crate::logic::hash::DissectedFlow { src: w[0], dst: w[1], ports: w[2], icmp: w[3] })
+    }
+}

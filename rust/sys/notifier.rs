@@ -33,6 +33,8 @@ pub(crate) enum NetdevEvent {
     FeatChange,
     /// NETDEV_RESEND_IGMP (a bond over bonds passes it up)
     ResendIgmp,
+    /// NETDEV_XDP_FEAT_CHANGE (the device's `xdp_features` changed; sent under its instance lock)
+    XdpFeatChange,
 }
 
 impl NetdevEvent {
@@ -40,7 +42,7 @@ impl NetdevEvent {
     /// ops need one (Documentation/networking/netdevices.rst, "Notifiers and netdev instance
     /// lock"): a handler must not take that lock again.
     pub(crate) fn under_ops_lock(self) -> bool {
-        matches!(self, Self::Register | Self::Up | Self::Down | Self::Change | Self::ChangeName)
+        matches!(self, Self::Register | Self::Up | Self::Down | Self::Change | Self::ChangeName | Self::XdpFeatChange)
     }
 
     fn from_raw(ev: u64) -> Option<Self> {
@@ -56,6 +58,7 @@ impl NetdevEvent {
             bindings::netdev_cmd_NETDEV_UNREGISTER => Self::Unregister,
             bindings::netdev_cmd_NETDEV_FEAT_CHANGE => Self::FeatChange,
             bindings::netdev_cmd_NETDEV_RESEND_IGMP => Self::ResendIgmp,
+            bindings::netdev_cmd_NETDEV_XDP_FEAT_CHANGE => Self::XdpFeatChange,
             _ => return None,
         })
     }

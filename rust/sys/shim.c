@@ -1650,3 +1650,134 @@ unsigned int rbond_skb_len(const struct sk_buff *skb)
 {
 	return skb->len;
 }
+
+/* ---- native XDP (bond_xdp(), bond_xdp_set(), bond_xdp_xmit()) ---- */
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <net/xdp.h>
+
+/* ndo_bpf: the program of an XDP_SETUP_PROG request (a reference moved to the driver, NULL to
+ * remove) and its extack; false for any other command */
+bool rbond_netdev_bpf_setup_prog(struct netdev_bpf *bpf, struct bpf_prog **prog, struct netlink_ext_ack **extack)
+{
+	if (bpf->command != XDP_SETUP_PROG)
+		return false;
+	*prog = bpf->prog;
+	*extack = bpf->extack;
+	return true;
+}
+
+/* a device that can run a native XDP program and send XDP frames (bond_xdp_set()'s check) */
+bool rbond_dev_xdp_capable(const struct net_device *dev)
+{
+	return dev->netdev_ops->ndo_bpf && dev->netdev_ops->ndo_xdp_xmit;
+}
+
+/* XDP programs attached to the device itself (by a user, not propagated by a master) */
+int rbond_dev_xdp_prog_count(struct net_device *dev)
+{
+	return dev_xdp_prog_count(dev);
+}
+
+/* installs `prog` (NULL: none) as the device's native XDP program, as a master propagates its
+ * own; on success the device owns the reference the caller gave with `prog` */
+int rbond_dev_xdp_propagate(struct net_device *dev, struct bpf_prog *prog, struct netlink_ext_ack *extack)
+{
+	struct netdev_bpf xdp = {
+		.command = XDP_SETUP_PROG,
+		.flags = 0,
+		.prog = prog,
+		.extack = extack,
+	};
+
+	return dev_xdp_propagate(dev, &xdp);
+}
+
+void rbond_bpf_prog_inc(struct bpf_prog *prog)
+{
+	bpf_prog_inc(prog);
+}
+
+void rbond_bpf_prog_put(struct bpf_prog *prog)
+{
+	bpf_prog_put(prog);
+}
+
+/* dev->xdp_features */
+u64 rbond_dev_xdp_features(const struct net_device *dev)
+{
+	return dev->xdp_features;
+}
+
+/* bond_xdp_set_features(): what the bond offers is what every slave offers, without AF_XDP
+ * zero-copy (0: nothing) */
+void rbond_dev_set_xdp_features(struct net_device *dev, u64 val)
+{
+	xdp_set_features_flag(dev, val & NETDEV_XDP_ACT_MASK & ~NETDEV_XDP_ACT_XSK_ZEROCOPY);
+}
+
+u64 rbond_xdp_features_all(void)
+{
+	return NETDEV_XDP_ACT_MASK;
+}
+
+/* the bytes of an XDP buffer, from its MAC header */
+const u8 *rbond_xdp_buff_data(const struct xdp_buff *xdp, size_t *len)
+{
+	*len = xdp->data_end - xdp->data;
+	return xdp->data;
+}
+
+/* bond_flow_dissect() of a linear buffer (an XDP frame: no skb), for the encap policies. C passes
+ * no netns here (a DEBUG_NET warning); the bond's is the one its skb path dissects in */
+bool rbond_data_flow_dissect(const struct net_device *bond, const u8 *data, u16 proto, int nhoff, int hlen,
+			     u32 *out)
+{
+	struct flow_keys fk;
+
+	memset(&fk, 0, sizeof(fk));
+	if (!__skb_flow_dissect(dev_net(bond), NULL, &rbond_flow_dissector, &fk, (void *)data, htons(proto),
+				nhoff, hlen, 0))
+		return false;
+	out[0] = (__force u32)flow_get_u32_src(&fk);
+	out[1] = (__force u32)flow_get_u32_dst(&fk);
+	out[2] = (__force u32)fk.ports.ports;
+	memcpy(&out[3], &fk.icmp, sizeof(u32));
+	return true;
+}
+
+/* ndo_xdp_xmit: bond_xdp_xmit(). Each frame goes to the slave the bond's
+ * ndo_xdp_get_xmit_slave (the driver's choice, by mode) gives it, one frame at a time; stops at
+ * the first frame that cannot be sent. Returns the frames sent, or the error of the first one. */
+int rbond_xdp_xmit(struct net_device *bond_dev, int n, struct xdp_frame **frames, u32 flags)
+{
+	int nxmit, err = -ENXIO;
+
+	rcu_read_lock();
+
+	for (nxmit = 0; nxmit < n; nxmit++) {
+		struct xdp_frame *frame = frames[nxmit];
+		struct xdp_frame *frames1[] = {frame};
+		struct net_device *slave_dev;
+		struct xdp_buff xdp;
+
+		xdp_convert_frame_to_buff(frame, &xdp);
+
+		slave_dev = bond_dev->netdev_ops->ndo_xdp_get_xmit_slave(bond_dev, &xdp);
+		if (!slave_dev) {
+			err = -ENXIO;
+			break;
+		}
+
+		err = slave_dev->netdev_ops->ndo_xdp_xmit(slave_dev, 1, frames1, flags);
+		if (err < 1)
+			break;
+	}
+
+	rcu_read_unlock();
+
+	if (err < 0)
+		return (nxmit == 0 ? err : nxmit);
+
+	return nxmit;
+}

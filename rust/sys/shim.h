@@ -166,7 +166,6 @@ int rbond_register_module_notifier(struct notifier_block *nb);
 int rbond_unregister_module_notifier(struct notifier_block *nb);
 const char *rbond_module_coming_name(unsigned long event, void *data);
 int rbond_notifier_from_errno(int err);
-#endif
 
 /* balance-tlb and balance-alb */
 bool rbond_send_lp(struct net_device *slave, const u8 *mac, u16 proto, u16 vid);
@@ -183,3 +182,24 @@ int rbond_debugfs_rename(struct dentry *d, const char *name);
 unsigned int rbond_dev_net_inum(const struct net_device *dev);
 struct dentry *rbond_debugfs_file(const char *name, struct dentry *parent, void *data);
 unsigned int rbond_skb_len(const struct sk_buff *skb);
+
+/* native XDP */
+struct netdev_bpf;
+struct bpf_prog;
+struct xdp_buff;
+struct xdp_frame;
+bool rbond_netdev_bpf_setup_prog(struct netdev_bpf *bpf, struct bpf_prog **prog, struct netlink_ext_ack **extack);
+bool rbond_dev_xdp_capable(const struct net_device *dev);
+int rbond_dev_xdp_prog_count(struct net_device *dev);
+int rbond_dev_xdp_propagate(struct net_device *dev, struct bpf_prog *prog, struct netlink_ext_ack *extack);
+void rbond_bpf_prog_inc(struct bpf_prog *prog);
+void rbond_bpf_prog_put(struct bpf_prog *prog);
+u64 rbond_dev_xdp_features(const struct net_device *dev);
+void rbond_dev_set_xdp_features(struct net_device *dev, u64 val);
+u64 rbond_xdp_features_all(void);
+const u8 *rbond_xdp_buff_data(const struct xdp_buff *xdp, size_t *len);
+bool rbond_data_flow_dissect(const struct net_device *bond, const u8 *data, u16 proto, int nhoff, int hlen,
+			     u32 *out);
+int rbond_xdp_xmit(struct net_device *bond_dev, int n, struct xdp_frame **frames, u32 flags);
+
+#endif
