@@ -231,6 +231,34 @@ check "a failover: the failed slave told BACKUP and DOWN, the new active one ACT
 check "... its link back: told BACKUP and UP, as by bonding.ko" equals "state BACKUP mii_status UP (both drivers)" \
   "$([ "${BACK[r]}" = "${BACK[k]}" ] && echo "${BACK[r]} (both drivers)" || echo "rbond ${BACK[r]}, bonding.ko ${BACK[k]}")"
 for d in r k; do ip link del $d-l; ip link del $d-l1; ip link del $d-l2; done
+# 802.3ad without an LACP partner: each port is an aggregator of its own, one is selected and its
+# port transmits (ACTIVE), the other waits (BACKUP); the selected port's link gone, the other
+# aggregator is selected and its port told ACTIVE
+python3 $T/mon.py "$LIB" > $T/mon 2>&1 & MONPID=$!
+wait_for 30 grep -q listening $T/mon
+for d in r k; do
+  mkbond ${DRV[$d]} $d-a mode 802.3ad miimon 100
+  for i in 1 2; do
+    ip link add $d-a$i type veth peer name $d-a${i}p; ip link set $d-a${i}p up; ip link set $d-a$i master $d-a
+  done
+done
+for d in r k; do ip link set $d-a up; done
+# the port told ACTIVE last, in each bond
+for d in r k; do wait_for 15 bash -c "[ \"\$(grep -c '^$d-a[12] state ACTIVE' $T/mon)\" -ge 1 ]"; done
+sleep 1
+for d in r k; do FAIL[$d]="$(told $T/mon $d-a1)|$(told $T/mon $d-a2)"; done
+check "802.3ad: one port told ACTIVE and UP, the other BACKUP and UP, as by bonding.ko" \
+  equals "state ACTIVE mii_status UP|state BACKUP mii_status UP (both drivers)" \
+  "$([ "${FAIL[r]}" = "${FAIL[k]}" ] && echo "${FAIL[r]} (both drivers)" || echo "rbond ${FAIL[r]}, bonding.ko ${FAIL[k]}")"
+for d in r k; do ip link set $d-a1p down; done
+for d in r k; do wait_for 15 bash -c "[ \"\$(grep '^$d-a2 ' $T/mon | tail -1 | cut -d' ' -f2-)\" = 'state ACTIVE mii_status UP' ]"; done
+sleep 1
+for d in r k; do BACK[$d]="$(told $T/mon $d-a1)|$(told $T/mon $d-a2)"; done
+kill $MONPID; wait $MONPID 2>/dev/null
+check "... its link gone: it told BACKUP and DOWN, the other port ACTIVE and UP, as by bonding.ko" \
+  equals "state BACKUP mii_status DOWN|state ACTIVE mii_status UP (both drivers)" \
+  "$([ "${BACK[r]}" = "${BACK[k]}" ] && echo "${BACK[r]} (both drivers)" || echo "rbond ${BACK[r]}, bonding.ko ${BACK[k]}")"
+for d in r k; do ip link del $d-a; ip link del $d-a1; ip link del $d-a2; done
 
 # ---- compat mode: the driver is "bonding" ----
 rmmod rbond; rmmod bonding
