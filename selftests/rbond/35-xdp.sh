@@ -153,6 +153,31 @@ check "a balance-xor bond with a program: xmit_hash_policy vlan+srcmac refused w
 check "... the policy is unchanged" equals "layer3+4 1|layer3+4 1" \
   "$(cat /sys/class/net/r-x/bonding/xmit_hash_policy)|$(cat /sys/class/net/k-x/bonding/xmit_hash_policy)"
 for d in r k; do $XDP detach $d-x >/dev/null; done
+# a bond without a program: a slave that cannot run XDP, or has a program of its own, may join
+# (bpf's xdp_bonding test), and then the bond's program is refused (the dummy moves to the bond
+# that had one)
+for d in r k; do
+  $XDP detach $d-e >/dev/null; ip link set $d-dm nomaster; ip link set $d-dm down
+  ip link add $d-o type veth peer name $d-op; $XDP attach $d-o pass >/dev/null
+  ERR[$d]="$(ip link set $d-dm master $d-e 2>&1)|$(ip link set $d-o master $d-e 2>&1)"
+done
+check "a bond without a program takes a dummy and a device with a program of its own, as bonding.ko" \
+  equals "|:r-e|r-e||:k-e|k-e" "${ERR[r]}:$(jfield r-dm .master)|$(jfield r-o .master)|${ERR[k]}:$(jfield k-dm .master)|$(jfield k-o .master)"
+for d in r k; do $XDP detach $d-o >/dev/null; ATT[$d]=$($XDP attach $d-e drop); done
+check "... a program for that bond: refused as by bonding.ko (${ATT[k]})" equals "${ATT[k]}" "${ATT[r]}"
+check "... with bonding's message" equals "errno=95 (ENOTSUP) msg=Slave device does not support XDP" "${ATT[r]}"
+check "... and its veth slave got no program meanwhile (none dropped), as on bonding.ko" bash -c \
+  "for d in r k; do a=\$(ethtool -S \$d-o | awk '/rx_queue_0_xdp_drops:/ {print \$2}'); $XDP send \$d-op 10 >/dev/null; sleep 0.3; [ \"\$(ethtool -S \$d-o | awk '/rx_queue_0_xdp_drops:/ {print \$2}')\" = \"\$a\" ] || exit 1; done"
+for d in r k; do ip link del $d-o; done
+# nested bonds (bpf's xdp_bonding: a bond of a bond of a bond): the program goes down the chain
+for d in r k; do
+  mkbond ${DRV[$d]} $d-n0; mkbond ${DRV[$d]} $d-n1; mkbond ${DRV[$d]} $d-n2
+  ip link set $d-n1 master $d-n0; ip link set $d-n2 master $d-n1
+  ATT[$d]=$($XDP attach $d-n0 drop)
+done
+check "a program on a bond of bonds (three levels): accepted by both" equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ATT[r]}|${ATT[k]}"
+for d in r k; do ERR[$d]=$($XDP detach $d-n0); ip link del $d-n0; ip link del $d-n1; ip link del $d-n2; done
+check "... and off again" equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ERR[r]}|${ERR[k]}"
 
 # ---- XDP_REDIRECT to the bond (ndo_xdp_xmit): frames leave by the slave of the mode ----
 # active-backup: the active slave
