@@ -834,7 +834,16 @@ void rbond_flow_dissector_init(void)
 	skb_flow_dissector_init(&rbond_flow_dissector, rbond_flow_keys, ARRAY_SIZE(rbond_flow_keys));
 }
 
-/* bond_flow_dissect() for the encap policies: src, dst, ports and icmp words as C hashes them */
+/* the src, dst, ports and icmp words of a dissected flow, as C hashes them */
+static void rbond_flow_words(const struct flow_keys *fk, u32 *out)
+{
+	out[0] = (__force u32)flow_get_u32_src(fk);
+	out[1] = (__force u32)flow_get_u32_dst(fk);
+	out[2] = (__force u32)fk->ports.ports;
+	memcpy(&out[3], &fk->icmp, sizeof(u32));
+}
+
+/* bond_flow_dissect() for the encap policies */
 bool rbond_skb_flow_dissect(const struct net_device *bond, const struct sk_buff *skb, u32 *out)
 {
 	struct flow_keys fk;
@@ -843,10 +852,7 @@ bool rbond_skb_flow_dissect(const struct net_device *bond, const struct sk_buff 
 	if (!__skb_flow_dissect(dev_net(bond), skb, &rbond_flow_dissector, &fk, skb->data,
 				skb->protocol, skb_network_offset(skb), skb_headlen(skb), 0))
 		return false;
-	out[0] = (__force u32)flow_get_u32_src(&fk);
-	out[1] = (__force u32)flow_get_u32_dst(&fk);
-	out[2] = (__force u32)fk.ports.ports;
-	memcpy(&out[3], &fk.icmp, sizeof(u32));
+	rbond_flow_words(&fk, out);
 	return true;
 }
 
@@ -1739,10 +1745,7 @@ bool rbond_data_flow_dissect(const struct net_device *bond, const u8 *data, u16 
 	if (!__skb_flow_dissect(dev_net(bond), NULL, &rbond_flow_dissector, &fk, (void *)data, htons(proto),
 				nhoff, hlen, 0))
 		return false;
-	out[0] = (__force u32)flow_get_u32_src(&fk);
-	out[1] = (__force u32)flow_get_u32_dst(&fk);
-	out[2] = (__force u32)fk.ports.ports;
-	memcpy(&out[3], &fk.icmp, sizeof(u32));
+	rbond_flow_words(&fk, out);
 	return true;
 }
 

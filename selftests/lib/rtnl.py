@@ -164,7 +164,8 @@ def attrs(buf):
         off += (n + 3) & ~3
 
 
-def getlink(name):
+def link_attrs(name):
+    """the attributes of the kernel's RTM_NEWLINK answer about link name, or its errno (an int)"""
     ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, ifindex(name), 0, 0)
     msg = struct.pack("IHHII", 16 + len(ifinfo), RTM_GETLINK, NLM_F_REQUEST, 1, 0) + ifinfo
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
@@ -172,10 +173,16 @@ def getlink(name):
     reply = s.recv(65536)
     length, typ = struct.unpack_from("IH", reply)
     if typ == NLMSG_ERROR:
-        err = -struct.unpack_from("i", reply, 16)[0]
-        print(f"errno={err}")
-        return err
-    for k, v in attrs(reply[16 + 16:length]):
+        return -struct.unpack_from("i", reply, 16)[0]
+    return list(attrs(reply[16 + 16:length]))
+
+
+def getlink(name):
+    got = link_attrs(name)
+    if isinstance(got, int):
+        print(f"errno={got}")
+        return got
+    for k, v in got:
         if k != IFLA_LINKINFO:
             continue
         for ik, iv in attrs(v):
@@ -193,6 +200,22 @@ def getlink(name):
     return 0
 
 
+def ack(s):
+    """(errno, extack message) of the kernel's answer to a request sent on s with NLM_F_ACK"""
+    reply = s.recv(65536)
+    length, typ, flags, _, _ = struct.unpack_from("IHHII", reply)
+    if typ != NLMSG_ERROR:
+        raise SystemExit(f"unexpected reply type {typ}")
+    err = -struct.unpack_from("i", reply, 16)[0]
+    text = ""
+    # extack TLVs follow the echoed request header (capped ack: only its 16-byte header)
+    off = 16 + 4 + (16 if flags & 0x100 else struct.unpack_from("I", reply, 20)[0])
+    for k, v in attrs(reply[off:length]):
+        if k == NLMSGERR_ATTR_MSG:
+            text = v.rstrip(b"\0").decode()
+    return err, text
+
+
 def newlink(name, kind, data, create=True, slave_data=None):
     ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)
     info = attr(IFLA_INFO_KIND, kind.encode() + b"\0") if slave_data is None else b""
@@ -207,21 +230,7 @@ def newlink(name, kind, data, create=True, slave_data=None):
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
     s.setsockopt(270, NETLINK_EXT_ACK, 1)  # SOL_NETLINK
     s.send(msg)
-    reply = s.recv(65536)
-    length, typ, flags, _, _ = struct.unpack_from("IHHII", reply)
-    if typ != NLMSG_ERROR:
-        raise SystemExit(f"unexpected reply type {typ}")
-    err = -struct.unpack_from("i", reply, 16)[0]
-    text = ""
-    # extack TLVs follow the echoed request header (capped ack: only its 16-byte header)
-    off = 16 + 4 + (16 if flags & 0x100 else struct.unpack_from("I", reply, 20)[0])
-    while off + 4 <= length:
-        alen, akind = struct.unpack_from("HH", reply, off)
-        if alen < 4:
-            break
-        if akind == NLMSGERR_ATTR_MSG:
-            text = reply[off + 4: off + alen].rstrip(b"\0").decode()
-        off += (alen + 3) & ~3
+    err, text = ack(s)
     print(f"errno={err} ({errno.errorcode.get(err, 'OK') if err else 'OK'}) msg={text}")
     return err
 

@@ -23,9 +23,11 @@ import socket
 import struct
 import sys
 
+from rtnl import ack, attr, attrs, link_attrs  # selftests/lib/rtnl.py (this file's directory is on sys.path)
+
 NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
 NETLINK_EXT_ACK = 11
-RTM_GETLINK, RTM_SETLINK = 18, 19
+RTM_SETLINK = 19
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 NLMSG_ERROR = 2
 NLA_F_NESTED = 0x8000
@@ -33,7 +35,6 @@ IFLA_XDP = 43
 IFLA_XDP_FD, IFLA_XDP_ATTACHED, IFLA_XDP_FLAGS, IFLA_XDP_PROG_ID = 1, 2, 3, 4
 XDP_FLAGS = {"skb": 1 << 1, "drv": 1 << 2}
 ATTACHED = ["none", "drv", "skb", "hw", "multi"]
-NLMSGERR_ATTR_MSG = 1
 
 SYS_BPF = 321  # x86_64
 BPF_PROG_LOAD = 5
@@ -78,36 +79,6 @@ def load(spec):
     return fd
 
 
-def attr(kind, payload):
-    n = 4 + len(payload)
-    return struct.pack("HH", n, kind) + payload + b"\0" * ((4 - n % 4) % 4)
-
-
-def attrs(buf):
-    off = 0
-    while off + 4 <= len(buf):
-        n, kind = struct.unpack_from("HH", buf, off)
-        if n < 4:
-            break
-        yield kind & 0x3fff, buf[off + 4: off + n]
-        off += (n + 3) & ~3
-
-
-def ack(s):
-    """(errno, extack message) of the kernel's answer"""
-    reply = s.recv(65536)
-    length, typ, flags, _, _ = struct.unpack_from("IHHII", reply)
-    if typ != NLMSG_ERROR:
-        raise SystemExit(f"xdp.py: unexpected reply type {typ}")
-    err = -struct.unpack_from("i", reply, 16)[0]
-    text = ""
-    off = 16 + 4 + (16 if flags & 0x100 else struct.unpack_from("I", reply, 20)[0])
-    for k, v in attrs(reply[off:length]):
-        if k == NLMSGERR_ATTR_MSG:
-            text = v.rstrip(b"\0").decode()
-    return err, text
-
-
 def setxdp(dev, fd, mode):
     ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, socket.if_nametoindex(dev), 0, 0)
     xdp = attr(IFLA_XDP_FD, struct.pack("i", fd)) + attr(IFLA_XDP_FLAGS, struct.pack("I", XDP_FLAGS[mode]))
@@ -122,14 +93,11 @@ def setxdp(dev, fd, mode):
 
 
 def query(dev):
-    ifinfo = struct.pack("BxHiII", socket.AF_UNSPEC, 0, socket.if_nametoindex(dev), 0, 0)
-    msg = struct.pack("IHHII", 16 + len(ifinfo), RTM_GETLINK, NLM_F_REQUEST, 1, 0) + ifinfo
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
-    s.send(msg)
-    reply = s.recv(65536)
-    length, typ = struct.unpack_from("IH", reply)
+    got = link_attrs(dev)
+    if isinstance(got, int):
+        raise SystemExit(f"xdp.py: RTM_GETLINK {dev}: errno {got}")
     mode, prog = 0, 0
-    for k, v in attrs(reply[32:length]):
+    for k, v in got:
         if k == IFLA_XDP:
             for xk, xv in attrs(v):
                 if xk == IFLA_XDP_ATTACHED:

@@ -26,8 +26,20 @@ rx() { cat "/sys/class/net/$1/statistics/rx_packets"; }
 got() { xdpstat "$1" packets; }
 # xdpstat DEV NAME: a veth's per-queue XDP counter (ethtool -S: rx_queue_0_xdp_drops, ...)
 xdpstat() { ethtool -S "$1" | awk -v k="rx_queue_0_xdp_$2:" '$1 == k { print $2 }'; }
-# neutral: bond names made alike
-neutral() { sed -E 's/\b[rk]-/B-/g'; }
+# around COUNTERS SEND: how the counters `COUNTERS d` (a line of numbers) of each driver's devices
+# (d: r, k) changed while `SEND d` sent frames, into CH[d]
+declare -A CH
+around() {
+  local d; local -A before
+  for d in r k; do before[$d]=$($1 $d); done
+  for d in r k; do $2 $d > /dev/null; done
+  sleep 0.5
+  for d in r k; do
+    local a=(${before[$d]}) b=($($1 $d)) i out=()
+    for i in "${!a[@]}"; do out+=($(( b[i] - a[i] ))); done
+    CH[$d]="${out[*]}"
+  done
+}
 
 # ---- two bonds of each driver: active-backup (b) and balance-xor layer3+4 (x), two veth
 # slaves each; a veth pair (in/inp) whose program redirects to a bond ----
@@ -69,26 +81,20 @@ check "attach a dropping program to the active-backup bonds (driver mode): accep
   equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ATT[r]}|${ATT[k]}"
 check "... the bond shows it attached in driver mode" equals "attached=drv|attached=drv" \
   "$($XDP query r-b | cut -d' ' -f1)|$($XDP query k-b | cut -d' ' -f1)"
-drops() { echo "$(xdpstat $1-b1 drops) $(xdpstat $1-b2 drops) 0"; }
-declare -A D0 D1
-for d in r k; do D0[$d]=$(drops $d); done
-for d in r k; do $XDP send $d-b1p 20 \; send $d-b2p 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]=$(drops $d); done
-delta() { local a=($1) b=($2); echo "$(( b[0] - a[0] )) $(( b[1] - a[1] )) $(( b[2] - a[2] ))"; }
-check "20 frames into each slave: both slaves' programs dropped 20, as on bonding.ko" \
-  equals "20 20 0|20 20 0" "$(delta "${D0[r]}" "${D1[r]}")|$(delta "${D0[k]}" "${D1[k]}")"
+c_drops() { echo "$(xdpstat $1-b1 drops) $(xdpstat $1-b2 drops)"; }
+s_both() { $XDP send $1-b1p 20 \; send $1-b2p 20; }
+around c_drops s_both
+check "20 frames into each slave: both slaves' programs dropped 20, as on bonding.ko" equals "20 20|20 20" "${CH[r]}|${CH[k]}"
 
 # ---- XDP_TX on the bond (replaces the program): a frame goes back out of the active slave it
 # came in by (bonding.ko passes it through the bond, which picks the same active slave) ----
 for d in r k; do ATT[$d]=$($XDP attach $d-b tx); done
 check "replace it with an XDP_TX program: accepted by both" equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ATT[r]}|${ATT[k]}"
-for d in r k; do D0[$d]="$(got $d-b1p) $(xdpstat $d-b1 tx) $(xdpstat $d-b1 pass)"; done
-for d in r k; do $XDP send $d-b1p 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-b1p) $(xdpstat $d-b1 tx) $(xdpstat $d-b1 pass)"; done
-check "20 frames into the active slave: all 20 sent back to the sender, none passed up, as on bonding.ko" \
-  equals "20 20 0|20 20 0" "$(delta "${D0[r]}" "${D1[r]}")|$(delta "${D0[k]}" "${D1[k]}")"
+c_tx() { echo "$(got $1-b1p) $(xdpstat $1-b1 tx)"; }
+s_b1() { $XDP send $1-b1p "${2:-20}"; }
+around c_tx s_b1
+check "20 frames into the active slave: the program sent all 20 back to the sender, as on bonding.ko" \
+  equals "20 20|20 20" "${CH[r]}|${CH[k]}"
 
 # ---- a program on a slave of a bond that has one: refused by the core for both ----
 check "attach to a slave while its bond has a program: refused as for bonding.ko" \
@@ -97,12 +103,11 @@ check "attach to a slave while its bond has a program: refused as for bonding.ko
 
 # ---- the bond's program leaves with a slave, and with the bond ----
 for d in r k; do $XDP attach $d-b drop >/dev/null; ip link set $d-b2 nomaster; ip link set $d-b2 up; done
-for d in r k; do D0[$d]="$(xdpstat $d-b2 drops) $(rx $d-b2)"; done
-for d in r k; do $XDP send $d-b2p 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(xdpstat $d-b2 drops) $(rx $d-b2)"; done
+c_b2() { echo "$(xdpstat $1-b2 drops) $(rx $1-b2)"; }
+s_b2() { $XDP send $1-b2p 20; }
+around c_b2 s_b2
 check "a released slave no longer runs the bond's program: 20 frames received, none dropped, as on bonding.ko" \
-  equals "0 20|0 20" "$(delta "${D0[r]} 0" "${D1[r]} 0" | cut -d' ' -f1-2)|$(delta "${D0[k]} 0" "${D1[k]} 0" | cut -d' ' -f1-2)"
+  equals "0 20|0 20" "${CH[r]}|${CH[k]}"
 
 # ---- refusals, with bonding's errno and message ----
 # a slave with a program of its own
@@ -126,12 +131,10 @@ done
 for d in r k; do ATT[$d]=$($XDP attach $d-b drop); done
 check "attach to a bond a slave of which has its own program: refused as by bonding.ko (${ATT[k]})" equals "${ATT[k]}" "${ATT[r]}"
 check "... with bonding's message" equals "errno=95 (ENOTSUP) msg=Slave has XDP program loaded, please unload before enslaving" "${ATT[r]}"
-for d in r k; do D0[$d]="$(xdpstat $d-b1 drops) 0"; done
-for d in r k; do $XDP send $d-b1p 10 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(xdpstat $d-b1 drops) 0"; done
+c_b1() { xdpstat $1-b1 drops; }
+around c_b1 s_b1
 check "... and the slave that took the program before the refusal has none again: nothing dropped, as on bonding.ko" \
-  equals "0|0" "$(delta "${D0[r]} 0" "${D1[r]} 0" | cut -d' ' -f1)|$(delta "${D0[k]} 0" "${D1[k]} 0" | cut -d' ' -f1)"
+  equals "0|0" "${CH[r]}|${CH[k]}"
 # modes without native XDP
 for d in r k; do mkbond ${DRV[$d]} $d-t mode balance-tlb; ATT[$d]=$($XDP attach $d-t drop); done
 check "attach to a balance-tlb bond: refused as by bonding.ko" equals "${ATT[k]}" "${ATT[r]}"
@@ -183,40 +186,30 @@ check "... and off again" equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ERR[r]
 # active-backup: the active slave
 for d in r k; do $XDP detach $d-b >/dev/null; $XDP detach $d-b2 >/dev/null; ATT[$d]=$($XDP attach $d-in redirect:$d-b); done
 check "a program redirecting to the bond: attached for both" equals "errno=0 (OK) msg=|errno=0 (OK) msg=" "${ATT[r]}|${ATT[k]}"
-for d in r k; do D0[$d]="$(got $d-b1p) $(got $d-b2p) 0"; done
-for d in r k; do $XDP send $d-inp 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-b1p) $(got $d-b2p) 0"; done
+c_ab() { echo "$(got $1-b1p) $(got $1-b2p)"; }
+s_in() { $XDP send $1-inp "$N" $SPEC; }
+N=20 SPEC=udp around c_ab s_in
 check "active-backup: 20 redirected frames all leave by the active slave, as on bonding.ko" \
-  equals "20 0 0|20 0 0" "$(delta "${D0[r]}" "${D1[r]}")|$(delta "${D0[k]}" "${D1[k]}")"
+  equals "20 0|20 0" "${CH[r]}|${CH[k]}"
 # after a failover: the new active slave
 for d in r k; do ip link set $d-b1p down; done
 for d in r k; do wait_for 10 bash -c "[ \"\$(active_of ${DRV[$d]} $d-b)\" = $d-b2 ]"; done
-for d in r k; do D0[$d]="$(got $d-b1p) $(got $d-b2p) 0"; done
-for d in r k; do $XDP send $d-inp 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-b1p) $(got $d-b2p) 0"; done
+N=20 SPEC=udp around c_ab s_in
 check "... after a failover all 20 leave by the new active slave, as on bonding.ko" \
-  equals "0 20 0|0 20 0" "$(delta "${D0[r]}" "${D1[r]}")|$(delta "${D0[k]}" "${D1[k]}")"
+  equals "0 20|0 20" "${CH[r]}|${CH[k]}"
 # balance-xor layer3+4: by the hash of each frame's ports, the same slave as bonding.ko picks
-for d in r k; do $XDP attach $d-in redirect:$d-x >/dev/null; D0[$d]="$(got $d-x1p) $(got $d-x2p) 0"; done
-for d in r k; do $XDP send $d-inp 40 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-x1p) $(got $d-x2p) 0"; done
-check "balance-xor layer3+4: 40 redirected flows split between the slaves as bonding.ko splits them ($(delta "${D0[k]}" "${D1[k]}" | cut -d' ' -f1-2))" \
-  equals "$(delta "${D0[k]}" "${D1[k]}")" "$(delta "${D0[r]}" "${D1[r]}")"
-check "... over both slaves, all 40" bash -c "a=($(delta "${D0[r]}" "${D1[r]}")); [ \${a[0]} -gt 0 ] && [ \${a[1]} -gt 0 ] && [ \$((a[0] + a[1])) = 40 ]"
+c_x() { echo "$(got $1-x1p) $(got $1-x2p)"; }
+for d in r k; do $XDP attach $d-in redirect:$d-x >/dev/null; done
+N=40 SPEC=udp around c_x s_in
+check "balance-xor layer3+4: 40 redirected flows split between the slaves as bonding.ko splits them (${CH[k]})" \
+  equals "${CH[k]}" "${CH[r]}"
+check "... over both slaves, all 40" bash -c "a=(${CH[r]}); [ \${a[0]} -gt 0 ] && [ \${a[1]} -gt 0 ] && [ \$((a[0] + a[1])) = 40 ]"
 # the policies that use the kernel's flow dissector (encap3+4), and layer2+3
 for pol in encap3+4 layer2+3; do
-  for d in r k; do
-    setbond ${DRV[$d]} $d-x xmit_hash_policy $pol
-    D0[$d]="$(got $d-x1p) $(got $d-x2p) 0"
-  done
-  for d in r k; do $XDP send $d-inp 40 >/dev/null; done
-  sleep 0.5
-  for d in r k; do D1[$d]="$(got $d-x1p) $(got $d-x2p) 0"; done
-  check "balance-xor $pol: 40 redirected flows split as bonding.ko splits them ($(delta "${D0[k]}" "${D1[k]}" | cut -d' ' -f1-2))" \
-    bash -c "[ '$(delta "${D0[k]}" "${D1[k]}")' = '$(delta "${D0[r]}" "${D1[r]}")' ] && [ \$(( $(delta "${D0[r]}" "${D1[r]}" | sed 's/ 0$//; s/ / + /') )) = 40 ]"
+  for d in r k; do setbond ${DRV[$d]} $d-x xmit_hash_policy $pol; done
+  N=40 SPEC=udp around c_x s_in
+  check "balance-xor $pol: 40 redirected flows split as bonding.ko splits them (${CH[k]})" \
+    equals "${CH[k]}|40" "${CH[r]}|$(( ${CH[r]/ /+} ))"
 done
 # balance-rr: in turn
 for d in r k; do
@@ -229,33 +222,29 @@ for d in r k; do
   ip link set $d-rr up
 done
 for d in r k; do wait_for 10 bash -c "[ \$(grep -c '^MII Status: up' $(procfile ${DRV[$d]} $d-rr)) = 3 ]"; done
-for d in r k; do $XDP attach $d-in redirect:$d-rr >/dev/null; D0[$d]="$(got $d-rr1p) $(got $d-rr2p) 0"; done
-for d in r k; do $XDP send $d-inp 40 udp-fixed >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-rr1p) $(got $d-rr2p) 0"; done
+c_rr() { echo "$(got $1-rr1p) $(got $1-rr2p)"; }
+for d in r k; do $XDP attach $d-in redirect:$d-rr >/dev/null; done
+N=40 SPEC=udp-fixed around c_rr s_in
 # (the turn is counted per CPU, as in bonding: frames handled on two CPUs may split 19/21)
 rr_split() { local a=($1); [ $((a[0] + a[1])) = 40 ] && [ ${a[0]} -ge 15 ] && [ ${a[1]} -ge 15 ] && echo in-turn || echo "$1"; }
-check "balance-rr: 40 redirected frames of one flow alternate over the slaves, as on bonding.ko (rbond $(delta "${D0[r]}" "${D1[r]}" | cut -d' ' -f1-2), bonding.ko $(delta "${D0[k]}" "${D1[k]}" | cut -d' ' -f1-2))" \
-  equals "in-turn|in-turn" "$(rr_split "$(delta "${D0[r]}" "${D1[r]}")")|$(rr_split "$(delta "${D0[k]}" "${D1[k]}")")"
+check "balance-rr: 40 redirected frames of one flow alternate over the slaves, as on bonding.ko (rbond ${CH[r]}, bonding.ko ${CH[k]})" \
+  equals "in-turn|in-turn" "$(rr_split "${CH[r]}")|$(rr_split "${CH[k]}")"
 
 # XDP_TX from the program of a balance-rr bond: bonding.ko passes it through the bond, which
 # sends it by the slave whose turn it is; rbond sends it back by the slave that received it (the
 # kernel's xdp_master_redirect() is for bonding.ko's slaves only: Documentation/rbond.rst)
-for d in r k; do $XDP attach $d-rr tx >/dev/null; D0[$d]="$(got $d-rr1p) $(got $d-rr2p) 0"; done
-for d in r k; do $XDP send $d-rr1p 20 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(got $d-rr1p) $(got $d-rr2p) 0"; done
-check "balance-rr, XDP_TX of 20 frames received by the first slave: rbond sends all back by it (bonding.ko: $(delta "${D0[k]}" "${D1[k]}" | cut -d' ' -f1-2), in turn)" \
-  equals "20 0 0" "$(delta "${D0[r]}" "${D1[r]}")"
+for d in r k; do $XDP attach $d-rr tx >/dev/null; done
+s_rr1() { $XDP send $1-rr1p 20; }
+around c_rr s_rr1
+check "balance-rr, XDP_TX of 20 frames received by the first slave: rbond sends all back by it (bonding.ko: ${CH[k]}, in turn)" \
+  equals "20 0" "${CH[r]}"
 
 # ---- deleting a bond with a program takes it off its slaves ----
 for d in r k; do $XDP attach $d-rr drop >/dev/null; ip link del $d-rr; done
-for d in r k; do D0[$d]="$(xdpstat $d-rr1 drops) 0"; ip link set $d-rr1 up; done
-for d in r k; do $XDP send $d-rr1p 10 >/dev/null; done
-sleep 0.5
-for d in r k; do D1[$d]="$(xdpstat $d-rr1 drops) 0"; done
-check "a deleted bond's program is off its former slaves: nothing dropped, as on bonding.ko" \
-  equals "0|0" "$(delta "${D0[r]} 0" "${D1[r]} 0" | cut -d' ' -f1)|$(delta "${D0[k]} 0" "${D1[k]} 0" | cut -d' ' -f1)"
+for d in r k; do ip link set $d-rr1 up; done
+c_rr1() { xdpstat $1-rr1 drops; }
+around c_rr1 s_rr1
+check "a deleted bond's program is off its former slaves: nothing dropped, as on bonding.ko" equals "0|0" "${CH[r]}|${CH[k]}"
 
 for d in r k; do
   for b in b x t e; do ip link del $d-$b 2>/dev/null; done
