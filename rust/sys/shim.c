@@ -1658,7 +1658,8 @@ unsigned int rbond_skb_len(const struct sk_buff *skb)
 }
 
 /* ---- IPsec offload through the bond (bond_xfrmdev_ops): the xfrm_state fields it reads and
- * writes, and bonding's log lines that are macros ---- */
+ * writes, and bonding's log lines that are macros (with the module's prefix, as rbond's other
+ * lines) ---- */
 struct net_device *rbond_xs_dev(const struct xfrm_state *xs)
 {
 	return xs->xso.dev;
@@ -1699,27 +1700,29 @@ bool rbond_xs_check_real_dev(const struct xfrm_state *xs, const struct net_devic
 	if (!real_dev)
 		return false;
 	if (real_dev != slave_dev)
-		pr_warn_ratelimited("%s: (slave %s): not same with IPsec offload real dev %s\n",
+		pr_warn_ratelimited(KBUILD_MODNAME ": %s: (slave %s): not same with IPsec offload real dev %s\n",
 				    bond_dev->name, slave_dev->name, real_dev->name);
 	return true;
 }
 
 void rbond_ipsec_warn_no_esn(const struct net_device *real_dev)
 {
-	pr_warn_ratelimited("%s: %s doesn't support xdo_dev_state_advance_esn\n", "bond_advance_esn_state",
+	pr_warn_ratelimited(KBUILD_MODNAME ": %s: %s doesn't support xdo_dev_state_advance_esn\n", "bond_advance_esn_state",
 			    real_dev->name);
 }
 
 void rbond_ipsec_warn_no_stats(const struct net_device *real_dev)
 {
-	pr_warn_ratelimited("%s: %s doesn't support xdo_dev_state_update_stats\n", "bond_xfrm_update_stats",
+	pr_warn_ratelimited(KBUILD_MODNAME ": %s: %s doesn't support xdo_dev_state_update_stats\n", "bond_xfrm_update_stats",
 			    real_dev->name);
 }
 
-/* bonding's slave_warn() */
+/* bonding's slave_warn() (netdev_warn(): the bond's name as netdev_printk() writes it), after
+ * the module's prefix as rbond's other lines */
 void rbond_slave_warn(const struct net_device *bond_dev, const struct net_device *slave_dev, const char *msg)
 {
-	netdev_warn(bond_dev, "(slave %s): %s\n", slave_dev->name, msg);
+	pr_warn(KBUILD_MODNAME ": %s%s: (slave %s): %s\n", netdev_name(bond_dev), netdev_reg_state(bond_dev),
+		slave_dev->name, msg);
 }
 
 void rbond_xfrm_dev_state_flush(struct net_device *dev)

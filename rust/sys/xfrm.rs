@@ -176,8 +176,9 @@ impl NetDevice {
         }
     }
 
-    /// bonding's `slave_warn(bond, slave, ...)`: `netdev_warn()` on this bond, `"(slave NAME):
-    /// MSG"`; any context (the names are read as netdev_printk() reads them).
+    /// bonding's `slave_warn(bond, slave, ...)`: `"BOND: (slave NAME): MSG"` as `netdev_warn()`
+    /// writes it, after rbond's prefix; any context (the names are read as netdev_printk() reads
+    /// them).
     pub(crate) fn slave_warn(&self, slave: &NetDevice, msg: &CStr) {
         // SAFETY: both devices are valid; the message is NUL-terminated.
         unsafe { bindings::rbond_slave_warn(self.as_raw(), slave.as_raw(), msg.as_char_ptr().cast()) }

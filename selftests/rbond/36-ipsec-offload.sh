@@ -121,7 +121,9 @@ run() {
   unlink_port 0
   check "$d: the netdevsim port's carrier lost: the veth takes over within 5 s" wait_for 5 eval '[ "$(active_of '$d' '$b')" = vip ]'
   check "$d: ... the SA left the netdevsim port" equals "count=0" "$(count 0 | cut -d' ' -f1)"
-  e=$(dmesg | grep -c "$b: (slave vip): bond_ipsec_add_sa_all: no slave xdo_dev_state_add")
+  # (bonding's line is "ib0: (slave vip): ...", rbond's has its module's prefix first)
+  local pre=; [ $d = rbond ] && pre="rbond: "
+  e=$(dmesg | grep -c "\] $pre$b: (slave vip): bond_ipsec_add_sa_all: no slave xdo_dev_state_add$")
   check "$d: ... and bonding's warning is logged" equals 1 "$e"
   sa_add $b out 10 2> $T/err; r=$?
   check "$d: an SA for the bond while a veth is the active slave: not offloaded" equals "0 1" \
