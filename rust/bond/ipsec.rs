@@ -42,11 +42,13 @@ impl Bond {
         xs.check_real_dev(dev, &a.dev).then_some(&*a.dev)
     }
 
-    /// `bond_ipsec_add_sa()`
+    /// `bond_ipsec_add_sa()`: to the current slave; rbond takes the one that holds the other SAs
+    /// (the list's holder, the active slave once a change of it is done), under the list's lock,
+    /// so that an SA added while the active slave changes is moved with the others.
     pub(super) fn ipsec_add_sa(&self, _dev: &NetDevice, xs: &XfrmState, extack: &mut ExtAck<'_>) -> Result {
-        let slave = RcuRead::with(|rcu| self.tx.get(rcu).and_then(|t| t.active.clone())).ok_or(ENODEV)?;
-        let real = &slave.dev;
-        if !real.xfrm_can_add(is_rbond(real)) {
+        let mut list = self.xfrm.lock();
+        let real = list.holder().ok_or(ENODEV)?;
+        if !real.xfrm_can_add(is_rbond(&real)) {
             // NL_SET_ERR_MSG_MOD(): the module's name first, bonding's in compat mode
             extack.set_msg(if super::compat() {
                 c"bonding: Slave does not support ipsec offload"
@@ -55,11 +57,10 @@ impl Bond {
             });
             return Err(EOPNOTSUPP);
         }
-        let mut list = self.xfrm.lock();
         // the list's room first (bonding allocates its entry first): a failure changes nothing
         list.reserve_one()?;
         real.xfrm_add(xs, extack)?;
-        xs.set_real_dev(Some(real), &list);
+        xs.set_real_dev(Some(&real), &list);
         // within the room reserved above
         list.push(xs)
     }
@@ -86,9 +87,10 @@ impl Bond {
 
     /// `bond_ipsec_del_sa_all()`: every SA leaves the active slave `old`, which is changing.
     pub(super) fn ipsec_del_sa_all(&self, dev: &NetDevice, old: Option<&Arc<Slave>>) {
+        let mut list = self.xfrm.lock();
+        list.set_holder(None);
         let Some(old) = old else { return };
         let real = &old.dev;
-        let list = self.xfrm.lock();
         for xs in list.iter() {
             if !xs.has_real_dev() {
                 continue;
@@ -109,11 +111,44 @@ impl Bond {
         }
     }
 
+    /// The current slave is set (or cleared) without a change of it (`bond_change_active_slave()`
+    /// is for the changes that move the SAs): new SAs go to it.
+    pub(super) fn ipsec_set_holder(&self, slave: Option<&Arc<Slave>>) {
+        self.xfrm.lock().set_holder(slave.map(|s| &*s.dev));
+    }
+
+    /// A slave leaves the bond: if it still holds SAs (its being the active slave was cleared
+    /// without a change of it: `active_slave` set to none while no slave could take over), they
+    /// leave it as in [`Self::ipsec_del_sa_all`], so that no SA points to a device that is gone
+    /// (bonding leaves them).
+    pub(super) fn ipsec_slave_released(&self, dev: &NetDevice, slave: &Arc<Slave>) {
+        let real = &slave.dev;
+        let mut list = self.xfrm.lock();
+        if list.holder().is_some_and(|h| h.same(real)) {
+            list.set_holder(None);
+        }
+        for xs in list.iter().filter(|xs| xs.real_dev_is(real)) {
+            if !real.xfrm_can_delete(is_rbond(real)) {
+                dev.slave_warn(real, c"bond_ipsec_del_sa_all: no slave xdo_dev_state_delete");
+                continue;
+            }
+            {
+                let l = xs.lock();
+                xs.set_real_dev(None, &list);
+                if !l.is_dead() {
+                    real.xfrm_delete(xs);
+                }
+            }
+            real.xfrm_free(xs);
+        }
+    }
+
     /// `bond_ipsec_add_sa_all()`: every SA goes to the new active slave `new`.
     pub(super) fn ipsec_add_sa_all(&self, dev: &NetDevice, new: Option<&Arc<Slave>>) {
+        let mut list = self.xfrm.lock();
         let Some(new) = new else { return };
         let real = &new.dev;
-        let list = self.xfrm.lock();
+        list.set_holder(Some(real));
         if !real.xfrm_can_add(is_rbond(real)) {
             if !list.is_empty() {
                 dev.slave_warn(real, c"bond_ipsec_add_sa_all: no slave xdo_dev_state_add");

@@ -526,6 +526,8 @@ impl Bond {
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
                 if ctl.active.is_none() && slave.link() == Link::Up {
                     ctl.active = Some(slave.clone());
+                    // the current slave without a change of it, as bonding: new IPsec SAs go to it
+                    self.ipsec_set_holder(ctl.active.as_ref());
                 }
             }
         }
@@ -592,6 +594,8 @@ impl Bond {
             // (active-backup: gives back what bond_hw_addr_swap() gave it)
             self.change_active(dev, ctl, None, rtnl);
         }
+        // no IPsec SA may stay on a device that leaves (as a rule change_active() took them off)
+        self.ipsec_slave_released(dev, &slave);
         // balance-tlb/alb: after the current slave is cleared, before another is chosen
         if ctl.params.mode.is_lb() {
             self.alb_deinit_slave(dev, ctl, &slave, rtnl);
@@ -715,6 +719,7 @@ impl Bond {
         match active {
             Some(None) => {
                 ctl.active = None;
+                self.ipsec_set_holder(None);
                 self.select_active(dev, ctl, rtnl);
             }
             Some(Some(s)) => self.change_active(dev, ctl, Some(s), rtnl),

@@ -10,7 +10,7 @@
 //! bond: so a non-null `real_dev` is a slave of the bond, alive, as bonding relies on.
 
 use super::bindings;
-use super::netdev::NetDevice;
+use super::netdev::{DevRef, NetDevice};
 use super::netlink::ExtAck;
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -193,7 +193,9 @@ impl NetDevice {
 }
 
 /// The states offloaded to a bond (bonding's `ipsec_list` and `ipsec_lock`, a mutex: the slave
-/// drivers' operations may sleep).
+/// drivers' operations may sleep), and the slave that holds them (the holder: the active slave
+/// since the last move), so that a state added while the active slave changes goes where the
+/// others are and moves with them.
 ///
 /// # Invariants
 ///
@@ -204,7 +206,12 @@ impl NetDevice {
 #[pin_data]
 pub(crate) struct XfrmList {
     #[pin]
-    inner: Mutex<KVec<NonNull<bindings::xfrm_state>>>,
+    inner: Mutex<XfrmInner>,
+}
+
+struct XfrmInner {
+    states: KVec<NonNull<bindings::xfrm_state>>,
+    holder: Option<DevRef>,
 }
 
 // SAFETY: the pointers are only dereferenced under the mutex, as `XfrmState`s (valid by the type
@@ -216,7 +223,8 @@ unsafe impl Sync for XfrmList {}
 impl XfrmList {
     /// An empty list.
     pub(crate) fn new() -> Result<Pin<KBox<XfrmList>>> {
-        KBox::pin_init(pin_init!(XfrmList { inner <- kernel::new_mutex!(KVec::new(), "rbond_ipsec_lock") }), GFP_KERNEL)
+        let inner = XfrmInner { states: KVec::new(), holder: None };
+        KBox::pin_init(pin_init!(XfrmList { inner <- kernel::new_mutex!(inner, "rbond_ipsec_lock") }), GFP_KERNEL)
     }
 
     /// Takes the list's lock (process context).
@@ -226,19 +234,29 @@ impl XfrmList {
 }
 
 /// The list's lock is held: its entries can be read, added and removed.
-pub(crate) struct XfrmListGuard<'a>(kernel::sync::MutexGuard<'a, KVec<NonNull<bindings::xfrm_state>>>);
+pub(crate) struct XfrmListGuard<'a>(kernel::sync::MutexGuard<'a, XfrmInner>);
 
 impl XfrmListGuard<'_> {
+    /// The slave that holds the states (a reference of the caller's own).
+    pub(crate) fn holder(&self) -> Option<DevRef> {
+        self.0.holder.as_deref().map(DevRef::of)
+    }
+
+    /// Sets the slave that holds the states (`None` before they leave it).
+    pub(crate) fn set_holder(&mut self, dev: Option<&NetDevice>) {
+        self.0.holder = dev.map(DevRef::of);
+    }
+
     /// The offloaded states, newest first (as `list_add()` puts them).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &XfrmState> + '_ {
         // SAFETY: every entry is a valid state (type invariant of `XfrmList`) while it is in the
         // list, which the lock we hold keeps unchanged for the borrow.
-        self.0.iter().rev().map(|p| unsafe { XfrmState::from_raw(p.as_ptr()) })
+        self.0.states.iter().rev().map(|p| unsafe { XfrmState::from_raw(p.as_ptr()) })
     }
 
     /// Whether there are none.
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.states.is_empty()
     }
 
     /// Adds `xs` (a state the bond's `xdo_dev_state_add` just had a slave take). ENOMEM when
@@ -246,21 +264,21 @@ impl XfrmListGuard<'_> {
     pub(crate) fn push(&mut self, xs: &XfrmState) -> Result {
         let p = NonNull::new(xs.as_raw()).ok_or(EINVAL)?;
         // INVARIANT: the state is valid now, and its free callback removes it.
-        self.0.push(p, GFP_KERNEL)?;
+        self.0.states.push(p, GFP_KERNEL)?;
         Ok(())
     }
 
     /// Removes `xs` if it is there.
     pub(crate) fn remove(&mut self, xs: &XfrmState) {
-        if let Some(i) = self.0.iter().position(|p| core::ptr::eq(p.as_ptr(), xs.as_raw())) {
-            let _ = self.0.remove(i);
+        if let Some(i) = self.0.states.iter().position(|p| core::ptr::eq(p.as_ptr(), xs.as_raw())) {
+            let _ = self.0.states.remove(i);
         }
     }
 
     /// Room for one more entry without allocating (in `xdo_dev_state_add`, before the slave takes
     /// the state: bonding allocates its list entry first, so that a failure leaves it untouched).
     pub(crate) fn reserve_one(&mut self) -> Result {
-        self.0.reserve(1, GFP_KERNEL)?;
+        self.0.states.reserve(1, GFP_KERNEL)?;
         Ok(())
     }
 }
