@@ -28,6 +28,8 @@ impl Bond {
                 return;
             }
         }
+        // the offloaded IPsec SAs leave the old active slave (bond_ipsec_del_sa_all())
+        self.ipsec_del_sa_all(dev, old.as_ref());
         let uses_primary = ctl.params.uses_primary();
         if let Some(n) = &new {
             n.last_link_up.store(crate::sys::probe::jiffies(), Relaxed);
@@ -97,6 +99,8 @@ impl Bond {
             }
         }
         ctl.active = new;
+        // ... and go to the new one (bond_ipsec_add_sa_all())
+        self.ipsec_add_sa_all(dev, ctl.active.as_ref());
         // the old active slave joins the NS targets' groups, the new one leaves them
         // (bond_hw_addr_swap(): bond_slave_ns_maddrs_add()/_del())
         Self::ns_groups_sync(ctl, rtnl);

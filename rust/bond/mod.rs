@@ -12,6 +12,7 @@ mod alb;
 mod arpmon;
 mod ad;
 mod broadcast;
+mod ipsec;
 mod miimon;
 pub(crate) mod mode;
 mod netlink;
@@ -26,7 +27,7 @@ use crate::logic::mii::{self, Link};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::select::Candidate;
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
+use crate::sys::netdev::{AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Sock, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -40,6 +41,7 @@ use kernel::sync::Arc;
 use mode::Mode;
 use params::{BondState, Change, Params};
 use crate::sys::percpu::PerCpuU32;
+use crate::sys::xfrm::{XfrmList, XfrmState};
 pub(crate) use params::{set_module_defaults, ModuleParams};
 pub(crate) use slave::Slave;
 
@@ -165,6 +167,8 @@ pub(crate) struct Bond {
     ad_fallback_notif: AtomicBool,
     /// balance-tlb and balance-alb
     alb: Arc<alb::Alb>,
+    /// the IPsec SAs offloaded through the bond (`ipsec_list`, `ipsec_lock`)
+    xfrm: Pin<KBox<XfrmList>>,
 }
 
 fn same(a: &Option<Arc<Slave>>, b: &Arc<Slave>) -> bool {
@@ -533,6 +537,8 @@ impl Bond {
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
                 if ctl.active.is_none() && slave.link() == Link::Up {
                     ctl.active = Some(slave.clone());
+                    // the current slave without a change of it, as bonding: new IPsec SAs go to it
+                    self.ipsec_set_holder(ctl.active.as_ref());
                 }
             }
         }
@@ -601,6 +607,8 @@ impl Bond {
             // (active-backup: gives back what bond_hw_addr_swap() gave it)
             self.change_active(dev, ctl, None, rtnl);
         }
+        // no IPsec SA may stay on a device that leaves (as a rule change_active() took them off)
+        self.ipsec_slave_released(dev, &slave);
         // balance-tlb/alb: after the current slave is cleared, before another is chosen
         if ctl.params.mode.is_lb() {
             self.alb_deinit_slave(dev, ctl, &slave, rtnl);
@@ -700,6 +708,10 @@ impl Bond {
         };
         // mode 802.3ad/tlb/alb would set miimon here; rbond's modes keep it
         let was = core::mem::replace(&mut ctl.params, p);
+        // bond_option_mode_set(): ESP offload wanted in active-backup only
+        if changes.iter().any(|(c, _)| matches!(c, Change::Mode(_))) {
+            dev.xfrm_features_mode(rtnl, ctl.params.mode == Mode::ActiveBackup);
+        }
         // one link monitor work: the MII monitor's or the ARP monitor's, whichever is on
         let monitor = |p: &Params| (p.miimon, p.arp_interval);
         if monitor(&was) != monitor(&ctl.params) && dev.is_up() {
@@ -731,6 +743,7 @@ impl Bond {
         match active {
             Some(None) => {
                 ctl.active = None;
+                self.ipsec_set_holder(None);
                 self.select_active(dev, ctl, rtnl);
             }
             Some(Some(s)) => self.change_active(dev, ctl, Some(s), rtnl),
@@ -778,6 +791,9 @@ impl Bond {
                 if let Some(d) = ctl.debug.take() {
                     d.remove();
                 }
+                // bond_master_netdev_event(): the SAs offloaded through the bond are deleted
+                drop(ctl);
+                dev.xfrm_flush(rtnl);
             }
             _ => {}
         }
@@ -875,6 +891,7 @@ impl Master for Bond {
         dev.carrier_off();
         let (ad, ad_view) = ad::new_lock()?;
         let params = config.unwrap_or_else(Params::module_defaults);
+        let ab = params.mode == Mode::ActiveBackup;
         // the first snapshot, allocated here where a failure can still refuse the bond: the one
         // built when the bond registers replaces it, or is refilled in place when that cannot
         // allocate; without one, the bond's option files would read empty and it could not
@@ -913,7 +930,10 @@ impl Master for Bond {
             ad_peer_notif: AtomicBool::new(false),
             ad_fallback_notif: AtomicBool::new(false),
             alb: alb::Alb::new()?,
+            xfrm: XfrmList::new()?,
         };
+        // bond_setup(): ESP offload offered, on in active-backup
+        dev.xfrm_features_init(rtnl, ab);
         bond.tx.replace(rtnl, Some(first))?;
         Ok(bond)
     }
@@ -1218,6 +1238,38 @@ impl Master for Bond {
         xdp::xmit_slave(self, t, dev, frame).map(|s| &*s.dev)
     }
 
+    fn xfrm_list(&self) -> &XfrmList {
+        &self.xfrm
+    }
+
+    fn xfrm_add(&self, dev: &NetDevice, xs: &XfrmState, extack: &mut ExtAck<'_>) -> Result {
+        self.ipsec_add_sa(dev, xs, extack)
+    }
+
+    fn xfrm_delete(&self, dev: &NetDevice, xs: &XfrmState) {
+        self.ipsec_del_sa(dev, xs);
+    }
+
+    fn xfrm_free(&self, _dev: &NetDevice, xs: &XfrmState) {
+        self.ipsec_free_sa(xs);
+    }
+
+    fn xfrm_offload_ok(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead) -> bool {
+        self.ipsec_offload_ok(dev, xs, rcu)
+    }
+
+    fn xfrm_advance_esn(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead) {
+        self.ipsec_advance_esn(dev, xs, rcu);
+    }
+
+    fn xfrm_update_stats(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead) {
+        self.ipsec_update_stats(dev, xs, rcu);
+    }
+
+    fn sk_lower_dev<'r>(&'r self, _dev: &NetDevice, sk: &Sock, rcu: &'r RcuRead) -> Option<&'r NetDevice> {
+        self.sk_get_lower_dev(sk, rcu)
+    }
+
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         // bond_should_override_tx_queue() && !bond_slave_override()
@@ -1228,6 +1280,17 @@ impl Master for Bond {
             },
             Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => skb,
         };
+        // bond_tls_device_xmit(): a frame whose TLS is offloaded leaves by the slave that has the
+        // offload (ndo_sk_get_lower_dev chose it), or is dropped if that is no slave (any more)
+        if let Some(tls) = skb.tls_device(rcu) {
+            match tls.and_then(|d| t.all.iter().find(|s| s.is(d))) {
+                Some(s) => {
+                    s.xmit(skb, dev);
+                }
+                None => skb.drop_tx(dev),
+            }
+            return;
+        }
         match t.mode {
             Mode::RoundRobin => rr::xmit(self, t, dev, skb, rcu),
             Mode::ActiveBackup => ab::xmit(t, dev, skb, rcu),

@@ -292,6 +292,13 @@ pub fn slave_index(hash: u32, count: usize) -> Option<usize> {
     (count != 0).then(|| hash as usize % count)
 }
 
+/// `bond_sk_hash_l34()`: the layer3+4 hash of a socket's flow (kTLS device offload asks which
+/// slave sends a socket's frames, `ndo_sk_get_lower_dev`): its ports read as one native u32 and its
+/// addresses as the flow dissector folds them (`flow_get_u32_src()`/`_dst()`), as for a frame.
+pub fn sk_hash_l34(ports: u32, src: u32, dst: u32) -> u32 {
+    ip_hash(ports, &Flow { src, dst, ports, icmp: 0 }, xmit_policy::LAYER34)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +370,14 @@ mod tests {
         let mut b = [0u8; 128];
         let n = v4(&mut b, IPPROTO_TCP, 0, &tcp(40000, 80));
         assert_eq!(xmit_hash(LAYER23, &Frame::ethernet(&b[..n])), Ok(0x0303_0b08));
+    }
+
+    #[test]
+    fn socket_hash_is_its_frames_hash() {
+        // a TCP socket 10.0.0.1:40000 -> 10.0.0.2:80 picks the slave its frames hash to
+        let ports = u32::from_ne_bytes([0x9c, 0x40, 0, 80]);
+        let (src, dst) = (u32::from_ne_bytes([10, 0, 0, 1]), u32::from_ne_bytes([10, 0, 0, 2]));
+        assert_eq!(sk_hash_l34(ports, src, dst), 0x29a9_89c7);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, BpfProg, DevRef, NetDevice, NetNs, Skb, Stats64, VlanProto};
+use super::netdev::{AddrLock, BpfProg, DevRef, NetDevice, NetNs, Skb, Sock, Stats64, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
+use super::xfrm::{XfrmList, XfrmState};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::{size_of, MaybeUninit};
@@ -109,6 +110,26 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// `ndo_xdp_get_xmit_slave`: the lower device that sends the XDP frame `frame` (its bytes from
     /// the MAC header), as `ndo_xdp_xmit` does; under RCU, takes no lock and allocates nothing.
     fn xdp_xmit_slave<'a>(&'a self, dev: &NetDevice, frame: &[u8], rcu: &'a RcuRead) -> Option<&'a NetDevice>;
+    /// The states offloaded to the device (`xfrmdev_ops`); the adapter removes a state from it
+    /// when the xfrm core frees it, after `xfrm_free`.
+    fn xfrm_list(&self) -> &XfrmList;
+    /// `xdo_dev_state_add`: a slave takes `xs`, whose `xso.dev` is `dev`; process context.
+    fn xfrm_add(&self, dev: &NetDevice, xs: &XfrmState, extack: &mut ExtAck<'_>) -> Result;
+    /// `xdo_dev_state_delete`: `xs` leaves the slave that holds it; any context (the core often
+    /// holds the state's lock): takes no sleeping lock.
+    fn xfrm_delete(&self, dev: &NetDevice, xs: &XfrmState);
+    /// `xdo_dev_state_free`: the core frees `xs`; process context.
+    fn xfrm_free(&self, dev: &NetDevice, xs: &XfrmState);
+    /// `xdo_dev_offload_ok`: whether a frame under `xs` can be sent with the offload; transmit
+    /// path: no lock, no allocation.
+    fn xfrm_offload_ok(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead) -> bool;
+    /// `xdo_dev_state_advance_esn`: through the slave that holds `xs`; under RCU.
+    fn xfrm_advance_esn(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead);
+    /// `xdo_dev_state_update_stats`: through the slave that holds `xs`; under RCU.
+    fn xfrm_update_stats(&self, dev: &NetDevice, xs: &XfrmState, rcu: &RcuRead);
+    /// `ndo_sk_get_lower_dev`: the slave that sends the frames of socket `sk` (kTLS device
+    /// offload asks), valid for the RCU section.
+    fn sk_lower_dev<'r>(&'r self, dev: &NetDevice, sk: &Sock, rcu: &'r RcuRead) -> Option<&'r NetDevice>;
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
     /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
@@ -203,8 +224,134 @@ impl<T: Master> Adapter<T> {
         ops.ndo_bpf = Some(Self::ndo_bpf);
         ops.ndo_xdp_xmit = Some(bindings::rbond_xdp_xmit);
         ops.ndo_xdp_get_xmit_slave = Some(Self::ndo_xdp_get_xmit_slave);
+        ops.ndo_sk_get_lower_dev = Some(Self::ndo_sk_get_lower_dev);
         ops
     };
+
+    /// `bond_xfrmdev_ops`
+    const XFRM_OPS: bindings::xfrmdev_ops = {
+        // SAFETY: `xfrmdev_ops` is a table of nullable function pointers: all zeroes is valid.
+        let mut ops: bindings::xfrmdev_ops = unsafe { core::mem::zeroed() };
+        ops.xdo_dev_state_add = Some(Self::xdo_dev_state_add);
+        ops.xdo_dev_state_delete = Some(Self::xdo_dev_state_delete);
+        ops.xdo_dev_state_free = Some(Self::xdo_dev_state_free);
+        ops.xdo_dev_offload_ok = Some(Self::xdo_dev_offload_ok);
+        ops.xdo_dev_state_advance_esn = Some(Self::xdo_dev_state_advance_esn);
+        ops.xdo_dev_state_update_stats = Some(Self::xdo_dev_state_update_stats);
+        ops
+    };
+
+    /// `ndo_sk_get_lower_dev`
+    ///
+    /// # Safety
+    ///
+    /// Called by netdev_sk_get_lowest_dev() with a registered device of this kind and a valid
+    /// socket; like bonding, the device returned is a slave the caller uses without a reference.
+    unsafe extern "C" fn ndo_sk_get_lower_dev(dev: *mut bindings::net_device, sk: *mut bindings::sock) -> *mut bindings::net_device {
+        // SAFETY: as documented.
+        let (s, d, sk) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), Sock::from_raw(sk)) };
+        RcuRead::with(|rcu| s.sk_lower_dev(d, sk, rcu).map_or(core::ptr::null_mut(), NetDevice::as_raw))
+    }
+
+    /// The bond a state was offloaded to (`xso.dev`), and its driver state.
+    ///
+    /// # Safety
+    ///
+    /// `xs` must be a valid state handed to one of `XFRM_OPS`, whose `xso.dev` (if set) is a
+    /// device of this kind: the core calls only the ops of `xso.dev`, which holds a reference on
+    /// it and is registered (so initialized) when it gets the state.
+    unsafe fn xs_bond<'a>(xs: *mut bindings::xfrm_state) -> Option<(&'a T, &'a NetDevice, &'a XfrmState)> {
+        // SAFETY: as documented.
+        let xs = unsafe { XfrmState::from_raw(xs) };
+        let d = xs.dev()?;
+        // SAFETY: `d` is a device of this kind whose state lives until its last reference (which
+        // `xso.dev` holds) is gone.
+        Some((unsafe { Self::state(d.as_raw()) }, d, xs))
+    }
+
+    /// `xdo_dev_state_add`
+    ///
+    /// # Safety
+    ///
+    /// Called by xfrm_dev_state_add() in process context with a registered device of this kind
+    /// (`xso.dev`), a valid state and a valid or null extack.
+    unsafe extern "C" fn xdo_dev_state_add(dev: *mut bindings::net_device, xs: *mut bindings::xfrm_state, extack: *mut bindings::netlink_ext_ack) -> c_int {
+        if dev.is_null() {
+            return EINVAL.to_errno();
+        }
+        from_result(|| {
+            // SAFETY: as documented.
+            let (s, d, x, mut ea) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), XfrmState::from_raw(xs), ExtAck::from_raw(extack)) };
+            s.xfrm_add(d, x, &mut ea)?;
+            Ok(0)
+        })
+    }
+
+    /// `xdo_dev_state_delete`
+    ///
+    /// # Safety
+    ///
+    /// Called by the xfrm core with the device the state was offloaded to (of this kind) and a
+    /// valid state.
+    unsafe extern "C" fn xdo_dev_state_delete(dev: *mut bindings::net_device, xs: *mut bindings::xfrm_state) {
+        if dev.is_null() {
+            return;
+        }
+        // SAFETY: as documented.
+        let (s, d, x) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), XfrmState::from_raw(xs)) };
+        s.xfrm_delete(d, x);
+    }
+
+    /// `xdo_dev_state_free`
+    ///
+    /// # Safety
+    ///
+    /// Called by the xfrm core in process context, before it frees the state, with the device the
+    /// state was offloaded to (of this kind) and a valid state.
+    unsafe extern "C" fn xdo_dev_state_free(dev: *mut bindings::net_device, xs: *mut bindings::xfrm_state) {
+        if dev.is_null() {
+            return;
+        }
+        // SAFETY: as documented.
+        let (s, d, x) = unsafe { (Self::state(dev), NetDevice::from_raw(dev), XfrmState::from_raw(xs)) };
+        s.xfrm_free(d, x);
+        // INVARIANT (`XfrmList`): the state leaves the list before the core frees it.
+        s.xfrm_list().lock().remove(x);
+    }
+
+    /// `xdo_dev_offload_ok`
+    ///
+    /// # Safety
+    ///
+    /// Called by the xfrm core on the transmit path with a valid skb and a valid state offloaded
+    /// to a device of this kind.
+    unsafe extern "C" fn xdo_dev_offload_ok(_skb: *mut bindings::sk_buff, xs: *mut bindings::xfrm_state) -> bool {
+        // SAFETY: as documented.
+        let Some((s, d, x)) = (unsafe { Self::xs_bond(xs) }) else { return false };
+        RcuRead::with(|rcu| s.xfrm_offload_ok(d, x, rcu))
+    }
+
+    /// `xdo_dev_state_advance_esn`
+    ///
+    /// # Safety
+    ///
+    /// Called by the xfrm core with a valid state offloaded to a device of this kind.
+    unsafe extern "C" fn xdo_dev_state_advance_esn(xs: *mut bindings::xfrm_state) {
+        // SAFETY: as documented.
+        let Some((s, d, x)) = (unsafe { Self::xs_bond(xs) }) else { return };
+        RcuRead::with(|rcu| s.xfrm_advance_esn(d, x, rcu));
+    }
+
+    /// `xdo_dev_state_update_stats`
+    ///
+    /// # Safety
+    ///
+    /// Called by the xfrm core with a valid state offloaded to a device of this kind.
+    unsafe extern "C" fn xdo_dev_state_update_stats(xs: *mut bindings::xfrm_state) {
+        // SAFETY: as documented.
+        let Some((s, d, x)) = (unsafe { Self::xs_bond(xs) }) else { return };
+        RcuRead::with(|rcu| s.xfrm_update_stats(d, x, rcu));
+    }
 
     /// `ndo_netpoll_setup`
     ///
@@ -346,6 +493,7 @@ impl<T: Master> Adapter<T> {
         unsafe {
             bindings::ether_setup(dev);
             (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).xfrmdev_ops = &Self::XFRM_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             bindings::rbond_master_setup_flags(dev);

@@ -48,6 +48,7 @@ pub(crate) mod rtnl;
 pub(crate) mod rx;
 pub(crate) mod spin;
 pub(crate) mod sysfs;
+pub(crate) mod xfrm;
 
 use kernel::prelude::*;
 

@@ -4,6 +4,7 @@
 use super::bindings;
 use super::notifier::NetdevEvent;
 use super::netlink::ExtAck;
+use super::rcu::RcuRead;
 use super::rtnl::Rtnl;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -278,6 +279,20 @@ impl Skb {
     }
 
     /// Drops a frame the device could not send, counting it in `tx_dropped` (`bond_tx_drop()`).
+    /// kTLS device offload (`tls_is_skb_tx_device_offloaded()`): `Some` if the frame's socket has
+    /// its TLS offloaded to a device, with that device (`None` while it is going down); valid for
+    /// the RCU section.
+    pub(crate) fn tls_device<'r>(&self, _rcu: &'r RcuRead) -> Option<Option<&'r NetDevice>> {
+        let mut d = core::ptr::null_mut();
+        // SAFETY: the skb is valid (type invariant); the shim reads the socket's TLS context under
+        // the RCU read-side section `_rcu` proves.
+        if !unsafe { bindings::rbond_skb_tls_device(self.0.as_ptr(), &mut d) } {
+            return None;
+        }
+        // SAFETY: the TLS context's device is RCU-protected: valid for the section.
+        Some((!d.is_null()).then(|| unsafe { NetDevice::from_raw(d) }))
+    }
+
     pub(crate) fn drop_tx(self, dev: &NetDevice) {
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: we own the skb (type invariant) and give it to the kernel, which frees it; the
@@ -612,6 +627,49 @@ impl Drop for DevRef {
     fn drop(&mut self) {
         // SAFETY: we hold one reference by the type invariant and give it back once.
         unsafe { bindings::rbond_dev_put(self.0.as_ptr()) }
+    }
+}
+
+/// A socket the stack asks a bond about (`ndo_sk_get_lower_dev`).
+///
+/// # Invariants
+///
+/// Wraps a valid `struct sock` for the borrow.
+#[repr(transparent)]
+pub(crate) struct Sock(Opaque<bindings::sock>);
+
+impl Sock {
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid socket for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::sock) -> &'a Sock {
+        // SAFETY: transparent wrapper; validity is the caller's guarantee.
+        unsafe { &*ptr.cast::<Sock>() }
+    }
+
+    /// `bond_sk_to_flow()`'s keys as `bond_sk_hash_l34()` reads them: the ports as one native
+    /// u32, the source and destination addresses as `flow_get_u32_src()`/`_dst()` give them.
+    pub(crate) fn flow(&self) -> (u32, u32, u32) {
+        let (mut ports, mut src, mut dst) = (0u32, 0u32, 0u32);
+        // SAFETY: the socket is valid (type invariant); the three places are writable.
+        unsafe { bindings::rbond_sk_flow(self.0.get(), &mut ports, &mut src, &mut dst) };
+        (ports, src, dst)
+    }
+}
+
+impl NetDevice {
+    /// bond_setup()'s ESP offload features: offered (`hw_features`), on when the bond starts in
+    /// active-backup. Before registration (`ndo_init`).
+    pub(crate) fn xfrm_features_init(&self, _rtnl: &Rtnl, active_backup: bool) {
+        // SAFETY: the device is valid; RTNL held, the device not yet visible to feature changes.
+        unsafe { bindings::rbond_xfrm_features_init(self.as_raw(), active_backup) }
+    }
+
+    /// `bond_set_xfrm_features()` then `netdev_update_features()`: ESP offload wanted in
+    /// active-backup only (the mode changed).
+    pub(crate) fn xfrm_features_mode(&self, _rtnl: &Rtnl, active_backup: bool) {
+        // SAFETY: the device is valid and registered; RTNL held as netdev_update_features() needs.
+        unsafe { bindings::rbond_xfrm_features_mode(self.as_raw(), active_backup) }
     }
 }
 

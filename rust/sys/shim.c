@@ -34,6 +34,12 @@
 #include <linux/mii.h>
 #include <linux/netpoll.h>
 #include <linux/net_tstamp.h>
+#include <net/xfrm.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#if IS_ENABLED(CONFIG_TLS_DEVICE)
+#include <net/tls.h>
+#endif
 #include "shim.h"
 
 /* netdev_printk()'s suffix for a device's registration state: "" when registered, " (unregistering)"
@@ -1783,4 +1789,146 @@ int rbond_xdp_xmit(struct net_device *bond_dev, int n, struct xdp_frame **frames
 		return (nxmit == 0 ? err : nxmit);
 
 	return nxmit;
+
+/* ---- IPsec offload through the bond (bond_xfrmdev_ops): the xfrm_state fields it reads and
+ * writes, and bonding's log lines that are macros (with the module's prefix, as rbond's other
+ * lines) ---- */
+struct net_device *rbond_xs_dev(const struct xfrm_state *xs)
+{
+	return xs->xso.dev;
+}
+
+struct net_device *rbond_xs_real_dev(const struct xfrm_state *xs)
+{
+	return READ_ONCE(xs->xso.real_dev);
+}
+
+void rbond_xs_set_real_dev(struct xfrm_state *xs, struct net_device *dev)
+{
+	WRITE_ONCE(xs->xso.real_dev, dev);
+}
+
+void rbond_xs_lock(struct xfrm_state *xs)
+{
+	spin_lock_bh(&xs->lock);
+}
+
+void rbond_xs_unlock(struct xfrm_state *xs)
+{
+	spin_unlock_bh(&xs->lock);
+}
+
+bool rbond_xs_dead(const struct xfrm_state *xs)
+{
+	return xs->km.state == XFRM_STATE_DEAD;
+}
+
+/* bond_ipsec_dev()'s end: the state has a real device; bonding warns when it is not the active
+ * slave */
+bool rbond_xs_check_real_dev(const struct xfrm_state *xs, const struct net_device *bond_dev,
+			     const struct net_device *slave_dev)
+{
+	struct net_device *real_dev = READ_ONCE(xs->xso.real_dev);
+
+	if (!real_dev)
+		return false;
+	if (real_dev != slave_dev)
+		pr_warn_ratelimited(KBUILD_MODNAME ": %s: (slave %s): not same with IPsec offload real dev %s\n",
+				    bond_dev->name, slave_dev->name, real_dev->name);
+	return true;
+}
+
+void rbond_ipsec_warn_no_esn(const struct net_device *real_dev)
+{
+	pr_warn_ratelimited(KBUILD_MODNAME ": %s: %s doesn't support xdo_dev_state_advance_esn\n", "bond_advance_esn_state",
+			    real_dev->name);
+}
+
+void rbond_ipsec_warn_no_stats(const struct net_device *real_dev)
+{
+	pr_warn_ratelimited(KBUILD_MODNAME ": %s: %s doesn't support xdo_dev_state_update_stats\n", "bond_xfrm_update_stats",
+			    real_dev->name);
+}
+
+/* bonding's slave_warn() (netdev_warn(): the bond's name as netdev_printk() writes it), after
+ * the module's prefix as rbond's other lines */
+void rbond_slave_warn(const struct net_device *bond_dev, const struct net_device *slave_dev, const char *msg)
+{
+	pr_warn(KBUILD_MODNAME ": %s%s: (slave %s): %s\n", netdev_name(bond_dev), netdev_reg_state(bond_dev),
+		slave_dev->name, msg);
+}
+
+void rbond_xfrm_dev_state_flush(struct net_device *dev)
+{
+	xfrm_dev_state_flush(dev_net(dev), dev, true);
+}
+
+/* bond_sk_to_flow() and bond_sk_hash_l34()'s inputs: the socket's ports as one native u32 and
+ * its addresses as flow_get_u32_src()/_dst() fold them */
+void rbond_sk_flow(const struct sock *sk, u32 *ports, u32 *src, u32 *dst)
+{
+	struct flow_keys flow = {};
+
+	switch (sk->sk_family) {
+#if IS_ENABLED(CONFIG_IPV6)
+	case AF_INET6:
+		if (ipv6_only_sock(sk) ||
+		    ipv6_addr_type(&sk->sk_v6_daddr) != IPV6_ADDR_MAPPED) {
+			flow.control.addr_type = FLOW_DISSECTOR_KEY_IPV6_ADDRS;
+			flow.addrs.v6addrs.src = inet6_sk(sk)->saddr;
+			flow.addrs.v6addrs.dst = sk->sk_v6_daddr;
+			break;
+		}
+		fallthrough;
+#endif
+	default: /* AF_INET */
+		flow.control.addr_type = FLOW_DISSECTOR_KEY_IPV4_ADDRS;
+		flow.addrs.v4addrs.src = inet_sk(sk)->inet_rcv_saddr;
+		flow.addrs.v4addrs.dst = inet_sk(sk)->inet_daddr;
+		break;
+	}
+	flow.ports.src = inet_sk(sk)->inet_sport;
+	flow.ports.dst = inet_sk(sk)->inet_dport;
+	memcpy(ports, &flow.ports.ports, sizeof(*ports));
+	*src = (__force u32)flow_get_u32_src(&flow);
+	*dst = (__force u32)flow_get_u32_dst(&flow);
+}
+
+/* include/net/bonding.h's BOND_XFRM_FEATURES */
+#define RBOND_XFRM_FEATURES (NETIF_F_HW_ESP | NETIF_F_HW_ESP_TX_CSUM | NETIF_F_GSO_ESP)
+
+/* bond_setup()'s BOND_XFRM_FEATURES: the bond can offload ESP (hw_features); on (features) when
+ * it starts in active-backup */
+void rbond_xfrm_features_init(struct net_device *dev, bool active_backup)
+{
+	dev->hw_features |= RBOND_XFRM_FEATURES;
+	if (active_backup)
+		dev->features |= RBOND_XFRM_FEATURES;
+	else
+		dev->features &= ~RBOND_XFRM_FEATURES;
+}
+
+/* bond_set_xfrm_features() and netdev_update_features() (bond_option_mode_set()) */
+void rbond_xfrm_features_mode(struct net_device *dev, bool active_backup)
+{
+	if (active_backup)
+		dev->wanted_features |= RBOND_XFRM_FEATURES;
+	else
+		dev->wanted_features &= ~RBOND_XFRM_FEATURES;
+	netdev_update_features(dev);
+}
+
+/* __bond_start_xmit()'s kTLS check: a frame of a socket whose TLS is offloaded to a device leaves
+ * by that device (bond_tls_device_xmit()); *dev is it, or NULL while tls_device_down() runs.
+ * Under RCU (transmit). Without CONFIG_TLS_DEVICE no frame is. */
+bool rbond_skb_tls_device(const struct sk_buff *skb, struct net_device **dev)
+{
+#if IS_ENABLED(CONFIG_TLS_DEVICE)
+	if (tls_is_skb_tx_device_offloaded(skb)) {
+		*dev = rcu_dereference(tls_get_ctx(skb->sk)->netdev);
+		return true;
+	}
+#endif
+	*dev = NULL;
+	return false;
 }

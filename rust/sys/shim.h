@@ -162,6 +162,25 @@ bool rbond_dev_has_ip6(struct net_device *dev, const u8 *addr);
 bool rbond_ns_send(struct net_device *slave, const u8 *dst, const u8 *src, const u16 *tags, unsigned int ntags);
 bool rbond_ns_maddr(struct net_device *dev, const u8 *target, u8 *mac);
 
+struct xfrm_state;
+struct sock;
+struct net_device *rbond_xs_dev(const struct xfrm_state *xs);
+struct net_device *rbond_xs_real_dev(const struct xfrm_state *xs);
+void rbond_xs_set_real_dev(struct xfrm_state *xs, struct net_device *dev);
+void rbond_xs_lock(struct xfrm_state *xs);
+void rbond_xs_unlock(struct xfrm_state *xs);
+bool rbond_xs_dead(const struct xfrm_state *xs);
+bool rbond_xs_check_real_dev(const struct xfrm_state *xs, const struct net_device *bond_dev,
+			     const struct net_device *slave_dev);
+void rbond_ipsec_warn_no_esn(const struct net_device *real_dev);
+void rbond_ipsec_warn_no_stats(const struct net_device *real_dev);
+void rbond_slave_warn(const struct net_device *bond_dev, const struct net_device *slave_dev, const char *msg);
+void rbond_xfrm_dev_state_flush(struct net_device *dev);
+bool rbond_skb_tls_device(const struct sk_buff *skb, struct net_device **dev);
+void rbond_sk_flow(const struct sock *sk, u32 *ports, u32 *src, u32 *dst);
+void rbond_xfrm_features_init(struct net_device *dev, bool active_backup);
+void rbond_xfrm_features_mode(struct net_device *dev, bool active_backup);
+
 int rbond_register_module_notifier(struct notifier_block *nb);
 int rbond_unregister_module_notifier(struct notifier_block *nb);
 const char *rbond_module_coming_name(unsigned long event, void *data);
