@@ -1789,6 +1789,7 @@ int rbond_xdp_xmit(struct net_device *bond_dev, int n, struct xdp_frame **frames
 		return (nxmit == 0 ? err : nxmit);
 
 	return nxmit;
+}
 
 /* ---- IPsec offload through the bond (bond_xfrmdev_ops): the xfrm_state fields it reads and
  * writes, and bonding's log lines that are macros (with the module's prefix, as rbond's other
