@@ -835,6 +835,18 @@ static KINDS: [AtomicPtr<bindings::rtnl_link_ops>; 2] = [const { AtomicPtr::new(
 /// register a device of it: the unregistration, which takes RTNL after, deletes that device too.
 static CREATE: AtomicPtr<bindings::rtnl_link_ops> = AtomicPtr::new(core::ptr::null_mut());
 
+/// `dev` is a device of one of our kinds.
+///
+/// # Safety
+///
+/// `dev` must be a valid device.
+pub(crate) unsafe extern "C" fn is_our_kind(dev: *const bindings::net_device) -> bool {
+    // SAFETY: the device is valid by the caller's guarantee; rtnl_link_ops is set before
+    // registration and never changes.
+    let ops = unsafe { (*dev).rtnl_link_ops };
+    !ops.is_null() && KINDS.iter().any(|k| core::ptr::eq(k.load(Ordering::Acquire), ops))
+}
+
 /// The driver state of `dev` if it is a master of one of our kinds (and initialized).
 pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {
     let raw = dev.as_raw();

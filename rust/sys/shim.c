@@ -1240,6 +1240,19 @@ void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net
 	rcu_read_unlock();
 }
 
+/* bond_net_exit_rtnl(): a dying namespace's devices for which @ours says yes go on @kill, with
+ * the other devices the namespace's exit_rtnl methods queue (a bond goes in the same batch as
+ * its slaves, as bonding's) */
+void rbond_net_queue_devices(struct net *net, struct list_head *kill, bool (*ours)(const struct net_device *dev))
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	for_each_netdev(net, dev)
+		if (ours(dev))
+			unregister_netdevice_queue(dev, kill);
+}
+
 void rbond_unregister_netdevice(struct net_device *dev)
 {
 	unregister_netdevice(dev);

@@ -22,6 +22,7 @@ struct rbond_master_cb {
 	struct net_device *(*active_slave)(struct net_device *dev);
 };
 void rbond_set_master_cb(const struct rbond_master_cb *cb);
+void rbond_net_queue_devices(struct net *net, struct list_head *kill, bool (*ours)(const struct net_device *dev));
 netdev_features_t rbond_features_check(struct sk_buff *skb, struct net_device *dev, netdev_features_t features);
 int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
 				struct netlink_ext_ack *extack);
