@@ -1319,7 +1319,7 @@ impl ProcShow for Bond {
                     speed,
                     duplex: if duplex > 1 { DUPLEX_UNKNOWN } else { duplex },
                     link_failure_count: s.link_failure_count.load(Relaxed),
-                    perm_hwaddr: s.perm_hwaddr,
+                    perm_hwaddr: s.perm_addr(),
                     queue_id: s.queue_id.load(Relaxed),
                     ad: ad_slave,
                 })?;

@@ -323,6 +323,13 @@ impl NetDevice {
         unsafe { bindings::rbond_dev_is_loopback(self.as_raw()) }
     }
 
+    /// The length of the device's address (`addr_len`: 6 for Ethernet, 4 for GRE, 0 for nlmon).
+    pub(crate) fn addr_len(&self) -> usize {
+        // SAFETY: the device is valid; `addr_len` changes only under RTNL (a type change), a
+        // plain read of an unsigned char otherwise.
+        usize::from(unsafe { core::ptr::read_volatile(&(*self.as_raw()).addr_len) })
+    }
+
     /// An Ethernet device (`ARPHRD_ETHER`).
     pub(crate) fn is_ethernet(&self) -> bool {
         // SAFETY: the device is valid; `type` is fixed after registration (changes go through
