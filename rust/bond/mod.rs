@@ -683,6 +683,11 @@ impl Bond {
         if was_active && !all {
             self.select_active(dev, ctl, rtnl);
         }
+        // the snapshot without the slave and the carrier (bond_update_slave_arr() after the
+        // unlink, bond_set_carrier()) before the notifications: the RTM_NEWLINK below reads the
+        // bond's counters, which must not fold in the slave again (a bond below: its stats lock
+        // taken inside ours at its own, now higher, nesting level)
+        self.rebuild(dev, ctl, rtnl);
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
             // the new address reaches rtnetlink's listeners (an RTM_NEWLINK), and netconsole
@@ -694,7 +699,6 @@ impl Bond {
         // the VLANs the bond gave it, and the NS targets' groups (bond_slave_ns_maddrs_del())
         sdev.vlan_vids_del_by_dev(rtnl, dev);
         Self::ns_groups_set(&slave, None, rtnl);
-        self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
                 let _ = sdev.set_promiscuity(rtnl, -1);
