@@ -3,7 +3,7 @@
 //! wait as backups. Its transmit, and fail_over_mac. The choice of the current slave and the
 //! failover itself are in `active`, shared with the modes that also have a current slave.
 
-use super::{Bond, Control, Slave, FOM_ACTIVE, FOM_FOLLOW, NET_ADDR_STOLEN};
+use super::{Bond, Control, Slave, FOM_ACTIVE, FOM_FOLLOW};
 use crate::sys::netdev::{NetDevice, Skb};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rtnl::Rtnl;
@@ -26,7 +26,7 @@ impl Bond {
     pub(super) fn do_fail_over_mac(&self, dev: &NetDevice, ctl: &Control, new: &Arc<Slave>, old: Option<&Arc<Slave>>, rtnl: &Rtnl) {
         match ctl.params.fom() {
             FOM_ACTIVE => {
-                if let Err(e) = dev.take_addr(rtnl, &new.dev.addr(rtnl), NET_ADDR_STOLEN) {
+                if let Err(e) = dev.steal_addr_of(rtnl, &new.dev) {
                     pr_err!("{}: (slave {}): Error {:?} setting bond MAC from slave\n", dev.name(rtnl), new.dev.name(rtnl), e);
                 }
             }

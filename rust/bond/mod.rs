@@ -27,7 +27,10 @@ use crate::logic::mii::{self, Link};
 use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::select::Candidate;
 use crate::sys::link::{self, BondIoctl, Master, Work};
-use crate::sys::netdev::{AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Sock, Stats64, VlanProto, FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN};
+use crate::sys::netdev::{
+    AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Sock, Stats64, VlanProto, ARPHRD_CAN, ARPHRD_ETHER, ARPHRD_INFINIBAND,
+    FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN,
+};
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
 use crate::sys::notifier::{NetdevEvent, NetdevListener};
 use crate::sys::procfs::{self, ProcShow, SeqWriter};
@@ -85,9 +88,8 @@ static TX_QUEUES: AtomicU32 = AtomicU32::new(16);
 pub(crate) fn set_tx_queues(n: u32) {
     TX_QUEUES.store(n, Relaxed);
 }
-/// `NET_ADDR_RANDOM`, `NET_ADDR_STOLEN`
+/// `NET_ADDR_RANDOM`
 const NET_ADDR_RANDOM: u8 = 1;
-const NET_ADDR_STOLEN: u8 = 2;
 /// `fail_over_mac` values
 const FOM_ACTIVE: u64 = 1;
 const FOM_FOLLOW: u64 = 2;
@@ -331,13 +333,19 @@ impl Bond {
         });
     }
 
-    /// `bond_enslave()`
+    /// `bond_enslave()`: the checks and the bond's type (a first slave of another type gives the
+    /// bond its own, `bond_setup_by_slave()`), then [`Self::enslave_typed`]. When that fails with
+    /// no slave in the bond, a non-Ethernet bond becomes Ethernet again (as bonding's error path)
+    /// and fail_over_mac is what it was.
     fn enslave(&self, dev: &NetDevice, sdev: &NetDevice, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
         let fail = |extack: &mut ExtAck<'_>, e: Error, m: &CStr| -> Result {
             extack.set_msg(m);
             Err(e)
         };
+        if sdev.dev_type() == ARPHRD_CAN {
+            return fail(extack, EPERM, c"CAN devices cannot be enslaved");
+        }
         if sdev.same(dev) {
             return fail(extack, EPERM, c"Cannot enslave bond to itself.");
         }
@@ -347,9 +355,6 @@ impl Bond {
         // bonds may be enslaved (ours, and bonding.ko's as bonding allows), other masters not
         if sdev.is_master() && !sdev.is_c_bond_master() && link::master_state::<Bond>(sdev).is_none() {
             return fail(extack, EPERM, c"Device type (master device) cannot be enslaved");
-        }
-        if !sdev.is_ethernet() {
-            return fail(extack, EINVAL, c"rbond enslaves Ethernet devices only");
         }
         if !sdev.same_netns(dev, rtnl) {
             return fail(extack, EINVAL, c"The device is in another network namespace");
@@ -361,6 +366,88 @@ impl Bond {
             return fail(extack, EPERM, c"Device can not be enslaved while up");
         }
 
+        // bonds are made Ethernet; another type of device gives a bond without slaves its own
+        // type, and a bond with slaves takes only devices of their type (bond_enslave())
+        let (bond_type, slave_type) = (dev.dev_type(), sdev.dev_type());
+        let has_slaves = !ctl.slaves.is_empty();
+        let mode = ctl.params.mode;
+        if has_slaves && bond_type != slave_type {
+            return fail(extack, EINVAL, c"Device type is different from other slaves");
+        }
+        if !has_slaves && bond_type != slave_type && slave_type != ARPHRD_ETHER && mode == Mode::Ieee8023ad {
+            return fail(extack, EINVAL, c"8023AD mode requires Ethernet devices");
+        }
+        // checked before the type changes (bonding checks after, and undoes the type)
+        if slave_type == ARPHRD_INFINIBAND && mode != Mode::ActiveBackup {
+            return fail(extack, EOPNOTSUPP, c"Only active-backup mode is supported for infiniband slaves");
+        }
+        // a slave whose address cannot be set: active-backup with fail_over_mac=active only
+        // (bonding says so after the type change; refused, the type is not changed here)
+        let fom_was = ctl.params.fail_over_mac;
+        let cannot_set_mac = !sdev.can_set_mac() || slave_type == ARPHRD_INFINIBAND;
+        let warn_mac = || {
+            pr_warn!(
+                "{}: (slave {}): The slave device specified does not support setting the MAC address\n",
+                dev.name(rtnl),
+                sdev.name(rtnl)
+            );
+        };
+        let mut fom_forced = false;
+        if cannot_set_mac {
+            if mode == Mode::ActiveBackup && ctl.params.fail_over_mac != FOM_ACTIVE {
+                if has_slaves {
+                    warn_mac();
+                    return fail(
+                        extack,
+                        EOPNOTSUPP,
+                        c"Slave device does not support setting the MAC address, but fail_over_mac is not set to active",
+                    );
+                }
+                fom_forced = true;
+            } else if mode != Mode::ActiveBackup {
+                // bonding fails later, at dev_set_mac_address(), with this message
+                warn_mac();
+                pr_err!(
+                    "{}: (slave {}): Error {} calling set_mac_address\n",
+                    dev.name(rtnl),
+                    sdev.name(rtnl),
+                    EOPNOTSUPP.to_errno()
+                );
+                return Err(EOPNOTSUPP);
+            }
+        }
+        if !has_slaves && bond_type != slave_type {
+            // the bond is closed and opened again: its ndo_stop/ndo_open take the control state
+            drop(ctl);
+            if dev.change_type(rtnl, sdev).is_err() {
+                pr_err!("{}: (slave {}): refused to change device type\n", dev.name(rtnl), sdev.name(rtnl));
+                return Err(EBUSY);
+            }
+            let Some(c) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
+            ctl = c;
+        }
+        if cannot_set_mac {
+            warn_mac();
+        }
+        if fom_forced {
+            ctl.params.fail_over_mac = FOM_ACTIVE;
+            pr_warn!(
+                "{}: (slave {}): Setting fail_over_mac to active for active-backup mode\n",
+                dev.name(rtnl),
+                sdev.name(rtnl)
+            );
+        }
+        let r = self.enslave_typed(dev, sdev, &mut ctl, extack, rtnl);
+        if r.is_err() && ctl.slaves.is_empty() {
+            ctl.params.fail_over_mac = fom_was;
+            drop(ctl);
+            dev.undo_type_change(rtnl);
+        }
+        r
+    }
+
+    /// `bond_enslave()` once the bond has the slave's type.
+    fn enslave_typed(&self, dev: &NetDevice, sdev: &NetDevice, ctl: &mut Control, extack: &mut ExtAck<'_>, rtnl: &Rtnl) -> Result {
         // bond_enslave(): netconsole stops using a device that joins a master
         sdev.notify(rtnl, Notify::Join);
 
@@ -369,7 +456,7 @@ impl Bond {
         let bond_addr_was = dev.addr(rtnl);
         let stole = first && dev.addr_assign_type(rtnl) == NET_ADDR_RANDOM;
         if stole {
-            dev.take_addr(rtnl, &sdev.addr(rtnl), NET_ADDR_STOLEN)?;
+            dev.steal_addr_of(rtnl, sdev)?;
         }
         let undo_addr = |rtnl: &Rtnl| {
             if stole {
@@ -456,7 +543,7 @@ impl Bond {
         }
         // bond_alb_init_slave(): its own MAC (or a free one), before it joins
         if ctl.params.mode.is_lb() {
-            if let Err(e) = self.alb_init_slave(dev, &ctl, &slave, rtnl) {
+            if let Err(e) = self.alb_init_slave(dev, ctl, &slave, rtnl) {
                 undo_open(rtnl);
                 return Err(e);
             }
@@ -503,7 +590,7 @@ impl Bond {
             return Err(e);
         }
         // the bond's XDP program runs on the new slave too
-        if let Err(e) = self.xdp_enslave(dev, &ctl, sdev, extack, rtnl) {
+        if let Err(e) = self.xdp_enslave(dev, ctl, sdev, extack, rtnl) {
             sdev.del_slave_sysfs(rtnl);
             sdev.unlink_master(rtnl, dev);
             drop(rx::unregister::<Slave>(sdev, rtnl));
@@ -529,9 +616,9 @@ impl Bond {
         }
         // bond_set_carrier() before the selection, as bonding: a slave with an up link gives the
         // bond its carrier here, so the selection does not announce "active interface up!"
-        self.rebuild(dev, &ctl, rtnl);
+        self.rebuild(dev, ctl, rtnl);
         match ctl.params.mode {
-            Mode::ActiveBackup | Mode::Tlb | Mode::Alb => self.select_active(dev, &mut ctl, rtnl),
+            Mode::ActiveBackup | Mode::Tlb | Mode::Alb => self.select_active(dev, ctl, rtnl),
             // the 802.3ad machines activate the ports of the selected aggregator
             Mode::Ieee8023ad => self.ad_bind(dev, &ctl.params, &slave, rtnl),
             Mode::RoundRobin | Mode::Xor | Mode::Broadcast => {
@@ -542,10 +629,10 @@ impl Bond {
                 }
             }
         }
-        self.rebuild(dev, &ctl, rtnl);
+        self.rebuild(dev, ctl, rtnl);
         // a backup joins the NS targets' solicited-node groups (bond_slave_ns_maddrs_add())
-        Self::ns_groups_sync(&ctl, rtnl);
-        self.xdp_set_features(dev, &ctl, rtnl);
+        Self::ns_groups_sync(ctl, rtnl);
+        self.xdp_set_features(dev, ctl, rtnl);
         // after the selection, as bonding: the role is the one the slave got
         let role = if slave.is_backup() { "a backup" } else { "an active" };
         // a link coming back (updelay) is "an up" one to bonding too
@@ -617,6 +704,11 @@ impl Bond {
         if was_active && !all {
             self.select_active(dev, ctl, rtnl);
         }
+        // the snapshot without the slave and the carrier (bond_update_slave_arr() after the
+        // unlink, bond_set_carrier()) before the notifications: the RTM_NEWLINK below reads the
+        // bond's counters, which must not fold in the slave again (a bond below: its stats lock
+        // taken inside ours at its own, now higher, nesting level)
+        self.rebuild(dev, ctl, rtnl);
         if ctl.slaves.is_empty() {
             dev.random_addr(rtnl);
             // the new address reaches rtnetlink's listeners (an RTM_NEWLINK), and netconsole
@@ -629,7 +721,6 @@ impl Bond {
         // the VLANs the bond gave it, and the NS targets' groups (bond_slave_ns_maddrs_del())
         sdev.vlan_vids_del_by_dev(rtnl, dev);
         Self::ns_groups_set(&slave, None, rtnl);
-        self.rebuild(dev, ctl, rtnl);
         if !ctl.params.uses_primary() {
             if flags & FLAG_PROMISC != 0 {
                 let _ = sdev.set_promiscuity(rtnl, -1);
@@ -805,7 +896,15 @@ impl Bond {
         let Some(mut ctl) = self.ctl.borrow(rtnl) else { return };
         let Some(idx) = ctl.index_of(sdev) else { return };
         match ev {
-            NetdevEvent::Unregister => self.release(dev, &mut ctl, idx, Release::SlaveGone, rtnl),
+            NetdevEvent::Unregister => {
+                self.release(dev, &mut ctl, idx, Release::SlaveGone, rtnl);
+                // bond_release_and_destroy(): a non-Ethernet bond goes with its last slave
+                if dev.dev_type() != ARPHRD_ETHER && ctl.slaves.is_empty() && dev.is_registered(rtnl) {
+                    drop(ctl);
+                    pr_info!("{}: Destroying bond\n", dev.name(rtnl));
+                    dev.unregister(rtnl);
+                }
+            }
             NetdevEvent::ChangeName => {
                 // the primary is a name: a slave may become or stop being it
                 if ctl.params.uses_primary() && ctl.params.primary_name().is_some() {
@@ -1072,7 +1171,7 @@ impl Master for Bond {
         match cmd {
             BondIoctl::Enslave => self.enslave(dev, slave, &mut ExtAck::none(), rtnl),
             BondIoctl::Release => self.del_slave(dev, slave, rtnl),
-            BondIoctl::SetHwAddr => dev.take_addr(rtnl, &slave.addr(rtnl), NET_ADDR_STOLEN),
+            BondIoctl::SetHwAddr => dev.steal_addr_of(rtnl, slave),
             BondIoctl::ChangeActive => {
                 let Some(mut ctl) = self.ctl.borrow(rtnl) else { return Err(EBUSY) };
                 self.apply(dev, &mut ctl, &[(Change::ActiveSlave(slave.ifindex()), "active_slave")], &mut ExtAck::none(), rtnl)?;
@@ -1270,6 +1369,10 @@ impl Master for Bond {
         self.sk_get_lower_dev(sk, rcu)
     }
 
+    fn header_slave(&self, _dev: &NetDevice) -> Option<DevRef> {
+        RcuRead::with(|rcu| self.tx.get(rcu)?.active.as_ref().map(|a| DevRef::of(&a.dev)))
+    }
+
     fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         // bond_should_override_tx_queue() && !bond_slave_override()
@@ -1421,7 +1524,7 @@ impl ProcShow for Bond {
                     speed,
                     duplex: if duplex > 1 { DUPLEX_UNKNOWN } else { duplex },
                     link_failure_count: s.link_failure_count.load(Relaxed),
-                    perm_hwaddr: s.perm_hwaddr,
+                    perm_hwaddr: s.perm_addr(),
                     queue_id: s.queue_id.load(Relaxed),
                     ad: ad_slave,
                 })?;

@@ -68,8 +68,11 @@ pub(crate) struct Slave {
     pub(crate) dev: DevRef,
     /// The bond (kept alive as long as a slave points at it).
     pub(crate) bond_dev: DevRef,
-    /// The MAC address the slave had before it was enslaved (restored on release).
+    /// The MAC address the slave had before it was enslaved (restored on release); of a
+    /// non-Ethernet slave, the first `perm_len` bytes of its address.
     pub(crate) perm_hwaddr: [u8; 6],
+    /// The length of the slave's address when it joined (its `addr_len`, at most 6).
+    perm_len: usize,
     /// The MTU the slave had before it was enslaved (restored on release).
     pub(crate) original_mtu: u32,
     /// The slave's counters at the bond's last reading (`slave->slave_stats`): the bond adds
@@ -148,11 +151,19 @@ fn next_id() -> u32 {
 }
 
 impl Slave {
+    /// The address the slave had before it was enslaved, its `addr_len` bytes (as bonding shows
+    /// `perm_hwaddr`: a GRE slave's 4, an nlmon's none).
+    pub(crate) fn perm_addr(&self) -> &[u8] {
+        self.perm_hwaddr.get(..self.perm_len).unwrap_or(&self.perm_hwaddr)
+    }
+
     pub(crate) fn new(dev: DevRef, bond_dev: DevRef, perm_hwaddr: [u8; 6], original_mtu: u32, stats_base: Stats64) -> Self {
+        let perm_len = dev.addr_len().min(6);
         Slave {
             dev,
             bond_dev,
             perm_hwaddr,
+            perm_len,
             original_mtu,
             stats_seen: SeenStats::new(&stats_base),
             link: AtomicU8::new(Link::Down.number()),

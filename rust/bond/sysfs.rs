@@ -356,7 +356,7 @@ pub(crate) fn slave_show(sdev: &NetDevice, attr: &str, w: &mut dyn Write, rcu: &
         "state" => writeln!(w, "{}", if s.is_backup() { "backup" } else { "active" }),
         "mii_status" => writeln!(w, "{}", s.link().sysfs_name()),
         "link_failure_count" => writeln!(w, "{}", s.link_failure_count.load(Relaxed)),
-        "perm_hwaddr" => writeln!(w, "{}", Mac(&s.perm_hwaddr)),
+        "perm_hwaddr" => writeln!(w, "{}", Mac(s.perm_addr())),
         "queue_id" => writeln!(w, "{}", s.queue_id.load(Relaxed)),
         // 802.3ad: published by the machines (0: no aggregator, or not 802.3ad)
         "ad_aggregator_id" | "ad_actor_oper_port_state" | "ad_partner_oper_port_state" => {

@@ -178,6 +178,8 @@ pub enum Val {
     S32(i32),
     /// six bytes (a MAC address)
     Mac([u8; 6]),
+    /// the first `n` (at most 6) bytes of an address (`nla_put(skb, attr, dev->addr_len, addr)`)
+    Addr([u8; 6], u8),
     /// four bytes in wire order (`nla_put_be32`: an IPv4 address)
     Be32([u8; 4]),
     /// sixteen bytes (`nla_put_in6_addr`)
@@ -391,6 +393,8 @@ pub struct SlaveInfo {
     pub link_failure_count: u32,
     /// the address the slave had before it was enslaved
     pub perm_hwaddr: [u8; 6],
+    /// its length (the slave's `addr_len`, at most 6)
+    pub perm_len: u8,
     /// `queue_id`
     pub queue_id: u16,
     /// `prio`
@@ -405,7 +409,7 @@ pub fn slave_info(s: &SlaveInfo, put: &mut dyn FnMut(u16, Val) -> bool) -> bool 
     let mut ok = put(SLAVE_STATE, Val::U8(s.state))
         && put(SLAVE_MII_STATUS, Val::U8(s.mii_status))
         && put(SLAVE_LINK_FAILURE_COUNT, Val::U32(s.link_failure_count))
-        && put(SLAVE_PERM_HWADDR, Val::Mac(s.perm_hwaddr))
+        && put(SLAVE_PERM_HWADDR, Val::Addr(s.perm_hwaddr, s.perm_len))
         && put(SLAVE_QUEUE_ID, Val::U16(s.queue_id))
         && put(SLAVE_PRIO, Val::S32(s.prio));
     if let Some(ad) = s.ad {
@@ -433,6 +437,7 @@ pub const fn val_len(v: &Val) -> usize {
         Val::U16(_) => 2,
         Val::U32(_) | Val::S32(_) | Val::Be32(_) => 4,
         Val::Mac(_) => 6,
+        Val::Addr(_, n) => if (*n as usize) < 6 { *n as usize } else { 6 },
         Val::In6(_) => 16,
         Val::Nest | Val::End => 0,
     }
@@ -591,9 +596,14 @@ mod tests {
 
     #[test]
     fn slave_info_in_c_order() {
-        let mut s = SlaveInfo { state: 1, mii_status: 0, link_failure_count: 3, perm_hwaddr: [2; 6], ..Default::default() };
+        let mut s = SlaveInfo { state: 1, mii_status: 0, link_failure_count: 3, perm_hwaddr: [2; 6], perm_len: 6, ..Default::default() };
         let (_, v) = collect(|p| slave_info(&s, p));
         assert!(same_order(&v, &[1, 2, 3, 4, 5, 9]));
+        assert!(v.has(attr::SLAVE_PERM_HWADDR, Val::Addr([2; 6], 6)));
+        // a GRE slave's address is 4 bytes, an nlmon's none (bond_fill_slave_info(): addr_len)
+        assert_eq!(val_len(&Val::Addr([2; 6], 4)), 4);
+        assert_eq!(val_len(&Val::Addr([2; 6], 0)), 0);
+        assert_eq!(val_len(&Val::Addr([2; 6], 200)), 6);
         s.ad = Some(SlaveAd { agg: None, port_prio: 255 });
         let (_, v) = collect(|p| slave_info(&s, p));
         assert!(same_order(&v, &[1, 2, 3, 4, 5, 9, 10]));

@@ -194,8 +194,9 @@ pub struct SlaveInfo<'a> {
     pub duplex: u8,
     /// Link failures counted by the monitor.
     pub link_failure_count: u32,
-    /// The MAC the slave had before it was enslaved.
-    pub perm_hwaddr: [u8; 6],
+    /// The address the slave had before it was enslaved, `addr_len` bytes (a MAC's 6, a GRE
+    /// device's 4, none for nlmon).
+    pub perm_hwaddr: &'a [u8],
     /// `queue_id`
     pub queue_id: u16,
     /// The 802.3ad lines: `Some` in 802.3ad mode, `None` otherwise (nothing is printed).
@@ -217,12 +218,18 @@ pub fn mode_name(m: u64) -> &'static str {
 }
 
 /// A MAC address as `%pM` prints it.
-pub struct Mac<'a>(pub &'a [u8; 6]);
+pub struct Mac<'a>(pub &'a [u8]);
 
 impl fmt::Display for Mac<'_> {
+    /// `%*phC`: the bytes in hex, separated by colons (nothing for none).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
     }
 }
 
@@ -332,7 +339,7 @@ pub fn write_slave(w: &mut dyn Write, s: &SlaveInfo<'_>) -> fmt::Result {
         _ => writeln!(w, "Duplex: full")?,
     }
     writeln!(w, "Link Failure Count: {}", s.link_failure_count)?;
-    writeln!(w, "Permanent HW addr: {}", Mac(&s.perm_hwaddr))?;
+    writeln!(w, "Permanent HW addr: {}", Mac(s.perm_hwaddr))?;
     writeln!(w, "Slave queue ID: {}", s.queue_id)?;
     match &s.ad {
         Some(ad) => write_slave_ad(w, ad),
@@ -805,7 +812,7 @@ mod tests {
                 speed: 10000,
                 duplex: 1,
                 link_failure_count: 3,
-                perm_hwaddr: [0x52, 0x54, 0, 0xab, 0xcd, 0xef],
+                perm_hwaddr: &[0x52, 0x54, 0, 0xab, 0xcd, 0xef],
                 queue_id: 0,
                 ad: None,
             },
@@ -825,13 +832,29 @@ mod tests {
                 speed: SPEED_UNKNOWN,
                 duplex: DUPLEX_UNKNOWN,
                 link_failure_count: 0,
-                perm_hwaddr: [0; 6],
+                perm_hwaddr: &[0; 6],
                 queue_id: 0,
                 ad: None,
             },
         )
         .unwrap();
         assert!(s.text().contains("Speed: Unknown\nDuplex: Unknown\n"));
+        // a non-Ethernet slave's address has its own length (%*phC): GRE 4 bytes, nlmon none
+        for (addr, line) in [(&[10u8, 0, 0, 1][..], "Permanent HW addr: 0a:00:00:01\n"), (&[][..], "Permanent HW addr: \n")] {
+            let mut s = S::new();
+            let info = SlaveInfo {
+                name: "gre1",
+                link: Link::Up,
+                speed: SPEED_UNKNOWN,
+                duplex: DUPLEX_UNKNOWN,
+                link_failure_count: 0,
+                perm_hwaddr: addr,
+                queue_id: 0,
+                ad: None,
+            };
+            write_slave(&mut s, &info).unwrap();
+            assert!(s.text().contains(line), "{}", s.text());
+        }
     }
 
     /// A bond of two 1000 Mb/s ports to a switch, both in the active aggregator.
@@ -861,13 +884,14 @@ mod tests {
     }
 
     fn lacp_port(name: &'static str, number: u16, privileged: bool) -> SlaveInfo<'static> {
+        static PERM: [[u8; 6]; 3] = [[0x52, 0x54, 0, 0, 0, 0], [0x52, 0x54, 0, 0, 0, 1], [0x52, 0x54, 0, 0, 0, 2]];
         SlaveInfo {
             name,
             link: Link::Up,
             speed: 1000,
             duplex: 1,
             link_failure_count: 0,
-            perm_hwaddr: [0x52, 0x54, 0x00, 0x00, 0x00, number as u8],
+            perm_hwaddr: &PERM[usize::from(number)],
             queue_id: 0,
             ad: Some(AdSlaveInfo {
                 privileged,

@@ -97,6 +97,9 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// The active slave in the modes that have one (`bond_option_active_slave_get_rcu()`), for
     /// timestamping; any context, no lock held.
     fn active_slave(&self, dev: &NetDevice) -> Option<DevRef>;
+    /// The current slave in any mode (`curr_active_slave`), for the header_ops of a bond of
+    /// non-Ethernet slaves; any context (transmit and receive paths too): no lock, no allocation.
+    fn header_slave(&self, dev: &NetDevice) -> Option<DevRef>;
     /// `ndo_netpoll_setup`: netpoll (netconsole) starts using the device; under RTNL.
     fn netpoll_setup(&self, dev: &NetDevice, rtnl: &Rtnl) -> Result;
     /// `ndo_netpoll_cleanup`: netpoll stops using the device; under RTNL.
@@ -434,6 +437,7 @@ impl<T: Master> Adapter<T> {
     const CB: bindings::rbond_master_cb = bindings::rbond_master_cb {
         link_ksettings: Some(Self::cb_link_ksettings),
         active_slave: Some(Self::cb_active_slave),
+        header_slave: Some(Self::cb_header_slave),
     };
 
     /// `rbond_master_cb.link_ksettings`
@@ -463,6 +467,19 @@ impl<T: Master> Adapter<T> {
         // SAFETY: as documented.
         let (s, d) = unsafe { (Self::state(dev), NetDevice::from_raw(dev)) };
         s.active_slave(d).map_or(core::ptr::null_mut(), DevRef::into_raw)
+    }
+
+    /// `rbond_master_cb.header_slave`: the current slave with a reference for the caller.
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim's header_ops with a device of this kind that the caller holds (the
+    /// frame's device or one it is handed to): the bond's header_ops are set only after a slave
+    /// joined (its state initialized), and the state lives until the device is freed.
+    unsafe extern "C" fn cb_header_slave(dev: *mut bindings::net_device) -> *mut bindings::net_device {
+        // SAFETY: as documented.
+        let (s, d) = unsafe { (Self::state(dev), NetDevice::from_raw(dev)) };
+        s.header_slave(d).map_or(core::ptr::null_mut(), DevRef::into_raw)
     }
 
     /// # Safety
@@ -1033,6 +1050,18 @@ static KINDS: [AtomicPtr<bindings::rtnl_link_ops>; 2] = [const { AtomicPtr::new(
 /// cleared under RTNL before that kind is unregistered), so an RTNL holder that finds it set may
 /// register a device of it: the unregistration, which takes RTNL after, deletes that device too.
 static CREATE: AtomicPtr<bindings::rtnl_link_ops> = AtomicPtr::new(core::ptr::null_mut());
+
+/// `dev` is a device of one of our kinds.
+///
+/// # Safety
+///
+/// `dev` must be a valid device.
+pub(crate) unsafe extern "C" fn is_our_kind(dev: *const bindings::net_device) -> bool {
+    // SAFETY: the device is valid by the caller's guarantee; rtnl_link_ops is set before
+    // registration and never changes.
+    let ops = unsafe { (*dev).rtnl_link_ops };
+    !ops.is_null() && KINDS.iter().any(|k| core::ptr::eq(k.load(Ordering::Acquire), ops))
+}
 
 /// The driver state of `dev` if it is a master of one of our kinds (and initialized).
 pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {

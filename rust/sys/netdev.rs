@@ -338,11 +338,49 @@ impl NetDevice {
         unsafe { bindings::rbond_dev_is_loopback(self.as_raw()) }
     }
 
-    /// An Ethernet device (`ARPHRD_ETHER`).
-    pub(crate) fn is_ethernet(&self) -> bool {
-        // SAFETY: the device is valid; `type` is fixed after registration (changes go through
-        // NETDEV_PRE_TYPE_CHANGE under RTNL).
-        u32::from(unsafe { bindings::rbond_dev_type(self.as_raw()) }) == bindings::ARPHRD_ETHER
+    /// The length of the device's address (`addr_len`: 6 for Ethernet, 4 for GRE, 0 for nlmon).
+    pub(crate) fn addr_len(&self) -> usize {
+        // SAFETY: the device is valid; `addr_len` changes only under RTNL (a type change), a
+        // plain read of an unsigned char otherwise.
+        usize::from(unsafe { core::ptr::read_volatile(&(*self.as_raw()).addr_len) })
+    }
+
+    /// The device's hardware type (`dev->type`, an `ARPHRD_*`).
+    pub(crate) fn dev_type(&self) -> u32 {
+        // SAFETY: the device is valid; `type` changes only under RTNL (through
+        // NETDEV_PRE_TYPE_CHANGE), a plain read of an unsigned short otherwise.
+        u32::from(unsafe { bindings::rbond_dev_type(self.as_raw()) })
+    }
+
+    /// The driver can change the device's address (`ndo_set_mac_address`).
+    pub(crate) fn can_set_mac(&self) -> bool {
+        // SAFETY: the device is valid; its netdev_ops are fixed while it is registered.
+        unsafe { bindings::rbond_dev_can_set_mac(self.as_raw()) }
+    }
+
+    /// A master takes the type of its first slave `slave` (`bond_setup_by_slave()`, or
+    /// `bond_ether_setup()` for an Ethernet one), announced by NETDEV_PRE/POST_TYPE_CHANGE; the
+    /// error of a notifier that refuses it, nothing changed then. The master is closed and opened
+    /// again if it is up and becomes non-Ethernet: the caller holds nothing its `ndo_stop` and
+    /// `ndo_open` take.
+    pub(crate) fn change_type(&self, _rtnl: &Rtnl, slave: &NetDevice) -> Result {
+        // SAFETY: both devices are valid; RTNL is held as the notifiers, dev_close() and
+        // dev_open() need.
+        kernel::error::to_result(unsafe { bindings::rbond_change_type(self.as_raw(), slave.as_raw()) })
+    }
+
+    /// Makes a master that [`change_type`](Self::change_type) made non-Ethernet an Ethernet
+    /// device again, closed (`bond_enslave()`'s error path); nothing if it is Ethernet.
+    pub(crate) fn undo_type_change(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is valid; RTNL is held as dev_close() needs.
+        unsafe { bindings::rbond_undo_type_change(self.as_raw()) }
+    }
+
+    /// A master takes `slave`'s whole address, `addr_len` bytes (`bond_set_dev_addr()`), with
+    /// the notifications; a notifier's refusal is the error, nothing changed then.
+    pub(crate) fn steal_addr_of(&self, _rtnl: &Rtnl, slave: &NetDevice) -> Result {
+        // SAFETY: both devices are valid; RTNL is held as the notifiers need.
+        kernel::error::to_result(unsafe { bindings::rbond_dev_addr_steal(self.as_raw(), slave.as_raw()) })
     }
 
     /// Running with a carrier (`bond_slave_is_up()`).
@@ -912,6 +950,12 @@ impl AddrLock {
     }
 }
 
+/// Hardware types (`dev->type`) bonding treats apart: Ethernet.
+pub(crate) const ARPHRD_ETHER: u32 = bindings::ARPHRD_ETHER;
+/// see [`ARPHRD_ETHER`]: IPoIB, active-backup only
+pub(crate) const ARPHRD_INFINIBAND: u32 = bindings::ARPHRD_INFINIBAND;
+/// see [`ARPHRD_ETHER`]: CAN, never enslaved
+pub(crate) const ARPHRD_CAN: u32 = bindings::ARPHRD_CAN;
 /// `IFF_PROMISC` and `IFF_ALLMULTI` changes (`ndo_change_rx_flags`).
 pub(crate) const FLAG_PROMISC: u32 = bindings::net_device_flags_IFF_PROMISC;
 /// see [`FLAG_PROMISC`]

@@ -133,6 +133,16 @@ unsafe extern "C" fn net_exit<T: ProcShow>(net: *mut bindings::net) {
     }
 }
 
+/// # Safety
+///
+/// Called by the pernet core under RTNL for a namespace going away, with the list of devices it
+/// unregisters in one batch.
+unsafe extern "C" fn net_exit_rtnl(net: *mut bindings::net, kill: *mut bindings::list_head) {
+    // SAFETY: the namespace is alive until its exit methods are done; RTNL is held as the shim
+    // requires; `is_our_kind` is called with the namespace's (valid) devices.
+    unsafe { bindings::rbond_net_queue_devices(net, kill, Some(super::link::is_our_kind)) }
+}
+
 struct Ops(UnsafeCell<bindings::pernet_operations>);
 // SAFETY: after registration only the pernet core touches the ops, under its own lock.
 unsafe impl Sync for Ops {}
@@ -158,6 +168,8 @@ impl<T: ProcShow> Registration<T> {
         let mut ops: bindings::pernet_operations = unsafe { core::mem::zeroed() };
         ops.init = Some(net_init::<T>);
         ops.exit = Some(net_exit::<T>);
+        // the bonds go with the other devices of a dying namespace (bond_net_exit_rtnl())
+        ops.exit_rtnl = Some(net_exit_rtnl);
         ops.id = NET_ID.0.get();
         ops.size = core::mem::size_of::<bindings::rbond_net>();
         let ops = KBox::new(Ops(UnsafeCell::new(ops)), GFP_KERNEL)?;

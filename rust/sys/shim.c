@@ -345,6 +345,114 @@ int rbond_hwtstamp_set(struct net_device *dev, struct kernel_hwtstamp_config *cf
 	return rbond_set_phc_index_flag(cfg);
 }
 
+/* ---- a bond of non-Ethernet slaves (bond_setup_by_slave(), bond_ether_setup(),
+ * bond_header_ops) ---- */
+
+/* bond_header_create(): the current slave's own header_ops make the header, for the slave (the
+ * dev passed in, never skb->dev: bonds of bonds each ask their own current slave) */
+static int rbond_header_create(struct sk_buff *skb, struct net_device *bond_dev, unsigned short type,
+			       const void *daddr, const void *saddr, unsigned int len)
+{
+	struct net_device *slave = READ_ONCE(rbond_cb)->header_slave(bond_dev);
+	const struct header_ops *slave_ops;
+	int ret = 0;
+
+	if (slave) {
+		slave_ops = READ_ONCE(slave->header_ops);
+		if (slave_ops && slave_ops->create)
+			ret = slave_ops->create(skb, slave, type, daddr, saddr, len);
+		dev_put(slave);
+	}
+	return ret;
+}
+
+/* bond_header_parse(): as 7.3's, with the dev passed in (dev_parse_header() gives skb->dev, the
+ * topmost bond; each level hands the next its own slave, so stacked bonds do not recurse) */
+static int rbond_header_parse(const struct sk_buff *skb, const struct net_device *bond_dev,
+			      unsigned char *haddr)
+{
+	struct net_device *slave = READ_ONCE(rbond_cb)->header_slave((struct net_device *)bond_dev);
+	const struct header_ops *slave_ops;
+	int ret = 0;
+
+	if (slave) {
+		slave_ops = READ_ONCE(slave->header_ops);
+		if (slave_ops && slave_ops->parse)
+			ret = slave_ops->parse(skb, slave, haddr);
+		dev_put(slave);
+	}
+	return ret;
+}
+
+static const struct header_ops rbond_header_ops = {
+	.create	= rbond_header_create,
+	.parse	= rbond_header_parse,
+};
+
+/* bond_ether_setup(): ether_setup() resets the flags; MASTER comes back, SLAVE and UP stay if set */
+static void rbond_ether_setup(struct net_device *bond_dev)
+{
+	unsigned int flags = bond_dev->flags & (IFF_SLAVE | IFF_UP);
+
+	ether_setup(bond_dev);
+	bond_dev->flags |= IFF_MASTER | flags;
+	bond_dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+}
+
+/* bond_setup_by_slave(): the bond takes the slave's type and what goes with it; closed and opened
+ * again around the change if it was up */
+static void rbond_setup_by_slave(struct net_device *bond_dev, struct net_device *slave_dev)
+{
+	bool was_up = !!(bond_dev->flags & IFF_UP);
+
+	dev_close(bond_dev);
+
+	bond_dev->header_ops = slave_dev->header_ops ? &rbond_header_ops : NULL;
+	bond_dev->type = slave_dev->type;
+	bond_dev->hard_header_len = slave_dev->hard_header_len;
+	bond_dev->needed_headroom = slave_dev->needed_headroom;
+	bond_dev->addr_len = slave_dev->addr_len;
+
+	memcpy(bond_dev->broadcast, slave_dev->broadcast, slave_dev->addr_len);
+
+	if (slave_dev->flags & IFF_POINTOPOINT) {
+		bond_dev->flags &= ~(IFF_BROADCAST | IFF_MULTICAST);
+		bond_dev->flags |= (IFF_POINTOPOINT | IFF_NOARP);
+	}
+	if (was_up)
+		dev_open(bond_dev, NULL);
+}
+
+/* bond_enslave()'s type change for a first slave of another type: the notifiers may refuse it
+ * (their errno, nothing changed); then the address lists are flushed and the bond becomes the
+ * slave's type (bond_setup_by_slave()) or Ethernet again (bond_ether_setup()). The caller must
+ * not hold what the bond's ndo_stop/ndo_open take (the bond is closed and opened again). */
+int rbond_change_type(struct net_device *bond_dev, struct net_device *slave_dev)
+{
+	int res = notifier_to_errno(call_netdevice_notifiers(NETDEV_PRE_TYPE_CHANGE, bond_dev));
+
+	if (res)
+		return res;
+	dev_uc_flush(bond_dev);
+	dev_mc_flush(bond_dev);
+	if (slave_dev->type != ARPHRD_ETHER)
+		rbond_setup_by_slave(bond_dev, slave_dev);
+	else
+		rbond_ether_setup(bond_dev);
+	call_netdevice_notifiers(NETDEV_POST_TYPE_CHANGE, bond_dev);
+	return 0;
+}
+
+/* bond_enslave()'s error path for a first slave that changed the bond's type: closed, and
+ * Ethernet again (bond_ether_setup(), no notifiers, as bonding) */
+void rbond_undo_type_change(struct net_device *bond_dev)
+{
+	if (bond_dev->type != ARPHRD_ETHER) {
+		dev_close(bond_dev);
+		rbond_ether_setup(bond_dev);
+	}
+}
+
 void rbond_master_setup_flags(struct net_device *dev)
 {
 	SET_NETDEV_DEVTYPE(dev, &rbond_devtype);
@@ -597,15 +705,41 @@ unsigned short rbond_dev_type(const struct net_device *dev)
 	return dev->type;
 }
 
+/* the first ETH_ALEN bytes of the address, as far as the device's address goes (a GRE device's
+ * is 4 bytes, nlmon's none): the rest is zero */
 void rbond_dev_addr_get(const struct net_device *dev, u8 *addr)
 {
-	ether_addr_copy(addr, dev->dev_addr);
+	unsigned int len = min_t(unsigned int, dev->addr_len, ETH_ALEN);
+
+	memset(addr, 0, ETH_ALEN);
+	memcpy(addr, dev->dev_addr, len);
 }
 
+/* @addr holds ETH_ALEN bytes: as many as the device's address has go to it */
 void rbond_dev_addr_set(struct net_device *dev, const u8 *addr, unsigned char assign_type)
 {
-	dev_addr_set(dev, addr);
+	__dev_addr_set(dev, addr, min_t(unsigned int, dev->addr_len, ETH_ALEN));
 	dev->addr_assign_type = assign_type;
+}
+
+/* bond_set_dev_addr(): the master takes the slave's whole address (addr_len bytes, the same
+ * length as the master's since the slave's type is the master's) */
+int rbond_dev_addr_steal(struct net_device *bond_dev, struct net_device *slave_dev)
+{
+	int err = netif_pre_changeaddr_notify(bond_dev, slave_dev->dev_addr, NULL);
+
+	if (err)
+		return err;
+	__dev_addr_set(bond_dev, slave_dev->dev_addr, min(slave_dev->addr_len, bond_dev->addr_len));
+	bond_dev->addr_assign_type = NET_ADDR_STOLEN;
+	call_netdevice_notifiers(NETDEV_CHANGEADDR, bond_dev);
+	return 0;
+}
+
+/* the device's driver can change its address (dev_set_mac_address() would not say -EOPNOTSUPP) */
+bool rbond_dev_can_set_mac(const struct net_device *dev)
+{
+	return dev->netdev_ops->ndo_set_mac_address;
 }
 
 unsigned char rbond_dev_addr_assign_type(const struct net_device *dev)
@@ -881,8 +1015,12 @@ void *rbond_skb_rx_handler_data(const struct sk_buff *skb)
 	return rcu_dereference(skb->dev->rx_handler_data);
 }
 
+/* the frame came on an Ethernet slave (a non-Ethernet one's, GRE's or IPoIB's, has no Ethernet
+ * destination to read: not link-local) and its Ethernet destination is 01:80:c2:00:00:0X */
 bool rbond_skb_dest_is_link_local(const struct sk_buff *skb)
 {
+	if (skb->dev->type != ARPHRD_ETHER || !skb_mac_header_was_set(skb))
+		return false;
 	return is_link_local_ether_addr(eth_hdr(skb)->h_dest);
 }
 
@@ -1250,6 +1388,19 @@ void rbond_for_each_netdev_rcu(struct net *net, void (*cb)(void *ctx, struct net
 	for_each_netdev_rcu(net, dev)
 		cb(ctx, dev);
 	rcu_read_unlock();
+}
+
+/* bond_net_exit_rtnl(): a dying namespace's devices for which @ours says yes go on @kill, with
+ * the other devices the namespace's exit_rtnl methods queue (a bond goes in the same batch as
+ * its slaves, as bonding's) */
+void rbond_net_queue_devices(struct net *net, struct list_head *kill, bool (*ours)(const struct net_device *dev))
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	for_each_netdev(net, dev)
+		if (ours(dev))
+			unregister_netdevice_queue(dev, kill);
 }
 
 void rbond_unregister_netdevice(struct net_device *dev)

@@ -20,8 +20,16 @@ struct rbond_master_cb {
 	void (*link_ksettings)(struct net_device *dev, u32 *speed, u8 *duplex);
 	/* the active slave with a reference the caller puts, or NULL (modes without one) */
 	struct net_device *(*active_slave)(struct net_device *dev);
+	/* the current slave in any mode (curr_active_slave) with a reference the caller puts, or NULL;
+	 * under RCU, from the bond's header_ops */
+	struct net_device *(*header_slave)(struct net_device *dev);
 };
+int rbond_change_type(struct net_device *bond_dev, struct net_device *slave_dev);
+void rbond_undo_type_change(struct net_device *bond_dev);
+int rbond_dev_addr_steal(struct net_device *bond_dev, struct net_device *slave_dev);
+bool rbond_dev_can_set_mac(const struct net_device *dev);
 void rbond_set_master_cb(const struct rbond_master_cb *cb);
+void rbond_net_queue_devices(struct net *net, struct list_head *kill, bool (*ours)(const struct net_device *dev));
 netdev_features_t rbond_features_check(struct sk_buff *skb, struct net_device *dev, netdev_features_t features);
 int rbond_master_upper_dev_link(struct net_device *dev, struct net_device *master, u32 tx_type, u32 hash_type,
 				struct netlink_ext_ack *extack);

@@ -60,7 +60,7 @@ ip link add rbmv0 link v3 type macvlan
 out=$(ip link set v3 master rb0 2>&1); check "a device with another rx handler (macvlan lower) is refused ($out)" grep -q "in use" <<< "$out"
 ip link del rbmv0
 ip tuntap add rbtun0 mode tun
-out=$(ip link set rbtun0 master rb0 2>&1); check "a non-Ethernet device is refused ($out)" grep -q "Ethernet devices only" <<< "$out"
+out=$(ip link set rbtun0 master rb0 2>&1); check "a device of another type than the bond's slaves (tun: ARPHRD_NONE) is refused as by the C driver ($out)" grep -q "Device type is different from other slaves" <<< "$out"
 ip link del rbtun0
 ip -n rbpeer link add rbfar type dummy
 out=$(bash -c 'echo +rbfar > /sys/class/net/rb0/bonding/slaves' 2>&1)
