@@ -3,7 +3,7 @@
 #   make            build rbond.ko (the first run fetches and builds toolchain and kernel)
 #   make run        boot a guest, load rbond, show a working bond
 #   make check      all tests: host, module build, guest selftests; ends with "N passed, N failed"
-#   make bench      transmit speed of rbond, bonding.ko and a bare veth, every mode but 802.3ad (ratios)
+#   make bench      transmit, receive and XDP speed of rbond, bonding.ko and a bare veth (ratios)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
 #   make upstream [DRIVER=rbond|bonding] [TESTS="script.sh ..."]   the kernel's bonding selftests
 #   make fuzz [SEED=N] [MINUTES=N] [EPISODE=K]   netlink/sysfs fuzzer, rbond beside bonding.ko
