@@ -5,6 +5,8 @@
 #   make check      all tests: host, module build, guest selftests; ends with "N passed, N failed"
 #   make bench      transmit, receive and XDP speed of rbond, bonding.ko and a bare veth (ratios)
 #   make vm SCRIPT=path [ARGS="..."]   run a bash script as root in the guest
+#   make clients    the clients users configure bonds with (networkd, NetworkManager, ifupdown2,
+#                   teamd, lldpd) against rbond and bonding.ko (selftests with "# vm-clients: 1")
 #   make upstream [DRIVER=rbond|bonding] [TESTS="script.sh ..."]   the kernel's bonding selftests
 #   make fuzz [SEED=N] [MINUTES=N] [EPISODE=K]   netlink/sysfs fuzzer, rbond beside bonding.ko
 #   make stress [MINUTES=N] [SEED=N] [KERNEL=debug]   everything at once under traffic, rmmod included
@@ -15,7 +17,7 @@ KERNEL ?= release
 export KERNEL
 DRIVER ?= rbond
 
-.PHONY: all modules run check bench vm upstream fuzz stress clippy clean distclean
+.PHONY: all modules run check bench vm clients upstream fuzz stress clippy clean distclean
 all modules:
 	@scripts/build.sh
 
@@ -34,6 +36,9 @@ bench: all
 vm: all
 	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=path/to/script.sh [ARGS='...']" >&2; exit 2; }
 	@scripts/vm.sh $(SCRIPT) $(ARGS)
+
+clients: all
+	@RBOND_VM_CLIENTS=1 scripts/vm.sh selftests/run.sh $$(cd selftests && grep -l '^# vm-clients: 1$$' rbond/*.sh)
 
 upstream: all
 	@scripts/upstream.sh $(DRIVER) $(TESTS)

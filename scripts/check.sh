@@ -155,13 +155,14 @@ part_first_run() {
 
 # rbond's selftests (selftests/rbond/*.sh) named in $@, in one guest; a file that needs the
 # guest's NICs says so in a line "# vm-nics: N" (virtio-net) or "# vm-e1000e: N" (the guest gets the
-# most any of them asks for)
+# most any of them asks for); one that runs the clients (selftests/lib/clients.sh) in "# vm-clients: 1"
 part_selftests() {
-  local run line d nics enics
+  local run line d nics enics clients
   run=$(mktemp -d "$LOG/guest.XXXXXX")
   nics=$( (cd selftests && sed -n 's/^# vm-nics: \([0-9]*\)$/\1/p' "$@") | sort -n | tail -n 1)
   enics=$( (cd selftests && sed -n 's/^# vm-e1000e: \([0-9]*\)$/\1/p' "$@") | sort -n | tail -n 1)
-  RBOND_VM_NICS=${nics:-0} RBOND_VM_E1000E=${enics:-0} RBOND_RUN_DIR=$run \
+  clients=$( (cd selftests && sed -n 's/^# vm-clients: \([01]\)$/\1/p' "$@") | sort -n | tail -n 1)
+  RBOND_VM_NICS=${nics:-0} RBOND_VM_E1000E=${enics:-0} RBOND_VM_CLIENTS=${clients:-0} RBOND_RUN_DIR=$run \
     scripts/vm.sh selftests/run.sh "$@" > "$run.log" 2>&1; rc=$?
   if [ -f "$run/results.tap" ]; then
     while IFS= read -r line; do

@@ -15,12 +15,22 @@
 # RBOND_VM_E1000E=N (even, default 0) gives it N more NICs of QEMU's e1000e model (an Intel 82574L:
 # the e1000e driver, which reports speed and duplex), wired in pairs the same way through hubs of
 # their own; MACs 52:54:00:00:01:NN (NN = 10 + the NIC's number among them), QEMU names enic0...
+# RBOND_VM_CLIENTS=1 shares the clients' root (scripts/build-clients.sh: systemd-networkd,
+# NetworkManager, ifupdown2, teamd, lldpd from Debian sid) read-only as 9p tag "clients"
+# (selftests/lib/clients.sh mounts it and runs them in a chroot).
 . "$(dirname "$0")/common.sh"
 
 script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
 [ -f "$script" ] || die "no such script: $script"
 [ -f "$KOUT/.rbond-built" ] || die "kernel not built: run make first"
 initrd=$("$RBOND_TOP/scripts/build-guest.sh")
+clients_args=()
+case "${RBOND_VM_CLIENTS:-0}" in
+  0) ;;
+  1) croot=$("$RBOND_TOP/scripts/build-clients.sh")
+     clients_args=(-virtfs "local,path=$croot,mount_tag=clients,security_model=none,readonly=on,id=clients");;
+  *) die "RBOND_VM_CLIENTS must be 0 or 1 (got '${RBOND_VM_CLIENTS}')";;
+esac
 
 run=$(new_run_dir)
 rm -f "$run"/{rc,dmesg,kmemleak,script}
@@ -84,7 +94,7 @@ qemu_once() { # ATTEMPT
     -virtfs "local,path=$RBOND_TOP,mount_tag=src,security_model=none,readonly=on,id=src" \
     -virtfs "local,path=$run,mount_tag=out,security_model=none,id=out" \
     -virtfs local,path=/usr/lib,mount_tag=hostusrlib,security_model=none,readonly=on,id=hostusrlib \
-    -nic none "${nic_args[@]}" < /dev/null | stdbuf -oL tr -d '\r'
+    "${clients_args[@]}" -nic none "${nic_args[@]}" < /dev/null | stdbuf -oL tr -d '\r'
   qrc=${PIPESTATUS[0]}
   kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
 }

@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# The clients users configure bonds with, unchanged, from Debian sid (scripts/build-clients.sh):
+# their root comes read-only over 9p (scripts/vm.sh with RBOND_VM_CLIENTS=1; a test file asks for
+# it with a line "# vm-clients: 1") and they run in a chroot of it at $C, which shares the guest's
+# kernel, network namespace, /proc, /sys, /dev (and /src, /out); its /etc, /var and /root are
+# copies in a tmpfs (the tests write the clients' configuration there), its /run and /tmp empty
+# tmpfs, as at boot.
+C=/clients
+
+# clients_setup: mount and prepare the root (once per guest); fails when the guest has no share
+clients_setup() {
+  [ -e $C/.rbond-ready ] && return 0
+  mkdir -p /clients-ro $C
+  grep -qs ' /clients-ro ' /proc/mounts ||
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro clients /clients-ro || return 1
+  grep -qs " $C " /proc/mounts || mount -t tmpfs -o mode=0755 tmpfs $C
+  mkdir -p $C/usr $C/proc $C/sys $C/dev $C/run $C/tmp $C/src $C/out
+  mount --bind /clients-ro/usr $C/usr
+  local e
+  for e in /clients-ro/*; do
+    case "${e##*/}" in usr|proc|sys|dev|run|tmp|src|out) ;; *) cp -a "$e" $C/;; esac
+  done
+  mount --rbind /proc $C/proc; mount --rbind /sys $C/sys; mount --rbind /dev $C/dev
+  mount -t tmpfs -o mode=0755 tmpfs $C/run; mount -t tmpfs -o mode=1777 tmpfs $C/tmp
+  mount --bind /src $C/src; mount --bind /out $C/out
+  echo rbond-guest > $C/etc/hostname
+  : > $C/.rbond-ready
+}
+
+# cl CMD...: CMD in the clients' root. systemd's programs see that their root is not PID 1's and
+# ignore some requests ("Running in chroot, ignoring request": udevadm trigger, networkctl);
+# SYSTEMD_IGNORE_CHROOT=1 (systemd's documented switch) has them act as on the system itself,
+# which this root is for them: it has the kernel, the devices and the network namespace
+cl() { SYSTEMD_IGNORE_CHROOT=1 chroot $C "$@"; }
+
+# client_version PKG: the Debian version of a client package in the root
+client_version() { awk -v p="$1" '$1 == p { print $2 }' $C/rbond-client-versions; }
+
+# clients_dbus: the system bus (dbus-daemon --system, as its unit starts it), once per guest
+clients_dbus() {
+  [ -S $C/run/dbus/system_bus_socket ] && return 0
+  mkdir -p $C/run/dbus
+  cl dbus-daemon --system --fork || return 1
+  local i; for i in $(seq 50); do [ -S $C/run/dbus/system_bus_socket ] && return 0; sleep 0.1; done
+  return 1
+}
+
+# clients_udev: systemd-udevd with the root's rules, the devices there are announced (udevadm
+# trigger, as systemd-udev-trigger.service) and settled; /run prepared by systemd-tmpfiles --boot
+# as at boot. Once per guest.
+clients_udev() {
+  [ -S $C/run/udev/control ] && return 0
+  cl systemd-tmpfiles --create --boot > /tmp/clients-tmpfiles.log 2>&1
+  cl /usr/lib/systemd/systemd-udevd --daemon > /tmp/clients-udevd.log 2>&1 || { cat /tmp/clients-udevd.log; return 1; }
+  cl udevadm trigger --action=add --type=subsystems && cl udevadm trigger --action=add --type=devices &&
+    cl udevadm settle -t 60
+}
+
+# use_driver rbond|bonding: the bonding driver that `type bond` makes: rbond in compatibility mode
+# or bonding.ko, neither making a bond of its own at load (max_bonds=0), the other unloaded
+use_driver() {
+  local b
+  for b in $(cat /sys/class/net/bonding_masters 2>/dev/null); do ip link del "$b" 2>/dev/null; done
+  if [ "$1" = rbond ]; then
+    modprobe -r bonding 2>/dev/null; module_loaded rbond || modprobe rbond compat=1 max_bonds=0
+  else
+    module_loaded rbond && rmmod rbond; module_loaded bonding || modprobe bonding max_bonds=0
+  fi
+}
+
+# bond_state BOND: what the kernel ended up with, as text to compare between the drivers: the
+# bond's netlink attributes (ip -d -j link show: flags, MTU, address, operstate, linkinfo), each
+# slave's (its bond attributes, flags, master), every file of the bond's sysfs folder and of the
+# slaves' bonding_slave folders, and /proc/net/bonding/BOND (rbond's added "Aggregation:" lines
+# left out); interface indexes are left out (they differ between runs). Tests give the slaves
+# fixed MAC addresses so that addresses compare too.
+bond_state() {
+  local b=$1 s f
+  ip -d -j link show "$b" | jq -S '.[0] | {flags, mtu, address, operstate, group, master, linkinfo,
+      num_tx_queues, num_rx_queues, gso_max_size, gso_max_segs}'
+  for f in /sys/class/net/$b/bonding/*; do printf '%s: %s\n' "${f##*/}" "$(cat "$f" 2>&1)"; done
+  for s in $(cat /sys/class/net/$b/bonding/slaves); do
+    ip -d -j link show "$s" | jq -S --arg s "$s" '.[0] | {($s): {flags, mtu, address, operstate, master,
+      slave: .linkinfo.info_slave_data}}'
+    for f in /sys/class/net/$s/bonding_slave/*; do printf '%s/%s: %s\n' "$s" "${f##*/}" "$(cat "$f" 2>&1)"; done
+  done
+  sed '/^Aggregation: /d' /proc/net/bonding/$b
+}
