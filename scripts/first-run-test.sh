@@ -10,15 +10,17 @@
 #           libclang, bindgen-cli (cargo install into an empty root; what it compiles is kept in
 #           this machine's cache); then the kernel is configured from the fresh tree
 #           (build-kernel.sh --configure-only), which proves the toolchain works for CONFIG_RUST
+#   clients scripts/build-clients.sh with no root and no downloaded packages: mmdebstrap downloads
+#           Debian sid's packages and makes the clients' root; then the second run reuses it
 # Not fresh here: scripts/host-deps.sh (it would uninstall the machine's packages) and the kernel
 # build itself (7 min on both cores); the README says how to run the whole first run on a scratch
 # RBOND_CACHE. Records go to $OUT (see rec in common.sh).
-# usage: first-run-test.sh [guest] [toolchain]   (default both)
+# usage: first-run-test.sh [guest] [toolchain] [clients]   (default all three)
 . "$(dirname "$0")/common.sh"
 set +e
 cd "$RBOND_TOP"
 : "${OUT:?OUT must name the records file}"
-stages=${*:-guest toolchain}
+stages=${*:-guest toolchain clients}
 base=$(mktemp -d "$RBOND_CACHE/first-run.XXXXXX")
 log_of() { echo "$base/$1.log"; }
 
@@ -79,6 +81,26 @@ if [ $rc = 0 ] && [ -n "$cfg" ] && grep -qx 'CONFIG_RUST=y' "$cfg" && grep -qx '
   rec ok "first run: the kernel is configured from the fresh source and toolchain (CONFIG_RUST=y)"
 else echo "exit $rc, config '$cfg'" >> "$L"; rec fail "first run: the kernel is configured from the fresh source and toolchain" "$L"; fi
 rec skip "first run: the kernel build with an empty cache" "9 to 14 min on both cores: not in make check (README: the whole first run on a scratch RBOND_CACHE)"
+fi
+
+# --- the clients' root from nothing --------------------------------------------------------------
+if [[ " $stages " == *" clients "* ]]; then
+S=$base/clients-cache
+mkdir -p "$S"
+L=$(log_of clients)
+t=$(date +%s)
+root=$(RBOND_CACHE=$S scripts/build-clients.sh 2> "$L"); rc=$?
+if [ $rc = 0 ] && [ "${root#"$S"/clients/}" != "$root" ] && [ -x "$root/usr/lib/systemd/systemd-networkd" ] &&
+   [ -x "$root/usr/sbin/NetworkManager" ] && [ -x "$root/usr/sbin/ifreload" ] && [ -x "$root/usr/bin/teamd" ] &&
+   [ -x "$root/usr/sbin/lldpd" ] && [ -s "$root/rbond-client-versions" ] && ls "$S/debs/clients"/systemd_*.deb > /dev/null 2>&1; then
+  rec ok "first run: the clients' root is built with an empty cache (sid's packages downloaded, $(( $(date +%s) - t )) s)"
+else
+  echo "exit $rc, root '$root'" >> "$L"; rec fail "first run: the clients' root is built with an empty cache" "$L"
+fi
+root2=$(RBOND_CACHE=$S scripts/build-clients.sh 2> "$(log_of clients2)"); rc=$?
+if [ $rc = 0 ] && [ "$root2" = "$root" ] && ! grep -q 'mmdebstrap of' "$(log_of clients2)"; then rec ok "first run: the second build-clients.sh reuses the root"
+else echo "exit $rc, root '$root2' (first '$root')" >> "$(log_of clients2)"; rec fail "first run: the second build-clients.sh reuses the root" "$(log_of clients2)"; fi
+rm -rf "$S"
 fi
 rm -rf "$base"
 exit 0

@@ -11,6 +11,8 @@ PKGS=(
   # guest userland copied into the initramfs (iproute2 itself comes from sid, see build-guest.sh)
   bash coreutils grep sed mawk findutils procps psmisc util-linux ethtool jq iputils-ping iputils-arping
   tcpdump netsniff-ng socat ndisc6 python3 python3-scapy diffutils iproute2
+  # the clients' root (scripts/build-clients.sh: networkd, NetworkManager, ifupdown2, teamd, lldpd)
+  mmdebstrap
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -16,14 +16,14 @@ clients_setup() {
   grep -qs " $C " /proc/mounts || mount -t tmpfs -o mode=0755 tmpfs $C
   mkdir -p $C/usr $C/proc $C/sys $C/dev $C/run $C/tmp $C/src $C/out
   mount --bind /clients-ro/usr $C/usr
-  local e
-  for e in /clients-ro/*; do
-    case "${e##*/}" in usr|proc|sys|dev|run|tmp|src|out) ;; *) cp -a "$e" $C/;; esac
-  done
+  tar -C $C -xf /clients-ro/rbond-rw.tar || return 1
   mount --rbind /proc $C/proc; mount --rbind /sys $C/sys; mount --rbind /dev $C/dev
   mount -t tmpfs -o mode=0755 tmpfs $C/run; mount -t tmpfs -o mode=1777 tmpfs $C/tmp
   mount --bind /src $C/src; mount --bind /out $C/out
   echo rbond-guest > $C/etc/hostname
+  # a system's identity, made at its first boot (systemd-machine-id-setup): networkd derives the
+  # MAC addresses of the devices it creates from it; fixed, so that runs compare
+  echo 5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e > $C/etc/machine-id
   : > $C/.rbond-ready
 }
 
@@ -33,8 +33,19 @@ clients_setup() {
 # which this root is for them: it has the kernel, the devices and the network namespace
 cl() { SYSTEMD_IGNORE_CHROOT=1 chroot $C "$@"; }
 
+# cl_daemon LOG CMD...: CMD in the clients' root in the background, its output in LOG, its PID in
+# CL_PID (chroot execs CMD: the PID is the daemon's; a function or subshell put in the background
+# instead would leave the daemon running when it is killed)
+cl_daemon() {
+  local log=$1; shift
+  SYSTEMD_IGNORE_CHROOT=1 chroot $C "$@" > "$log" 2>&1 &
+  CL_PID=$!
+}
+# cl_stop PID: stop a daemon cl_daemon started (SIGTERM, as systemd stops a unit) and wait for it
+cl_stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; ! kill -0 "$1" 2>/dev/null; }
+
 # client_version PKG: the Debian version of a client package in the root
-client_version() { awk -v p="$1" '$1 == p { print $2 }' $C/rbond-client-versions; }
+client_version() { awk -v p="$1" '$1 == p { print $2 }' /clients-ro/rbond-client-versions; }
 
 # clients_dbus: the system bus (dbus-daemon --system, as its unit starts it), once per guest
 clients_dbus() {
@@ -45,14 +56,16 @@ clients_dbus() {
   return 1
 }
 
-# clients_udev: systemd-udevd with the root's rules, the devices there are announced (udevadm
-# trigger, as systemd-udev-trigger.service) and settled; /run prepared by systemd-tmpfiles --boot
-# as at boot. Once per guest.
+# clients_udev: systemd-udevd with the root's rules, the network devices there are announced
+# (udevadm trigger, as systemd-udev-trigger.service does for all devices; the tests need the
+# network ones, and the others cost a TCG guest ~10 s) and settled; /run prepared by
+# systemd-tmpfiles --boot as at boot. Once per guest.
 clients_udev() {
   [ -S $C/run/udev/control ] && return 0
   cl systemd-tmpfiles --create --boot > /tmp/clients-tmpfiles.log 2>&1
   cl /usr/lib/systemd/systemd-udevd --daemon > /tmp/clients-udevd.log 2>&1 || { cat /tmp/clients-udevd.log; return 1; }
-  cl udevadm trigger --action=add --type=subsystems && cl udevadm trigger --action=add --type=devices &&
+  cl udevadm trigger --action=add --type=subsystems --subsystem-match=net &&
+    cl udevadm trigger --action=add --type=devices --subsystem-match=net &&
     cl udevadm settle -t 60
 }
 
@@ -75,14 +88,15 @@ use_driver() {
 # left out); interface indexes are left out (they differ between runs). Tests give the slaves
 # fixed MAC addresses so that addresses compare too.
 bond_state() {
-  local b=$1 s f
-  ip -d -j link show "$b" | jq -S '.[0] | {flags, mtu, address, operstate, group, master, linkinfo,
-      num_tx_queues, num_rx_queues, gso_max_size, gso_max_segs}'
-  for f in /sys/class/net/$b/bonding/*; do printf '%s: %s\n' "${f##*/}" "$(cat "$f" 2>&1)"; done
-  for s in $(cat /sys/class/net/$b/bonding/slaves); do
-    ip -d -j link show "$s" | jq -S --arg s "$s" '.[0] | {($s): {flags, mtu, address, operstate, master,
-      slave: .linkinfo.info_slave_data}}'
-    for f in /sys/class/net/$s/bonding_slave/*; do printf '%s/%s: %s\n' "$s" "${f##*/}" "$(cat "$f" 2>&1)"; done
+  local b=$1 s f v
+  ip -d -j link show | jq -S --arg b "$b" '(.[] | select(.ifname == $b) | {flags, mtu, address, operstate,
+      group, master, linkinfo, num_tx_queues, num_rx_queues, gso_max_size, gso_max_segs}),
+    (.[] | select(.master == $b) | {(.ifname): {flags, mtu, address, operstate, master,
+      slave: .linkinfo.info_slave_data}})'
+  # (read, not cat: a program per file costs a TCG guest ~50 ms, and a bond has ~40 files)
+  for f in /sys/class/net/$b/bonding/*; do v=; read -r v < "$f" 2>/dev/null; echo "${f##*/}: $v"; done
+  for s in $(< /sys/class/net/$b/bonding/slaves); do
+    for f in /sys/class/net/$s/bonding_slave/*; do v=; read -r v < "$f" 2>/dev/null; echo "$s/${f##*/}: $v"; done
   done
   sed '/^Aggregation: /d' /proc/net/bonding/$b
 }
