@@ -243,13 +243,11 @@ pub(crate) fn deps_errno(why: DepsFailed) -> Error {
 }
 
 /// Reports a failed dependency of option `name` to the user in C's extack words, with the
-/// option's name and the mode, and returns C's errno. A bond that has slaves or is up is also
-/// logged, as `bond_opt_error_interpret()` logs it (a mode dependency is logged only without an
-/// extended ack, which netlink always has).
+/// option's name and the mode, and returns C's errno. The kernel log says it too, as
+/// `bond_opt_error_interpret()` and `bond_opt_dep_print()` log it (a mode dependency as well:
+/// `ndbad: option arp_interval: mode dependency failed, not supported in mode 802.3ad(4)`).
 pub(crate) fn deps_refused(dev: &NetDevice, rtnl: &Rtnl, extack: &mut ExtAck<'_>, name: &str, why: DepsFailed, bond_mode: u64) -> Error {
-    if why != DepsFailed::Mode {
-        pr_err!("{}: option {name}: {}\n", dev.name(rtnl), DepsMsg(why, bond_mode));
-    }
+    pr_err!("{}: option {name}: {}\n", dev.name(rtnl), DepsMsg(why, bond_mode));
     match why {
         DepsFailed::Mode => {
             let m = opt::name_of(opt::MODE, bond_mode).unwrap_or("?");

@@ -183,6 +183,8 @@ run_driver() { # rbond|bonding
   wait_for 10 grep -qiE 'ndbad: (Could not|Failed)' $T/networkd.$d.log > /dev/null
   grep -E 'ndbad' $T/networkd.$d.log | sed -E 's/[0-9]+//g' > $T/$d.ndbad.log
   check "$d: ... and no bond ndbad exists" link_absent ndbad
+  check "$d: the kernel log says why (option arp_interval: mode dependency failed, not supported in mode 802.3ad(4))" \
+    bash -c "dmesg | grep -F 'ndbad: option arp_interval: mode dependency failed, not supported in mode 802.3ad(4)'"
 
   echo "# $d: refusal at $(bc <<< "$EPOCHREALTIME - $t0") s"
   cl_stop $ND_PID
