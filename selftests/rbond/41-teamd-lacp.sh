@@ -89,6 +89,7 @@ teamd_start() {
     $TEAM $TMAC "$1" "$2")
   tcl teamd -d -t $TEAM -c "$conf" 2> $T/teamd.err || { cat $T/teamd.err; return 1; }
   ip -n $NS link set $TEAM up || return 1
+  ip -n $NS addr add 10.41.0.2/24 dev $TEAM || return 1
   wait_show 20 tcl teamdctl $TEAM state dump || { echo "teamdctl does not answer"; return 1; }
 }
 teamd_stop() {
@@ -161,6 +162,7 @@ scenario() {
   t0=$(now_ms)
   ip link add $B type bond mode 802.3ad miimon 100 lacp_rate "$lr" lacp_active "$la"
   ip link set ta1 master $B; ip link set ta2 master $B; ip link set $B up
+  ip addr add 10.41.0.1/24 dev $B
   check "$L: the bond is 802.3ad, lacp_rate $lr, lacp_active $la, ta1 and ta2 enslaved" equals \
     "802.3ad 4|$lr $([ $lr = fast ] && echo 1 || echo 0)|$la $([ $la = on ] && echo 1 || echo 0)|ta1 ta2" \
     "$(cat $S/$B/bonding/{mode,lacp_rate,lacp_active,slaves} | paste -sd'|')"
@@ -170,7 +172,8 @@ scenario() {
   check "$L: teamd has selected both ports (teamdctl state dump)" wait_show 10 team_selected tb1 tb2
   check "$L: teamdctl state dump and /proc agree, teamd's actor the bond's partner and the reverse (system MAC, key, port, state, priorities; ta1-tb1, ta2-tb2)" \
     wait_show 10 agree
-  bond_state $B > "$T/$name.$drv"
+  check "$L: ping over the aggregate to teamd's team device" ping -c 2 -i 0.3 -W 3 10.41.0.2
+  bond_state $B | agg_ids > "$T/$name.$drv"
   echo "# $L: done at $(elapsed) s"
 }
 scenario_end() {
@@ -211,7 +214,7 @@ for drv in rbond bonding; do
     check "$drv half duplex: the kernel log says so once, with the slave's name" bash -c \
       "[ \"\$(dmesg | grep -c '$B: (slave t1): 802.3ad aggregation: no: half duplex')\" = 1 ]"
   fi
-  bond_state $B > $T/half.$drv
+  bond_state $B | agg_ids > $T/half.$drv
   echo "# $drv half duplex: done at $(elapsed) s"
   ip link set t1 nomaster
   tcl teamdctl $TEAM port remove t2
@@ -222,7 +225,7 @@ for drv in rbond bonding; do
 done
 
 for name in fast half slow; do
-  check "$name: the kernel state is bonding.ko's (bond_state: netlink, sysfs, /proc)" \
+  check "$name: the kernel state is bonding.ko's (bond_state: netlink, sysfs, /proc; aggregator IDs by order of appearance)" \
     diff -u $T/$name.bonding $T/$name.rbond
 done
 # (a comparison of two empty or partnerless states must not pass)

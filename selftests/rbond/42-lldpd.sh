@@ -105,7 +105,7 @@ for drv in rbond bonding; do
     "[ \"\$(chroot $C lldpcli show interfaces details | grep -c 'Port is aggregated. PortAggregID: $(cat $S/$B/ifindex)\$')\" = 2 ]"
   check "$drv: the partner's lldpd hears both slaves as aggregated neighbours" wait_show 15 partner_has "${NEIGH[@]}"
   cp $T/local $T/local.$drv; cp $T/partner $T/partner.$drv
-  bond_state $B > $T/state.$drv
+  bond_state $B | agg_ids > $T/state.$drv
   # (both drivers close a released slave: up again, it sends its LLDPDUs as a lone port)
   ip link set ta2 nomaster; ip link set ta2 up
   check "$drv: ta2 released: lldpd drops its aggregation, ta1 keeps it" wait_show 15 released_local
@@ -119,7 +119,7 @@ done
 check "lldpcli show interfaces: rbond's as bonding.ko's" diff -u $T/local.bonding $T/local.rbond
 check "lldpcli show neighbors at the partner: rbond's as bonding.ko's" diff -u $T/partner.bonding $T/partner.rbond
 check "lldpcli show interfaces with ta2 released: rbond's as bonding.ko's" diff -u $T/local-released.bonding $T/local-released.rbond
-check "the kernel state is bonding.ko's (bond_state: netlink, sysfs, /proc)" diff -u $T/state.bonding $T/state.rbond
+check "the kernel state is bonding.ko's (bond_state: netlink, sysfs, /proc; aggregator IDs by order of appearance)" diff -u $T/state.bonding $T/state.rbond
 check "the compared outputs are not empty (both slaves' aggregation)" \
   bash -c "[ \$(grep -c '\.port\.aggregation=BOND' $T/local.rbond) = 2 ] && grep -q 'Permanent HW addr' $T/state.rbond"
 lldpd_stop $PPID_F
