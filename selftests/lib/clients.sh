@@ -100,3 +100,18 @@ bond_state() {
   done
   sed '/^Aggregation: /d' /proc/net/bonding/$b
 }
+
+# agg_ids: bond_state's text (stdin) of an 802.3ad bond with its aggregator IDs renamed AGG1,
+# AGG2... in the order they first appear (the active one first: the bond's netlink ad_info comes
+# first). Which port's aggregator becomes the active one depends on which port's LACPDU came
+# first: bonding.ko itself makes 1 the active one in a run and 2 in the next, and so does rbond
+# (lib/lacp.sh's norm_lacp_proc does the same for /proc alone)
+agg_ids() {
+  awk 'function m(id) { if (!(id in map)) map[id] = "AGG" (++n); return map[id] }
+    match($0, /("aggregator": |"ad_aggregator_id": |ad_aggregator: |ad_aggregator_id: |Aggregator ID: )[0-9]+/) {
+      pre = substr($0, 1, RSTART - 1); mt = substr($0, RSTART, RLENGTH); post = substr($0, RSTART + RLENGTH)
+      id = mt; sub(/.* /, "", id); sub(/[0-9]+$/, "", mt)
+      $0 = pre mt m(id) post
+    }
+    { print }'
+}
