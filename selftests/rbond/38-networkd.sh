@@ -172,6 +172,7 @@ run_driver() { # rbond|bonding
   check "$d: after the reload, ndab's primary is ndab1 (the .network change reached the kernel)" \
     wait_for 30 grep -qx ndab1 /sys/class/net/ndab/bonding/primary
   bond_state ndxor > $T/$d.ndxor.reload.state; bond_state ndab > $T/$d.ndab.reload.state
+  echo "# $d: after the reload, ndxor has xmit_hash_policy $(< /sys/class/net/ndxor/bonding/xmit_hash_policy), miimon $(< /sys/class/net/ndxor/bonding/miimon)"
 
   echo "# $d: reload at $(bc <<< "$EPOCHREALTIME - $t0") s"
   # a .netdev the kernel refuses: ARP monitoring in 802.3ad (bonding: "option arp_interval: mode
