@@ -178,3 +178,22 @@ lacp_why() {
   echo "# $ns: LACPDUs on $s in 3 s (in, out): $(ip netns exec "$ns" timeout 3 tcpdump -nli "$s" -Q in ether proto 0x8809 2>/dev/null | wc -l)"\
 "/$(ip netns exec "$ns" timeout 3 tcpdump -nli "$s" -Q out ether proto 0x8809 2>/dev/null | wc -l)"
 }
+
+# wire TAP1 TAP2: a cable between two tap devices (the forwarder's PID is appended to the
+# caller's PIDS array, to be killed at its end) (frames read from one are written to the other;
+# a frame for a side that is down is lost, as on a cable: the write fails with EIO, e.g. while
+# t2 moves to the partner's namespace, and must not end the wire)
+wire() {
+  python3 -c 'import fcntl,struct,os,sys,select
+def tap(n):
+    fd=os.open("/dev/net/tun",os.O_RDWR)
+    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", n.encode(), 0x0002|0x1000))
+    return fd
+a,b=tap(sys.argv[1]),tap(sys.argv[2])
+while True:
+    r,_,_=select.select([a,b],[],[])
+    for fd in r:
+        f=os.read(fd, 65536)
+        try: os.write(b if fd==a else a, f)
+        except OSError: pass' "$1" "$2" & PIDS+=($!)
+}

@@ -35,23 +35,6 @@ fd=os.open("/dev/net/tun",os.O_RDWR)
 fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002|0x1000))
 time.sleep(3600)' "$1" & PIDS+=($!)
 }
-# wire TAP1 TAP2: a cable between two tap devices (frames read from one are written to the other;
-# a frame for a side that is down is lost, as on a cable: the write fails with EIO, e.g. while
-# t2 moves to the partner's namespace, and must not end the wire)
-wire() {
-  python3 -c 'import fcntl,struct,os,sys,select
-def tap(n):
-    fd=os.open("/dev/net/tun",os.O_RDWR)
-    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", n.encode(), 0x0002|0x1000))
-    return fd
-a,b=tap(sys.argv[1]),tap(sys.argv[2])
-while True:
-    r,_,_=select.select([a,b],[],[])
-    for fd in r:
-        f=os.read(fd, 65536)
-        try: os.write(b if fd==a else a, f)
-        except OSError: pass' "$1" "$2" & PIDS+=($!)
-}
 
 # two veth links to a C partner at 10000 Mb/s, fast rate on both sides
 for i in 1 2; do ip link add a$i type veth peer name b$i; ip link set b$i netns p; done

@@ -56,21 +56,7 @@ for i in 1 2; do
   ip link add ta$i address 02:00:00:00:41:0$i type veth peer name tb$i address 02:00:00:00:42:0$i netns $NS
 done
 # a half-duplex port (16-lacp-diag's way): tap t1 (the bond's side) wired by a frame forwarder to
-# tap t2 in the partner's namespace; t1 is set to 100 Mb/s half duplex
-wire() {
-  python3 -c 'import fcntl,struct,os,sys,select
-def tap(n):
-    fd=os.open("/dev/net/tun",os.O_RDWR)
-    fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", n.encode(), 0x0002|0x1000))
-    return fd
-a,b=tap(sys.argv[1]),tap(sys.argv[2])
-while True:
-    r,_,_=select.select([a,b],[],[])
-    for fd in r:
-        f=os.read(fd, 65536)
-        try: os.write(b if fd==a else a, f)
-        except OSError: pass' "$1" "$2" & PIDS+=($!)
-}
+# tap t2 in the partner's namespace (wire, lib/lacp.sh); t1 is set to 100 Mb/s half duplex
 attached() { grep -qs "^iff:[[:space:]]*$2\$" /proc/$1/fdinfo/*; }
 ip tuntap add t1 mode tap; ip tuntap add t2 mode tap
 ip link set t1 address 02:00:00:00:41:03; ip link set t2 address 02:00:00:00:42:03
