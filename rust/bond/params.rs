@@ -243,13 +243,12 @@ pub(crate) fn deps_errno(why: DepsFailed) -> Error {
 }
 
 /// Reports a failed dependency of option `name` to the user in C's extack words, with the
-/// option's name and the mode, and returns C's errno. A bond that has slaves or is up is also
-/// logged, as `bond_opt_error_interpret()` logs it (a mode dependency is logged only without an
-/// extended ack, which netlink always has).
+/// option's name and the mode, and returns C's errno. It is also logged, as
+/// `bond_opt_error_interpret()` logs it: `bond_opt_dep_print()` logs a mode dependency with or
+/// without an extended ack (bonding.ko logs it for an `ip link add ... type bond` too, which
+/// ifupdown2 sends with every option of a stanza; 40-ifupdown2).
 pub(crate) fn deps_refused(dev: &NetDevice, rtnl: &Rtnl, extack: &mut ExtAck<'_>, name: &str, why: DepsFailed, bond_mode: u64) -> Error {
-    if why != DepsFailed::Mode {
-        pr_err!("{}: option {name}: {}\n", dev.name(rtnl), DepsMsg(why, bond_mode));
-    }
+    pr_err!("{}: option {name}: {}\n", dev.name(rtnl), DepsMsg(why, bond_mode));
     match why {
         DepsFailed::Mode => {
             let m = opt::name_of(opt::MODE, bond_mode).unwrap_or("?");
