@@ -205,7 +205,7 @@ run() {
   check "[$D] pings from vmbr0 to the partner go through one slave (layer3+4): $(cat $T/$D.carrier)" \
     grep -qx 'eno[12]' $T/$D.carrier
   state > $T/$D.state1
-  state bond2 > $T/$D.state2b
+  state bond2 > $T/$D.bond2state
 
   # a changed stanza: miimon 200, lacp-rate 0, options added (as a user adds them in Proxmox's
   # "Advanced" or by hand), and eno2 taken out of bond-slaves (a NIC removed from the bond);
@@ -232,7 +232,7 @@ run() {
   ifupdown2 ifdown -a
   check "[$D] ifdown -a: exit 0" exited_ok
   check "[$D] ... no error on its stderr" no_error
-  check "[$D] ... bond0 and vmbr0 are gone, eno1 and eno2 free" all_down
+  check "[$D] ... bond0, vmbr0 and bond2 are gone, eno1 to eno4 free" all_down
   ip netns del $NS
   for i in 1 2 3 4; do ip link del eno$i 2>/dev/null; done
   echo "# $D: $((SECONDS - t0)) s"
@@ -262,7 +262,7 @@ run bonding
 
 check "bond_state after the first ifreload: rbond's is bonding.ko's" same state1 '^slaves: eno1 eno2$'
 check "bond_state after the second ifreload: rbond's is bonding.ko's" same state2 '^slaves: eno1$'
-check "bond_state of bond2 (made through sysfs): rbond's is bonding.ko's" same state2b '^slaves: eno3 eno4$'
+check "bond_state of bond2 (made through sysfs): rbond's is bonding.ko's" same bond2state '^slaves: eno3 eno4$'
 check "the kernel logged bond2's refused primary as often with both drivers" same deplog '^[1-9]$'
 check "the same slave carried the pings with both drivers" same carrier '^eno[12]$'
 check "ifquery -a -c said the same with both drivers (both checks)" same_sorted check1 check2
