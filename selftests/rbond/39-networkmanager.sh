@@ -150,11 +150,14 @@ state() {
     s/^( *"(aggregator|ad_aggregator_id)": )[0-9]+/\1"(masked)"/'
 }
 opts() { local b=$1 f; shift; for f in "$@"; do printf '%s ' "$(cat $S/$b/bonding/$f)"; done; echo; }
-# the bonding attributes NetworkManager failed to set, from its log
-# (its own warning for a sysfs write, the platform's for a sysfs or netlink write it failed)
-nm_refused() {
-  grep -E "failed to set bonding attribute|sysctl: failed to set '[^']*/bonding|do-(add|change)-link\[nmbond.*fail" "$1" |
-    sed -E 's/^[^]]*\] //' | sort -u
+# nm_problems LOG: the warnings and errors in NetworkManager's log (a bonding option it failed to
+# set through sysfs is an error, "sysctl: failed to set '...'", through netlink a warning,
+# "do-change-link[IFINDEX]: failure ..."), interface indexes masked, but two about what this guest
+# lacks: ModemManager and the audit socket
+nm_problems() {
+  grep -E '<(warn|error)>' "$1" |
+    grep -v -e 'modem-manager: error poking ModemManager' -e 'audit: failed to open auditd socket' |
+    sed -E 's/^[^]]*\] //; s/\[[0-9]+\]/[N]/g' | sort -u
 }
 
 run_driver() { # rbond|bonding
@@ -195,8 +198,8 @@ run_driver() { # rbond|bonding
   check "$d: the kernel has the profile's options (mode, miimon, lacp_rate, xmit_hash_policy)" \
     equals "802.3ad 4 100 fast 1 layer3+4 1 " "$(opts nmbond0 mode miimon lacp_rate xmit_hash_policy)"
   check "$d: the slaves are nm1 and nm2" equals "nm1 nm2" "$(cat $S/nmbond0/bonding/slaves)"
-  check "$d: nm2's queue_id is its profile's bond-port.queue-id 2 (written to the bond's sysfs queue_id)" \
-    equals "0 2" "$(cat $S/nm1/bonding_slave/queue_id) $(cat $S/nm2/bonding_slave/queue_id)"
+  check "$d: nm2's queue_id is its profile's bond-port.queue-id 2 (set over netlink), in the slaves' and the bond's sysfs" \
+    equals "0 2|nm1:0 nm2:2" "$(cat $S/nm1/bonding_slave/queue_id) $(cat $S/nm2/bonding_slave/queue_id)|$(cat $S/nmbond0/bonding/queue_id)"
   check "$d: the aggregate with pr0 forms (both ports collecting and distributing)" wait_check 40 aggregated nmbond0 nm1 nm2
   check "$d: nmcli: nmbond0 and its ports are connected" wait_check 10 devices_state connected nmbond0 nm1 nm2
   check "$d: nmcli dev show nmbond0: BOND.PORTS nm1 nm2" equals "nm1 nm2" "$(nm -g BOND.PORTS dev show nmbond0)"
@@ -258,9 +261,9 @@ run_driver() { # rbond|bonding
 
   check "$d: nmcli con delete the profiles" nm con delete nmb nmb-p1 nmb-p2 nmab nmab-p3 nmab-p4
   nm_stop
-  check "$d: NetworkManager's log has no error or warning about the bonds" \
-    bash -c "! grep -E '<(warn|error)>' $L | grep -E 'nmbond|bond|nm[0-9]'"
-  nm_refused "$L" > $T/refused-$d
+  nm_problems "$L" > $T/problems-$d
+  check "$d: NetworkManager logged no warning or error (no option it failed to set)" \
+    bash -c "grep -q 'attached bond port nm2' $L && ! cat $T/problems-$d | grep ."
   cp "$L" /out/networkmanager.$d.log 2>/dev/null   # for a look after the run
   untopology
 }
@@ -271,11 +274,11 @@ run_driver bonding
 # ---- the two drivers side by side ----
 for s in ad mod reapply ab; do
   check "$s: the kernel's state (netlink, sysfs, /proc) is the same with rbond as with bonding.ko" \
-    bash -c "[ -s $T/$s-state-bonding ] && diff -u $T/$s-state-bonding $T/$s-state-rbond"
+    bash -c "grep -q '^slaves: nm[0-9] nm[0-9]$' $T/$s-state-bonding && diff -u $T/$s-state-bonding $T/$s-state-rbond"
 done
 for s in ad ab; do
   check "$s: nmcli dev show (bond and ports) says the same with rbond as with bonding.ko" \
-    bash -c "[ -s $T/$s-nmcli-bonding ] && diff -u $T/$s-nmcli-bonding $T/$s-nmcli-rbond"
+    bash -c "grep -q '^BOND.PORTS: *nm[0-9] nm[0-9]$' $T/$s-nmcli-bonding && diff -u $T/$s-nmcli-bonding $T/$s-nmcli-rbond"
 done
 for s in ad mod ab; do
   check "$s: the same slave carries the pings ($(cat $T/$s-carrier-rbond) with rbond)" \
@@ -285,8 +288,7 @@ done
 # sent, and the kernel keeps fast, with both drivers)
 check "after con modify lacp_rate=slow and con up, lacp_rate is the same ($(cat $T/mod-lacp-rbond))" \
   diff $T/mod-lacp-bonding $T/mod-lacp-rbond
-check "NetworkManager failed to set the same bonding attributes with both drivers (none expected)" \
-  bash -c "diff $T/refused-bonding $T/refused-rbond && [ ! -s $T/refused-rbond ]"
+check "NetworkManager's warnings and errors are the same with both drivers" diff $T/problems-bonding $T/problems-rbond
 
 nm_stop; untopology
 rbond_unload; modprobe -r bonding 2>/dev/null
