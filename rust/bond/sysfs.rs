@@ -84,7 +84,8 @@ pub(crate) fn show(b: &Bond, dev: &NetDevice, attr: &str, w: &mut dyn Write, rcu
                 first = false;
                 w.write_str(&s.dev.name_copy(&mut nb))?;
                 if attr == "queue_id" {
-                    w.write_str(":0")?;
+                    // bonding_show_queue_id(): NAME:ID of each slave
+                    write!(w, ":{}", s.queue_id.load(Relaxed))?;
                 }
             }
             if !first {
