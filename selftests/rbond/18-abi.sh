@@ -221,8 +221,8 @@ for a in "ab-s2 5=u16:3" "ab-s1 5=u16:3" "ab-s1 5=u16:17" "ab-s1 5=u16:16"; do
   check "queue_id: the errno of ${a#* } on ${a%% *} is C's ($(errno_of "c-${a%% *}" bond ${a#* }))" \
     equals "$(errno_of "c-${a%% *}" bond ${a#* })" "$(errno_of "r-${a%% *}" rbond ${a#* })"
 done
-qids() { echo "$(slave_attr $1-ab-s1 QUEUE_ID) $(slave_attr $1-ab-s2 QUEUE_ID) $(cat /sys/class/net/$1-ab-s1/bonding_slave/queue_id) $(grep 'Slave queue ID' /proc/net/$2/$1-ab | xargs)"; }
-check "queue_id: netlink, sysfs and /proc read the IDs as on bonding.ko ($(qids c bonding))" equals "$(qids c bonding)" "$(qids r rbond)"
+qids() { echo "$(slave_attr $1-ab-s1 QUEUE_ID) $(slave_attr $1-ab-s2 QUEUE_ID) $(cat /sys/class/net/$1-ab-s1/bonding_slave/queue_id) $(grep 'Slave queue ID' /proc/net/$2/$1-ab | xargs) $(sed "s/$1-//g" /sys/class/net/$1-ab/bonding/queue_id)"; }
+check "queue_id: netlink, sysfs (the slave's file and the bond's) and /proc read the IDs as on bonding.ko ($(qids c bonding))" equals "$(qids c bonding)" "$(qids r rbond)"
 check "... which are 16 and 3" equals "1000 0300 16" "$(qids r rbond | cut -d' ' -f1-3)"
 check "a read-only slave attribute (IFLA_BOND_SLAVE_STATE) is refused by name" \
   setslave_says '^errno=22 .*IFLA_BOND_SLAVE_STATE' r-ab-s2 rbond 1=u8:1
