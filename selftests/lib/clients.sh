@@ -69,6 +69,21 @@ clients_udev() {
     cl udevadm settle -t 60
 }
 
+# clients_stop: stop what clients_dbus and clients_udev started (SIGTERM, as systemd stops their
+# units; udevd kept running on `udevadm control --exit` in the chroot), and fail if one is left. A test that started them calls it at its end: udevd
+# left running would apply its .link files (MACAddressPolicy=persistent) to the bonds of the
+# tests after it in the guest, racing their first enslave for the bond's MAC address
+clients_stop() {
+  local p
+  pkill -x systemd-udevd; rm -f $C/run/udev/control
+  if [ -s $C/run/dbus/pid ]; then
+    p=$(< $C/run/dbus/pid); kill "$p" 2>/dev/null
+    rm -f $C/run/dbus/pid $C/run/dbus/system_bus_socket
+  fi
+  wait_for 10 eval '! pgrep -x systemd-udevd > /dev/null && ! pgrep -x dbus-daemon > /dev/null' && return 0
+  pgrep -a 'udev|dbus'; return 1
+}
+
 # use_driver rbond|bonding: the bonding driver that `type bond` makes: rbond in compatibility mode
 # or bonding.ko, neither making a bond of its own at load (max_bonds=0), the other unloaded
 use_driver() {

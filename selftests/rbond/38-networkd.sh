@@ -215,5 +215,6 @@ check "the states compared are not empty (ndad has its two ports, mode 802.3ad)"
 
 rbond_unload; modprobe -r bonding 2>/dev/null
 rm -rf $ND
+check "the system bus and udevd stop (nothing of the clients is left for the next test)" clients_stop
 cp $T/networkd.*.log /out/ 2>/dev/null   # networkd's logs, in the run's folder
 echo "# 38-networkd: $(bc <<< "$EPOCHREALTIME - $t_file") s"

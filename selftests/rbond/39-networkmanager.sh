@@ -292,6 +292,7 @@ check "NetworkManager's warnings and errors are the same with both drivers" diff
 
 nm_stop; untopology
 rbond_unload; modprobe -r bonding 2>/dev/null
+check "the system bus and udevd stop (nothing of the clients is left for the next test)" clients_stop
 rm -f $C/etc/NetworkManager/conf.d/90-rbond-test.conf $C/etc/NetworkManager/system-connections/nm*
 rm -rf $C/run/NetworkManager
 rm -rf $T
