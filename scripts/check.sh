@@ -248,14 +248,7 @@ case "$XFAIL_CAP" in [1-9]*) ;; *) die "RBOND_XFAIL_CAP must be a number of seco
 parts=() # name, its command, its expected time
 add_part() { parts+=("$1"); eval "cmd_$1=\$2 est_$1=\$3"; }
 mapfile -t st < <(chunk "$DURATIONS" "$PART_SECONDS" "" $(cd selftests && ls rbond/*.sh))
-# The kernel's scripts marked "retry" (timing-bound: they fail when the guest gets too little CPU)
-# run in a part of their own whose guest has the CPU first (nice -n $TIMING_NICE; other parts
-# keep 0): in a guest of four on two cores they failed at their first run in every make check,
-# and their reruns at rest, one guest on the machine, took ~7 min
-TIMING_NICE=${RBOND_TIMING_NICE:--10}
-case "$TIMING_NICE" in -[0-9]|-1[0-9]|[0-9]|1[0-9]) ;; *) die "RBOND_TIMING_NICE must be a nice value from -19 to 19 (got '$TIMING_NICE')";; esac
-mapfile -t timing < <(awk '!/^[[:space:]]*(#|$)/ && $2 == "retry" { print $1 }' selftests/upstream/expected)
-mapfile -t up < <(chunk "$DURATIONS" "$PART_SECONDS" upstream/ $(awk '!/^[[:space:]]*(#|$)/ && $2 != "retry" { print $1 }' selftests/upstream/expected))
+mapfile -t up < <(chunk "$DURATIONS" "$PART_SECONDS" upstream/ $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' selftests/upstream/expected))
 add_part runner part_runner "$(duration "$DURATIONS" part/runner 40)"
 add_part first_run part_first_run "$(duration "$DURATIONS" part/first_run 600)"
 for i in "${!st[@]}"; do add_part "selftests$((i + 1))" "part_selftests ${st[i]#* }" "${st[i]%% *}"; done
@@ -263,10 +256,6 @@ for i in "${!up[@]}"; do
   if [ "$i" = 0 ]; then add_part "upstream$((i + 1))" "part_upstream --check-list --defer-retry --xfail-cap $XFAIL_CAP ${up[i]#* }" "${up[i]%% *}"
   else add_part "upstream$((i + 1))" "part_upstream --defer-retry --xfail-cap $XFAIL_CAP ${up[i]#* }" "${up[i]%% *}"; fi
 done
-if [ ${#timing[@]} -gt 0 ]; then
-  est=0; for t in "${timing[@]}"; do est=$((est + $(duration "$DURATIONS" "upstream/$t"))); done
-  add_part upstream_timing "part_upstream --defer-retry --xfail-cap $XFAIL_CAP ${timing[*]}" "$est"
-fi
 # the order the parts are printed in
 order=("${parts[@]}")
 # the order they start in: the longest first
@@ -287,9 +276,6 @@ for p in "${parts[@]}"; do
   echo "# part $p: started: ${!c}"
   (
     OUT=$PARTS/$p.rec; : > "$OUT"; t=$(date +%s)
-    if [ "$p" = upstream_timing ] && ! renice -n "$TIMING_NICE" -p "$BASHPID" > /dev/null 2>&1; then
-      echo "# part $p: cannot renice to $TIMING_NICE (not root?): its guest shares the CPU as the others do"
-    fi
     eval "${!c}"
     echo $(( $(date +%s) - t )) > "$PARTS/$p.time"
     cpu_seconds "$PARTS/$p" > "$PARTS/$p.cpu"

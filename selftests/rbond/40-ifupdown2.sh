@@ -266,6 +266,15 @@ check "bond_state of bond2 (made through sysfs): rbond's is bonding.ko's" same b
 check "the kernel logged bond2's refused primary as often with both drivers" same deplog '^[1-9]$'
 check "the same slave carried the pings with both drivers" same carrier '^eno[12]$'
 check "ifquery -a -c said the same with both drivers (both checks)" same_sorted check1 check2
+# (ifupdown2's "bond0: attribute bond-min-links is set to '0'" is left out: its bond addon warns
+# when an 802.3ad stanza has no bond-min-links and its netlink cache, which a listener thread fills,
+# already holds the new bond's min_links 0; whether it does at that moment is the thread's timing:
+# seen once, in one driver's first ifreload of a loaded make check)
+for f in ifreload.1.err ifreload.2.err ifdown.3.err; do
+  for d in rbond bonding; do
+    [ -e $T/$d.$f ] && sed -i "/: attribute bond-min-links is set to '0'\$/d" $T/$d.$f
+  done
+done
 check "ifupdown2's messages (stderr of ifreload, ifreload, ifdown) are the same with both drivers" \
   same_sorted ifreload.1.err ifreload.2.err ifdown.3.err
 
