@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# Sourced by every part of `make bench` (scripts/bench/<part>.sh, run in the guest by
+# scripts/bench.sh). A part measures and records; scripts/bench-report.py (on the host) makes the
+# markdown tables and the chart from what it recorded. Nothing here passes or fails on a number.
+#
+# Records go to $BENCH_TSV (tab-separated, one line each):
+#   #meta  TABLE TITLE UNIT higher|lower NOTE   a table: its title, unit, which way is better, a note
+#   #want  TABLE ROW DRIVER                     a figure the part means to produce (declared before
+#                                               measuring: one that never gets a value is reported
+#                                               missing, and the smoke run of make check fails)
+#   TABLE  ROW DRIVER VALUE                     one round's value (a number)
+# DRIVER is bonding, rbond or bare (the bare slave). Each figure is the median of its rounds, with
+# their range; the ratios are rbond/bonding and rbond/bare.
+# SMOKE=1 (make check): the fewest rounds and frames and the smallest scales, to keep the script
+# working, not to measure.
+set -e
+. /src/scripts/errtrap.sh   # a failed step says where
+SMOKE=${SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then ROUNDS=${ROUNDS:-1}; COUNT=${COUNT:-2000}; else ROUNDS=${ROUNDS:-5}; COUNT=${COUNT:-200000}; fi
+BENCH_DIR=${BENCH_DIR:-/out/bench}
+BENCH_TSV=${BENCH_TSV:-$BENCH_DIR/results.tsv}
+mkdir -p "$BENCH_DIR"
+PG=/proc/net/pktgen
+TAB=$'\t'
+
+# meta TABLE TITLE UNIT higher|lower NOTE
+meta() {
+  case "$4" in higher|lower) ;; *) echo "meta $1: '$4' is neither higher nor lower" >&2; return 1;; esac
+  printf '#meta\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$BENCH_TSV"
+}
+# want TABLE ROW DRIVER...: the figures a part is about to measure
+want() { local t=$1 r=$2 d; shift 2; for d in "$@"; do printf '#want\t%s\t%s\t%s\n' "$t" "$r" "$d" >> "$BENCH_TSV"; done; }
+# rec TABLE ROW DRIVER VALUE: one round; a value that is not a number is logged and not recorded
+rec() {
+  case "$4" in
+    ''|*[!0-9.]*|*.*.*|.) echo "bench: $1/$2/$3: no number measured (got '$4')" >&2; return 0;;
+  esac
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$BENCH_TSV"
+}
+# now_ms: a monotonic clock in milliseconds; now_us in microseconds
+now_ms() { local u; read -r u _ < /proc/uptime; echo "${u/./}0"; }
+now_us() { date +%s%6N; }
+
+# ---- profiles (make bench PROFILE=1) ----
+# prof CMD...: runs CMD; with PROFILE=1 under the profiler, for the figure named by PROF_NAME
+# (TABLE-ROW-DRIVER), its report in $BENCH_DIR/prof/. Without PROFILE=1, just CMD.
+prof() { "$@"; }
+
+# ---- bonds of veth slaves ----
+# opts MODE: a bond's options for a short mode name (iproute2's words, which rtnl.py takes too)
+opts() {
+  case "$1" in
+    ab) echo "mode active-backup miimon 100" ;;
+    xor2) echo "mode balance-xor xmit_hash_policy layer2 miimon 100" ;;
+    xor34) echo "mode balance-xor xmit_hash_policy layer3+4 miimon 100" ;;
+    rr) echo "mode balance-rr miimon 100" ;;
+    bc) echo "mode broadcast miimon 100" ;;
+    tlb) echo "mode balance-tlb miimon 100" ;;
+    alb) echo "mode balance-alb miimon 100" ;;
+    3ad) echo "mode 802.3ad miimon 100 lacp_rate fast xmit_hash_policy layer3+4" ;;
+    *) echo "unknown mode '$1' (known: ab xor2 xor34 rr bc tlb alb 3ad)" >&2; return 1 ;;
+  esac
+}
+MODE_NOTE="ab: active-backup, xor2/xor34: balance-xor with layer2/layer3+4, rr: balance-rr, bc: broadcast (two copies of each frame), tlb/alb: balance-tlb/balance-alb, 3ad: 802.3ad (layer3+4, lacp_rate fast) with a bonding.ko 802.3ad bond of the slaves' peers as partner"
+
+# mkbond DRIVER NAME OPTS...: a bond of DRIVER (rbond over netlink, bonding with ip)
+mkbond() {
+  local d=$1 n=$2; shift 2
+  if [ "$d" = rbond ]; then python3 /src/selftests/lib/rtnl.py newlink "$n" rbond "$@" >/dev/null
+  else ip link add "$n" type bond "$@"; fi
+}
+# setup DRIVER NAME MODE [SLAVES]: the bond NAME of SLAVES (default 2) veth slaves NAME-sI whose
+# peers pI are up in namespace bench-NAME (for 3ad, enslaved there to a bonding.ko 802.3ad bond
+# "partner"); waits until the bond can send (3ad: every port distributing)
+setup() {
+  local d=$1 n=$2 m=$3 k=${4:-2} i o
+  o=$(opts "$m")
+  ip netns add "bench-$n"
+  # shellcheck disable=SC2086
+  mkbond "$d" "$n" $o
+  [ "$m" = 3ad ] && ip -n "bench-$n" link add partner type bond mode 802.3ad miimon 100 lacp_rate fast
+  for ((i = 1; i <= k; i++)); do
+    ip link add "$n-s$i" type veth peer name "p$i" netns "bench-$n"
+    ip link set "$n-s$i" master "$n"
+    if [ "$m" = 3ad ]; then ip -n "bench-$n" link set "p$i" master partner; fi
+    ip -n "bench-$n" link set "p$i" up
+  done
+  [ "$m" = 3ad ] && ip -n "bench-$n" link set partner up
+  ip link set "$n" up
+  [ "$m" = 3ad ] && wait_distributing "$n" "$k"
+  return 0
+}
+# wait_distributing BOND K: until K ports of BOND's /proc file are in one aggregator (60 s at most)
+wait_distributing() {
+  local t=0
+  until [ "$(grep -c '^Aggregator ID: '"$(sed -n 's/^\tAggregator ID: //p' "/proc/net/bonding/$1")"'$' "/proc/net/bonding/$1")" -ge "$2" ] 2>/dev/null; do
+    t=$((t + 1)); [ $t -le 600 ] || { echo "bench: $1: $2 ports never aggregated" >&2; return 1; }
+    sleep 0.1
+  done
+}
+teardown() { ip link del "$1"; ip netns del "bench-$1"; }
+# bare: the bare slave, a veth "bare" whose peer p1 is up in namespace bench-bare
+bare_setup() {
+  ip netns add bench-bare
+  ip link add bare type veth peer name p1 netns bench-bare
+  ip -n bench-bare link set p1 up
+  ip link set bare up
+}
+bare_teardown() { ip link del bare; ip netns del bench-bare; }
+
+# ---- pktgen ----
+# pktgen_run DEV [SIZE [THREADS [COUNT]]]: pktgen sends COUNT (default $COUNT) SIZE-byte (64)
+# UDP frames with random source ports out of DEV, from THREADS (1) kernel threads at once (one per
+# CPU, each COUNT/THREADS frames); prints the total rate in packets per second
+pktgen_run() {
+  local dev=$1 size=${2:-64} th=${3:-1} n=${4:-$COUNT} i d c pps=0 ns=0 t
+  for ((i = 0; i < th; i++)); do
+    echo rem_device_all > "$PG/kpktgend_$i"
+    d=$dev; [ "$th" -gt 1 ] && d=$dev@$i
+    echo "add_device $d" > "$PG/kpktgend_$i"
+    for c in "count $((n / th))" "pkt_size $size" "delay 0" "dst 10.99.0.2" "dst_mac 02:00:00:00:00:02" \
+             "udp_src_min 1024" "udp_src_max 9999" "flag UDPSRC_RND"; do echo "$c" > "$PG/$d"; done
+  done
+  t=$(now_us)
+  prof sh -c "echo start > $PG/pgctrl"
+  t=$(( $(now_us) - t ))
+  if [ "$th" = 1 ]; then sed -n 's/.*[^0-9]\([0-9][0-9]*\)pps.*/\1/p' "$PG/$dev" | head -n1
+  else
+    # threads: the frames of all of them over the wall time from start to the last one's end
+    echo $(( n / th * th * 1000000 / (t > 0 ? t : 1) ))
+  fi
+  for ((i = 0; i < th; i++)); do echo rem_device_all > "$PG/kpktgend_$i"; done
+}
+# pktgen_rx NETNS PEER DEV [SIZE]: pktgen in NETNS sends COUNT frames out of PEER, the veth peer of
+# DEV (a bond's slave, or the bare veth), to DEV's MAC; prints the rate they went in at (pps). The
+# receive path runs on the sender's CPU (veth hands each frame to the backlog, processed when
+# pktgen enables bottom halves again), so the rate is the cost of sending and receiving a frame.
+pktgen_rx() {
+  local mac size=${4:-64}; mac=$(cat "/sys/class/net/$3/address")
+  PROF_NS=$1 ip netns exec "$1" bash -c '
+    . /src/scripts/bench/lib.sh
+    echo rem_device_all > $PG/kpktgend_0
+    echo "add_device $1" > $PG/kpktgend_0
+    for c in "count $2" "pkt_size $4" "delay 0" "dst 10.99.0.1" "dst_mac $3" "udp_src_min 1024" \
+             "udp_src_max 9999" "flag UDPSRC_RND"; do echo "$c" > $PG/$1; done
+    prof sh -c "echo start > $PG/pgctrl"
+    sed -n "s/.*[^0-9]\([0-9][0-9]*\)pps.*/\1/p" $PG/$1 | head -n1
+    echo rem_device_all > $PG/kpktgend_0' _ "$2" "$COUNT" "$mac" "$size"
+}
