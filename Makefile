@@ -31,7 +31,7 @@ check:
 	@scripts/check.sh
 
 bench: all
-	@scripts/vm.sh scripts/bench.sh
+	@scripts/bench-run.sh
 
 vm: all
 	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=path/to/script.sh [ARGS='...']" >&2; exit 2; }

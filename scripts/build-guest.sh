@@ -64,7 +64,7 @@ BINS="/usr/sbin/ethtool /usr/bin/bash /usr/bin/ping /usr/bin/arping /usr/bin/bc 
  /usr/sbin/mausezahn /usr/bin/socat /usr/bin/ndisc6 /usr/bin/kmod /usr/bin/getopt /usr/sbin/sysctl
  /usr/bin/grep /usr/bin/sed /usr/bin/mawk /usr/bin/find /usr/bin/xargs /usr/bin/ps /usr/bin/pgrep /usr/bin/pkill
  /usr/bin/killall /usr/bin/nsenter /usr/bin/unshare /usr/bin/flock /usr/bin/setsid /usr/bin/logger /usr/bin/rev
- /usr/bin/python3.11 /usr/bin/diff /usr/bin/cmp /usr/bin/timeout /usr/bin/dmesg /usr/bin/mount /usr/bin/umount"
+ /usr/bin/python3.11 /usr/bin/diff /usr/bin/cmp /usr/bin/timeout /usr/bin/dmesg /usr/bin/mount /usr/bin/umount /usr/bin/iperf3"
 for b in $BINS $(dpkg -L coreutils | grep -E '^/(usr/)?s?bin/[^/]+$' | sed 's|^/bin/|/usr/bin/|'); do addbin "$b"; done
 cp -L /usr/lib/x86_64-linux-gnu/libffi.so.8 "$R/usr/lib/x86_64-linux-gnu/"     # python's _ctypes (scapy)
 printf '#!/bin/sh\n# the selftests only call "udevadm settle"\nexit 0\n' > "$R/usr/bin/udevadm"; chmod +x "$R/usr/bin/udevadm"

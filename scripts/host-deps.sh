@@ -10,7 +10,9 @@ PKGS=(
   qemu-system-x86 busybox-static
   # guest userland copied into the initramfs (iproute2 itself comes from sid, see build-guest.sh)
   bash coreutils grep sed mawk findutils procps psmisc util-linux ethtool jq iputils-ping iputils-arping
-  tcpdump netsniff-ng socat ndisc6 python3 python3-scapy diffutils iproute2
+  tcpdump netsniff-ng socat ndisc6 python3 python3-scapy diffutils iproute2 iperf3
+  # make bench's chart (scripts/bench-report.py, with the system's python3)
+  python3-matplotlib
   # the clients' root (scripts/build-clients.sh: networkd, NetworkManager, ifupdown2, teamd, lldpd)
   mmdebstrap
 )
