@@ -77,6 +77,10 @@ wait_for() {
   done
 }
 
+# wait_show SECONDS COMMAND...: wait_for, and when the wait fails the command once more with its
+# output shown (for a check's diagnostics)
+wait_show() { wait_for "$@" && return 0; "${@:2}"; return 1; }
+
 # active_of rbond|bonding BOND: "Currently Active Slave" from /proc
 active_of() { sed -n 's/^Currently Active Slave: //p' "$(procfile "$1" "$2")"; }
 

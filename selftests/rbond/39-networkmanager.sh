@@ -135,8 +135,6 @@ carrier() {
   done
   echo "${out[*]}"
 }
-# wait_check SECONDS COMMAND...: wait_for, and on failure the command's output, for the TAP line
-wait_check() { wait_for "$@" && return 0; shift; "$@"; return 1; }
 # state BOND: bond_state with two 802.3ad values masked, which depend on timing, not on the driver:
 # the churn machines' states (they leave "monitoring" 60 s after a port starts: the churn timer),
 # and the aggregator IDs: each port has an aggregator, numbered 1, 2 as the ports are bound, and
@@ -169,7 +167,7 @@ run_driver() { # rbond|bonding
   nm_start "$L"
   check "$d: NetworkManager starts and answers nmcli" wait_for 60 nm_running
   check "$d: NetworkManager manages the veths nm1..nm4 (disconnected, not unmanaged)" \
-    wait_check 30 devices_state disconnected nm1 nm2 nm3 nm4
+    wait_show 30 devices_state disconnected nm1 nm2 nm3 nm4
 
   # before it makes a bond NetworkManager runs `modprobe --use-blacklist bonding max_bonds=0`
   # unless /sys/class/net/bonding_controllers exists (nm-linux-platform.c), a file no kernel has:
@@ -202,8 +200,8 @@ run_driver() { # rbond|bonding
   check "$d: the slaves are nm1 and nm2" equals "nm1 nm2" "$(cat $S/nmbond0/bonding/slaves)"
   check "$d: nm2's queue_id is its profile's bond-port.queue-id 2 (set over netlink), in the slaves' and the bond's sysfs" \
     equals "0 2|nm1:0 nm2:2" "$(cat $S/nm1/bonding_slave/queue_id) $(cat $S/nm2/bonding_slave/queue_id)|$(cat $S/nmbond0/bonding/queue_id)"
-  check "$d: the aggregate with pr0 forms (both ports collecting and distributing)" wait_check 40 aggregated nmbond0 nm1 nm2
-  check "$d: nmcli: nmbond0 and its ports are connected" wait_check 10 devices_state connected nmbond0 nm1 nm2
+  check "$d: the aggregate with pr0 forms (both ports collecting and distributing)" wait_show 40 aggregated nmbond0 nm1 nm2
+  check "$d: nmcli: nmbond0 and its ports are connected" wait_show 10 devices_state connected nmbond0 nm1 nm2
   check "$d: nmcli dev show nmbond0: BOND.PORTS nm1 nm2" equals "nm1 nm2" "$(nm -g BOND.PORTS dev show nmbond0)"
   carrier 192.0.2.2 nm1 nm2 > $T/ad-carrier-$d
   check "$d: layer3+4: the two flows of pings to the partner take nm1 and nm2 ($(cat $T/ad-carrier-$d))" \
@@ -219,8 +217,8 @@ run_driver() { # rbond|bonding
   check "$d: the new miimon, xmit_hash_policy and ad_select reached the kernel" \
     equals "200 layer2+3 2 bandwidth 1 " "$(opts nmbond0 miimon xmit_hash_policy ad_select)"
   opts nmbond0 lacp_rate > $T/mod-lacp-$d
-  check "$d: the aggregate forms again" wait_check 40 aggregated nmbond0 nm1 nm2
-  check "$d: nmcli: connected again" wait_check 10 devices_state connected nmbond0 nm1 nm2
+  check "$d: the aggregate forms again" wait_show 40 aggregated nmbond0 nm1 nm2
+  check "$d: nmcli: connected again" wait_show 10 devices_state connected nmbond0 nm1 nm2
   carrier 192.0.2.2 nm1 nm2 > $T/mod-carrier-$d
   check "$d: layer2+3: one slave carries both flows ($(cat $T/mod-carrier-$d))" grep -qxE 'nm1 nm1|nm2 nm2' $T/mod-carrier-$d
   state nmbond0 > $T/mod-state-$d
@@ -237,7 +235,7 @@ run_driver() { # rbond|bonding
 
   check "$d: nmcli con down nmb" nm con down nmb
   check "$d: it deleted nmbond0 and freed nm1, nm2" bash -c "! ip link show nmbond0 2>/dev/null && [ ! -e $S/nm1/master ] && [ ! -e $S/nm2/master ]"
-  check "$d: nmcli: nm1, nm2 disconnected" wait_check 10 devices_state disconnected nm1 nm2
+  check "$d: nmcli: nm1, nm2 disconnected" wait_show 10 devices_state disconnected nm1 nm2
 
   # ---- active-backup with a primary ----
   check "$d: nmcli con add type bond nmbond1 (active-backup, primary nm4, miimon 100) and ports nm3, nm4" \
@@ -254,7 +252,7 @@ run_driver() { # rbond|bonding
   check "$d: nm3's bond prio is its profile's bond-port.prio 5 (a netlink slave attribute)" \
     equals 5 "$(jfield nm3 .linkinfo.info_slave_data.prio)"
   check "$d: the primary nm4 is the active slave" wait_for 10 bash -c "[ \"\$(cat $S/nmbond1/bonding/active_slave)\" = nm4 ]"
-  check "$d: nmcli: nmbond1 and its ports are connected" wait_check 10 devices_state connected nmbond1 nm3 nm4
+  check "$d: nmcli: nmbond1 and its ports are connected" wait_show 10 devices_state connected nmbond1 nm3 nm4
   carrier 198.51.100.2 nm3 nm4 > $T/ab-carrier-$d
   check "$d: nm4 carries the pings ($(cat $T/ab-carrier-$d))" grep -qx 'nm4 nm4' $T/ab-carrier-$d
   state nmbond1 > $T/ab-state-$d

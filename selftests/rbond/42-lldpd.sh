@@ -38,9 +38,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-# wait_show SECONDS CMD...: wait_for (lib/bond.sh), and on failure the command once more with its
-# output, for the check's diagnostics
-wait_show() { wait_for "$@" && return 0; "${@:2}"; return 1; }
 
 check "the clients' root is there" clients_setup
 check "it has lldpd and lldpcli (lldpd $(client_version lldpd)), and lldpd's user _lldpd" bash -c \
