@@ -1,0 +1,80 @@
+#!/bin/bash
+# make bench, part memory: the kernel memory a bond and a slave take, rbond beside bonding.ko.
+# Readings (caches dropped, then a pause for RCU to free what it holds) around
+#   bonds:  NBONDS bonds made with one `ip -batch` of `link add NAME type bond|rbond` (no options,
+#           down);
+#   slaves: NSLAVES veths (peers in a namespace, made before the first reading) enslaved with one
+#           `ip -batch` to an active-backup bond (miimon 100, up) made before the first reading.
+# Two counts of each delta, divided by N: the bytes of live slab objects (/proc/slabinfo:
+# active_objs x objsize, summed) and /proc/meminfo's Slab + Percpu (whole slab pages, kmalloc
+# above 8 KiB, which the page allocator serves but counts as slab, and per-CPU areas). MemFree was
+# tried: too noisy (per-CPU page lists), and negative at times.
+# bonding and rbond in turn each round.
+. /src/scripts/bench/lib.sh
+if [ "$SMOKE" = 1 ]; then NBONDS=${NBONDS:-10}; NSLAVES=${NSLAVES:-10}; else NBONDS=${NBONDS:-200}; NSLAVES=${NSLAVES:-200}; fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+SETTLE=${SETTLE:-0.5}
+
+NOTE="the difference between readings before and after (each after echo 3 > drop_caches and $SETTLE s for RCU), divided by N. slab objects: sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not the slab pages); Slab + Percpu: /proc/meminfo (whole slab pages, kmalloc above 8 KiB, per-CPU areas). Not counted: vmalloc, page tables"
+meta mem_bond "Memory per bond ($NBONDS bonds)" bytes lower "$NBONDS bonds made with one ip -batch of 'link add NAME type bond|rbond' (no options, down). $NOTE"
+meta mem_slave "Memory per slave ($NSLAVES slaves)" bytes lower "$NSLAVES veths (made beforehand, down, peers up in a namespace) enslaved with one ip -batch to an active-backup bond (miimon 100, up); enslaving opens a veth, which is counted too (the same for both drivers). $NOTE"
+ROWS=("slab objects" "Slab + Percpu")
+for r in "${ROWS[@]}"; do want mem_bond "$r" bonding rbond; want mem_slave "$r" bonding rbond; done
+
+# reading: prints "SLABOBJ SLABPERCPU", in bytes
+reading() {
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+  sleep_s "$SETTLE"
+  awk 'FILENAME == "/proc/slabinfo" { if (FNR > 2) o += $2 * $4; next }
+       /^Slab:|^Percpu:/ { s += $2 * 1024 }
+       END { printf "%d %d\n", o, s }' /proc/slabinfo /proc/meminfo
+}
+# record TABLE DRIVER N A0 A1 B0 B1: the three counts' deltas (B - A) / N
+record() {
+  local t=$1 d=$2 n=$3
+  rec "$t" "${ROWS[0]}" "$d" "$(( ($6 - $4) / n ))"
+  rec "$t" "${ROWS[1]}" "$d" "$(( ($7 - $5) / n ))"
+}
+kind() { if [ "$1" = rbond ]; then echo rbond; else echo bond; fi; }
+
+bonds() { # DRIVER
+  local d=$1 i r0 r1
+  for ((i = 0; i < NBONDS; i++)); do echo "link add mb$i type $(kind "$d")"; done > "$TMP/add"
+  for ((i = 0; i < NBONDS; i++)); do echo "link del mb$i"; done > "$TMP/del"
+  r0=$(reading)
+  ip -batch "$TMP/add"
+  r1=$(reading)
+  # shellcheck disable=SC2086
+  record mem_bond "$d" "$NBONDS" $r0 $r1
+  echo "bench: memory $d: $NBONDS bonds: $r0 -> $r1" >&2
+  ip -batch "$TMP/del"
+}
+
+slaves() { # DRIVER
+  local d=$1 b=ms i r0 r1
+  mkbond "$d" "$b" mode active-backup miimon 100
+  ip link set "$b" up
+  ip netns add "bench-$b"
+  for ((i = 1; i <= NSLAVES; i++)); do echo "link add $b-s$i type veth peer name p$i netns bench-$b"; done > "$TMP/veth"
+  for ((i = 1; i <= NSLAVES; i++)); do echo "link set p$i up"; done > "$TMP/up"
+  for ((i = 1; i <= NSLAVES; i++)); do echo "link set $b-s$i master $b"; done > "$TMP/enslave"
+  for ((i = 1; i <= NSLAVES; i++)); do echo "link del $b-s$i"; done > "$TMP/del"
+  ip -batch "$TMP/veth"
+  ip -n "bench-$b" -batch "$TMP/up"
+  r0=$(reading)
+  ip -batch "$TMP/enslave"
+  r1=$(reading)
+  # shellcheck disable=SC2086
+  record mem_slave "$d" "$NSLAVES" $r0 $r1
+  echo "bench: memory $d: $NSLAVES slaves: $r0 -> $r1" >&2
+  ip link del "$b"
+  ip -batch "$TMP/del"
+  ip netns del "bench-$b"
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  for d in bonding rbond; do bonds "$d"; done
+  for d in bonding rbond; do slaves "$d"; done
+done
