@@ -5,7 +5,7 @@
 # peer is set down (veth turns both ends' carrier off). Lost = frames pktgen sent through the bond
 # minus frames the peers received; the failover time is lost / rate. One bond per driver a round,
 # three drops on it (the options changed through sysfs in between, the dropped link back up and
-# seen up again before the next drop); bonding and rbond in turn.
+# seen up again before the next drop); bonding and rbond in turn, bonding first in odd rounds.
 . /src/scripts/bench/lib.sh
 RATE=${RATE:-5000}             # frames a second (pktgen sleeps 1 s / RATE between two: a delay under 100 us would busy-wait, taking a CPU)
 FLOW=${FLOW:-$((RATE))}        # frames a flow: one second of it
@@ -70,7 +70,9 @@ drop() {
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
-  for d in bonding rbond; do
+  # bonding first in odd rounds, rbond in even ones
+  if [ $((round % 2)) = 1 ]; then ds="bonding rbond"; else ds="rbond bonding"; fi
+  for d in $ds; do
     ab_setup "$d" fo
     for r in "${ROWS[@]}"; do drop "$d" fo "$r"; done
     teardown fo

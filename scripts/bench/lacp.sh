@@ -7,7 +7,7 @@
 #     port state (the partner's as its last LACPDU said).
 # (b) a failed port: a flow runs at a set rate over the aggregate; one port's peer is set down;
 #     lost = frames pktgen tried - frames the peers took; ms = lost / the rate that port carried.
-# bonding and rbond in turn each round.
+# bonding and rbond in turn each round, bonding first in odd rounds.
 . /src/scripts/bench/lib.sh
 RATE=${RATE:-5000}
 FLOW=${FLOW:-$RATE}
@@ -108,7 +108,9 @@ fail() {
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
-  for d in bonding rbond; do
+  # bonding first in odd rounds, rbond in even ones
+  if [ $((round % 2)) = 1 ]; then ds="bonding rbond"; else ds="rbond bonding"; fi
+  for d in $ds; do
     ad_setup "$d" la
     form "$d" la
     fail "$d" la

@@ -8,19 +8,25 @@
 #     (active-backup, miimon 100, up) with one `ip -batch` of `link set vN master B`;
 # (d) the time to read /proc/net/bonding/B with those NSLAVES slaves (the mean of NREADS reads by
 #     one python process, timed inside it).
-# bonding, rbond (and bare) in turn each round.
+# bonding, rbond (and bare) in turn each round, bonding first in odd rounds, rbond in even ones.
 . /src/scripts/bench/lib.sh
 if [ "$SMOKE" = 1 ]; then
   SIZES=${SIZES:-2 4}; NBONDS=${NBONDS:-10}; NSLAVES=${NSLAVES:-8}; NREADS=${NREADS:-20}
 else
   SIZES=${SIZES:-2 4 8 16}; NBONDS=${NBONDS:-1000}; NSLAVES=${NSLAVES:-64}; NREADS=${NREADS:-200}
 fi
+# a full run of everything at ROUNDS 5 took 13 minutes under TCG (deleting 1000 bonds alone takes
+# 20-40 s a driver): at most SCALE_ROUNDS (3) rounds of (a), (c), (d), BONDS_ROUNDS (1) of (b),
+# and PPS_COUNT (100000) frames a figure of (a)
+SROUNDS=$(( ROUNDS < ${SCALE_ROUNDS:-3} ? ROUNDS : ${SCALE_ROUNDS:-3} ))
+BROUNDS=$(( ROUNDS < ${BONDS_ROUNDS:-1} ? ROUNDS : ${BONDS_ROUNDS:-1} ))
+PPS_COUNT=${PPS_COUNT:-$(( COUNT < 100000 ? COUNT : 100000 ))}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-meta scale_pps "Scale: transmit through balance-xor (layer3+4)" pps higher "pktgen, 64-byte UDP frames with random source ports, 1 thread, $COUNT frames, through a balance-xor layer3+4 bond of N veth slaves (peers up in a namespace); bare: the same frames out of one veth"
+meta scale_pps "Scale: transmit through balance-xor (layer3+4)" pps higher "pktgen, 64-byte UDP frames with random source ports, 1 thread, $PPS_COUNT frames, through a balance-xor layer3+4 bond of N veth slaves (peers up); bare: the same frames out of one veth"
 meta scale_bonds "Scale: $NBONDS bonds created, deleted" ms lower "one ip -batch of $NBONDS lines 'link add NAME type bond' (bonding) or 'type rbond' (rbond), no options, the bonds left down; then one of 'link del NAME'; the time of the ip process"
-meta scale_enslave "Scale: $NSLAVES slaves enslaved" ms lower "one ip -batch of $NSLAVES lines 'link set vN master B' to an active-backup bond (miimon 100) that is up; the veths (peers up in a namespace) made beforehand; the time of the ip process"
+meta scale_enslave "Scale: $NSLAVES slaves enslaved" ms lower "one ip -batch of $NSLAVES lines 'link set vN master B' to an active-backup bond (miimon 100) that is up; the veths (peers up) made beforehand; the time of the ip process"
 meta scale_proc "Scale: /proc/net/bonding with $NSLAVES slaves" us lower "the mean time of one read of the whole /proc/net/bonding/B (active-backup, $NSLAVES slaves up), $NREADS reads one after the other by one python process (open, read to the end, close), timed inside it"
 for k in $SIZES; do want scale_pps "$k slaves" bonding rbond bare; done
 want scale_bonds "create" bonding rbond
@@ -28,26 +34,27 @@ want scale_bonds "delete" bonding rbond
 want scale_enslave "enslave" bonding rbond
 want scale_proc "read" bonding rbond
 
-# mkslaves BOND K [MASTER]: K veths BOND-sI whose peers pI are up in namespace bench-BOND; with
-# MASTER, enslaved to BOND (a few ip -batch runs: ip's start is slow under TCG)
+# mkslaves BOND K [MASTER]: K veths BOND-sI whose peers BOND-pI are up (in this namespace: a
+# namespace deleted is cleaned up later by a work, which would run during the next measurement);
+# with MASTER, enslaved to BOND (a few ip -batch runs: ip's start is slow under TCG)
 mkslaves() {
   local b=$1 k=$2 i
-  ip netns add "bench-$b"
   for ((i = 1; i <= k; i++)); do
-    echo "link add $b-s$i type veth peer name p$i netns bench-$b"
+    echo "link add $b-s$i type veth peer name $b-p$i"
     [ -z "$3" ] || echo "link set $b-s$i master $b"
   done > "$TMP/add"
-  for ((i = 1; i <= k; i++)); do echo "link set p$i up"; done > "$TMP/up"
+  for ((i = 1; i <= k; i++)); do echo "link set $b-p$i up"; done > "$TMP/up"
   ip -batch "$TMP/add"
-  ip -n "bench-$b" -batch "$TMP/up"
+  ip -batch "$TMP/up"
 }
-# delslaves BOND K: the veths and the namespace go
+# delslaves BOND K: the veths go
 delslaves() {
   local i
   for ((i = 1; i <= $2; i++)); do echo "link del $1-s$i"; done > "$TMP/del"
   ip -batch "$TMP/del"
-  ip netns del "bench-$1"
 }
+# drivers ROUND: the two drivers, in turn, bonding first in odd rounds
+drivers() { if [ $(($1 % 2)) = 1 ]; then echo bonding rbond; else echo rbond bonding; fi; }
 kind() { if [ "$1" = rbond ]; then echo rbond; else echo bond; fi; }
 ms_of() { local t0=$(now_us); "$@" >/dev/null; echo $(( ($(now_us) - t0) / 1000 )); }
 
@@ -57,7 +64,7 @@ pps() { # (a) DRIVER K
   mkbond "$d" "$b" $(opts xor34)
   mkslaves "$b" "$k" master
   ip link set "$b" up
-  rec scale_pps "$k slaves" "$d" "$(pktgen_run "$b")"
+  rec scale_pps "$k slaves" "$d" "$(pktgen_run "$b" 64 1 "$PPS_COUNT")"
   ip link del "$b"
   delslaves "$b" "$k"
 }
@@ -103,14 +110,19 @@ print("%.1f" % ((time.perf_counter() - t) * 1e6 / n))' "$p" "$NREADS")"
   delslaves "$b" "$NSLAVES"
 }
 
-for ((round = 1; round <= ROUNDS; round++)); do
+t0=$(now_ms)
+for ((round = 1; round <= SROUNDS; round++)); do
   bare_setup
   for k in $SIZES; do
-    pps bonding "$k"
-    pps rbond "$k"
-    rec scale_pps "$k slaves" bare "$(pktgen_run bare)"
+    for d in $(drivers "$round"); do pps "$d" "$k"; done
+    rec scale_pps "$k slaves" bare "$(pktgen_run bare 64 1 "$PPS_COUNT")"
   done
   bare_teardown
-  for d in bonding rbond; do bonds "$d"; done
-  for d in bonding rbond; do enslave "$d"; done
+  echo "bench: scale: round $round of pps: $(( $(now_ms) - t0 )) ms so far" >&2
+  for d in $(drivers "$round"); do enslave "$d"; done
+  echo "bench: scale: round $round of enslave and /proc: $(( $(now_ms) - t0 )) ms so far" >&2
+done
+for ((round = 1; round <= BROUNDS; round++)); do
+  for d in $(drivers "$round"); do bonds "$d"; done
+  echo "bench: scale: round $round of bonds: $(( $(now_ms) - t0 )) ms so far" >&2
 done
