@@ -6,10 +6,10 @@
 #   slaves: NSLAVES veths (peers up beside them, made before the first reading) enslaved with one
 #           `ip -batch` to an active-backup bond (miimon 100, up) made before the first reading.
 # Two counts of each delta, divided by N: the bytes of live slab objects (/proc/slabinfo:
-# active_objs x objsize, summed) and /proc/meminfo's Slab + Percpu + VmallocUsed (whole slab
-# pages, kmalloc above 8 KiB, which the page allocator serves but counts as slab, per-CPU areas,
-# vmalloc: kernel stacks of threads). MemFree was tried: too noisy (per-CPU page lists), and
-# negative at times.
+# active_objs x objsize, summed), and those + kmalloc above 8 KiB (which the page allocator serves:
+# /proc/meminfo's Slab minus the caches' pages) + Percpu + VmallocUsed (kernel stacks of threads).
+# Whole slab pages (meminfo's Slab) were tried: how many new pages N objects take depends on the
+# partial slabs earlier frees left. MemFree was tried: too noisy (per-CPU page lists).
 # bonding and rbond in turn each round, bonding first in odd rounds, rbond in even ones.
 . /src/scripts/bench/lib.sh
 if [ "$SMOKE" = 1 ]; then NBONDS=${NBONDS:-10}; NSLAVES=${NSLAVES:-10}; else NBONDS=${NBONDS:-200}; NSLAVES=${NSLAVES:-200}; fi
@@ -19,13 +19,14 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 SETTLE=${SETTLE:-$([ "$SMOKE" = 1 ] && echo 0.2 || echo 0.5)}
 
-NOTE="the difference between readings before and after (each after echo 3 > drop_caches and $SETTLE s for RCU, repeated until two agree), divided by N. slab objects: the sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not their slab pages); Slab + Percpu + vmalloc: /proc/meminfo's Slab (whole slab pages, and kmalloc above 8 KiB, which the page allocator serves), Percpu and VmallocUsed (which holds kernel stacks: bonding.ko's workqueue per bond has a rescuer thread). Not counted: page tables, pages of page cache; MemFree was tried: too noisy"
+NOTE="the difference between readings before and after (each after echo 3 > drop_caches and $SETTLE s for RCU, repeated until two agree), divided by N. slab objects: the sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not their slab pages); + large kmalloc + percpu + vmalloc: also kmalloc above 8 KiB (served by the page allocator: /proc/meminfo's Slab minus the caches' slab pages), Percpu and VmallocUsed (kernel stacks: bonding.ko's workqueue per bond has a rescuer thread). Not counted: page tables, the slab pages' unused room (it depends on what earlier frees left)"
 meta mem_bond "Memory per bond ($NBONDS bonds)" bytes lower "$NBONDS bonds made with one ip -batch of 'link add NAME type bond|rbond' (no options, down). $NOTE"
 meta mem_slave "Memory per slave ($NSLAVES slaves)" bytes lower "$NSLAVES veths (made beforehand, down, peers up) enslaved with one ip -batch to an active-backup bond (miimon 100, up); enslaving opens a veth, which is counted too (the same for both drivers). $NOTE"
-ROWS=("slab objects" "Slab + Percpu + vmalloc")
+ROWS=("slab objects" "objects + large kmalloc + percpu + vmalloc")
 for r in "${ROWS[@]}"; do want mem_bond "$r" bonding rbond; want mem_slave "$r" bonding rbond; done
 
-# reading: prints "SLABOBJ KERNEL", in bytes: the live slab objects; Slab + Percpu + VmallocUsed.
+# reading: prints "SLABOBJ KERNEL", in bytes: the live slab objects; those + large kmalloc (meminfo's
+# Slab - the caches' slab pages) + Percpu + VmallocUsed.
 # Read until two readings in a row agree within 32 KiB on both (5 at most): a namespace deleted
 # before (this part's, or an earlier part's) is cleaned up by a work, and RCU frees late.
 reading() {
@@ -35,9 +36,9 @@ reading() {
     echo 3 > /proc/sys/vm/drop_caches
     sleep_s "$SETTLE"
     a=$b
-    b=$(awk 'FILENAME == "/proc/slabinfo" { if (FNR > 2) o += $2 * $4; next }
-             /^Slab:|^Percpu:|^VmallocUsed:/ { s += $2 * 1024 }
-             END { printf "%d %d\n", o, s }' /proc/slabinfo /proc/meminfo)
+    b=$(awk 'FILENAME == "/proc/slabinfo" { if (FNR > 2) { o += $2 * $4; p += $15 * $6 * 4096 }; next }
+             /^Slab:/ { s += $2 * 1024 - p } /^Percpu:|^VmallocUsed:/ { s += $2 * 1024 }
+             END { printf "%d %d\n", o, o + s }' /proc/slabinfo /proc/meminfo)
     [ -n "$a" ] || continue
     # shellcheck disable=SC2086
     set -- $a $b
