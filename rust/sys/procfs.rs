@@ -72,11 +72,12 @@ pub(crate) fn kernel_release() -> &'static str {
 
 /// # Safety
 ///
-/// Called by seq_file for a file made by `Entry::create::<T>`, whose data is the bond device; the
-/// entry is removed (waiting for readers) before the device goes away.
-unsafe extern "C" fn show<T: ProcShow>(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-    // SAFETY: single_open() stored the device pointer we gave as the entry's data in `private`.
-    let dev = unsafe { NetDevice::from_raw((*seq).private.cast()) };
+/// Called by the shim's seq_file show for a file made by `Entry::create::<T>`, with the bond device
+/// given there as `data`; the entry is removed (waiting for readers) before the device goes away.
+unsafe extern "C" fn show<T: ProcShow>(seq: *mut bindings::seq_file, data: *mut c_void) -> c_int {
+    // SAFETY: `data` is the device pointer Entry::create gave rbond_proc_create(), valid while the
+    // entry exists (see above).
+    let dev = unsafe { NetDevice::from_raw(data.cast()) };
     if let Some(state) = master_state::<T>(dev) {
         // INVARIANT: `seq` is valid for this call.
         let mut w = SeqWriter { seq, _p: PhantomData };
@@ -193,9 +194,11 @@ impl<T: ProcShow> Drop for Registration<T> {
 ///
 /// # Invariants
 ///
-/// `pde` is a live proc entry whose data is a device that outlives it.
+/// `pde` is a live proc entry made by `rbond_proc_create()` (its state `priv`) for a device that
+/// outlives it.
 pub(crate) struct Entry {
     pde: *mut bindings::proc_dir_entry,
+    priv_: *mut bindings::rbond_proc,
 }
 
 // SAFETY: the entry is only created and removed under RTNL; the pointer is not tied to a thread.
@@ -210,6 +213,7 @@ impl Entry {
             return None;
         }
         let name = dev.name(rtnl);
+        let mut priv_ = core::ptr::null_mut();
         // SAFETY: the device is valid and registered (or registering) in a live namespace, whose
         // NetData exists (READY: the ops are registered, and NET_ID was written before); the name
         // is NUL-terminated; the device outlives the entry because the driver removes the entry in
@@ -219,15 +223,15 @@ impl Entry {
             if dir.is_null() {
                 return None;
             }
-            bindings::proc_create_single_data(name.as_char_ptr().cast(), 0o444, dir, Some(show::<T>), dev.as_raw().cast())
+            bindings::rbond_proc_create(name.as_char_ptr().cast(), dir, Some(show::<T>), dev.as_raw().cast(), &mut priv_)
         };
-        // INVARIANT: non-null means created with the device as data.
-        (!pde.is_null()).then_some(Entry { pde })
+        // INVARIANT: non-null means created with the device as data, its state in `priv_`.
+        (!pde.is_null()).then_some(Entry { pde, priv_ })
     }
 
     /// Removes the file; returns when no reader is inside `show` any more.
     pub(crate) fn remove(self, _rtnl: &Rtnl) {
-        // SAFETY: live entry by the type invariant; removed once (self is consumed).
-        unsafe { bindings::proc_remove(self.pde) };
+        // SAFETY: live entry and its state by the type invariant; removed once (self is consumed).
+        unsafe { bindings::rbond_proc_remove(self.pde, self.priv_) };
     }
 }

@@ -101,6 +101,11 @@ void rbond_notify_peers(struct net_device *dev);
 const char *rbond_uts_release(void);
 void *rbond_net_generic(const struct net *net, unsigned int id);
 struct proc_dir_entry *rbond_net_proc_net(struct net *net);
+struct rbond_proc;
+struct proc_dir_entry *rbond_proc_create(const char *name, struct proc_dir_entry *dir,
+					 int (*show)(struct seq_file *, void *), void *data,
+					 struct rbond_proc **priv);
+void rbond_proc_remove(struct proc_dir_entry *pde, struct rbond_proc *priv);
 
 void rbond_addr_sync(struct net_device *slave, struct net_device *master, bool multiple);
 void rbond_addr_sync_locked(struct net_device *slave, struct net_device *master, bool multiple);

@@ -155,3 +155,55 @@ pktgen_rx() {
     sed -n "s/.*[^0-9]\([0-9][0-9]*\)pps.*/\1/p" $PG/$1 | head -n1
     echo rem_device_all > $PG/kpktgend_0' _ "$2" "$COUNT" "$mac" "$size"
 }
+
+# ---- flows at a set rate (failover.sh, lacp.sh) ----
+# pg_flow_start DEV COUNT RATE: pktgen starts sending COUNT 64-byte frames (random UDP source
+# ports) out of DEV, RATE a second, in the background (its pid in PG_PID). Keep 1 s / RATE at
+# 100 us or more: pktgen sleeps between frames then, a shorter delay busy-waits (a CPU taken).
+pg_flow_start() {
+  local c
+  echo rem_device_all > "$PG/kpktgend_0"
+  echo "add_device $1" > "$PG/kpktgend_0"
+  for c in "count $2" "pkt_size 64" "delay $((1000000000 / $3))" "dst 10.99.0.2" \
+           "dst_mac 02:00:00:00:00:02" "udp_src_min 1024" "udp_src_max 9999" "flag UDPSRC_RND"; do
+    echo "$c" > "$PG/$1"
+  done
+  echo start > "$PG/pgctrl" &
+  PG_PID=$!
+}
+# pg_sofar DEV: the frames pktgen has sent so far out of DEV (builtins only: cheap to poll)
+pg_sofar() {
+  local l
+  l=$(pg_line "$1" pkts-sofar:); l=${l#pkts-sofar: }; l=${l%% *}; echo "${l:-0}"
+}
+# pg_line DEV WORD: the first line of pktgen's file for DEV that starts with WORD (builtins only)
+pg_line() {
+  local l
+  while read -r l; do case $l in "$2"*) echo "$l"; return 0;; esac; done < "$PG/$1"
+}
+# pg_flow_end DEV: waits for the flow; sets PG_US, PG_SENT and PG_REFUSED: its time, the frames
+# DEV took and those it refused (NET_XMIT_DROP/CN: pktgen counts them as errors and sends another
+# in their place, so the frames it tried are PG_SENT + PG_REFUSED)
+pg_flow_end() {
+  local l i
+  wait "$PG_PID" || true
+  # the write of start can come back early (a signal to the writer): the device's result says
+  for ((i = 0; i < 1000; i++)); do
+    l=$(pg_line "$1" Result:); case $l in *Starting*|'') sleep_s 0.02;; *) break;; esac
+  done
+  read -r PG_US PG_SENT PG_REFUSED < <(awk '/^Result: OK:/ { u = $3; sub(/\(.*/, "", u); s = $5 }
+                                            /errors:/ { e = $NF } END { print u, s, e }' "$PG/$1")
+  echo rem_device_all > "$PG/kpktgend_0"
+}
+# tx_frames DEV...: the sum of the devices' tx_packets (a veth counts a frame when its peer took it:
+# the peer's rx_packets)
+tx_frames() {
+  local d v s=0
+  for d in "$@"; do read -r v < "/sys/class/net/$d/statistics/tx_packets"; s=$((s + v)); done
+  echo "$s"
+}
+# sleep_s SECONDS: sleep without starting a program
+sleep_s() { read -rt "$1" <> <(:) || true; }
+# bond_proc BOND: the path of BOND's /proc file (rbond's is /proc/net/rbond/BOND unless loaded in
+# compatibility mode)
+bond_proc() { if [ -e "/proc/net/rbond/$1" ]; then echo "/proc/net/rbond/$1"; else echo "/proc/net/bonding/$1"; fi; }
