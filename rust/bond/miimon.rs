@@ -17,7 +17,17 @@ use kernel::prelude::*;
 impl Bond {
     /// One MII monitor round under RTNL (`bond_miimon_inspect()` + `bond_miimon_commit()`).
     /// Returns whether a slave's link state changed (then the caller rebuilds the snapshot).
-    pub(super) fn miimon_round(&self, dev: &NetDevice, ctl: &mut Control, rtnl: &Rtnl, held: slave::Held<'_>) -> bool {
+    /// `event`: the round was brought forward by a slave's notification, not a poll: it counts no
+    /// up- or downdelay (a slave waiting for one, its carrier as it was, is left as it is), so
+    /// that a delay lasts its miimon ticks however many notifications come meanwhile.
+    pub(super) fn miimon_round(
+        &self,
+        dev: &NetDevice,
+        ctl: &mut Control,
+        rtnl: &Rtnl,
+        held: slave::Held<'_>,
+        event: bool,
+    ) -> bool {
         let mut changed = false;
         let p = ctl.params.clone();
         // no slave to send with: the first that comes back is taken at once (bond_miimon_inspect())
@@ -32,6 +42,9 @@ impl Bond {
             let mut m = s.mii();
             let was = m.link;
             let carrier = s.dev.running_with_carrier();
+            if event && matches!((m.link, carrier), (Link::Fail, false) | (Link::Back, true)) {
+                continue;
+            }
             let Some(prop) = mii::inspect(&mut m, carrier, p.updelay, p.downdelay, ignore_updelay) else {
                 s.set_mii(m);
                 // 802.3ad: speed and duplex again, in case they recovered before the monitor
@@ -174,6 +187,24 @@ impl Bond {
         }
     }
 
+    /// The delay to the MII monitor's next poll: `miimon` ms, or, after a round a notification
+    /// brought forward that changed nothing, what was left of the poll's interval: the polls keep
+    /// their pace, so that notifications in a row do not put off the ticks of a delay.
+    fn mii_next(&self, miimon: u32, keep_pace: bool) -> u32 {
+        let now = crate::sys::probe::jiffies();
+        let per = crate::sys::probe::msecs_to_jiffies(miimon).max(1);
+        if keep_pace {
+            let due = self.mii_due.load(Relaxed);
+            if due > now && due - now <= per {
+                // (due - now) * miimon / per, rounded up: at most miimon
+                let left = ((due - now) * u64::from(miimon)).div_ceil(per);
+                return u32::try_from(left).unwrap_or(miimon);
+            }
+        }
+        self.mii_due.store(now.saturating_add(per), Relaxed);
+        miimon
+    }
+
     /// The link monitor's work: the MII monitor's (`bond_mii_monitor()`), every `miimon` ms, or
     /// the ARP monitor's (`bond_arp_monitor()`), every `arp_interval` ms, while the bond is up.
     /// Which one is decided under RTNL, where the options change.
@@ -189,13 +220,15 @@ impl Bond {
             return;
         };
         let Some(mut ctl) = self.ctl.borrow(&rtnl) else { return };
+        let event = self.mii_event.swap(false, Relaxed);
         let next = if ctl.params.miimon > 0 {
             // a quiet tick publishes nothing: every other change (events, options, enslave)
             // rebuilds when it happens
-            if self.miimon_round(dev, &mut ctl, &rtnl, None) {
+            let changed = self.miimon_round(dev, &mut ctl, &rtnl, None, event);
+            if changed {
                 self.rebuild(dev, &ctl, &rtnl);
             }
-            ctl.params.miimon
+            self.mii_next(ctl.params.miimon, event && !changed)
         } else if ctl.params.arp_interval > 0 {
             if self.arp_round(dev, &mut ctl, &rtnl) {
                 self.rebuild(dev, &ctl, &rtnl);

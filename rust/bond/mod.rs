@@ -38,7 +38,7 @@ use crate::sys::rcu::{RcuBox, RcuRead};
 use crate::sys::rtnl::{Rtnl, RtnlCell};
 use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use mode::Mode;
@@ -167,6 +167,11 @@ pub(crate) struct Bond {
     /// 802.3ad with rbond's lacp_fallback: the port that carries the traffic alone changed; the
     /// next MII tick announces the bond
     ad_fallback_notif: AtomicBool,
+    /// a slave's notification brought the link monitor's round forward: that round starts and
+    /// ends up- and downdelays but counts none of them (bonding counts them on its polls only)
+    mii_event: AtomicBool,
+    /// jiffies at which the MII monitor's next poll is due
+    mii_due: AtomicU64,
     /// balance-tlb and balance-alb
     alb: Arc<alb::Alb>,
     /// the IPsec SAs offloaded through the bond (`ipsec_list`, `ipsec_lock`)
@@ -931,6 +936,7 @@ impl Bond {
                 // work (the notifier may hold the slave's instance lock, which failover, taking
                 // the slaves' locks, must not meet)
                 if ctl.params.miimon > 0 && dev.is_up() {
+                    self.mii_event.store(true, Relaxed);
                     link::run_work_now(dev, self, Work::Monitor);
                 }
                 self.rebuild(dev, &ctl, rtnl);
@@ -1028,6 +1034,8 @@ impl Master for Bond {
             ad_arr_pending: AtomicBool::new(false),
             ad_peer_notif: AtomicBool::new(false),
             ad_fallback_notif: AtomicBool::new(false),
+            mii_event: AtomicBool::new(false),
+            mii_due: AtomicU64::new(0),
             alb: alb::Alb::new()?,
             xfrm: XfrmList::new()?,
         };

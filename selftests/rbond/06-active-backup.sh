@@ -151,6 +151,34 @@ check "primary_reselect failure: the primary does not take over when it is back"
 sleep 0.3
 check "/proc text is the C driver's with delays (Up Delay 300, Down Delay 200)" same_proc r-b c-b
 
+# a delay lasts its miimon ticks whatever notifications come meanwhile: a flag change of the
+# slave (IFF_DYNAMIC) is a NETDEV_CHANGE, which brings rbond's monitor round forward, and that
+# round must count no tick (it did: a downdelay of 1000 ms ended at once after ten of them)
+setbond rbond r-b updelay 1000 downdelay 1000; setbond bonding c-b updelay 1000 downdelay 1000
+flags() { local i; for i in 1 2 3 4 5 6; do ip link set r-s1 dynamic on; ip link set c-s1 dynamic on
+  ip link set r-s1 dynamic off; ip link set c-s1 dynamic off; sleep 0.05; done; }
+# waited BOND WHAT: ms from the delay's announcement to its end in the kernel log
+waited() {
+  dmesg | awk -v b="$1: (slave ${1%-b}-s1): link status" -v w="$2" '
+    index($0, b) && /disabling it in|enabling it in/ { s = substr($1 $2, 2) + 0 }
+    index($0, b " definitely " w) && s { sub(/^\[ */, ""); printf "%d\n", ($1 + 0 - s) * 1000; exit }'
+}
+dmesg -C
+ip -n rbpeer link set r-p1 down; ip -n rbpeer link set c-p1 down
+flags
+wait_for 5 bash -c 'dmesg | grep -q "r-s1): link status definitely down" && dmesg | grep -q "c-s1): link status definitely down"'
+r=$(waited r-b down); c=$(waited c-b down)
+check "downdelay 1000 with 12 notifications meanwhile: rbond waits it (${r:-?} ms; bonding.ko ${c:-?} ms)" \
+  bash -c "[ '${r:-0}' -ge 950 ] && [ '${c:-0}' -ge 950 ]"
+dmesg -C
+ip -n rbpeer link set r-p1 up; ip -n rbpeer link set c-p1 up
+flags
+wait_for 5 bash -c 'dmesg | grep -q "r-s1): link status definitely up" && dmesg | grep -q "c-s1): link status definitely up"'
+r=$(waited r-b up); c=$(waited c-b up)
+check "updelay 1000 with 12 notifications meanwhile: rbond waits it (${r:-?} ms; bonding.ko ${c:-?} ms)" \
+  bash -c "[ '${r:-0}' -ge 950 ] && [ '${c:-0}' -ge 950 ]"
+setbond rbond r-b updelay 0 downdelay 0; setbond bonding c-b updelay 0 downdelay 0
+
 # counters: the bond reports what its slaves did since they were enslaved, and keeps a released
 # slave's share
 stat() { cat /sys/class/net/$1/statistics/$2; }
