@@ -11,7 +11,7 @@ set -e
 for a in "$@"; do
   case "$a" in [A-Z]*=*) export "${a?}";; *) echo "bench.sh: '$a' is not VAR=VALUE" >&2; exit 2;; esac
 done
-ALL_PARTS="paths"
+ALL_PARTS="paths failover lacp scale memory"
 PARTS=${PARTS:-$ALL_PARTS}
 export BENCH_DIR=${BENCH_DIR:-/out/bench}
 mkdir -p "$BENCH_DIR"; : > "$BENCH_DIR/results.tsv"
