@@ -13,6 +13,8 @@ PKGS=(
   tcpdump netsniff-ng socat ndisc6 python3 python3-scapy diffutils iproute2
   # the clients' root (scripts/build-clients.sh: networkd, NetworkManager, ifupdown2, teamd, lldpd)
   mmdebstrap
+  # perf from the kernel's tools/perf, linked statically (scripts/build-perf.sh: libelf.a, libz.a)
+  libelf-dev zlib1g-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
