@@ -66,10 +66,10 @@ prof() {
     "$@"; return
   fi
   data=$(mktemp /tmp/prof.XXXXXX)
-  "$perf" record -q -e cpu-clock -a -g -o "$data" -- "$@" 2> "$data.err" || rc=$?
+  "$perf" record -N -q -e cpu-clock -a -g -o "$data" -- "$@" 2> "$data.err" || rc=$?
   if [ -s "$data" ]; then
     { echo "# $name: perf record -e cpu-clock -a -g -- $*"
-      "$perf" report -i "$data" --stdio --no-children -g none -n --sort sym,dso --demangle-kernel \
+      "$perf" report -i "$data" --stdio --no-children --no-inline -g none -n --sort sym,dso --demangle-kernel \
         --percent-limit 0.3 2>> "$data.err" | grep -v -e '^$' -e '^#$' -e '^# To display' -e 'tips.txt' | head -n "${PROF_LINES:-45}"
     } > "$dir/$name.txt"
   else
@@ -187,9 +187,11 @@ pktgen_rx() {
 prof_perf() {
   local m=/run/perf
   if [ ! -x "$m/perf" ]; then
+    # the share's tag among the guest's 9p devices (a mount of a missing tag logs a kernel error)
+    cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | tr '\0' '\n' | grep -qx perf ||
+      { echo "no perf (no 9p share 'perf': run the guest with RBOND_VM_PERF=1)"; return 1; }
     mkdir -p "$m"
-    mount -t 9p -o trans=virtio,version=9p2000.L,ro perf "$m" 2>/dev/null ||
-      { echo "no perf (the 9p share 'perf' is missing: run the guest with RBOND_VM_PERF=1)"; return 1; }
+    mount -t 9p -o trans=virtio,version=9p2000.L,ro perf "$m" || { echo "no perf (the share 'perf' did not mount)"; return 1; }
   fi
   [ -x "$m/perf" ] || { echo "no perf in the share 'perf'"; return 1; }
   echo "$m/perf"
