@@ -15,6 +15,8 @@ PKGS=(
   python3-matplotlib
   # the clients' root (scripts/build-clients.sh: networkd, NetworkManager, ifupdown2, teamd, lldpd)
   mmdebstrap
+  # perf from the kernel's tools/perf, linked statically (scripts/build-perf.sh: libelf.a, libz.a)
+  libelf-dev zlib1g-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

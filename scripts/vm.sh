@@ -18,6 +18,9 @@
 # RBOND_VM_CLIENTS=1 shares the clients' root (scripts/build-clients.sh: systemd-networkd,
 # NetworkManager, ifupdown2, teamd, lldpd from Debian sid) read-only as 9p tag "clients"
 # (selftests/lib/clients.sh mounts it and runs them in a chroot).
+# RBOND_VM_PERF=1 shares the folder of perf built from the kernel's tools/perf
+# (scripts/build-perf.sh, a static binary) read-only as 9p tag "perf" (scripts/bench/lib.sh's prof
+# mounts it at /run/perf for `make bench PROFILE=1`).
 . "$(dirname "$0")/common.sh"
 
 script=${1:?usage: vm.sh SCRIPT [ARGS...]}; shift
@@ -30,6 +33,13 @@ case "${RBOND_VM_CLIENTS:-0}" in
   1) croot=$("$RBOND_TOP/scripts/build-clients.sh")
      clients_args=(-virtfs "local,path=$croot,mount_tag=clients,security_model=none,readonly=on,id=clients");;
   *) die "RBOND_VM_CLIENTS must be 0 or 1 (got '${RBOND_VM_CLIENTS}')";;
+esac
+
+case "${RBOND_VM_PERF:-0}" in
+  0) ;;
+  1) perfbin=$("$RBOND_TOP/scripts/build-perf.sh")
+     clients_args+=(-virtfs "local,path=$(dirname "$perfbin"),mount_tag=perf,security_model=none,readonly=on,id=perf");;
+  *) die "RBOND_VM_PERF must be 0 or 1 (got '${RBOND_VM_PERF}')";;
 esac
 
 run=$(new_run_dir)

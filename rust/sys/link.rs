@@ -486,8 +486,8 @@ impl<T: Master> Adapter<T> {
     ///
     /// `dev` must be a device of this link kind (allocated by alloc_netdev with our priv_size).
     unsafe fn priv_of(dev: *mut bindings::net_device) -> *mut Priv<T> {
-        // SAFETY: by the caller's guarantee the private area is a `Priv<T>`.
-        unsafe { bindings::rbond_netdev_priv(dev).cast::<Priv<T>>() }
+        // SAFETY: by the caller's guarantee the private area is a `Priv<T>`; `dev` is valid.
+        unsafe { netdev_priv(dev).cast::<Priv<T>>() }
     }
 
     /// # Safety
@@ -497,7 +497,7 @@ impl<T: Master> Adapter<T> {
     unsafe fn state<'a>(dev: *mut bindings::net_device) -> &'a T {
         // SAFETY: the private area of a device of this kind is a `Priv<T>` (priv_size and setup
         // below); by the caller's guarantee `ndo_init` initialized it and nothing dropped it.
-        unsafe { (*bindings::rbond_netdev_priv(dev).cast::<Priv<T>>()).state.assume_init_ref() }
+        unsafe { (*netdev_priv(dev).cast::<Priv<T>>()).state.assume_init_ref() }
     }
 
     /// `rtnl_link_ops.setup`, called by alloc_netdev on a zeroed device.
@@ -1076,7 +1076,7 @@ pub(crate) fn master_state<T: Master>(dev: &NetDevice) -> Option<&T> {
     // device (priv_destructor runs when the last reference is gone), which the borrow of `dev`
     // keeps alive.
     unsafe {
-        let p = &*bindings::rbond_netdev_priv(raw).cast::<Priv<T>>();
+        let p = &*netdev_priv(raw).cast::<Priv<T>>();
         p.ready.then(|| p.state.assume_init_ref())
     }
 }
@@ -1276,4 +1276,17 @@ impl<T: Master> Drop for Registration<T> {
             let _ = k.compare_exchange(self.ops.0.get(), core::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
         }
     }
+}
+
+/// `netdev_priv()`: the device's private area, `dev->priv` (a field's address, no call: the
+/// transmit path asks for it with every frame).
+///
+/// # Safety
+///
+/// `dev` must point to a valid `net_device`.
+#[inline(always)]
+unsafe fn netdev_priv(dev: *mut bindings::net_device) -> *mut u8 {
+    // SAFETY: `dev` is valid (caller's guarantee); taking the address of its trailing `priv`
+    // array reads nothing, and is what netdev_priv() returns.
+    unsafe { core::ptr::addr_of_mut!((*dev).priv_).cast::<u8>() }
 }

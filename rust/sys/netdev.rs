@@ -386,7 +386,7 @@ impl NetDevice {
     /// Running with a carrier (`bond_slave_is_up()`).
     pub(crate) fn running_with_carrier(&self) -> bool {
         // SAFETY: the device is valid; both reads are plain bit tests that are safe anywhere.
-        unsafe { bindings::rbond_netif_running(self.as_raw()) && bindings::rbond_netif_carrier_ok(self.as_raw()) }
+        unsafe { bindings::rbond_netif_running_carrier_ok(self.as_raw()) }
     }
 
     /// A carrier change waits for linkwatch (`__LINK_STATE_LINKWATCH_PENDING`): after a

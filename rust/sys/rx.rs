@@ -75,9 +75,11 @@ pub(crate) trait RxHandler: Send + Sync + Sized {
 /// Called by the core for frames of a device whose hook is `handler::<T>`, under RCU, with a
 /// valid `*pskb`.
 unsafe extern "C" fn handler<T: RxHandler>(pskb: *mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t {
-    // SAFETY: the core passes a valid skb pointer; skb_share_check() gives us an unshared skb or
-    // frees it and returns null.
-    let skb = unsafe { bindings::rbond_skb_share_check(*pskb) };
+    let mut data = core::ptr::null_mut();
+    // SAFETY: the core passes a valid skb pointer under rcu_read_lock(); skb_share_check() gives
+    // us an unshared skb or frees it and returns null; `data` gets the hook's data of the skb's
+    // device. One call for both: this runs for every frame.
+    let skb = unsafe { bindings::rbond_rx_handler_begin(*pskb, &mut data) };
     let Some(skb) = NonNull::new(skb) else {
         return bindings::rx_handler_result_RX_HANDLER_CONSUMED;
     };
@@ -85,9 +87,9 @@ unsafe extern "C" fn handler<T: RxHandler>(pskb: *mut *mut bindings::sk_buff) ->
     unsafe { *pskb = skb.as_ptr() };
     // SAFETY: the core calls us under rcu_read_lock().
     let rcu = unsafe { RcuRead::assume() };
-    // SAFETY: the hook's data is the `T` given to `register::<T>`, alive until `unregister`
-    // returned, which waits for all handlers in flight (synchronize_net).
-    let data = unsafe { &*bindings::rbond_skb_rx_handler_data(skb.as_ptr()).cast::<T>() };
+    // SAFETY: the hook's data is the `T` given to `register::<T>` (never null), alive until
+    // `unregister` returned, which waits for all handlers in flight (synchronize_net).
+    let data = unsafe { &*data.cast::<T>() };
     // INVARIANT: valid, unshared skb.
     let rxskb = RxSkb(skb);
     match data.rx(&rxskb, &rcu) {

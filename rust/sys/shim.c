@@ -49,11 +49,6 @@ const char *rbond_netdev_reg_state(const struct net_device *dev)
 	return netdev_reg_state(dev);
 }
 
-void *rbond_netdev_priv(const struct net_device *dev)
-{
-	return netdev_priv(dev);
-}
-
 void rbond_eth_hw_addr_random(struct net_device *dev)
 {
 	eth_hw_addr_random(dev);
@@ -690,9 +685,10 @@ bool rbond_linkwatch_pending(const struct net_device *dev)
 	return test_bit(__LINK_STATE_LINKWATCH_PENDING, &dev->state);
 }
 
-bool rbond_netif_running(const struct net_device *dev)
+/* bond_slave_is_up(): running with a carrier, in one call (asked for each frame's slave) */
+bool rbond_netif_running_carrier_ok(const struct net_device *dev)
 {
-	return netif_running(dev);
+	return netif_running(dev) && netif_carrier_ok(dev);
 }
 
 unsigned int rbond_dev_flags(const struct net_device *dev)
@@ -1071,14 +1067,14 @@ bool rbond_skb_l4_hash(const struct sk_buff *skb, u32 *hash)
 	return true;
 }
 
-struct sk_buff *rbond_skb_share_check(struct sk_buff *skb)
+/* the start of an rx handler, in one call for each frame: skb_share_check() of @skb, whose
+ * result (NULL: the frame is gone, a shared one that could not be cloned was freed) it returns,
+ * and in *@data the hook's data of the device it came on */
+struct sk_buff *rbond_rx_handler_begin(struct sk_buff *skb, void **data)
 {
-	return skb_share_check(skb, GFP_ATOMIC);
-}
-
-void *rbond_skb_rx_handler_data(const struct sk_buff *skb)
-{
-	return rcu_dereference(skb->dev->rx_handler_data);
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	*data = skb ? rcu_dereference(skb->dev->rx_handler_data) : NULL;
+	return skb;
 }
 
 /* the frame came on an Ethernet slave (a non-Ethernet one's, GRE's or IPoIB's, has no Ethernet

@@ -6,7 +6,6 @@
 #include <net/netlink.h>
 #include <linux/device/class.h>
 
-void *rbond_netdev_priv(const struct net_device *dev);
 const char *rbond_netdev_reg_state(const struct net_device *dev);
 void rbond_eth_hw_addr_random(struct net_device *dev);
 void rbond_random_mac(u8 *mac);
@@ -68,7 +67,7 @@ void rbond_dev_hold(struct net_device *dev);
 void rbond_dev_put(struct net_device *dev);
 bool rbond_netif_carrier_ok(const struct net_device *dev);
 bool rbond_linkwatch_pending(const struct net_device *dev);
-bool rbond_netif_running(const struct net_device *dev);
+bool rbond_netif_running_carrier_ok(const struct net_device *dev);
 unsigned int rbond_dev_flags(const struct net_device *dev);
 unsigned short rbond_dev_type(const struct net_device *dev);
 void rbond_dev_addr_get(const struct net_device *dev, u8 *addr);
@@ -141,8 +140,7 @@ void rbond_flow_dissector_init(void);
 bool rbond_skb_flow_dissect(const struct net_device *bond, const struct sk_buff *skb, u32 *out);
 bool rbond_skb_l4_hash(const struct sk_buff *skb, u32 *hash);
 u16 rbond_select_queue(struct net_device *dev, struct sk_buff *skb, struct net_device *sb_dev);
-struct sk_buff *rbond_skb_share_check(struct sk_buff *skb);
-void *rbond_skb_rx_handler_data(const struct sk_buff *skb);
+struct sk_buff *rbond_rx_handler_begin(struct sk_buff *skb, void **data);
 bool rbond_skb_dest_is_link_local(const struct sk_buff *skb);
 unsigned char rbond_skb_pkt_type(const struct sk_buff *skb);
 u16 rbond_skb_queue_mapping(const struct sk_buff *skb);

@@ -44,8 +44,41 @@ now_us() { date +%s%6N; }
 # ---- profiles (make bench PROFILE=1) ----
 # prof CMD...: runs CMD; with PROFILE=1 under the profiler, for the figure named by PROF_NAME
 # (TABLE-ROW-DRIVER), its report in $BENCH_DIR/prof/. Without PROFILE=1, just CMD.
-prof() { "$@"; }
-
+# The profiler is perf of the kernel's tools/perf (scripts/build-perf.sh, shared by scripts/vm.sh
+# with RBOND_VM_PERF=1): `perf record -e cpu-clock -a -g` (software clock samples, the TCG guest
+# has no PMU; system wide, as pktgen sends from kernel threads and frames are received in softirq;
+# the test kernel has no high-resolution timers, so a busy CPU is sampled at each tick, 250 a second),
+# then $BENCH_DIR/prof/NAME.txt: the top of `perf report --stdio --no-children` by symbol (the
+# symbols of rbond.ko and bonding.ko too), for a name profiled again NAME.2.txt, NAME.3.txt...;
+# a name-less call is prof-N. CMD's exit status is prof's. With PROFILE=1 and no perf, CMD runs
+# unprofiled and the missing profile is said on stderr and in $BENCH_DIR/prof/NAME.txt.
+prof() {
+  [ "${PROFILE:-0}" = 1 ] || { "$@"; return; }
+  local dir=$BENCH_DIR/prof name base i rc=0 data perf
+  mkdir -p "$dir"
+  name=${PROF_NAME:-}
+  if [ -z "$name" ]; then i=$(( $(cat "$dir/.n" 2>/dev/null || echo 0) + 1 )); echo "$i" > "$dir/.n"; name=prof-$i; fi
+  name=${name//[^A-Za-z0-9._+-]/_}
+  base=$name; i=1
+  while [ -e "$dir/$name.txt" ]; do i=$((i + 1)); name=$base.$i; done
+  if ! perf=$(prof_perf); then
+    echo "bench: PROFILE=1 but $perf: $name not profiled" | tee "$dir/$name.txt" >&2
+    "$@"; return
+  fi
+  data=$(mktemp /tmp/prof.XXXXXX)
+  "$perf" record -N -q -e cpu-clock -a -g -o "$data" -- "$@" 2> "$data.err" || rc=$?
+  if [ -s "$data" ]; then
+    { echo "# $name: perf record -e cpu-clock -a -g -- $*"
+      "$perf" report -i "$data" --stdio --no-children --no-inline -g none -n --sort sym,dso --demangle-kernel \
+        --percent-limit 0.3 2>> "$data.err" | grep -v -e '^$' -e '^#$' -e '^# To display' -e 'tips.txt' | head -n "${PROF_LINES:-45}"
+    } > "$dir/$name.txt"
+  else
+    { echo "# $name: perf record recorded nothing (exit $rc):"; cat "$data.err"; } | tee "$dir/$name.txt" >&2
+  fi
+  [ "${PROF_KEEP:-0}" = 1 ] && cp "$data" "$dir/$name.data"
+  rm -f "$data" "$data.err"
+  return "$rc"
+}
 # ---- bonds of veth slaves ----
 # opts MODE: a bond's options for a short mode name (iproute2's words, which rtnl.py takes too)
 opts() {
@@ -207,3 +240,18 @@ sleep_s() { read -rt "$1" <> <(:) || true; }
 # bond_proc BOND: the path of BOND's /proc file (rbond's is /proc/net/rbond/BOND unless loaded in
 # compatibility mode)
 bond_proc() { if [ -e "/proc/net/rbond/$1" ]; then echo "/proc/net/rbond/$1"; else echo "/proc/net/bonding/$1"; fi; }
+# ---- profiles: helpers of prof ----
+# prof_perf: the path of the guest's perf (the 9p share "perf", mounted at /run/perf once), or a
+# reason on stdout and status 1
+prof_perf() {
+  local m=/run/perf
+  if [ ! -x "$m/perf" ]; then
+    # the share's tag among the guest's 9p devices (a mount of a missing tag logs a kernel error)
+    cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | tr '\0' '\n' | grep -qx perf ||
+      { echo "no perf (no 9p share 'perf': run the guest with RBOND_VM_PERF=1)"; return 1; }
+    mkdir -p "$m"
+    mount -t 9p -o trans=virtio,version=9p2000.L,ro perf "$m" || { echo "no perf (the share 'perf' did not mount)"; return 1; }
+  fi
+  [ -x "$m/perf" ] || { echo "no perf in the share 'perf'"; return 1; }
+  echo "$m/perf"
+}
