@@ -68,6 +68,8 @@ class Results:
                     self.rows.setdefault(w[0], collections.OrderedDict()).setdefault(w[1], set()).add(w[2])
                 elif line.strip():
                     self.errors.append(f"line {n}: not understood: {line.strip()!r}")
+        pdir = os.path.join(os.path.dirname(path), "prof")
+        self.profiles = sorted(f for f in os.listdir(pdir) if f.endswith(".txt")) if os.path.isdir(pdir) else []
         for t in self.rows:
             if t not in self.meta:
                 self.errors.append(f"table {t}: values but no #meta line")
@@ -133,6 +135,9 @@ def markdown(res, title):
         out += ["", f"({note})" if note else "", ""]
     if res.times:
         out += ["Time per part: " + ", ".join(f"{p} {s} s" for p, s in res.times), ""]
+    if res.profiles:
+        out += [f"Profiles (make bench PROFILE=1): {len(res.profiles)} in prof/, one a figure and "
+                "round: " + ", ".join(res.profiles[:6]) + (", ..." if len(res.profiles) > 6 else ""), ""]
     return "\n".join(out)
 
 

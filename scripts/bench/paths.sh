@@ -64,7 +64,7 @@ tcp_off() {
 }
 # tcp_run NET: Mbit/s that iperf3's receiver got
 tcp_run() {
-  iperf3 -c "$1.2" -t "$TCP_SECONDS" -J 2>/dev/null |
+  prof iperf3 -c "$1.2" -t "$TCP_SECONDS" -J 2>/dev/null |
     python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
 NET_bonding=10.99.1 NET_rbond=10.99.2 NET_bare=10.99.3
@@ -82,14 +82,14 @@ for m in $MODES; do
   [ "$SMOKE" = 1 ] || sleep 1
   for _ in $(seq 1 "$ROUNDS"); do
     for c in $TX_CONFIGS; do
-      for d in $DRV; do PROF_NAME=tx-$c-$m-$d rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
+      for d in $DRV; do export PROF_NAME=tx-$c-$m-$d; rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
     done
-    for d in $DRV; do n=$(name "$d"); PROF_NAME=rx-$m-$d rec rx "$m" "$d" "$(pktgen_rx "bench-$n" p1 "$n")"; done
+    for d in $DRV; do n=$(name "$d"); export PROF_NAME=rx-$m-$d; rec rx "$m" "$d" "$(pktgen_rx "bench-$n" p1 "$n")"; done
   done
   if in_list "$m" "$TCP_MODES"; then
     for d in $DRV; do tcp_on "$(name "$d")" "$(net "$d")"; done
     for _ in $(seq 1 "$ROUNDS"); do
-      for d in $DRV; do PROF_NAME=tcp-$m-$d rec tcp "$m" "$d" "$(tcp_run "$(net "$d")")"; done
+      for d in $DRV; do export PROF_NAME=tcp-$m-$d; rec tcp "$m" "$d" "$(tcp_run "$(net "$d")")"; done
     done
     for d in $DRV; do tcp_off "$(name "$d")"; done
   fi
@@ -101,7 +101,7 @@ for m in $MODES; do
       xdp_in "$n"
     done
     for _ in $(seq 1 "$ROUNDS"); do
-      for d in $DRV; do n=$(name "$d"); PROF_NAME=xdp-$m-$d rec xdp "$m" "$d" "$(pktgen_rx "bench-$n" inp "$n-in")"; done
+      for d in $DRV; do n=$(name "$d"); export PROF_NAME=xdp-$m-$d; rec xdp "$m" "$d" "$(pktgen_rx "bench-$n" inp "$n-in")"; done
     done
     ip link del rbench-in; ip link del cbench-in; ip link del bare-in
     ip netns exec bench-bare $XDP detach p1 > /dev/null
