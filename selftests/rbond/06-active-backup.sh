@@ -163,20 +163,20 @@ waited() {
     index($0, b) && /disabling it in|enabling it in/ { s = substr($1 $2, 2) + 0 }
     index($0, b " definitely " w) && s { sub(/^\[ */, ""); printf "%d\n", ($1 + 0 - s) * 1000; exit }'
 }
-dmesg -C
-ip -n rbpeer link set r-p1 down; ip -n rbpeer link set c-p1 down
-flags
-wait_for 5 bash -c 'dmesg | grep -q "r-s1): link status definitely down" && dmesg | grep -q "c-s1): link status definitely down"'
-r=$(waited r-b down); c=$(waited c-b down)
-check "downdelay 1000 with 12 notifications meanwhile: rbond waits it (${r:-?} ms; bonding.ko ${c:-?} ms)" \
-  bash -c "[ '${r:-0}' -ge 950 ] && [ '${c:-0}' -ge 950 ]"
-dmesg -C
-ip -n rbpeer link set r-p1 up; ip -n rbpeer link set c-p1 up
-flags
-wait_for 5 bash -c 'dmesg | grep -q "r-s1): link status definitely up" && dmesg | grep -q "c-s1): link status definitely up"'
-r=$(waited r-b up); c=$(waited c-b up)
-check "updelay 1000 with 12 notifications meanwhile: rbond waits it (${r:-?} ms; bonding.ko ${c:-?} ms)" \
-  bash -c "[ '${r:-0}' -ge 950 ] && [ '${c:-0}' -ge 950 ]"
+# delay_waited DOWN|UP DELAY: the peers of the s1 slaves set DOWN or UP, notifications meanwhile;
+# both drivers wait the whole delay
+delay_waited() {
+  local r c
+  dmesg -C
+  ip -n rbpeer link set r-p1 "$1"; ip -n rbpeer link set c-p1 "$1"
+  flags
+  wait_for 5 bash -c "dmesg | grep -q 'r-s1): link status definitely $1' && dmesg | grep -q 'c-s1): link status definitely $1'"
+  r=$(waited r-b "$1"); c=$(waited c-b "$1")
+  check "$2 1000 with 12 notifications meanwhile: rbond waits it (${r:-?} ms; bonding.ko ${c:-?} ms)" \
+    bash -c "[ '${r:-0}' -ge 950 ] && [ '${c:-0}' -ge 950 ]"
+}
+delay_waited down downdelay
+delay_waited up updelay
 setbond rbond r-b updelay 0 downdelay 0; setbond bonding c-b updelay 0 downdelay 0
 
 # counters: the bond reports what its slaves did since they were enslaved, and keeps a released
