@@ -31,8 +31,9 @@ meta() {
 # want TABLE ROW DRIVER...: the figures a part is about to measure
 want() { local t=$1 r=$2 d; shift 2; for d in "$@"; do printf '#want\t%s\t%s\t%s\n' "$t" "$r" "$d" >> "$BENCH_TSV"; done; }
 # rec TABLE ROW DRIVER VALUE: one round; a value that is not a number is logged and not recorded
+# (a difference may be negative: memory freed meanwhile by others, in a small smoke run)
 rec() {
-  case "$4" in
+  case "${4#-}" in
     ''|*[!0-9.]*|*.*.*|.) echo "bench: $1/$2/$3: no number measured (got '$4')" >&2; return 0;;
   esac
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$BENCH_TSV"
