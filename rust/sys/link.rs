@@ -398,7 +398,8 @@ impl<T: Master> Adapter<T> {
     /// # Safety
     ///
     /// Called by the core (dev_xdp_install(), dev_xdp_propagate()) under RTNL with a registered
-    /// device of this kind and a valid request whose program reference, if any, is moved to us.
+    /// device of this kind and a valid request whose program reference, if any, is moved to us
+    /// if we succeed (and stays the caller's if we fail).
     unsafe extern "C" fn ndo_bpf(dev: *mut bindings::net_device, bpf: *mut bindings::netdev_bpf) -> c_int {
         from_result(|| {
             let mut prog = core::ptr::null_mut();
@@ -407,13 +408,24 @@ impl<T: Master> Adapter<T> {
             if !unsafe { bindings::rbond_netdev_bpf_setup_prog(bpf, &mut prog, &mut ea) } {
                 return Err(EINVAL);
             }
-            // SAFETY: as documented; the program reference is ours (moved by the core), the
-            // extack lives for the request.
+            // SAFETY: as documented; the program reference is ours to keep on success (moved by
+            // the core) and given back on failure, below; the extack lives for the request.
             let (s, d, r, prog, mut extack) = unsafe {
                 (Self::state(dev), NetDevice::from_raw(dev), Rtnl::assume_held(), BpfProg::adopt(prog), ExtAck::from_raw(ea))
             };
-            s.xdp_setup(d, prog, &mut extack, r)?;
-            Ok(0)
+            // the reference is the driver's only if it succeeds: on failure the caller puts it
+            // (dev_xdp_install()) or never took one (dev_xdp_propagate()), so the bond works on
+            // a reference of its own and gives the caller's back untouched when it fails
+            let res = s.xdp_setup(d, prog.as_ref().map(BpfProg::clone_ref), &mut extack, r);
+            match res {
+                Ok(()) => drop(prog),
+                Err(_) => {
+                    if let Some(p) = prog {
+                        p.give_back();
+                    }
+                }
+            }
+            res.map(|()| 0)
         })
     }
 

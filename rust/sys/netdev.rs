@@ -1056,6 +1056,13 @@ impl BpfProg {
         BpfProg(self.0)
     }
 
+    /// Gives the reference back, unused, to the caller it was adopted from: a failed `ndo_bpf`
+    /// keeps nothing (dev_xdp_install() puts the reference it took for the driver, and
+    /// dev_xdp_propagate() took none).
+    pub(crate) fn give_back(self) {
+        let _ = self.into_raw();
+    }
+
     /// Gives the reference to C code that keeps it.
     fn into_raw(self) -> *mut bindings::bpf_prog {
         let raw = self.0.as_ptr();
