@@ -124,13 +124,10 @@ setup() {
   [ "$m" = 3ad ] && wait_distributing "$n" "$k"
   return 0
 }
-# procf BOND: the bond's /proc file (rbond's own kind: /proc/net/rbond; compat mode and bonding.ko:
-# /proc/net/bonding)
-procf() { if [ -e "/proc/net/bonding/$1" ]; then echo "/proc/net/bonding/$1"; else echo "/proc/net/rbond/$1"; fi; }
 # wait_distributing BOND K: until K ports of BOND are collecting and distributing (their actor
 # port state in the /proc file; 60 s at most)
 wait_distributing() {
-  local end f; f=$(procf "$1"); end=$(( $(now_ms) + 60000 ))
+  local end f; f=$(bond_proc "$1"); end=$(( $(now_ms) + 60000 ))
   until [ "$(awk '/details actor lacp pdu:/ { a = 1 } a && /port state: / { if (int($3 / 16) % 4 == 3) n++; a = 0 }
                   END { print n + 0 }' "$f")" -ge "$2" ]; do
     [ "$(now_ms)" -lt "$end" ] || { echo "bench: $1: $2 ports not distributing after 60 s" >&2; return 1; }
