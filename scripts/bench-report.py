@@ -8,7 +8,9 @@ usage: bench-report.py DIR [--title TEXT] [--chart] [--check]
   rounds with their range for bonding.ko, rbond and the bare veth, and the ratios rbond/bonding and
   rbond/bare) and prints it; --chart also draws DIR/chart.png (matplotlib): rbond against bonding.ko
   for every figure, as "rbond's advantage" (rbond/bonding where higher is better, bonding/rbond
-  where lower is; above 1: rbond is ahead). --check exits 1 when a figure a part declared was never
+  where lower is; above 1: rbond is ahead). A ratio is marked (+) when every round of rbond did
+  better than every round of bonding.ko, (-) when every one did worse (beyond the noise of the
+  rounds). --check exits 1 when a figure a part declared was never
   measured (make check's smoke run), naming each.
 """
 import collections
@@ -79,6 +81,27 @@ class Results:
         v = self.values.get((t, r, d))
         return (median(v), min(v), max(v), len(v)) if v else None
 
+    def beyond(self, t, r):
+        """+1 when every round of rbond did better than every round of bonding.ko, -1 when every
+        one did worse (the difference is beyond the round-to-round noise), 0 otherwise or with
+        fewer than two rounds of either"""
+        b, c = self.values.get((t, r, "bonding")), self.values.get((t, r, "rbond"))
+        if not b or not c or len(b) < 2 or len(c) < 2:
+            return 0
+        up = 1 if self.meta[t][2] == "higher" else -1
+        if min(c) > max(b):
+            return up
+        if max(c) < min(b):
+            return -up
+        return 0
+
+    def rcell(self, t, r):
+        """rbond/bonding as the summary prints it, with its mark when beyond the noise"""
+        b, c = self.stat(t, r, "bonding"), self.stat(t, r, "rbond")
+        if not b or not c:
+            return "-"
+        return rfmt(ratio(c[0], b[0])) + {1: " (+)", -1: " (-)", 0: ""}[self.beyond(t, r)]
+
     def missing(self):
         return [(t, r, d) for t, rows in self.rows.items() for r, ds in rows.items()
                 for d in sorted(ds) if not self.values.get((t, r, d))]
@@ -97,7 +120,9 @@ def markdown(res, title):
     mode_tables = [t for t, rows in res.rows.items() if "bonding" in {d for ds in rows.values() for d in ds}]
     out += ["## rbond/bonding, every figure", "",
             "(the median of rbond's rounds over bonding.ko's; where lower is better, marked (lower), "
-            "a ratio below 1.00 is rbond ahead)", ""]
+            "a ratio below 1.00 is rbond ahead. (+): rbond ahead in every round, beyond the "
+            "round-to-round noise: each of its rounds did better than every round of bonding.ko; "
+            "(-): rbond behind beyond the noise; no mark: the rounds of the two overlap)", ""]
     groups = collections.OrderedDict()
     for t in mode_tables:
         groups.setdefault(tuple(res.rows[t]), []).append(t)
@@ -108,7 +133,7 @@ def markdown(res, title):
             cells = []
             for t in tables:
                 b, c = res.stat(t, r, "bonding"), res.stat(t, r, "rbond")
-                cells.append(rfmt(ratio(c[0], b[0])) if b and c else ("missing" if r in res.rows[t] else ""))
+                cells.append(res.rcell(t, r) if b and c else ("missing" if r in res.rows[t] else ""))
             out.append(f"| {r} | " + " | ".join(cells) + " |")
         out.append("")
     for t, (ttl, unit, better, note) in res.meta.items():
@@ -127,10 +152,11 @@ def markdown(res, title):
                 cells.append("missing" if s is None and d in res.rows[t][r] else
                              "" if s is None else f"{num(s[0])} ({num(s[1])}-{num(s[2])})")
             c = res.stat(t, r, "rbond")
-            for d in ("bonding", "bare"):
-                if d in drivers:
-                    s = res.stat(t, r, d)
-                    cells.append(rfmt(ratio(c[0], s[0])) if c and s else "-")
+            if "bonding" in drivers:
+                cells.append(res.rcell(t, r))
+            if "bare" in drivers:
+                s = res.stat(t, r, "bare")
+                cells.append(rfmt(ratio(c[0], s[0])) if c and s else "-")
             out.append("| " + " | ".join(cells) + " |")
         out += ["", f"({note})" if note else "", ""]
     if res.times:

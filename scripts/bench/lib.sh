@@ -41,6 +41,10 @@ rec() {
 # now_ms: a monotonic clock in milliseconds; now_us in microseconds
 now_ms() { local u; read -r u _ < /proc/uptime; echo "${u/./}0"; }
 now_us() { date +%s%6N; }
+# rotated ROUND WORD...: the words rotated left by ROUND - 1, so that round by round each driver
+# is measured first, second and last in turn (what runs before a measurement leaves caches, slab
+# and page lists behind: a fixed order would favour one place)
+rotated() { local k=$(( ($1 - 1) % ($# - 1) )); shift; echo "${@:k+1}" "${@:1:k}"; }
 
 # ---- profiles (make bench PROFILE=1) ----
 # prof CMD...: runs CMD; with PROFILE=1 under the profiler, for the figure named by PROF_NAME

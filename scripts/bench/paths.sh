@@ -9,6 +9,8 @@
 # MODES (default: every mode; SMOKE=1: ab 3ad) picks the rows; TX_CONFIGS (default "64x1 1500x1 64x2 1500x2") the
 # transmit tables; XDP_MODES (default "ab xor2 xor34 rr 3ad", those with native XDP) the XDP rows;
 # TCP_MODES (default "ab xor34 rr 3ad") the TCP rows, TCP_SECONDS (3; SMOKE 1) each measurement.
+# A round measures bonding.ko, rbond and the bare veth in turn, each round in another order
+# (rotated): each of them is first, second and last equally often over every three rounds.
 . /src/scripts/bench/lib.sh
 # SMOKE=1: active-backup and 802.3ad (with its partner) only, every table
 MODES=${MODES:-$([ "$SMOKE" = 1 ] && echo ab 3ad || echo ab xor2 xor34 rr bc tlb alb 3ad)}
@@ -80,16 +82,17 @@ for m in $MODES; do
   setup bonding cbench "$m"
   setup rbond rbench "$m"
   [ "$SMOKE" = 1 ] || sleep 1
-  for _ in $(seq 1 "$ROUNDS"); do
+  for round in $(seq 1 "$ROUNDS"); do
+    ds=$(rotated "$round" $DRV)
     for c in $TX_CONFIGS; do
-      for d in $DRV; do export PROF_NAME=tx-$c-$m-$d; rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
+      for d in $ds; do export PROF_NAME=tx-$c-$m-$d; rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
     done
-    for d in $DRV; do n=$(name "$d"); export PROF_NAME=rx-$m-$d; rec rx "$m" "$d" "$(pktgen_rx "bench-$n" p1 "$n")"; done
+    for d in $ds; do n=$(name "$d"); export PROF_NAME=rx-$m-$d; rec rx "$m" "$d" "$(pktgen_rx "bench-$n" p1 "$n")"; done
   done
   if in_list "$m" "$TCP_MODES"; then
     for d in $DRV; do tcp_on "$(name "$d")" "$(net "$d")"; done
-    for _ in $(seq 1 "$ROUNDS"); do
-      for d in $DRV; do export PROF_NAME=tcp-$m-$d; rec tcp "$m" "$d" "$(tcp_run "$(net "$d")")"; done
+    for round in $(seq 1 "$ROUNDS"); do
+      for d in $(rotated "$round" $DRV); do export PROF_NAME=tcp-$m-$d; rec tcp "$m" "$d" "$(tcp_run "$(net "$d")")"; done
     done
     for d in $DRV; do tcp_off "$(name "$d")"; done
   fi
@@ -100,8 +103,8 @@ for m in $MODES; do
       else ip netns exec "bench-$n" $XDP attach p1 drop \; attach p2 drop > /dev/null; fi
       xdp_in "$n"
     done
-    for _ in $(seq 1 "$ROUNDS"); do
-      for d in $DRV; do n=$(name "$d"); export PROF_NAME=xdp-$m-$d; rec xdp "$m" "$d" "$(pktgen_rx "bench-$n" inp "$n-in")"; done
+    for round in $(seq 1 "$ROUNDS"); do
+      for d in $(rotated "$round" $DRV); do n=$(name "$d"); export PROF_NAME=xdp-$m-$d; rec xdp "$m" "$d" "$(pktgen_rx "bench-$n" inp "$n-in")"; done
     done
     ip link del rbench-in; ip link del cbench-in; ip link del bare-in
     ip netns exec bench-bare $XDP detach p1 > /dev/null
