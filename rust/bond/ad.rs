@@ -245,6 +245,40 @@ impl AdState {
         }
     }
 
+    /// `bond_3ad_rx_indication()` for what the slaves' mailboxes hold: each LACPDU goes to its
+    /// port's receive machine, a marker information is answered. Run by the receive work as soon
+    /// as a PDU arrives (as bonding.ko runs it on receipt), and by the tick for what is left.
+    fn receive(&mut self, bname: &str) {
+        for (m, s) in self.ms.iter_mut().zip(self.slaves.iter()) {
+            let mut buf = [0u8; PDU_LEN];
+            while s.pdu.take(&mut buf) {
+                match lacp::parse(&buf) {
+                    Ok(Pdu::Lacp(pdu)) => {
+                        s.ad_stats.inc(ad_stat::LACPDU_RX);
+                        if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
+                            let mut n = [0u8; 16];
+                            pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
+                        }
+                    }
+                    Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
+                        // ad_marker_info_received(): answer with the same marker as a response
+                        s.ad_stats.inc(ad_stat::MARKER_RX);
+                        let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
+                        let mut b = [0u8; PDU_LEN];
+                        lacp::emit_marker(&resp, &mut b);
+                        if s.dev.send_slow(&s.perm_hwaddr, &b).is_ok() {
+                            s.ad_stats.inc(ad_stat::MARKER_RESP_TX);
+                        }
+                    }
+                    // ad_marker_response_received(): rbond sends no markers, so it waits for none
+                    Ok(Pdu::Marker(_)) => s.ad_stats.inc(ad_stat::MARKER_RESP_RX),
+                    Err(lacp::PduError::UnknownMarker(_)) => s.ad_stats.inc(ad_stat::MARKER_UNKNOWN_RX),
+                    Err(_) => s.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
+                }
+            }
+        }
+    }
+
     /// The port's view of its slave (`slave->link`, running with carrier, speed, duplex).
     fn refresh_inputs(&mut self) {
         for (m, s) in self.ms.iter_mut().zip(self.slaves.iter()) {
@@ -482,6 +516,22 @@ impl Bond {
         }
         // the mode lock is not held: the tick may be waiting for it
         link::cancel_work(dev, self, Work::Ad);
+        link::cancel_work(dev, self, Work::AdRx);
+    }
+
+    /// The receive work (`Work::AdRx`), queued by a slave's receive hook when it put a PDU in
+    /// the slave's mailbox: the receive machine runs on it at once, not at the next tick, so
+    /// that the partner's state is recorded (and shown in /proc) when it arrives, as in
+    /// bonding.ko. The ports' timers and the other machines run only at the tick.
+    pub(super) fn ad_rx(&self, dev: &NetDevice) {
+        let mut guard = self.ad.lock();
+        if !guard.running {
+            return;
+        }
+        let mut bname = [0u8; 16];
+        let bname = dev.name_copy(&mut bname);
+        guard.receive(&bname);
+        guard.push_flags();
     }
 
     /// The 802.3ad tick (`bond_3ad_state_machine_handler()`): process context, takes the mode
@@ -500,35 +550,8 @@ impl Bond {
             let mut bname = [0u8; 16];
             let bname = dev.name_copy(&mut bname);
             let bname: &str = &bname;
-            // what arrived since the last tick (bond_3ad_rx_indication())
-            for (m, s) in st.ms.iter_mut().zip(st.slaves.iter()) {
-                let mut buf = [0u8; PDU_LEN];
-                while s.pdu.take(&mut buf) {
-                    match lacp::parse(&buf) {
-                        Ok(Pdu::Lacp(pdu)) => {
-                            s.ad_stats.inc(ad_stat::LACPDU_RX);
-                            if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
-                                let mut n = [0u8; 16];
-                                pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
-                            }
-                        }
-                        Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
-                            // ad_marker_info_received(): answer with the same marker as a response
-                            s.ad_stats.inc(ad_stat::MARKER_RX);
-                            let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
-                            let mut b = [0u8; PDU_LEN];
-                            lacp::emit_marker(&resp, &mut b);
-                            if s.dev.send_slow(&s.perm_hwaddr, &b).is_ok() {
-                                s.ad_stats.inc(ad_stat::MARKER_RESP_TX);
-                            }
-                        }
-                        // ad_marker_response_received(): rbond sends no markers, so it waits for none
-                        Ok(Pdu::Marker(_)) => s.ad_stats.inc(ad_stat::MARKER_RESP_RX),
-                        Err(lacp::PduError::UnknownMarker(_)) => s.ad_stats.inc(ad_stat::MARKER_UNKNOWN_RX),
-                        Err(_) => s.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
-                    }
-                }
-            }
+            // what arrived since the receive work last ran (bond_3ad_rx_indication())
+            st.receive(bname);
             let cfg = st.cfg;
             let slaves = &st.slaves;
             st.bond.tick(&mut st.ms, &cfg, &mut eff, |i, pdu| send_lacpdu(&slaves[i], pdu));

@@ -1418,6 +1418,7 @@ impl Master for Bond {
     fn work(&self, dev: &NetDevice, which: Work) {
         match which {
             Work::Ad => self.ad_tick(dev),
+            Work::AdRx => self.ad_rx(dev),
             Work::Mcast => self.mcast_work(dev),
             Work::Monitor => self.monitor_work(dev),
             Work::Alb => self.alb_work(dev),

@@ -387,12 +387,17 @@ impl RxHandler for Slave {
             }
         }
         if self.lacp.load(Relaxed) {
-            // bond_3ad_lacpdu_recv(): LACPDUs and markers go to the 802.3ad tick
+            // bond_3ad_lacpdu_recv(): LACPDUs and markers go to the 802.3ad receive work, queued
+            // now (a no-op while it is pending); the tick takes what it left
             let mut buf = [0u8; 110];
             match skb.slow_pdu(&mut buf) {
                 SlowFrame::Pdu if buf[0] == crate::logic::lacp::SUBTYPE_LACP || buf[0] == crate::logic::lacp::SUBTYPE_MARKER => {
                     // a PDU that finds the mailbox full is lost, as a dropped frame would be
-                    let _ = self.pdu.put(&buf);
+                    if self.pdu.put(&buf) {
+                        if let Some(b) = crate::sys::link::master_state::<super::Bond>(&self.bond_dev) {
+                            crate::sys::link::schedule_work(&self.bond_dev, b, crate::sys::link::Work::AdRx, 0);
+                        }
+                    }
                     return RxAction::Consumed;
                 }
                 SlowFrame::Pdu => self.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),

@@ -151,10 +151,14 @@ pub(crate) enum Work {
     Mcast = 2,
     /// balance-tlb and balance-alb's monitor (`alb_work`).
     Alb = 3,
+    /// The 802.3ad receive machine for LACPDUs that arrived (`bond_3ad_rx_indication()`, which
+    /// bonding.ko runs in softirq under a spinlock; rbond's receive path takes no lock and hands
+    /// them to this work instead).
+    AdRx = 4,
 }
 
 /// How many delayed works a master has (one per [`Work`]).
-const WORKS: usize = 4;
+const WORKS: usize = 5;
 
 /// The `SIOCBOND*` ioctls that name a slave (old ifenslave).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -532,6 +536,7 @@ impl<T: Master> Adapter<T> {
             bindings::rbond_init_delayed_work(&mut w[1], Some(Self::work_fn::<1>));
             bindings::rbond_init_delayed_work(&mut w[2], Some(Self::work_fn::<2>));
             bindings::rbond_init_delayed_work(&mut w[3], Some(Self::work_fn::<3>));
+            bindings::rbond_init_delayed_work(&mut w[4], Some(Self::work_fn::<4>));
         }
     }
 
@@ -611,7 +616,8 @@ impl<T: Master> Adapter<T> {
             0 => Work::Monitor,
             1 => Work::Ad,
             2 => Work::Mcast,
-            _ => Work::Alb,
+            3 => Work::Alb,
+            _ => Work::AdRx,
         };
         let off = core::mem::offset_of!(Priv<T>, work) + I * core::mem::size_of::<bindings::delayed_work>();
         // SAFETY: `work` is the first member of `work[I]` (a delayed_work) inside a `Priv<T>`;
