@@ -4,18 +4,16 @@
 //! failover itself are in `active`, shared with the modes that also have a current slave.
 
 use super::{Bond, Control, Slave, FOM_ACTIVE, FOM_FOLLOW};
-use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::netdev::{NetDevice, Skb, TxStatus};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rtnl::Rtnl;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// Transmit: on the active slave, if it can (`bond_xmit_activebackup()`).
-pub(super) fn xmit(t: &super::TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+pub(super) fn xmit(t: &super::TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) -> TxStatus {
     match t.active.as_ref() {
-        Some(s) if s.can_tx() => {
-            s.xmit(skb, dev);
-        }
+        Some(s) if s.can_tx() => s.xmit(skb, dev),
         _ => skb.drop_tx(dev),
     }
 }

@@ -17,7 +17,7 @@ use crate::logic::mailbox::WordBox;
 use crate::logic::rlb::{self, Arp, Entry, RlbTable, RlbView, ARPOP_REPLY, ARPOP_REQUEST};
 use crate::logic::tlb::{self, AlbTicks, Balance, Candidate, RxCandidate, SlaveLoad, TlbTable};
 use crate::sys::alb as sys;
-use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::netdev::{NetDevice, Skb, TxStatus};
 use crate::sys::probe;
 use crate::sys::rcu::RcuRead;
 use crate::sys::rtnl::Rtnl;
@@ -175,7 +175,7 @@ fn tx_candidate(s: &Arc<Slave>) -> Candidate<'_> {
 }
 
 /// Transmit (`bond_tlb_xmit()`, `bond_alb_xmit()`): no lock, no allocation.
-pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu: &RcuRead) {
+pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu: &RcuRead) -> TxStatus {
     let alb = &bond.alb;
     let dynamic = t.params.tlb_dynamic_lb;
     let len = skb.len();
@@ -234,8 +234,7 @@ pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu:
         if !is_active && !skb.set_eth_source(&s.dev.addr_unlocked()) {
             return skb.drop_tx(dev);
         }
-        s.xmit(skb, dev);
-        return;
+        return s.xmit(skb, dev);
     }
     if dynamic {
         alb.tlb.release_slave(s.id, &s.tlb_load, false);

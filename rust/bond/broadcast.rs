@@ -7,29 +7,31 @@
 
 use super::{Slave, TxState};
 use kernel::sync::Arc;
-use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::netdev::{NetDevice, Skb, TxStatus};
 use crate::sys::rcu::RcuRead;
 use kernel::prelude::*;
 
 /// `bond_xmit_broadcast(.., all_slaves = true)`
-pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) -> TxStatus {
     send_to_all(&t.all, dev, skb)
 }
 
 /// `bond_xmit_broadcast(.., all_slaves = false)`: 802.3ad with broadcast_neighbor sends ARP and
 /// neighbour discovery frames on every usable port (the active aggregator's).
-pub(super) fn xmit_usable(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+pub(super) fn xmit_usable(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) -> TxStatus {
     send_to_all(&t.usable, dev, skb)
 }
 
-fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) {
+/// `NETDEV_TX_OK` if a slave took the frame, else `NET_XMIT_DROP` (counted in the bond's
+/// `tx_dropped`), as bonding.
+fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) -> TxStatus {
     // the slaves it goes to: up, with an up link (C does not ask whether they are active)
     let mut up = slaves.iter().filter(|s| s.up_for_broadcast());
     let Some(mut cur) = up.next() else { return skb.drop_tx(dev) };
     let mut sent = false;
     for next in up {
         match skb.clone_atomic() {
-            Some(c) => sent |= cur.xmit(c, dev),
+            Some(c) => sent |= cur.xmit(c, dev).is_ok(),
             None => {
                 if crate::sys::net_ratelimit() {
                     let mut nb = [0u8; 16];
@@ -39,8 +41,10 @@ fn send_to_all(slaves: &[Arc<Slave>], dev: &NetDevice, skb: Skb) {
         }
         cur = next;
     }
-    sent |= cur.xmit(skb, dev);
-    if !sent {
-        dev.count_tx_dropped();
+    sent |= cur.xmit(skb, dev).is_ok();
+    if sent {
+        TxStatus::OK
+    } else {
+        dev.count_tx_dropped()
     }
 }

@@ -28,7 +28,7 @@ use crate::logic::netlink::IFLA_BOND_MAX;
 use crate::logic::select::Candidate;
 use crate::sys::link::{self, BondIoctl, Master, Work};
 use crate::sys::netdev::{
-    AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Sock, Stats64, VlanProto, ARPHRD_CAN, ARPHRD_ETHER, ARPHRD_INFINIBAND,
+    AddrLock, BpfProg, DevRef, NetDevice, Notify, Skb, Sock, Stats64, TxStatus, VlanProto, ARPHRD_CAN, ARPHRD_ETHER, ARPHRD_INFINIBAND,
     FLAG_ALLMULTI, FLAG_PROMISC, STATS_LEN,
 };
 use crate::sys::netlink::{ExtAck, LinkData, NlMsg};
@@ -1383,26 +1383,23 @@ impl Master for Bond {
 
     // inlined into the device's ndo_start_xmit, its one caller: a call less for each frame
     #[inline]
-    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) {
+    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) -> TxStatus {
         let Some(t) = self.tx.get(rcu) else { return skb.drop_tx(dev) };
         // bond_should_override_tx_queue() && !bond_slave_override()
         let skb = match t.mode {
             Mode::ActiveBackup | Mode::RoundRobin => match queue_override(t, dev, skb) {
-                Some(skb) => skb,
-                None => return,
+                Ok(skb) => skb,
+                Err(sent) => return sent,
             },
             Mode::Xor | Mode::Broadcast | Mode::Ieee8023ad | Mode::Tlb | Mode::Alb => skb,
         };
         // bond_tls_device_xmit(): a frame whose TLS is offloaded leaves by the slave that has the
         // offload (ndo_sk_get_lower_dev chose it), or is dropped if that is no slave (any more)
         if let Some(tls) = skb.tls_device(rcu) {
-            match tls.and_then(|d| t.all.iter().find(|s| s.is(d))) {
-                Some(s) => {
-                    s.xmit(skb, dev);
-                }
+            return match tls.and_then(|d| t.all.iter().find(|s| s.is(d))) {
+                Some(s) => s.xmit(skb, dev),
                 None => skb.drop_tx(dev),
-            }
-            return;
+            };
         }
         match t.mode {
             Mode::RoundRobin => rr::xmit(self, t, dev, skb, rcu),
@@ -1428,18 +1425,16 @@ impl Master for Bond {
 
 /// `bond_slave_override()`: a frame whose transmit queue (set by a tc filter's `skbedit
 /// queue_mapping`) is a slave's `queue_id` leaves by that slave if it is up with an up link,
-/// backup or not; otherwise, and for queue 0, the mode chooses (the frame is given back).
-fn queue_override(t: &TxState, dev: &NetDevice, skb: Skb) -> Option<Skb> {
+/// backup or not (`Err`: what its transmit returned); otherwise, and for queue 0, the mode
+/// chooses (the frame is given back).
+fn queue_override(t: &TxState, dev: &NetDevice, skb: Skb) -> Result<Skb, TxStatus> {
     let q = skb.queue_mapping();
     if q == 0 {
-        return Some(skb);
+        return Ok(skb);
     }
     match t.all.iter().find(|s| s.queue_id.load(Relaxed) == q) {
-        Some(s) if s.up_for_broadcast() => {
-            s.xmit(skb, dev);
-            None
-        }
-        _ => Some(skb),
+        Some(s) if s.up_for_broadcast() => Err(s.xmit(skb, dev)),
+        _ => Ok(skb),
     }
 }
 

@@ -4,7 +4,7 @@
 //! slave, so that the memberships are reported on one path (`bond_xmit_roundrobin_slave_get()`).
 
 use super::{Bond, Slave, TxState};
-use crate::sys::netdev::{NetDevice, Skb};
+use crate::sys::netdev::{NetDevice, Skb, TxStatus};
 use crate::sys::percpu::random_u32;
 use crate::sys::rcu::RcuRead;
 use kernel::sync::Arc;
@@ -41,11 +41,9 @@ pub(super) fn pick<'a>(b: &Bond, t: &'a TxState, igmp: bool) -> Option<&'a Arc<S
 }
 
 /// `bond_xmit_roundrobin()`
-pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+pub(super) fn xmit(b: &Bond, t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) -> TxStatus {
     match pick(b, t, skb.is_igmp()) {
-        Some(s) => {
-            s.xmit(skb, dev);
-        }
+        Some(s) => s.xmit(skb, dev),
         None => skb.drop_tx(dev),
     }
 }

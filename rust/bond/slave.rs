@@ -5,7 +5,7 @@ use crate::logic::arpmon::{self, MAX_TARGETS};
 use crate::logic::mailbox::PduBox;
 use crate::logic::mii::{Link, MiiSlave};
 use crate::logic::netlink::{ad_stat, AdStats};
-use crate::sys::netdev::{DevRef, NetDevice, Netpoll, Skb, Stats64, STATS_LEN};
+use crate::sys::netdev::{DevRef, NetDevice, Netpoll, Skb, Stats64, TxStatus, STATS_LEN};
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
@@ -367,7 +367,7 @@ impl Slave {
 
     /// Sends the frame of the bond `bond` on this slave (`bond_dev_queue_xmit()`); true if the
     /// slave took it.
-    pub(crate) fn xmit(&self, skb: Skb, bond: &NetDevice) -> bool {
+    pub(crate) fn xmit(&self, skb: Skb, bond: &NetDevice) -> TxStatus {
         skb.xmit_on(&self.dev, &self.np, bond)
     }
 

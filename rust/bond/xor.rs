@@ -8,15 +8,13 @@ use super::TxState;
 use crate::logic::hash::{encap_hash, slave_index, xmit_hash};
 use crate::logic::options::xmit_policy;
 use crate::logic::hash::Frame;
-use crate::sys::netdev::{NetDevice, Skb, SkbBytes};
+use crate::sys::netdev::{NetDevice, Skb, SkbBytes, TxStatus};
 use crate::sys::rcu::RcuRead;
 
 /// Transmit by the hash of the frame's headers.
-pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) {
+pub(super) fn xmit(t: &TxState, dev: &NetDevice, skb: Skb, _rcu: &RcuRead) -> TxStatus {
     match hash_of(t, dev, &skb).and_then(|h| slave_index(h, t.usable.len())).map(|i| &t.usable[i]) {
-        Some(s) if s.can_tx() => {
-            s.xmit(skb, dev);
-        }
+        Some(s) if s.can_tx() => s.xmit(skb, dev),
         _ => skb.drop_tx(dev),
     }
 }

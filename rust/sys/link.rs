@@ -5,7 +5,7 @@
 //! driver's state in the device's private area, and maps `Result` to errno.
 
 use super::bindings;
-use super::netdev::{AddrLock, BpfProg, DevRef, NetDevice, NetNs, Skb, Sock, Stats64, VlanProto};
+use super::netdev::{AddrLock, BpfProg, DevRef, NetDevice, NetNs, Skb, Sock, Stats64, TxStatus, VlanProto};
 use super::rcu::RcuRead;
 use super::netlink::{ExtAck, LinkData, NlMsg};
 use super::rtnl::Rtnl;
@@ -134,7 +134,7 @@ pub(crate) trait Master: Sized + Send + Sync {
     /// offload asks), valid for the RCU section.
     fn sk_lower_dev<'r>(&'r self, dev: &NetDevice, sk: &Sock, rcu: &'r RcuRead) -> Option<&'r NetDevice>;
     /// `ndo_start_xmit`: takes no lock and allocates nothing; always consumes the frame.
-    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead);
+    fn start_xmit(&self, dev: &NetDevice, skb: Skb, rcu: &RcuRead) -> TxStatus;
     /// One of the device's delayed works ran (see [`schedule_work`]); process context, no lock
     /// held.
     fn work(&self, dev: &NetDevice, which: Work);
@@ -1026,12 +1026,10 @@ impl<T: Master> Adapter<T> {
         // SAFETY: the core transmits only on registered, running devices and hands us the skb.
         let (s, d) = unsafe { (Self::state(dev), NetDevice::from_raw(dev)) };
         // SAFETY: the skb's reference is ours now.
-        if let Some(skb) = unsafe { Skb::from_raw(skb) } {
-            // SAFETY: the core transmits under rcu_read_lock_bh(), an RCU read-side section.
-            let rcu = unsafe { RcuRead::assume() };
-            s.start_xmit(d, skb, &rcu);
-        }
-        bindings::netdev_tx_NETDEV_TX_OK
+        let Some(skb) = (unsafe { Skb::from_raw(skb) }) else { return bindings::netdev_tx_NETDEV_TX_OK };
+        // SAFETY: the core transmits under rcu_read_lock_bh(), an RCU read-side section.
+        let rcu = unsafe { RcuRead::assume() };
+        s.start_xmit(d, skb, &rcu).raw()
     }
 
     /// `rtnl_link_ops.validate`

@@ -148,10 +148,11 @@ impl NetDevice {
         unsafe { bindings::netif_carrier_off(self.as_raw()) }
     }
 
-    /// Counts a frame the device dropped in `tx_dropped` (`dev_core_stats_tx_dropped_inc()`).
-    pub(crate) fn count_tx_dropped(&self) {
+    /// Counts a frame the device dropped in `tx_dropped` (`dev_core_stats_tx_dropped_inc()`);
+    /// what its transmit then returns (`NET_XMIT_DROP`).
+    pub(crate) fn count_tx_dropped(&self) -> TxStatus {
         // SAFETY: the device is valid; the core counters are per CPU, safe in any context.
-        unsafe { bindings::rbond_tx_dropped_inc(self.as_raw()) }
+        TxStatus(unsafe { bindings::rbond_tx_dropped_inc(self.as_raw()) })
     }
 }
 
@@ -239,15 +240,15 @@ impl Skb {
 
     /// Transmits the frame on `dev` (`dev_queue_xmit()`), a slave of `bond`; in netpoll context
     /// (netconsole over the bond) through the slave's netpoll `np` instead
-    /// (`bond_dev_queue_xmit()`). The frame is gone either way. True if the device took it
-    /// (`NETDEV_TX_OK`).
-    pub(crate) fn xmit_on(self, dev: &NetDevice, np: &Netpoll, bond: &NetDevice) -> bool {
+    /// (`bond_dev_queue_xmit()`). The frame is gone either way; what the slave's transmit
+    /// returned, which the bond returns in turn (as bonding does).
+    pub(crate) fn xmit_on(self, dev: &NetDevice, np: &Netpoll, bond: &NetDevice) -> TxStatus {
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: we give our reference to the stack, which frees the skb when done or on error;
         // `dev` and `bond` are valid for the call (RCU keeps slaves alive on the transmit path);
         // `np` is null or a netpoll of `dev` that stays valid until a grace period after it is
         // taken out (`Netpoll::disable`), and the transmit path is a read-side section.
-        unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw(), bond.as_raw(), np.0.load(Ordering::Acquire)) == 0 }
+        TxStatus(unsafe { bindings::rbond_dev_queue_xmit(skb.0.as_ptr(), dev.as_raw(), bond.as_raw(), np.0.load(Ordering::Acquire)) })
     }
 
     /// A clone of the frame (`skb_clone(GFP_ATOMIC)`: a new head sharing the data), or `None`
@@ -293,11 +294,38 @@ impl Skb {
         Some((!d.is_null()).then(|| unsafe { NetDevice::from_raw(d) }))
     }
 
-    pub(crate) fn drop_tx(self, dev: &NetDevice) {
+    /// Drops the frame the bond cannot send (`bond_tx_drop()`): counted in `dev`'s
+    /// `tx_dropped`; returns `NET_XMIT_DROP`.
+    pub(crate) fn drop_tx(self, dev: &NetDevice) -> TxStatus {
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: we own the skb (type invariant) and give it to the kernel, which frees it; the
         // ManuallyDrop keeps `Drop` from freeing it again. The device is valid.
-        unsafe { bindings::rbond_tx_drop(dev.as_raw(), skb.0.as_ptr()) }
+        TxStatus(unsafe { bindings::rbond_tx_drop(dev.as_raw(), skb.0.as_ptr()) })
+    }
+}
+
+/// What a bond's transmit returns to the stack (`netdev_tx_t`): `NETDEV_TX_OK`, or what the
+/// slave's `dev_queue_xmit()` returned (`NET_XMIT_DROP`, `NET_XMIT_CN` or a negative errno), or
+/// the bond's own `NET_XMIT_DROP` when it had no slave to send by. bonding passes these on the
+/// same way, so a sender learns of a frame dropped below it (pktgen counts an error and sends
+/// another, TCP backs off, a socket with IP_RECVERR gets ENOBUFS). The frame is consumed in
+/// every case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[must_use]
+pub(crate) struct TxStatus(c_int);
+
+impl TxStatus {
+    /// `NETDEV_TX_OK` (`NET_XMIT_SUCCESS`)
+    pub(crate) const OK: TxStatus = TxStatus(bindings::netdev_tx_NETDEV_TX_OK);
+
+    /// The frame was taken (`NETDEV_TX_OK`).
+    pub(crate) fn is_ok(self) -> bool {
+        self == Self::OK
+    }
+
+    /// The value for `ndo_start_xmit`.
+    pub(crate) fn raw(self) -> bindings::netdev_tx_t {
+        self.0
     }
 }
 

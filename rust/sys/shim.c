@@ -493,15 +493,19 @@ netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t f
 	return netdev_add_tso_features(features, mask);
 }
 
-void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)
+/* bond_tx_drop(): counted in the bond's tx_dropped; NET_XMIT_DROP for the sender */
+int rbond_tx_drop(struct net_device *dev, struct sk_buff *skb)
 {
 	dev_core_stats_tx_dropped_inc(dev);
 	dev_kfree_skb_any(skb);
+	return NET_XMIT_DROP;
 }
 
-void rbond_tx_dropped_inc(struct net_device *dev)
+/* a frame the bond could send nowhere (bond_xmit_broadcast()): NET_XMIT_DROP */
+int rbond_tx_dropped_inc(struct net_device *dev)
 {
 	dev_core_stats_tx_dropped_inc(dev);
+	return NET_XMIT_DROP;
 }
 
 void rbond_skb_free(struct sk_buff *skb)

@@ -44,8 +44,8 @@ int rbond_hwtstamp_get(struct net_device *dev, struct kernel_hwtstamp_config *cf
 int rbond_hwtstamp_set(struct net_device *dev, struct kernel_hwtstamp_config *cfg,
 		       struct netlink_ext_ack *extack);
 netdev_features_t rbond_fix_features(struct net_device *dev, netdev_features_t features);
-void rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
-void rbond_tx_dropped_inc(struct net_device *dev);
+int rbond_tx_drop(struct net_device *dev, struct sk_buff *skb);
+int rbond_tx_dropped_inc(struct net_device *dev);
 void rbond_skb_free(struct sk_buff *skb);
 struct sk_buff *rbond_skb_clone(struct sk_buff *skb);
 u32 rbond_random_u32(void);

@@ -8,6 +8,8 @@
 # on a slave before the next (a per-CPU counter: the sender is pinned to one CPU), 0 a random
 # slave per frame; the option by netlink, sysfs and module parameter; IGMP reports leave through
 # the bond's current slave only. lp_interval and tlb_dynamic_lb kept and refused as by bonding.ko.
+# In active-backup, balance-xor, balance-rr and broadcast, a frame the slaves drop is told to the
+# sender (NET_XMIT_DROP: ENOBUFS for a socket with IP_RECVERR), as bonding.ko tells it.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
 rtnl_serve
@@ -81,6 +83,38 @@ for d in r k; do mk $d broadcast; ip -n rbpeer link set $d-p1 down; ip -n rbpeer
 wait_for 10 bash -c 'for s in r-s1 r-s2 k-s1 k-s2; do [ "$(cat /sys/class/net/$s/carrier)" = 0 ] || exit 1; done'
 both 10 "0 0 10" "broadcast: with no slave that has a carrier, the frames are dropped and counted in tx_dropped"
 for d in r k; do unmake $d; done
+
+# --- a frame a slave drops: the bond returns the slave's NET_XMIT_DROP to the sender
+# (bond_dev_queue_xmit() passes dev_queue_xmit()'s code on, bond_xmit_broadcast() returns
+# NET_XMIT_DROP when no slave took the frame), which a UDP socket with IP_RECVERR sees as ENOBUFS.
+# The slaves drop by a full queue (pfifo of limit 0); the carrier stays on, so the bond uses them.
+# sendres D: what one datagram sent from the bond's address to the static neighbour gave
+sendres() {
+  python3 -c 'import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVERR", 11), 1)
+try:
+    s.sendto(b"x", (sys.argv[1], 9)); print("sent")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))' 10.${NET[$1]}.0.2
+}
+# dropq D N on|off: D-sN drops every frame (pfifo limit 0) or sends again (noqueue)
+dropq() { if [ "$3" = on ]; then tc qdisc replace dev $1-s$2 root pfifo limit 0; else tc qdisc del dev $1-s$2 root; fi; }
+for m in active-backup balance-xor balance-rr broadcast; do
+  for d in r k; do mk $d $m miimon 100; done
+  wait_for 10 bash -c 'grep -c "MII Status: up" /proc/net/rbond/r-b | grep -qx 3 && grep -c "MII Status: up" /proc/net/bonding/k-b | grep -qx 3'
+  k=$(sendres k) r=$(sendres r)
+  check "$m: a datagram through the bond is sent (bonding.ko: $k)" equals "sent|sent" "$r|$k"
+  for d in r k; do dropq $d 1 on; dropq $d 2 on; done
+  k=$(sendres k) r=$(sendres r)
+  check "$m: both slaves drop: the sender gets ENOBUFS (NET_XMIT_DROP), as from bonding.ko ($k)" equals "ENOBUFS|ENOBUFS" "$r|$k"
+  if [ $m = broadcast ]; then
+    for d in r k; do dropq $d 1 off; done
+    k=$(sendres k) r=$(sendres r)
+    check "$m: one slave of two drops: the frame counts as sent, as by bonding.ko ($k)" equals "sent|sent" "$r|$k"
+  fi
+  for d in r k; do unmake $d; done
+done
 
 # --- balance-rr packets_per_slave
 for d in r k; do mk $d balance-rr miimon 100 packets_per_slave 3; done
