@@ -1071,7 +1071,8 @@ bool rbond_skb_l4_hash(const struct sk_buff *skb, u32 *hash)
 	return true;
 }
 
-/* the start of an rx handler, in one call for each frame: skb_share_check() of @skb, whose
+/* the start of an rx handler for a shared skb (an unshared one, the usual case, the handler reads
+ * itself), in one call: skb_share_check() of @skb, whose
  * result (NULL: the frame is gone, a shared one that could not be cloned was freed) it returns,
  * and in *@data the hook's data of the device it came on */
 struct sk_buff *rbond_rx_handler_begin(struct sk_buff *skb, void **data)
@@ -1100,10 +1101,6 @@ u16 rbond_skb_queue_mapping(const struct sk_buff *skb)
 	return skb_get_queue_mapping(skb);
 }
 
-void rbond_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
-{
-	skb->dev = dev;
-}
 
 /* bond_dev_queue_xmit(): the queue mapping rbond_select_queue() saved goes to the slave; in
  * netpoll context (netconsole over the bond) the frame goes through the slave's netpoll, np (NULL
