@@ -2,7 +2,7 @@
 //! Receive hooks on slave devices (`netdev_rx_handler_register()`).
 
 use super::bindings;
-use super::netdev::NetDevice;
+use super::netdev::{KernelSkb, NetDevice};
 use super::rcu::RcuRead;
 use super::rtnl::Rtnl;
 use core::ptr::NonNull;
@@ -69,12 +69,6 @@ pub(crate) trait RxHandler: Send + Sync + Sized {
     /// Decides about one frame. Runs in softirq context under RCU: no lock, no allocation.
     fn rx<'a>(&'a self, skb: &RxSkb, rcu: &'a RcuRead) -> RxAction<'a>;
 }
-
-/// The kernel's own layout of `struct sk_buff` (rbond's bindings keep it opaque): the receive
-/// hook reads `users` and `dev` and writes `dev` itself, as C's inline helpers do, rather than
-/// calling the shim for them on every frame (a call and return each, which cost ~2-3 % of a
-/// received frame in the TCG test guest).
-type KernelSkb = kernel::bindings::sk_buff;
 
 /// `skb->dev`.
 ///

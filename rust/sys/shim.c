@@ -1096,11 +1096,6 @@ unsigned char rbond_skb_pkt_type(const struct sk_buff *skb)
 	return skb->pkt_type;
 }
 
-u16 rbond_skb_queue_mapping(const struct sk_buff *skb)
-{
-	return skb_get_queue_mapping(skb);
-}
-
 
 /* bond_dev_queue_xmit(): the queue mapping rbond_select_queue() saved goes to the slave; in
  * netpoll context (netconsole over the bond) the frame goes through the slave's netpoll, np (NULL

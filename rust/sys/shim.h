@@ -143,7 +143,6 @@ u16 rbond_select_queue(struct net_device *dev, struct sk_buff *skb, struct net_d
 struct sk_buff *rbond_rx_handler_begin(struct sk_buff *skb, void **data);
 bool rbond_skb_dest_is_link_local(const struct sk_buff *skb);
 unsigned char rbond_skb_pkt_type(const struct sk_buff *skb);
-u16 rbond_skb_queue_mapping(const struct sk_buff *skb);
 struct netpoll;
 int rbond_dev_queue_xmit(struct sk_buff *skb, struct net_device *dev, struct net_device *bond, struct netpoll *np);
 struct netpoll *rbond_netpoll_enable(struct net_device *slave, int *err);
