@@ -109,8 +109,8 @@ impl NetDevice {
 impl Skb {
     /// The frame's length in bytes (`skb->len`).
     pub(crate) fn len(&self) -> u32 {
-        // SAFETY: we own a valid skb (type invariant of `Skb`).
-        unsafe { bindings::rbond_skb_len(self.as_raw()) }
+        // SAFETY: we own a valid skb (type invariant of `Skb`): its field is ours to read.
+        unsafe { (*self.as_raw().cast::<super::netdev::KernelSkb>()).len }
     }
 
     /// The Ethernet source address becomes `mac` (`bond_do_alb_xmit()`); false if the header

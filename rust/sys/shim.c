@@ -1866,12 +1866,6 @@ struct dentry *rbond_debugfs_file(const char *name, struct dentry *parent, void 
 	return debugfs_create_file(name, 0400, parent, data, &rbond_debugfs_fops);
 }
 
-/* skb->len */
-unsigned int rbond_skb_len(const struct sk_buff *skb)
-{
-	return skb->len;
-}
-
 /* ---- native XDP (bond_xdp(), bond_xdp_set(), bond_xdp_xmit()) ---- */
 #include <linux/bpf.h>
 #include <linux/filter.h>

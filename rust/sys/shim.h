@@ -209,7 +209,6 @@ void rbond_debugfs_remove(struct dentry *d);
 int rbond_debugfs_rename(struct dentry *d, const char *name);
 unsigned int rbond_dev_net_inum(const struct net_device *dev);
 struct dentry *rbond_debugfs_file(const char *name, struct dentry *parent, void *data);
-unsigned int rbond_skb_len(const struct sk_buff *skb);
 
 /* native XDP */
 struct netdev_bpf;
