@@ -521,7 +521,19 @@ impl Bond {
             undo_dev(rtnl);
         };
 
-        let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
+        // 802.3ad: the port's mailbox and counters (bond_alloc_slave()'s ad_info)
+        let ad = if ctl.params.mode == Mode::Ieee8023ad {
+            match KBox::new(slave::AdSlave::new(), GFP_KERNEL) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    undo_open(rtnl);
+                    return Err(e.into());
+                }
+            }
+        } else {
+            None
+        };
+        let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base, ad);
         slave.update_speed_duplex(rtnl, None);
         self.initial_link(&ctl.params, &slave);
         if ctl.params.mode.slaves_start_backup() {
@@ -691,7 +703,7 @@ impl Bond {
             );
         }
         let mut ad = [0u64; 9];
-        slave.ad_stats.sum_into(&mut ad);
+        slave.ad_stats_sum_into(&mut ad);
         for (i, n) in ad.iter().enumerate() {
             self.ad_departed.add(i, *n);
         }
