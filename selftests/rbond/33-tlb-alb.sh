@@ -372,7 +372,7 @@ ip link add r-b type rbond; ip link add k-b type bond mode balance-rr
 chg() { if [ $1 = r ]; then rtnl changelink r-b rbond mode $2; else rtnl changelink k-b bond mode $2; fi; }
 steps() { echo "$(w $1 miimon 100) $(w $1 mode balance-alb) $(chg $1 balance-rr) $(chg $1 balance-tlb) $(w $1 mode balance-alb) $(sysv $1 mode)"; }
 pair "modes: balance-rr, miimon 100, by sysfs balance-alb, by netlink balance-rr and balance-tlb, by sysfs balance-alb: all accepted" \
-  "ok ok errno=0 (OK) msg= errno=0 (OK) msg= ok balance-alb" "$(steps k)" "$(steps r)"
+  "ok ok errno=0 (OK) msg= errno=0 (OK) msg= ok balance-alb 6" "$(steps k)" "$(steps r)"
 # slaves D ADDR: D-s1 then D-s2 enslaved, the bond up on 10.N.0.ADDR/24, the peers its permanent neighbours
 slaves() {
   local d=$1 N=${NET[$1]} x
@@ -392,7 +392,7 @@ check "modes: balance-alb after the changes: rbond's rlb_hash_table lists the pe
 check "modes: balance-alb after the changes: rbond's /proc is bonding.ko's" same
 # back to balance-tlb (and through active-backup, which has no tables)
 for d in r k; do ip link set $d-b down; ip link set $d-s1 nomaster; ip link set $d-s2 nomaster; done
-pair "modes: down, released, by netlink active-backup then balance-tlb: accepted" "errno=0 (OK) msg= errno=0 (OK) msg= balance-tlb" \
+pair "modes: down, released, by netlink active-backup then balance-tlb: accepted" "errno=0 (OK) msg= errno=0 (OK) msg= balance-tlb 5" \
   "$(chg k active-backup) $(chg k balance-tlb) $(sysv k mode)" "$(chg r active-backup) $(chg r balance-tlb) $(sysv r mode)"
 for d in r k; do slaves $d 4; done
 T0=$(now)
