@@ -21,7 +21,9 @@ if [ "$SMOKE" = 1 ]; then NBONDS=${NBONDS:-10}; NSLAVES=${NSLAVES:-10}; else NBO
 MROUNDS=$(( ROUNDS < ${MEM_ROUNDS:-3} ? ROUNDS : ${MEM_ROUNDS:-3} ))
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-SETTLE=${SETTLE:-$([ "$SMOKE" = 1 ] && echo 0.2 || echo 0.5)}
+# the pause before each reading: 2 s (0.5 s let late frees, slower while other guests load the
+# host, spread a slave's figure over +-800 bytes between rounds, 7469 to 9177; with 2 s, +-100)
+SETTLE=${SETTLE:-$([ "$SMOKE" = 1 ] && echo 0.2 || echo 2)}
 
 NOTE="the difference between readings before and after (each after echo 3 > drop_caches, $SETTLE s for RCU and a shrink of every slab cache, which puts the per-CPU slabs' free objects back on the lists slabinfo counts, repeated until two agree), divided by N. slab objects: the sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not their slab pages); + large kmalloc + percpu + vmalloc: also kmalloc above 8 KiB (served by the page allocator: /proc/meminfo's Slab minus the caches' slab pages), Percpu and VmallocUsed (kernel stacks: bonding.ko's workqueue per bond has a rescuer thread). Not counted: page tables, the slab pages' unused room (it depends on what earlier frees left)"
 meta mem_bond "Memory per bond ($NBONDS bonds)" bytes lower "$NBONDS bonds made with one ip -batch of 'link add NAME type bond|rbond' (no options, down). $NOTE"
