@@ -251,10 +251,11 @@ impl AdState {
     fn receive(&mut self, bname: &str) {
         for (m, s) in self.ms.iter_mut().zip(self.slaves.iter()) {
             let mut buf = [0u8; PDU_LEN];
-            while s.pdu.take(&mut buf) {
+            let Some(ad) = &s.ad else { continue };
+            while ad.pdu.take(&mut buf) {
                 match lacp::parse(&buf) {
                     Ok(Pdu::Lacp(pdu)) => {
-                        s.ad_stats.inc(ad_stat::LACPDU_RX);
+                        s.ad_stat_inc(ad_stat::LACPDU_RX);
                         if m.port.rx_machine(Some(&pdu)) == Some(RxEvent::IllegalLoopback) {
                             let mut n = [0u8; 16];
                             pr_err!("{bname}: (slave {}): An illegal loopback occurred on slave\nCheck the configuration to verify that all adapters are connected to 802.3ad compliant switch ports\n", &*s.dev.name_copy(&mut n));
@@ -262,18 +263,18 @@ impl AdState {
                     }
                     Ok(Pdu::Marker(mk)) if mk.tlv_type == marker::INFORMATION => {
                         // ad_marker_info_received(): answer with the same marker as a response
-                        s.ad_stats.inc(ad_stat::MARKER_RX);
+                        s.ad_stat_inc(ad_stat::MARKER_RX);
                         let resp = lacp::Marker { tlv_type: marker::RESPONSE, ..mk };
                         let mut b = [0u8; PDU_LEN];
                         lacp::emit_marker(&resp, &mut b);
                         if s.dev.send_slow(&s.perm_hwaddr, &b).is_ok() {
-                            s.ad_stats.inc(ad_stat::MARKER_RESP_TX);
+                            s.ad_stat_inc(ad_stat::MARKER_RESP_TX);
                         }
                     }
                     // ad_marker_response_received(): rbond sends no markers, so it waits for none
-                    Ok(Pdu::Marker(_)) => s.ad_stats.inc(ad_stat::MARKER_RESP_RX),
-                    Err(lacp::PduError::UnknownMarker(_)) => s.ad_stats.inc(ad_stat::MARKER_UNKNOWN_RX),
-                    Err(_) => s.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
+                    Ok(Pdu::Marker(_)) => s.ad_stat_inc(ad_stat::MARKER_RESP_RX),
+                    Err(lacp::PduError::UnknownMarker(_)) => s.ad_stat_inc(ad_stat::MARKER_UNKNOWN_RX),
+                    Err(_) => s.ad_stat_inc(ad_stat::LACPDU_UNKNOWN_RX),
                 }
             }
         }
@@ -327,7 +328,7 @@ fn send_lacpdu(s: &Slave, pdu: &lacp::Lacpdu) -> bool {
     lacp::emit_lacpdu(pdu, &mut b);
     let sent = s.dev.send_slow(&s.perm_hwaddr, &b).is_ok();
     if sent {
-        s.ad_stats.inc(ad_stat::LACPDU_TX);
+        s.ad_stat_inc(ad_stat::LACPDU_TX);
     }
     sent
 }

@@ -126,8 +126,8 @@ pub(crate) struct Alb {
 }
 
 impl Alb {
-    /// A bond's state, its tables empty (allocated when the bond is made, so that changing the
-    /// mode never fails for memory).
+    /// A bond's state, its tables empty (allocated when the bond first takes balance-tlb or
+    /// balance-alb: see `Bond::alb_prepare`).
     pub(crate) fn new() -> Result<Arc<Alb>> {
         let mut e = KVec::with_capacity(rlb::TABLE_SIZE, GFP_KERNEL)?;
         for _ in 0..rlb::TABLE_SIZE {
@@ -176,7 +176,8 @@ fn tx_candidate(s: &Arc<Slave>) -> Candidate<'_> {
 
 /// Transmit (`bond_tlb_xmit()`, `bond_alb_xmit()`): no lock, no allocation.
 pub(super) fn xmit(bond: &Bond, t: &TxState, dev: &NetDevice, mut skb: Skb, rcu: &RcuRead) -> TxStatus {
-    let alb = &bond.alb;
+    // there in balance-tlb and balance-alb (Bond::alb_prepare() before the mode is set)
+    let Some(alb) = bond.alb() else { return skb.drop_tx(dev) };
     let dynamic = t.params.tlb_dynamic_lb;
     let len = skb.len();
     // the headers are read once: the balance decision and, where the policy chooses, the hash
@@ -292,7 +293,8 @@ fn rlb_arp_xmit<'t>(alb: &Alb, t: &'t TxState, dev: &NetDevice, skb: &mut Skb, r
 /// the monitor (purge of clients whose address another host took; a client's MAC from its
 /// reply). Receive path: no lock, no allocation.
 pub(super) fn rx_arp(bond: &Bond, skb: &RxSkb) {
-    if !bond.alb.rx_on.load(Relaxed) || skb.protocol() != probe::ETH_P_ARP {
+    let Some(alb) = bond.alb() else { return };
+    if !alb.rx_on.load(Relaxed) || skb.protocol() != probe::ETH_P_ARP {
         return;
     }
     let mut b = [0u8; 28];
@@ -300,7 +302,7 @@ pub(super) fn rx_arp(bond: &Bond, skb: &RxSkb) {
         return;
     }
     if let Some(arp) = Arp::parse(&b) {
-        bond.alb.post(&Note { kind: NoteKind::Received, arp, vlan: 0, slave: 0 });
+        alb.post(&Note { kind: NoteKind::Received, arp, vlan: 0, slave: 0 });
     }
 }
 
@@ -337,6 +339,25 @@ fn update_client(t: &TxState, c: &rlb::Client) {
 }
 
 impl Bond {
+    /// balance-tlb and balance-alb's state (`bond_alb_info`): there once the bond has taken one
+    /// of these modes, kept until it is deleted. Lock-free readers (transmit, receive) may call
+    /// it: it is set once and never changes after.
+    pub(super) fn alb(&self) -> Option<&Alb> {
+        self.alb.as_ref().map(|a| &**a)
+    }
+
+    /// Before the bond takes `mode` (made, or its mode set, under RTNL): balance-tlb and
+    /// balance-alb need their tables (`bond_alb_initialize()`, which bonding calls at open),
+    /// allocated the first time. `ENOMEM` if they cannot be: the caller changes nothing. Other
+    /// modes need none (bonding.ko allocates them only for tlb/alb).
+    pub(super) fn alb_prepare(&self, mode: Mode) -> Result {
+        if mode.is_lb() && self.alb.as_ref().is_none() {
+            // only RTNL populates it: nobody else can have meanwhile
+            let _ = self.alb.populate(Alb::new()?);
+        }
+        Ok(())
+    }
+
     /// Fills the monitor's candidates from the control state's slaves.
     fn alb_cands(mon: &mut AlbMon, slaves: &[Arc<Slave>]) {
         mon.cands.clear();
@@ -349,9 +370,10 @@ impl Bond {
     /// The monitor's tick (`bond_alb_monitor()`), every 100 ms while the bond is up in
     /// balance-alb, or in balance-tlb with tlb_dynamic_lb.
     pub(super) fn alb_work(&self, dev: &NetDevice) {
+        let Some(alb) = self.alb() else { return };
         let mut promisc_off = None;
         {
-            let mut guard = self.alb.mon.lock();
+            let mut guard = alb.mon.lock();
             let mon = &mut *guard;
             if !mon.running {
                 return;
@@ -373,7 +395,7 @@ impl Bond {
                     }
                 }
                 if acts.rebalance {
-                    self.alb.tlb.rebalance(t.all.iter().map(tx_candidate), active.map(|a| a.id));
+                    alb.tlb.rebalance(t.all.iter().map(tx_candidate), active.map(|a| a.id));
                 }
                 if !alb_mode {
                     return;
@@ -388,16 +410,16 @@ impl Bond {
                 let active_id = active.map(|a| a.id);
                 let bond_addr = dev.addr_unlocked();
                 let mut w = [0u64; NOTE_WORDS];
-                while self.alb.notes.take(&mut w) {
+                while alb.notes.take(&mut w) {
                     let Some(n) = Note::decode(&w) else { continue };
                     Self::apply_note(mon, t, &n, active_id, &bond_addr);
                 }
                 let before = mon.rlb.rx_slave();
                 mon.rlb.tick(&mon.cands, |c| update_client(t, c));
                 if mon.rlb.rx_slave() != before {
-                    self.alb.rx_slave.store(mon.rlb.rx_slave().unwrap_or(0), Relaxed);
+                    alb.rx_slave.store(mon.rlb.rx_slave().unwrap_or(0), Relaxed);
                 }
-                self.alb.view.publish(&mon.rlb);
+                alb.view.publish(&mon.rlb);
             });
             if promisc_off.is_some() {
                 // dev_set_promiscuity() needs RTNL: at a later tick if it is busy
@@ -439,22 +461,23 @@ impl Bond {
         if !p.mode.is_lb() {
             return;
         }
+        let Some(alb) = self.alb() else { return };
         {
-            let mut mon = self.alb.mon.lock();
+            let mut mon = alb.mon.lock();
             mon.rlb.clear();
             mon.ticks = AlbTicks::default();
             mon.primary_is_promisc = false;
             mon.promisc_timeout = 0;
             mon.running = p.tlb_dynamic_lb || p.mode == Mode::Alb;
-            self.alb.view.publish(&mon.rlb);
+            alb.view.publish(&mon.rlb);
         }
         let mut w = [0u64; NOTE_WORDS];
-        while self.alb.notes.take(&mut w) {}
-        self.alb.rx_slave.store(0, Relaxed);
+        while alb.notes.take(&mut w) {}
+        alb.rx_slave.store(0, Relaxed);
         for s in ctl.slaves.iter() {
-            self.alb.tlb.release_slave(s.id, &s.tlb_load, false);
+            alb.tlb.release_slave(s.id, &s.tlb_load, false);
         }
-        self.alb.rx_on.store(p.mode == Mode::Alb, Relaxed);
+        alb.rx_on.store(p.mode == Mode::Alb, Relaxed);
         if p.tlb_dynamic_lb || p.mode == Mode::Alb {
             crate::sys::link::schedule_work(dev, self, crate::sys::link::Work::Alb, 0);
         }
@@ -462,8 +485,9 @@ impl Bond {
 
     /// `bond_alb_deinitialize()` at close: the monitor stops.
     pub(super) fn alb_stop(&self, dev: &NetDevice) {
-        self.alb.rx_on.store(false, Relaxed);
-        self.alb.mon.lock().running = false;
+        let Some(alb) = self.alb() else { return };
+        alb.rx_on.store(false, Relaxed);
+        alb.mon.lock().running = false;
         crate::sys::link::cancel_work(dev, self, crate::sys::link::Work::Alb);
     }
 
@@ -521,17 +545,21 @@ impl Bond {
                 }
             }
         }
-        let mut mon = self.alb.mon.lock();
-        mon.ticks.rebalance_soon();
-        if mode == Mode::Alb {
-            mon.rlb.rebalance_pending = true;
+        if let Some(alb) = self.alb() {
+            let mut mon = alb.mon.lock();
+            mon.ticks.rebalance_soon();
+            if mode == Mode::Alb {
+                mon.rlb.rebalance_pending = true;
+            }
         }
         Ok(())
     }
 
     /// Room for one more slave in the monitor's candidates (enslave, before anything is done).
     pub(super) fn alb_reserve(&self, slaves: usize) -> Result {
-        let mut mon = self.alb.mon.lock();
+        // the other modes have no monitor (and the mode never changes while there are slaves)
+        let Some(alb) = self.alb() else { return Ok(()) };
+        let mut mon = alb.mon.lock();
         let more = slaves.saturating_add(1).saturating_sub(mon.cands.len());
         mon.cands.reserve(more, GFP_KERNEL)?;
         Ok(())
@@ -550,23 +578,24 @@ impl Bond {
                 }
             }
         }
-        self.alb.tlb.release_slave(s.id, &s.tlb_load, false);
+        let Some(alb) = self.alb() else { return };
+        alb.tlb.release_slave(s.id, &s.tlb_load, false);
         if mode == Mode::Alb {
-            let mut mon = self.alb.mon.lock();
+            let mut mon = alb.mon.lock();
             mon.rlb.set_rx_slave(None);
-            self.alb.rx_slave.store(0, Relaxed);
-            self.rlb_clear_slave(dev, ctl, &mut mon, s, rtnl);
+            alb.rx_slave.store(0, Relaxed);
+            self.rlb_clear_slave(dev, ctl, alb, &mut mon, s, rtnl);
         }
     }
 
     /// `rlb_clear_slave()`: the slave's clients go to the others; a slave that is not the
     /// current one has its MAC taught on the current slave.
-    fn rlb_clear_slave(&self, dev: &NetDevice, ctl: &Control, mon: &mut AlbMon, s: &Arc<Slave>, rtnl: &Rtnl) {
+    fn rlb_clear_slave(&self, dev: &NetDevice, ctl: &Control, alb: &Alb, mon: &mut AlbMon, s: &Arc<Slave>, rtnl: &Rtnl) {
         Self::alb_cands(mon, &ctl.slaves);
         mon.cands.retain(|c| c.id != s.id);
         mon.rlb.clear_slave(s.id, &mon.cands);
-        self.alb.rx_slave.store(mon.rlb.rx_slave().unwrap_or(0), Relaxed);
-        self.alb.view.publish(&mon.rlb);
+        alb.rx_slave.store(mon.rlb.rx_slave().unwrap_or(0), Relaxed);
+        alb.view.publish(&mon.rlb);
         if !ctl.active.as_ref().is_some_and(|a| Arc::ptr_eq(a, s)) {
             self.rlb_teach_disabled_mac(dev, ctl, mon, &s.dev.addr(rtnl), rtnl);
         }
@@ -587,17 +616,18 @@ impl Bond {
     /// that came up orders a rebalance.
     pub(super) fn alb_link_change(&self, dev: &NetDevice, ctl: &Control, s: &Arc<Slave>, up: bool, rtnl: &Rtnl) {
         let mode = ctl.params.mode;
+        let Some(alb) = self.alb() else { return };
         if up {
-            let mut mon = self.alb.mon.lock();
+            let mut mon = alb.mon.lock();
             mon.ticks.rebalance_soon();
             if mode == Mode::Alb {
                 mon.rlb.rebalance_pending = true;
             }
         } else {
-            self.alb.tlb.release_slave(s.id, &s.tlb_load, false);
+            alb.tlb.release_slave(s.id, &s.tlb_load, false);
             if mode == Mode::Alb {
-                let mut mon = self.alb.mon.lock();
-                self.rlb_clear_slave(dev, ctl, &mut mon, s, rtnl);
+                let mut mon = alb.mon.lock();
+                self.rlb_clear_slave(dev, ctl, alb, &mut mon, s, rtnl);
             }
         }
     }
@@ -614,6 +644,7 @@ impl Bond {
 
     fn alb_fasten_swap(&self, dev: &NetDevice, ctl: &Control, a: &Arc<Slave>, b: &Arc<Slave>, rtnl: &Rtnl) {
         let alb_mode = ctl.params.mode == Mode::Alb;
+        let Some(alb) = self.alb() else { return };
         let differ = a.can_tx() != b.can_tx();
         let mut disabled = None;
         for s in [a, b] {
@@ -621,7 +652,7 @@ impl Bond {
                 let mac = s.dev.addr(rtnl);
                 RcuRead::with(|rcu| send_learning_packets(dev, s, &mac, false, rcu));
                 if alb_mode {
-                    let mut mon = self.alb.mon.lock();
+                    let mut mon = alb.mon.lock();
                     mon.rlb.slave_mac_changed(s.id);
                 }
             } else {
@@ -631,7 +662,7 @@ impl Bond {
         if alb_mode && differ {
             if let Some(d) = disabled {
                 let mac = d.dev.addr(rtnl);
-                let mut mon = self.alb.mon.lock();
+                let mut mon = alb.mon.lock();
                 self.rlb_teach_disabled_mac(dev, ctl, &mut mon, &mac, rtnl);
             }
         }
@@ -641,8 +672,9 @@ impl Bond {
     /// one before: the new current slave takes the bond's MAC (swapping with the slave that had
     /// it).
     pub(super) fn alb_active_change(&self, dev: &NetDevice, ctl: &Control, old: Option<&Arc<Slave>>, rtnl: &Rtnl) {
+        let Some(alb) = self.alb() else { return };
         if let Some(o) = old {
-            let mut mon = self.alb.mon.lock();
+            let mut mon = alb.mon.lock();
             if mon.primary_is_promisc {
                 let _ = o.dev.set_promiscuity(rtnl, -1);
                 mon.primary_is_promisc = false;
@@ -657,9 +689,9 @@ impl Bond {
         let swap = old.cloned().or_else(|| Self::slave_with_mac(ctl, &bond_mac, rtnl));
         // the two slaves are kept out of the transmit table while their MACs change
         if let Some(sw) = &swap {
-            self.alb.tlb.release_slave(sw.id, &sw.tlb_load, true);
+            alb.tlb.release_slave(sw.id, &sw.tlb_load, true);
         }
-        self.alb.tlb.release_slave(new.id, &new.tlb_load, true);
+        alb.tlb.release_slave(new.id, &new.tlb_load, true);
         if ctl.params.mode == Mode::Tlb {
             // the hardware filters the bond's MAC whatever the slave reports
             let own = new.dev.addr(rtnl);
@@ -693,8 +725,8 @@ impl Bond {
             None => {
                 let _ = Self::alb_set_slave_mac(ctl.params.mode, dev, &active, addr, rtnl);
                 RcuRead::with(|rcu| send_learning_packets(dev, &active, addr, false, rcu));
-                if ctl.params.mode == Mode::Alb {
-                    self.alb.mon.lock().rlb.slave_mac_changed(active.id);
+                if let Some(alb) = self.alb().filter(|_| ctl.params.mode == Mode::Alb) {
+                    alb.mon.lock().rlb.slave_mac_changed(active.id);
                 }
             }
         }
@@ -703,17 +735,18 @@ impl Bond {
 
     /// `bond_alb_clear_vlan()`: the clients seen on a VLAN that is gone are forgotten.
     pub(super) fn alb_clear_vlan(&self, ctl: &Control, vid: u16) {
-        if ctl.params.mode == Mode::Alb {
-            let mut mon = self.alb.mon.lock();
+        if let Some(alb) = self.alb().filter(|_| ctl.params.mode == Mode::Alb) {
+            let mut mon = alb.mon.lock();
             mon.rlb.clear_vlan(vid);
-            self.alb.view.publish(&mon.rlb);
+            alb.view.publish(&mon.rlb);
         }
     }
 
     /// The text of the debugfs file `rlb_hash_table` (`bond_debug_rlb_hash_show()`): empty
     /// unless the bond is in balance-alb.
     pub(super) fn rlb_hash_text(&self, w: &mut dyn core::fmt::Write) -> core::fmt::Result {
-        let mon = self.alb.mon.lock();
+        let Some(alb) = self.alb() else { return Ok(()) };
+        let mon = alb.mon.lock();
         RcuRead::with(|rcu| {
             let Some(t) = self.tx.get(rcu) else { return Ok(()) };
             if t.mode != Mode::Alb {

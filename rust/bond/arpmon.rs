@@ -407,19 +407,29 @@ impl Bond {
                 }
             }
         }
-        let (have, m) = &mut *g;
-        let m0 = (*m).min(have.len());
-        if have[..m0] == want[..n] {
+        let have = &mut *g;
+        if have[..] == want[..n] {
             return;
         }
-        for mac in have[..m0].iter() {
+        // room for the new list first: a slave that cannot have it keeps the groups it is in
+        // (bonding ignores a failed dev_mc_add() there too)
+        if have.reserve(n.saturating_sub(have.len()), GFP_KERNEL).is_err() {
+            pr_warn!("(slave {}): cannot allocate its NS targets' multicast groups\n", s.dev.name(rtnl));
+            return;
+        }
+        for mac in have.iter() {
             s.dev.mc(rtnl, mac, false);
         }
+        have.clear();
         for mac in want[..n].iter() {
             s.dev.mc(rtnl, mac, true);
+            // within the room reserved above
+            let _ = have.push_within_capacity(*mac);
         }
-        *have = want;
-        *m = n;
+        if have.is_empty() {
+            // none left: the slave gives its memory back
+            *have = KVec::new();
+        }
     }
 
     /// `bond_arp_rcv()`: which of the packet's addresses must be a target and which the bond's.

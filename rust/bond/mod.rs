@@ -40,7 +40,7 @@ use crate::sys::spin::NestedSpinLock;
 use crate::sys::rx;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, SetOnce};
 use mode::Mode;
 use params::{BondState, Change, Params};
 use crate::sys::percpu::PerCpuU32;
@@ -172,8 +172,10 @@ pub(crate) struct Bond {
     mii_event: AtomicBool,
     /// jiffies at which the MII monitor's next poll is due
     mii_due: AtomicU64,
-    /// balance-tlb and balance-alb
-    alb: Arc<alb::Alb>,
+    /// balance-tlb and balance-alb: allocated when the bond first takes one of them (at
+    /// creation or when its mode is set, see `alb_prepare`), kept until it is deleted; the other
+    /// modes do without (`alb()`)
+    alb: SetOnce<Arc<alb::Alb>>,
     /// the IPsec SAs offloaded through the bond (`ipsec_list`, `ipsec_lock`)
     xfrm: Pin<KBox<XfrmList>>,
 }
@@ -219,7 +221,7 @@ impl Bond {
         let lacp = ctl.params.mode == Mode::Ieee8023ad;
         // the ARP monitor checks what the slaves receive (`bond->recv_probe`)
         let alb = ctl.params.mode == Mode::Alb;
-        let alb_rx = alb && self.alb.rx_on.load(Relaxed);
+        let alb_rx = alb && self.alb().is_some_and(|a| a.rx_on.load(Relaxed));
         for s in ctl.slaves.iter() {
             s.probe.store(ctl.params.arp_interval > 0, Relaxed);
             s.alb_rx.store(alb_rx, Relaxed);
@@ -519,7 +521,19 @@ impl Bond {
             undo_dev(rtnl);
         };
 
-        let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base);
+        // 802.3ad: the port's mailbox and counters (bond_alloc_slave()'s ad_info)
+        let ad = if ctl.params.mode == Mode::Ieee8023ad {
+            match KBox::new(slave::AdSlave::new(), GFP_KERNEL) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    undo_open(rtnl);
+                    return Err(e.into());
+                }
+            }
+        } else {
+            None
+        };
+        let slave = Slave::new(DevRef::of(sdev), DevRef::of(dev), perm, original_mtu, base, ad);
         slave.update_speed_duplex(rtnl, None);
         self.initial_link(&ctl.params, &slave);
         if ctl.params.mode.slaves_start_backup() {
@@ -689,7 +703,7 @@ impl Bond {
             );
         }
         let mut ad = [0u64; 9];
-        slave.ad_stats.sum_into(&mut ad);
+        slave.ad_stats_sum_into(&mut ad);
         for (i, n) in ad.iter().enumerate() {
             self.ad_departed.add(i, *n);
         }
@@ -802,6 +816,9 @@ impl Bond {
                 Some(Some(s.clone()))
             }
         };
+        // balance-tlb/alb's tables, before anything changes: ENOMEM refuses it all (as bonding's
+        // open fails when bond_alb_initialize() cannot allocate them)
+        self.alb_prepare(p.mode)?;
         // mode 802.3ad/tlb/alb would set miimon here; rbond's modes keep it
         let was = core::mem::replace(&mut ctl.params, p);
         // bond_option_mode_set(): ESP offload wanted in active-backup only
@@ -997,6 +1014,7 @@ impl Master for Bond {
         let (ad, ad_view) = ad::new_lock()?;
         let params = config.unwrap_or_else(Params::module_defaults);
         let ab = params.mode == Mode::ActiveBackup;
+        let mode = params.mode;
         // the first snapshot, allocated here where a failure can still refuse the bond: the one
         // built when the bond registers replaces it, or is refilled in place when that cannot
         // allocate; without one, the bond's option files would read empty and it could not
@@ -1036,9 +1054,11 @@ impl Master for Bond {
             ad_fallback_notif: AtomicBool::new(false),
             mii_event: AtomicBool::new(false),
             mii_due: AtomicU64::new(0),
-            alb: alb::Alb::new()?,
+            alb: SetOnce::new(),
             xfrm: XfrmList::new()?,
         };
+        // balance-tlb/alb's tables, if the bond is made in one of these modes
+        bond.alb_prepare(mode)?;
         // bond_setup(): ESP offload offered, on in active-backup
         dev.xfrm_features_init(rtnl, ab);
         bond.tx.replace(rtnl, Some(first))?;

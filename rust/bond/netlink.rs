@@ -198,7 +198,7 @@ pub(super) fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtn
     let lacp = if slave {
         let Some(s) = rx::data::<Slave>(dev, rtnl) else { return Ok(()) };
         let Some(b) = link::master_state::<Bond>(&s.bond_dev) else { return Ok(()) };
-        s.ad_stats.sum_into(&mut sum);
+        s.ad_stats_sum_into(&mut sum);
         is_lacp(b)
     } else {
         let Some(b) = link::master_state::<Bond>(dev) else { return Ok(()) };
@@ -206,7 +206,7 @@ pub(super) fn fill_xstats(dev: &NetDevice, slave: bool, msg: &mut NlMsg<'_>, rtn
         RcuRead::with(|rcu| {
             if let Some(t) = b.tx.get(rcu) {
                 for s in t.all.iter() {
-                    s.ad_stats.sum_into(&mut sum);
+                    s.ad_stats_sum_into(&mut sum);
                 }
             }
         });

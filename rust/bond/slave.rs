@@ -9,6 +9,7 @@ use crate::sys::netdev::{DevRef, NetDevice, Netpoll, Skb, Stats64, TxStatus, STA
 use crate::sys::rcu::RcuRead;
 use crate::sys::rx::{RxAction, RxHandler, RxSkb, SlowFrame};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use kernel::alloc::{KBox, KVec};
 
 /// A device whose netdevice event is being handled, and the event (see
 /// `NetDevice::speed_duplex`); None outside the notifier.
@@ -37,6 +38,22 @@ impl AdCounters {
         for (s, c) in sum.iter_mut().zip(self.0.iter()) {
             *s = s.wrapping_add(c.load(Relaxed));
         }
+    }
+}
+
+/// What a port of an 802.3ad bond has beside the slave (part of `SLAVE_AD_INFO(slave)`), which
+/// bonding.ko also allocates only in 802.3ad mode (the mode never changes while the bond has
+/// slaves).
+pub(crate) struct AdSlave {
+    /// The last Slow Protocols PDUs received, for the 802.3ad tick.
+    pub(crate) pdu: PduBox,
+    /// The port's 802.3ad counters (`SLAVE_AD_INFO(slave)->stats`).
+    pub(crate) stats: AdCounters,
+}
+
+impl AdSlave {
+    pub(crate) fn new() -> Self {
+        AdSlave { pdu: PduBox::new(), stats: AdCounters::new() }
     }
 }
 
@@ -99,10 +116,9 @@ pub(crate) struct Slave {
     pub(crate) prio: AtomicI32,
     /// LACPDUs and markers are the 802.3ad machines' (an 802.3ad bond that is up).
     pub(crate) lacp: AtomicBool,
-    /// The last Slow Protocols PDU received.
-    pub(crate) pdu: PduBox,
-    /// The port's 802.3ad counters (`SLAVE_AD_INFO(slave)->stats`).
-    pub(crate) ad_stats: AdCounters,
+    /// 802.3ad: the PDUs received and the counters (`None` in the other modes, where the
+    /// counters read 0).
+    pub(crate) ad: Option<KBox<AdSlave>>,
     /// 802.3ad, as published by the machines for lock-free readers: aggregator ID (0: none or not
     /// 802.3ad) and the actor and partner port states.
     ad_agg_id: AtomicU32,
@@ -125,8 +141,9 @@ pub(crate) struct Slave {
     /// The ARP monitor's proposal between its inspection and its commit (`link_new_state`).
     arp_new: AtomicU8,
     /// The solicited-node groups of the NS targets the slave joined for the bond
-    /// (`slave_set_ns_maddrs()`), and how many.
-    pub(crate) ns_groups: crate::sys::rtnl::RtnlCell<([[u8; 6]; MAX_TARGETS], usize)>,
+    /// (`slave_set_ns_maddrs()`): empty, without an allocation, unless a backup of an
+    /// active-backup bond validates NS replies.
+    pub(crate) ns_groups: crate::sys::rtnl::RtnlCell<KVec<[u8; 6]>>,
     /// balance-tlb and balance-alb: the slave's id in their tables (never 0, unique in the
     /// module), its transmit load (`SLAVE_TLB_INFO(slave).load`), and whether received ARP
     /// frames go to receive load balancing (`rlb_arp_recv()`, a balance-alb bond that is up).
@@ -157,7 +174,7 @@ impl Slave {
         self.perm_hwaddr.get(..self.perm_len).unwrap_or(&self.perm_hwaddr)
     }
 
-    pub(crate) fn new(dev: DevRef, bond_dev: DevRef, perm_hwaddr: [u8; 6], original_mtu: u32, stats_base: Stats64) -> Self {
+    pub(crate) fn new(dev: DevRef, bond_dev: DevRef, perm_hwaddr: [u8; 6], original_mtu: u32, stats_base: Stats64, ad: Option<KBox<AdSlave>>) -> Self {
         let perm_len = dev.addr_len().min(6);
         Slave {
             dev,
@@ -178,8 +195,7 @@ impl Slave {
             duplex: AtomicU8::new(0xff),
             prio: AtomicI32::new(0),
             lacp: AtomicBool::new(false),
-            pdu: PduBox::new(),
-            ad_stats: AdCounters::new(),
+            ad,
             ad_agg_id: AtomicU32::new(0),
             ad_states: AtomicU32::new(0),
             actor_port_prio: AtomicU16::new(0xff),
@@ -190,11 +206,25 @@ impl Slave {
             last_link_up: AtomicU64::new(0),
             target_rx: [const { AtomicU64::new(0) }; MAX_TARGETS],
             arp_new: AtomicU8::new(0),
-            ns_groups: crate::sys::rtnl::RtnlCell::new(([[0; 6]; MAX_TARGETS], 0)),
+            ns_groups: crate::sys::rtnl::RtnlCell::new(KVec::new()),
             id: next_id(),
             tlb_load: crate::logic::tlb::SlaveLoad::new(),
             alb_rx: AtomicBool::new(false),
             alb_unicast: AtomicBool::new(false),
+        }
+    }
+
+    /// One more of the 802.3ad counter `i` (none outside 802.3ad).
+    pub(crate) fn ad_stat_inc(&self, i: usize) {
+        if let Some(ad) = &self.ad {
+            ad.stats.inc(i);
+        }
+    }
+
+    /// The 802.3ad counters, added to `sum`.
+    pub(crate) fn ad_stats_sum_into(&self, sum: &mut AdStats) {
+        if let Some(ad) = &self.ad {
+            ad.stats.sum_into(sum);
         }
     }
 
@@ -386,22 +416,22 @@ impl RxHandler for Slave {
                 b.rcv_validate(self, skb, rcu);
             }
         }
-        if self.lacp.load(Relaxed) {
+        if let Some(ad) = self.ad.as_ref().filter(|_| self.lacp.load(Relaxed)) {
             // bond_3ad_lacpdu_recv(): LACPDUs and markers go to the 802.3ad receive work, queued
             // now (a no-op while it is pending); the tick takes what it left
             let mut buf = [0u8; 110];
             match skb.slow_pdu(&mut buf) {
                 SlowFrame::Pdu if buf[0] == crate::logic::lacp::SUBTYPE_LACP || buf[0] == crate::logic::lacp::SUBTYPE_MARKER => {
                     // a PDU that finds the mailbox full is lost, as a dropped frame would be
-                    if self.pdu.put(&buf) {
+                    if ad.pdu.put(&buf) {
                         if let Some(b) = crate::sys::link::master_state::<super::Bond>(&self.bond_dev) {
                             crate::sys::link::schedule_work(&self.bond_dev, b, crate::sys::link::Work::AdRx, 0);
                         }
                     }
                     return RxAction::Consumed;
                 }
-                SlowFrame::Pdu => self.ad_stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
-                SlowFrame::Short => self.ad_stats.inc(ad_stat::LACPDU_ILLEGAL_RX),
+                SlowFrame::Pdu => ad.stats.inc(ad_stat::LACPDU_UNKNOWN_RX),
+                SlowFrame::Short => ad.stats.inc(ad_stat::LACPDU_ILLEGAL_RX),
                 SlowFrame::No => {}
             }
         }

@@ -8,6 +8,10 @@
 # Two counts of each delta, divided by N: the bytes of live slab objects (/proc/slabinfo:
 # active_objs x objsize, summed), and those + kmalloc above 8 KiB (which the page allocator serves:
 # /proc/meminfo's Slab minus the caches' pages) + Percpu + VmallocUsed (kernel stacks of threads).
+# Each cache is shrunk before a reading (/sys/kernel/slab/*/shrink): active_objs counts the free
+# objects of the per-CPU slabs and per-CPU partial slabs as in use, which made a delta of 200
+# objects in kmalloc-1k read anywhere from 144 to 204; flushed, the counts are exact (200 struct
+# slave of bonding.ko, 200 in kmalloc-1k; 200 Slave of rbond in kmalloc-512).
 # Whole slab pages (meminfo's Slab) were tried: how many new pages N objects take depends on the
 # partial slabs earlier frees left. MemFree was tried: too noisy (per-CPU page lists).
 # bonding and rbond in turn each round, bonding first in odd rounds, rbond in even ones.
@@ -17,9 +21,11 @@ if [ "$SMOKE" = 1 ]; then NBONDS=${NBONDS:-10}; NSLAVES=${NSLAVES:-10}; else NBO
 MROUNDS=$(( ROUNDS < ${MEM_ROUNDS:-3} ? ROUNDS : ${MEM_ROUNDS:-3} ))
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-SETTLE=${SETTLE:-$([ "$SMOKE" = 1 ] && echo 0.2 || echo 0.5)}
+# the pause before each reading: 2 s (0.5 s let late frees, slower while other guests load the
+# host, spread a slave's figure over +-800 bytes between rounds, 7469 to 9177; with 2 s, +-100)
+SETTLE=${SETTLE:-$([ "$SMOKE" = 1 ] && echo 0.2 || echo 2)}
 
-NOTE="the difference between readings before and after (each after echo 3 > drop_caches and $SETTLE s for RCU, repeated until two agree), divided by N. slab objects: the sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not their slab pages); + large kmalloc + percpu + vmalloc: also kmalloc above 8 KiB (served by the page allocator: /proc/meminfo's Slab minus the caches' slab pages), Percpu and VmallocUsed (kernel stacks: bonding.ko's workqueue per bond has a rescuer thread). Not counted: page tables, the slab pages' unused room (it depends on what earlier frees left)"
+NOTE="the difference between readings before and after (each after echo 3 > drop_caches, $SETTLE s for RCU and a shrink of every slab cache, which puts the per-CPU slabs' free objects back on the lists slabinfo counts, repeated until two agree), divided by N. slab objects: the sum over /proc/slabinfo of active_objs x objsize (the objects' own sizes, not their slab pages); + large kmalloc + percpu + vmalloc: also kmalloc above 8 KiB (served by the page allocator: /proc/meminfo's Slab minus the caches' slab pages), Percpu and VmallocUsed (kernel stacks: bonding.ko's workqueue per bond has a rescuer thread). Not counted: page tables, the slab pages' unused room (it depends on what earlier frees left)"
 meta mem_bond "Memory per bond ($NBONDS bonds)" bytes lower "$NBONDS bonds made with one ip -batch of 'link add NAME type bond|rbond' (no options, down). $NOTE"
 meta mem_slave "Memory per slave ($NSLAVES slaves)" bytes lower "$NSLAVES veths (made beforehand, down, peers up) enslaved with one ip -batch to an active-backup bond (miimon 100, up); enslaving opens a veth, which is counted too (the same for both drivers). $NOTE"
 ROWS=("slab objects" "objects + large kmalloc + percpu + vmalloc")
@@ -35,6 +41,8 @@ reading() {
     sync
     echo 3 > /proc/sys/vm/drop_caches
     sleep_s "$SETTLE"
+    # the per-CPU slabs' free objects, which active_objs counts as in use, back to the node lists
+    for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f"; done 2>/dev/null
     a=$b
     b=$(awk 'FILENAME == "/proc/slabinfo" { if (FNR > 2) { o += $2 * $4; p += $15 * $6 * 4096 }; next }
              /^Slab:/ { s += $2 * 1024 - p } /^Percpu:|^VmallocUsed:/ { s += $2 * 1024 }

@@ -362,6 +362,48 @@ both 10 ready
 for d in r k; do ip link set $d-s1 nomaster 2>/dev/null; ip link set $d-s2 nomaster 2>/dev/null; done
 pair "tlb: both released: each slave's permanent MAC back" "s1=P1 s2=P2" "$(macs k | cut -d' ' -f2-)" "$(macs r | cut -d' ' -f2-)"
 
+########## mode changes: a bond made in balance-rr (rbond allocates balance-tlb/alb's tables the
+# first time a bond takes one of these modes, and keeps them) set to balance-alb, balance-rr,
+# balance-tlb and balance-alb again, by sysfs and netlink; then it balances as balance-alb (on
+# 10.N.0.3), and down, released, as balance-tlb (on 10.N.0.4: the peers learned slaves' MACs for .3)
+for d in r k; do ip link del $d-b 2>/dev/null; done
+ip link add r-b type rbond; ip link add k-b type bond mode balance-rr
+# chg D MODE: a mode change by netlink ("errno=0 (OK) msg=" when accepted)
+chg() { if [ $1 = r ]; then rtnl changelink r-b rbond mode $2; else rtnl changelink k-b bond mode $2; fi; }
+steps() { echo "$(w $1 miimon 100) $(w $1 mode balance-alb) $(chg $1 balance-rr) $(chg $1 balance-tlb) $(w $1 mode balance-alb) $(sysv $1 mode)"; }
+pair "modes: balance-rr, miimon 100, by sysfs balance-alb, by netlink balance-rr and balance-tlb, by sysfs balance-alb: all accepted" \
+  "ok ok errno=0 (OK) msg= errno=0 (OK) msg= ok balance-alb 6" "$(steps k)" "$(steps r)"
+# slaves D ADDR: D-s1 then D-s2 enslaved, the bond up on 10.N.0.ADDR/24, the peers its permanent neighbours
+slaves() {
+  local d=$1 N=${NET[$1]} x
+  { echo "link set $d-s1 master $d-b"; echo "link set $d-s2 master $d-b"; echo "link set $d-b up"
+    echo "addr add 10.$N.0.$2/24 dev $d-b"
+    for x in $PEERS; do echo "neigh replace 10.$N.0.1$x lladdr 02:$N:00:00:00:1$x dev $d-b nud permanent"; done
+  } | ip -b -
+}
+for d in r k; do slaves $d 3; done
+T0=$(now)
+both 10 ready
+pair "modes: balance-alb after the changes: MII Status of the bond and its slaves" "up up up" "$(info k; echo $MII)" "$(info r; echo $MII)"
+round 3
+pair "modes: balance-alb after the changes: receive balancing (peers 1-4)" "s1 s2 s1 s2" "${RX[k]}" "${RX[r]}"
+pair "modes: balance-alb after the changes: the slave whose MAC each peer learned" "s1 s2 s1 s2" "$(learned k 3)" "$(learned r 3)"
+check "modes: balance-alb after the changes: rbond's rlb_hash_table lists the peers" grep -q "10.61.0.14" $DBG
+check "modes: balance-alb after the changes: rbond's /proc is bonding.ko's" same
+# back to balance-tlb (and through active-backup, which has no tables)
+for d in r k; do ip link set $d-b down; ip link set $d-s1 nomaster; ip link set $d-s2 nomaster; done
+pair "modes: down, released, by netlink active-backup then balance-tlb: accepted" "errno=0 (OK) msg= errno=0 (OK) msg= balance-tlb 5" \
+  "$(chg k active-backup) $(chg k balance-tlb) $(sysv k mode)" "$(chg r active-backup) $(chg r balance-tlb) $(sysv r mode)"
+for d in r k; do slaves $d 4; done
+T0=$(now)
+both 10 ready
+round 4
+pair "modes: balance-tlb after balance-alb: receive by the active slave" "s1 s1 s1 s1" "${RX[k]}" "${RX[r]}"
+pair "modes: balance-tlb after balance-alb: every peer learned the bond's MAC (s1's)" "s1 s1 s1 s1" "$(learned k 4)" "$(learned r 4)"
+check "modes: balance-tlb after balance-alb: rbond's rlb_hash_table is empty" dbg_empty
+check "modes: balance-tlb after balance-alb: rbond's /proc is bonding.ko's" same
+for d in r k; do ip link set $d-s1 nomaster 2>/dev/null; ip link set $d-s2 nomaster 2>/dev/null; done
+
 for n in sw p1 p2 p3 p4; do eval "exec ${TO[$n]}>&- ${FROM[$n]}<&-"; done
 for d in r k; do ip link del $d-b 2>/dev/null; ip link del $d-s1; ip link del $d-s2; done
 printf 'netns del %s\n' sw p1 p2 p3 p4 | ip -b -
