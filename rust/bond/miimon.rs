@@ -59,20 +59,23 @@ impl Bond {
             s.set_mii(m);
             changed = true;
             let (bn, sn) = (dev.name(rtnl), s.dev.name(rtnl));
-            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 {
+            if was == Link::Down && prop == Proposal::Up && p.updelay > 0 && crate::sys::net_ratelimit() {
                 // back with an updelay that is ignored (no slave to send with): C logs it as
                 // coming back in 0 ms, then takes it up in the same round
                 pr_info!("{bn}: (slave {sn}): link status up, enabling it in 0 ms\n");
             }
             if let Proposal::UpAgain { after } = prop {
                 // bond_miimon_inspect() logs this and proposes the link up, which
-                // bond_miimon_commit() then does as for any link coming up (below)
+                // bond_miimon_commit() then does as for any link coming up (below); C's four
+                // lines of a delay are rate limited (net_ratelimit()), as here
                 s.ever_up.store(true, Relaxed);
                 let ms = delay_ms(after, p.miimon);
-                pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+                if crate::sys::net_ratelimit() {
+                    pr_info!("{bn}: (slave {sn}): link status up again after {ms} ms\n");
+                }
             }
             match prop {
-                Proposal::Fail { delay } if delay > 0 => {
+                Proposal::Fail { delay } if delay > 0 && crate::sys::net_ratelimit() => {
                     // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
                     let what = match (p.mode == Mode::ActiveBackup, s.is_backup()) {
                         (true, false) => "active ",
@@ -82,13 +85,15 @@ impl Bond {
                     let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
                 }
-                Proposal::Back { delay } if delay > 0 => {
+                Proposal::Back { delay } if delay > 0 && crate::sys::net_ratelimit() => {
                     let ms = delay_ms(delay, p.miimon);
                     pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
                 }
                 Proposal::DownAgain { after } => {
                     let ms = delay_ms(after, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
+                    if crate::sys::net_ratelimit() {
+                        pr_info!("{bn}: (slave {sn}): link status down again after {ms} ms\n");
+                    }
                 }
                 Proposal::Up | Proposal::UpAgain { .. } => {
                     // (C clears it for a link back after its updelay, not for one up again)

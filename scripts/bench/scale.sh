@@ -93,7 +93,7 @@ enslave() { # (c) and (d) DRIVER
   rec scale_enslave enslave "$d" "$t"
   # every slave's link seen up by the monitor before the reads
   for ((i = 0; i < 100; i++)); do [ "$(grep -c '^MII Status: up' "$p")" -gt "$NSLAVES" ] && break; sleep_s 0.05; done
-  rec scale_proc read "$d" "$(python3 -c '
+  rec scale_proc read "$d" "$(PROF_NAME=scale_proc-$d prof python3 -c '
 import os, sys, time
 path, n = sys.argv[1], int(sys.argv[2])
 def once():
