@@ -203,6 +203,102 @@ pub struct SlaveInfo<'a> {
     pub ad: Option<AdSlaveInfo<'a>>,
 }
 
+/// Text assembled on the stack and handed on a few hundred bytes at a time: monitoring tools read
+/// /proc often, and `core::fmt`'s machinery (`fmt::write()` and its padding) cost more than the
+/// text itself (make bench scale_proc: 40 % of a read with 64 slaves). Numbers and addresses are
+/// written here directly; what is rarely printed still goes through `write!` (the `fmt::Write`
+/// impl appends to the buffer). [`Out::done`] hands on the rest.
+pub struct Out<'w> {
+    w: &'w mut dyn Write,
+    b: [u8; 256],
+    n: usize,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl<'w> Out<'w> {
+    /// An empty buffer in front of `w`.
+    pub fn new(w: &'w mut dyn Write) -> Self {
+        Out { w, b: [0; 256], n: 0 }
+    }
+
+    fn flush(&mut self) -> fmt::Result {
+        // only whole `str`s and ASCII are appended: the bytes are UTF-8
+        let s = self.b.get(..self.n).and_then(|b| core::str::from_utf8(b).ok()).ok_or(fmt::Error)?;
+        self.w.write_str(s)?;
+        self.n = 0;
+        Ok(())
+    }
+
+    /// Hands on what is buffered.
+    pub fn done(mut self) -> fmt::Result {
+        self.flush()
+    }
+
+    /// Appends `s`.
+    pub fn s(&mut self, s: &str) -> fmt::Result {
+        if s.len() > self.b.len() - self.n {
+            self.flush()?;
+            if s.len() > self.b.len() {
+                return self.w.write_str(s);
+            }
+        }
+        let end = self.n + s.len();
+        self.b[self.n..end].copy_from_slice(s.as_bytes());
+        self.n = end;
+        Ok(())
+    }
+
+    /// Appends ASCII bytes (at most 64).
+    fn ascii(&mut self, a: &[u8]) -> fmt::Result {
+        if a.len() > self.b.len() - self.n {
+            self.flush()?;
+        }
+        let end = self.n + a.len();
+        self.b[self.n..end].copy_from_slice(a);
+        self.n = end;
+        Ok(())
+    }
+
+    /// Appends `v` in decimal (`%u`).
+    pub fn u(&mut self, mut v: u64) -> fmt::Result {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.ascii(&d[i..])
+    }
+
+    /// Appends `v` in decimal (`%d`).
+    pub fn i(&mut self, v: i64) -> fmt::Result {
+        if v < 0 {
+            self.ascii(b"-")?;
+        }
+        self.u(v.unsigned_abs())
+    }
+
+    /// Appends `a` as `%pM`/`%*phC` prints it: bytes in hex, colon-separated (nothing for none).
+    pub fn mac(&mut self, a: &[u8]) -> fmt::Result {
+        for (i, &x) in a.iter().enumerate() {
+            let h = [b':', HEX[usize::from(x >> 4)], HEX[usize::from(x & 0xf)]];
+            self.ascii(if i == 0 { &h[1..] } else { &h })?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Out<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.s(s)
+    }
+}
+
 /// The mode names of `bond_mode_name()`.
 pub fn mode_name(m: u64) -> &'static str {
     match m {
@@ -223,101 +319,136 @@ pub struct Mac<'a>(pub &'a [u8]);
 impl fmt::Display for Mac<'_> {
     /// `%*phC`: the bytes in hex, separated by colons (nothing for none).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let mut o = Out::new(f);
+        o.mac(self.0)?;
+        o.done()
     }
 }
 
 /// The version line and the master part (`bond_info_seq_show()` for SEQ_START_TOKEN).
 pub fn write_master(w: &mut dyn Write, m: &MasterInfo<'_>) -> fmt::Result {
-    writeln!(w, "Ethernet Channel Bonding Driver: v{}\n", m.kernel_release)?;
-    write!(w, "Bonding Mode: {}", mode_name(m.mode))?;
+    let mut o = Out::new(w);
+    master(&mut o, m)?;
+    o.done()
+}
+
+fn master(o: &mut Out<'_>, m: &MasterInfo<'_>) -> fmt::Result {
+    o.s("Ethernet Channel Bonding Driver: v")?;
+    o.s(m.kernel_release)?;
+    o.s("\n\nBonding Mode: ")?;
+    o.s(mode_name(m.mode))?;
     if m.mode == mode::ACTIVEBACKUP && m.fail_over_mac != 0 {
-        write!(w, " (fail_over_mac {})", options::name_of(options::FAIL_OVER_MAC, m.fail_over_mac).unwrap_or("?"))?;
+        o.s(" (fail_over_mac ")?;
+        o.s(options::name_of(options::FAIL_OVER_MAC, m.fail_over_mac).unwrap_or("?"))?;
+        o.s(")")?;
     }
-    writeln!(w)?;
+    o.s("\n")?;
     // bond_mode_uses_xmit_hash(): xor, 802.3ad, and tlb/alb without tlb_dynamic_lb
     let lb = m.mode == mode::TLB || m.mode == mode::ALB;
     if m.mode == mode::XOR || m.mode == mode::IEEE8023AD || (lb && !m.tlb_dynamic_lb) {
-        let name = options::name_of(options::XMIT_HASH_POLICY, m.xmit_policy).unwrap_or("?");
-        writeln!(w, "Transmit Hash Policy: {} ({})", name, m.xmit_policy)?;
+        o.s("Transmit Hash Policy: ")?;
+        o.s(options::name_of(options::XMIT_HASH_POLICY, m.xmit_policy).unwrap_or("?"))?;
+        o.s(" (")?;
+        o.u(m.xmit_policy)?;
+        o.s(")\n")?;
     }
     if m.mode == mode::ACTIVEBACKUP || m.mode == mode::TLB || m.mode == mode::ALB {
-        write!(w, "Primary Slave: {}", m.primary.unwrap_or("None"))?;
+        o.s("Primary Slave: ")?;
+        o.s(m.primary.unwrap_or("None"))?;
         if m.primary.is_some() {
-            let r = options::name_of(options::PRIMARY_RESELECT, m.primary_reselect).unwrap_or("?");
-            write!(w, " (primary_reselect {r})")?;
+            o.s(" (primary_reselect ")?;
+            o.s(options::name_of(options::PRIMARY_RESELECT, m.primary_reselect).unwrap_or("?"))?;
+            o.s(")")?;
         }
-        writeln!(w, "\nCurrently Active Slave: {}", m.active.unwrap_or("None"))?;
+        o.s("\nCurrently Active Slave: ")?;
+        o.s(m.active.unwrap_or("None"))?;
+        o.s("\n")?;
     }
-    writeln!(w, "MII Status: {}", if m.carrier { "up" } else { "down" })?;
-    writeln!(w, "MII Polling Interval (ms): {}", m.miimon)?;
+    o.s(if m.carrier { "MII Status: up\n" } else { "MII Status: down\n" })?;
+    o.s("MII Polling Interval (ms): ")?;
+    o.u(m.miimon.into())?;
     // C's `int` products, wrapping past INT_MAX (printed with %d)
-    writeln!(w, "Up Delay (ms): {}", delay_ms(m.updelay, m.miimon))?;
-    writeln!(w, "Down Delay (ms): {}", delay_ms(m.downdelay, m.miimon))?;
-    writeln!(w, "Peer Notification Delay (ms): {}", delay_ms(m.peer_notif_delay, m.miimon))?;
+    o.s("\nUp Delay (ms): ")?;
+    o.i(delay_ms(m.updelay, m.miimon).into())?;
+    o.s("\nDown Delay (ms): ")?;
+    o.i(delay_ms(m.downdelay, m.miimon).into())?;
+    o.s("\nPeer Notification Delay (ms): ")?;
+    o.i(delay_ms(m.peer_notif_delay, m.miimon).into())?;
+    o.s("\n")?;
     if let Some(arp) = &m.arp {
-        write_master_arp(w, arp)?;
+        master_arp(o, arp)?;
     }
     match &m.ad {
-        Some(ad) => write_master_ad(w, ad),
+        Some(ad) => master_ad(o, ad),
         None => Ok(()),
     }
 }
 
 /// The ARP monitor's lines (`arp_interval` > 0).
-fn write_master_arp(w: &mut dyn Write, a: &ArpInfo) -> fmt::Result {
+fn master_arp(o: &mut Out<'_>, a: &ArpInfo) -> fmt::Result {
     // an int printed with %d
-    writeln!(w, "ARP Polling Interval (ms): {}", a.interval as i32)?;
-    writeln!(w, "ARP Missed Max: {}", a.missed_max)?;
-    w.write_str("ARP IP target/s (n.n.n.n form):")?;
+    o.s("ARP Polling Interval (ms): ")?;
+    o.i((a.interval as i32).into())?;
+    o.s("\nARP Missed Max: ")?;
+    o.u(a.missed_max.into())?;
+    o.s("\nARP IP target/s (n.n.n.n form):")?;
     for (i, t) in a.targets.iter().enumerate() {
         if i > 0 {
-            w.write_str(",")?;
+            o.s(",")?;
         }
-        write!(w, " {}", Ip4(t))?;
+        write!(o, " {}", Ip4(t))?;
     }
-    w.write_str("\nNS IPv6 target/s (xx::xx form):")?;
+    o.s("\nNS IPv6 target/s (xx::xx form):")?;
     for (i, t) in a.ns_targets.iter().enumerate() {
         if i > 0 {
-            w.write_str(",")?;
+            o.s(",")?;
         }
-        write!(w, " {}", Ip6(t))?;
+        write!(o, " {}", Ip6(t))?;
     }
-    writeln!(w)
+    o.s("\n")
 }
 
 /// The "802.3ad info" block, the end of the master part.
-fn write_master_ad(w: &mut dyn Write, ad: &AdMasterInfo<'_>) -> fmt::Result {
+fn master_ad(o: &mut Out<'_>, ad: &AdMasterInfo<'_>) -> fmt::Result {
     // seq_puts(seq, "\n802.3ad info\n");
     // "LACP active: %s\n" on/off, "LACP rate: %s\n" fast/slow, "Min links: %d\n",
     // "Aggregator selection policy (ad_select): %s\n"
-    writeln!(w, "\n802.3ad info")?;
-    writeln!(w, "LACP active: {}", if ad.lacp_active { "on" } else { "off" })?;
-    writeln!(w, "LACP rate: {}", if ad.lacp_fast { "fast" } else { "slow" })?;
+    o.s("\n802.3ad info\nLACP active: ")?;
+    o.s(if ad.lacp_active { "on" } else { "off" })?;
+    o.s("\nLACP rate: ")?;
+    o.s(if ad.lacp_fast { "fast" } else { "slow" })?;
     // min_links is an unsigned int printed with %d
-    writeln!(w, "Min links: {}", ad.min_links as i32)?;
-    let sel = options::name_of(options::AD_SELECT, ad.ad_select).unwrap_or("?");
-    writeln!(w, "Aggregator selection policy (ad_select): {sel}")?;
+    o.s("\nMin links: ")?;
+    o.i((ad.min_links as i32).into())?;
+    o.s("\nAggregator selection policy (ad_select): ")?;
+    o.s(options::name_of(options::AD_SELECT, ad.ad_select).unwrap_or("?"))?;
+    o.s("\n")?;
     if !ad.privileged {
         return Ok(());
     }
-    writeln!(w, "System priority: {}", ad.system_priority)?;
-    writeln!(w, "System MAC address: {}", Mac(&ad.system_mac))?;
+    o.s("System priority: ")?;
+    o.u(ad.system_priority.into())?;
+    o.s("\nSystem MAC address: ")?;
+    o.mac(&ad.system_mac)?;
+    o.s("\n")?;
     match &ad.active {
-        None => writeln!(w, "bond {} has no active aggregator", ad.bond_name),
+        None => {
+            o.s("bond ")?;
+            o.s(ad.bond_name)?;
+            o.s(" has no active aggregator\n")
+        }
         Some(a) => {
-            writeln!(w, "Active Aggregator Info:")?;
-            writeln!(w, "\tAggregator ID: {}", a.id)?;
-            writeln!(w, "\tNumber of ports: {}", a.ports)?;
-            writeln!(w, "\tActor Key: {}", a.actor_key)?;
-            writeln!(w, "\tPartner Key: {}", a.partner_key)?;
-            writeln!(w, "\tPartner Mac Address: {}", Mac(&a.partner_mac))
+            o.s("Active Aggregator Info:\n\tAggregator ID: ")?;
+            o.u(a.id.into())?;
+            o.s("\n\tNumber of ports: ")?;
+            o.u(a.ports.into())?;
+            o.s("\n\tActor Key: ")?;
+            o.u(a.actor_key.into())?;
+            o.s("\n\tPartner Key: ")?;
+            o.u(a.partner_key.into())?;
+            o.s("\n\tPartner Mac Address: ")?;
+            o.mac(&a.partner_mac)?;
+            o.s("\n")
         }
     }
 }
@@ -325,60 +456,90 @@ fn write_master_ad(w: &mut dyn Write, ad: &AdMasterInfo<'_>) -> fmt::Result {
 /// One slave's part (`bond_info_show_slave()`); in 802.3ad mode followed by rbond's
 /// `Aggregation:` line.
 pub fn write_slave(w: &mut dyn Write, s: &SlaveInfo<'_>) -> fmt::Result {
-    writeln!(w, "\nSlave Interface: {}", s.name)?;
-    writeln!(w, "MII Status: {}", s.link.sysfs_name())?;
+    let mut o = Out::new(w);
+    slave(&mut o, s)?;
+    o.done()
+}
+
+fn slave(o: &mut Out<'_>, s: &SlaveInfo<'_>) -> fmt::Result {
+    o.s("\nSlave Interface: ")?;
+    o.s(s.name)?;
+    o.s("\nMII Status: ")?;
+    o.s(s.link.sysfs_name())?;
     if s.speed == SPEED_UNKNOWN {
-        writeln!(w, "Speed: Unknown")?;
+        o.s("\nSpeed: Unknown\n")?;
     } else {
         // C prints the int with %d
-        writeln!(w, "Speed: {} Mbps", s.speed as i32)?;
+        o.s("\nSpeed: ")?;
+        o.i((s.speed as i32).into())?;
+        o.s(" Mbps\n")?;
     }
-    match s.duplex {
-        DUPLEX_UNKNOWN => writeln!(w, "Duplex: Unknown")?,
-        0 => writeln!(w, "Duplex: half")?,
-        _ => writeln!(w, "Duplex: full")?,
-    }
-    writeln!(w, "Link Failure Count: {}", s.link_failure_count)?;
-    writeln!(w, "Permanent HW addr: {}", Mac(s.perm_hwaddr))?;
-    writeln!(w, "Slave queue ID: {}", s.queue_id)?;
+    o.s(match s.duplex {
+        DUPLEX_UNKNOWN => "Duplex: Unknown\n",
+        0 => "Duplex: half\n",
+        _ => "Duplex: full\n",
+    })?;
+    o.s("Link Failure Count: ")?;
+    o.u(s.link_failure_count.into())?;
+    o.s("\nPermanent HW addr: ")?;
+    o.mac(s.perm_hwaddr)?;
+    o.s("\nSlave queue ID: ")?;
+    o.u(s.queue_id.into())?;
+    o.s("\n")?;
     match &s.ad {
-        Some(ad) => write_slave_ad(w, ad),
+        Some(ad) => slave_ad(o, ad),
         None => Ok(()),
     }
 }
 
 /// One side's "details ... lacp pdu:" lines; the partner's key is its "oper key".
-fn write_details(w: &mut dyn Write, side: &str, key: &str, p: &PortInfo) -> fmt::Result {
-    writeln!(w, "details {side} lacp pdu:")?;
-    writeln!(w, "    system priority: {}", p.system_priority)?;
-    writeln!(w, "    system mac address: {}", Mac(&p.system))?;
-    writeln!(w, "    {key}: {}", p.key)?;
-    writeln!(w, "    port priority: {}", p.port_priority)?;
-    writeln!(w, "    port number: {}", p.port_number)?;
-    writeln!(w, "    port state: {}", p.state)
+fn details(o: &mut Out<'_>, side: &str, key: &str, p: &PortInfo) -> fmt::Result {
+    o.s("details ")?;
+    o.s(side)?;
+    o.s(" lacp pdu:\n    system priority: ")?;
+    o.u(p.system_priority.into())?;
+    o.s("\n    system mac address: ")?;
+    o.mac(&p.system)?;
+    o.s("\n    ")?;
+    o.s(key)?;
+    o.s(": ")?;
+    o.u(p.key.into())?;
+    o.s("\n    port priority: ")?;
+    o.u(p.port_priority.into())?;
+    o.s("\n    port number: ")?;
+    o.u(p.port_number.into())?;
+    o.s("\n    port state: ")?;
+    o.u(p.state.into())?;
+    o.s("\n")
 }
 
 /// The 802.3ad lines of a slave, then rbond's `Aggregation:` line.
-fn write_slave_ad(w: &mut dyn Write, ad: &AdSlaveInfo<'_>) -> fmt::Result {
+fn slave_ad(o: &mut Out<'_>, ad: &AdSlaveInfo<'_>) -> fmt::Result {
     match ad.aggregator_id {
-        None => writeln!(w, "Aggregator ID: N/A")?,
+        None => o.s("Aggregator ID: N/A\n")?,
         Some(id) => {
-            writeln!(w, "Aggregator ID: {id}")?;
-            writeln!(w, "Actor Churn State: {}", ad.actor_churn.desc())?;
-            writeln!(w, "Partner Churn State: {}", ad.partner_churn.desc())?;
+            o.s("Aggregator ID: ")?;
+            o.u(id.into())?;
+            o.s("\nActor Churn State: ")?;
+            o.s(ad.actor_churn.desc())?;
+            o.s("\nPartner Churn State: ")?;
+            o.s(ad.partner_churn.desc())?;
             // u32 counters printed with %d
-            writeln!(w, "Actor Churned Count: {}", ad.actor_churn_count as i32)?;
-            writeln!(w, "Partner Churned Count: {}", ad.partner_churn_count as i32)?;
+            o.s("\nActor Churned Count: ")?;
+            o.i((ad.actor_churn_count as i32).into())?;
+            o.s("\nPartner Churned Count: ")?;
+            o.i((ad.partner_churn_count as i32).into())?;
+            o.s("\n")?;
             if ad.privileged {
-                write_details(w, "actor", "port key", &ad.actor)?;
-                write_details(w, "partner", "oper key", &ad.partner)?;
+                details(o, "actor", "port key", &ad.actor)?;
+                details(o, "partner", "oper key", &ad.partner)?;
             }
         }
     }
     if let Some(text) = ad.aggregation {
-        w.write_str("Aggregation: ")?;
-        write!(OneLine(w), "{text}")?;
-        w.write_char('\n')?;
+        o.s("Aggregation: ")?;
+        write!(OneLine(o), "{text}")?;
+        o.s("\n")?;
     }
     Ok(())
 }
@@ -660,6 +821,45 @@ mod tests {
         fn text(&self) -> &str {
             core::str::from_utf8(&self.0[..self.1]).unwrap()
         }
+    }
+
+    #[test]
+    fn out_writes_numbers_and_addresses_as_fmt_does() {
+        extern crate std;
+        use std::{format, string::String, vec::Vec};
+        let mut s = S::new();
+        let mut o = Out::new(&mut s);
+        let mut want = String::new();
+        for v in [0u64, 1, 9, 10, 99, 100, 65535, u32::MAX as u64, u64::MAX] {
+            o.u(v).unwrap();
+            want += &format!("{v}|");
+            o.s("|").unwrap();
+        }
+        for v in [0i64, -1, 1, i32::MIN as i64, i32::MAX as i64, i64::MIN, i64::MAX] {
+            o.i(v).unwrap();
+            want += &format!("{v}|");
+            o.s("|").unwrap();
+        }
+        let long: Vec<u8> = (0..32u8).map(|x| x.wrapping_mul(37)).collect();
+        for a in [&[][..], &[0u8][..], &[0xab, 0x01, 0xf0, 0x0f, 0xff, 0x10][..], &long[..]] {
+            o.mac(a).unwrap();
+            want += &a.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
+            o.s("|").unwrap();
+            want += "|";
+        }
+        // pieces past the buffer's size, and one larger than it
+        let big = "x".repeat(300);
+        for _ in 0..3 {
+            o.s("0123456789abcdefghijklmnopqrstuvwxyz").unwrap();
+            want += "0123456789abcdefghijklmnopqrstuvwxyz";
+            o.s(&big).unwrap();
+            want += &big;
+            write!(o, "<{}>", 42).unwrap();
+            want += "<42>";
+        }
+        o.done().unwrap();
+        assert_eq!(s.text(), want);
+        assert_eq!(format!("{}", Mac(&[1, 2, 0xfe])), "01:02:fe");
     }
 
     fn master(mode: u64) -> MasterInfo<'static> {
