@@ -18,6 +18,8 @@ usage: failnth.py [--max N] [--timeout S] SCENARIO
                        becomes active
             changelink five options at once (miimon updelay downdelay primary_reselect primary)
             mode       balance-rr to 802.3ad
+            mode-alb   balance-rr to balance-alb (its tables allocated by the change); after
+                       it, a veth enslaved to the bond must be its active slave
             enslave-alb  a second veth enslaved to an up balance-alb bond: in, its own MAC
             release-alb-active  the current slave of a balance-alb bond released: the other
                        becomes current and takes the bond's MAC
@@ -358,6 +360,33 @@ def s_mode():
     return setup, op, check
 
 
+def s_mode_alb():
+    # balance-tlb/alb's tables (~32 KiB) are allocated by the mode change itself, before the mode
+    # is taken: an allocation failing there refuses the change and leaves balance-rr
+    def setup(net):
+        net.bond(BOND)
+        return {}
+
+    def op(c):
+        return RTM_NEWLINK, 0, newlink_body(BOND, "rbond", ["mode", "balance-alb"])
+
+    def check(err, c):
+        m = mode()
+        if (err == 0) != (m == "balance-alb") or m not in ("balance-alb", "balance-rr"):
+            raise Bad(f"errno {err}, mode {m}")
+        if m == "balance-alb":
+            # the mode works: a slave enslaved, the bond up, the slave in with a MAC of its own
+            net = Net()
+            net.veth(A)
+            own = read(f"{SYS}/{A}/address")
+            net.enslave(A, BOND)
+            net.up(BOND)
+            whole_in(A)
+            if read(f"{SYS}/{BOND}/bonding/active_slave") != A:
+                raise Bad(f"balance-alb after the change: active slave '{read(f'{SYS}/{BOND}/bonding/active_slave')}', not {A} ({own})")
+    return setup, op, check
+
+
 def s_dellink():
     def setup(net):
         net.bond(BOND)
@@ -386,7 +415,7 @@ def s_dellink():
 
 
 SCENARIOS = {"create": s_create, "enslave": s_enslave, "release": s_release, "release-active": s_release_active,
-             "changelink": s_changelink, "mode": s_mode, "dellink": s_dellink,
+             "changelink": s_changelink, "mode": s_mode, "mode-alb": s_mode_alb, "dellink": s_dellink,
              "enslave-alb": s_enslave_alb, "release-alb-active": s_release_alb_active}
 
 

@@ -5,7 +5,7 @@
 # rbond bond until the operation runs through (selftests/lib/failnth.py): creating a bond, a
 # changelink of several options, a mode change, an enslave, a release, deleting a bond with its
 # slaves. After each try the state must be whole: a refused operation changed nothing, a
-# successful one is complete, no slave is left half in the bond, and deleting the devices returns
+# successful one is complete (a mode change to balance-alb allocates its tables), no slave is left half in the bond, and deleting the devices returns
 # (a reference the bond kept makes it wait forever). The debug kernel adds kmemleak (any leak
 # fails the run) and KASAN.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -52,6 +52,7 @@ walk enslave-alb "a second slave enslaved to a balance-alb bond with its Nth all
 walk release-alb-active "the current slave of a balance-alb bond released with its Nth allocation failing: out whole and the other current with the bond's MAC, or still in and current"
 walk changelink "a changelink of five options with its Nth allocation failing: all of them or none"
 walk mode "a mode change (balance-rr to 802.3ad) with its Nth allocation failing: one mode or the other, whole"
+walk mode-alb "a mode change to balance-alb (its tables allocated by the change) with its Nth allocation failing: balance-rr, or balance-alb that takes a slave"
 walk dellink "a bond with two slaves deleted with its Nth allocation failing: gone and its slaves out whole, or all there"
 
 rmmod rbond
