@@ -7,9 +7,9 @@
 rtnl_serve   # one python for the rtnl.py requests (lib/bond.sh)
 # both drivers rate limit their lines of a link's delays (net_ratelimit(): 10 in 5 s for the whole
 # network stack), which a loaded guest's earlier lines can use up: off while this file compares them
-RATECOST=$(sysctl -n net.core.message_cost)
+RATECOST=$(sysctl -n net.core.message_cost) RATEBURST=$(sysctl -n net.core.message_burst)
 sysctl -qw net.core.message_cost=0
-trap 'sysctl -qw net.core.message_cost=$RATECOST' EXIT
+trap 'sysctl -qw net.core.message_cost=$RATECOST net.core.message_burst=$RATEBURST' EXIT
 rbond_unload; modprobe -r bonding 2>/dev/null
 modprobe rbond max_bonds=0
 modprobe bonding max_bonds=0
@@ -182,6 +182,24 @@ delay_waited() {
 }
 delay_waited down downdelay
 delay_waited up updelay
+
+# the delays' lines are rate limited as bonding.ko's (net_ratelimit(), shared by the whole stack):
+# with a burst of 1 an hour, three flaps with delays print at most one of them for both drivers
+# together, while the links' changes themselves are all logged
+setbond rbond r-b updelay 100 downdelay 100; setbond bonding c-b updelay 100 downdelay 100
+sysctl -qw net.core.message_cost=3600 net.core.message_burst=1
+dmesg -C
+for i in 1 2 3; do
+  for st in down up; do
+    ip -n rbpeer link set r-p1 $st; ip -n rbpeer link set c-p1 $st
+    wait_for 5 bash -c "[ \$(dmesg | grep -c 'r-s1): link status definitely $st') = $i ] && [ \$(dmesg | grep -c 'c-s1): link status definitely $st') = $i ]"
+  done
+done
+sysctl -qw net.core.message_cost=0
+delaylines() { dmesg | grep -c "$1: (slave $2): link status \(down for\|up, enabling\|down again\|up again\)"; }
+r=$(delaylines r-b r-s1) c=$(delaylines c-b c-s1)
+check "3 flaps of 100 ms delays with a burst of 1: both links went down and up 3 times, rbond printed $r delay lines, bonding.ko $c (together at most 1)" \
+  bash -c "[ \$(dmesg | grep -c 'r-s1): link status definitely up') = 3 ] && [ \$(dmesg | grep -c 'c-s1): link status definitely up') = 3 ] && [ $((r + c)) -le 1 ]"
 setbond rbond r-b updelay 0 downdelay 0; setbond bonding c-b updelay 0 downdelay 0
 
 # counters: the bond reports what its slaves did since they were enslaved, and keeps a released
