@@ -5,8 +5,8 @@
 usage: bench-report.py DIR [--title TEXT] [--chart] [--check]
   DIR/results.tsv   what scripts/bench/*.sh recorded (scripts/bench/lib.sh: #meta, #want, values)
   writes DIR/bench.md (a summary of the ratios, then a table per measurement: the median of the
-  rounds with their range for bonding.ko, rbond and the bare veth, and the ratios rbond/bonding and
-  rbond/bare) and prints it; --chart also draws DIR/chart.png (matplotlib): rbond against bonding.ko
+  rounds with their range for bonding.ko, rbond, the bare veth and (transmit) a VLAN device on it,
+  and the ratios rbond/bonding, rbond/bare and rbond/vlan) and prints it; --chart also draws DIR/chart.png (matplotlib): rbond against bonding.ko
   for every figure, as "rbond's advantage" (rbond/bonding where higher is better, bonding/rbond
   where lower is; above 1: rbond is ahead). A ratio is marked (+) when every round of rbond did
   better than every round of bonding.ko, (-) when every one did worse (beyond the noise of the
@@ -17,7 +17,7 @@ import collections
 import os
 import sys
 
-DRIVERS = ("bonding", "rbond", "bare")
+DRIVERS = ("bonding", "rbond", "bare", "vlan")
 
 
 def median(v):
@@ -144,6 +144,8 @@ def markdown(res, title):
             head.append("rbond/bonding")
         if "bare" in drivers:
             head.append("rbond/bare")
+        if "vlan" in drivers:
+            head.append("rbond/vlan")
         out += ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
         for r in res.rows[t]:
             cells = [r]
@@ -154,9 +156,10 @@ def markdown(res, title):
             c = res.stat(t, r, "rbond")
             if "bonding" in drivers:
                 cells.append(res.rcell(t, r))
-            if "bare" in drivers:
-                s = res.stat(t, r, "bare")
-                cells.append(rfmt(ratio(c[0], s[0])) if c and s else "-")
+            for ref in ("bare", "vlan"):
+                if ref in drivers:
+                    s = res.stat(t, r, ref)
+                    cells.append(rfmt(ratio(c[0], s[0])) if c and s else "-")
             out.append("| " + " | ".join(cells) + " |")
         out += ["", f"({note})" if note else "", ""]
     if res.times:

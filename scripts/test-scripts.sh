@@ -84,18 +84,20 @@ else printf 'got:\n%s\nwant:\n%s\none part: %s\n' "$got" "$want" "$one" > "$tmp/
   rec fail "scripts: chunk groups the test files into parts of about the target time, each file once" "$tmp/chunk"; fi
 # 6. bench-report.py: the ratio, its noise mark, and a missing figure. rbond behind bonding in
 #    every round (-), ahead in every round on a lower-is-better table (+), overlapping rounds
-#    (no mark), one round only (no mark: no spread known); --check names what was never measured
+#    (no mark), one round only (no mark: no spread known); the ratios to the bare veth and to the
+#    VLAN device; --check names what was never measured
 mkdir -p "$tmp/b"
 printf '#meta\tt\tT\tpps\thigher\tn\n#meta\tm\tM\tms\tlower\tn\n' > "$tmp/b/results.tsv"
 printf '#want\tt\tbehind\tbonding\n#want\tt\tgone\trbond\n' >> "$tmp/b/results.tsv"
 printf '%s\t%s\t%s\t%s\n' t behind bonding 100 t behind bonding 110 t behind rbond 90 t behind rbond 95 \
-  t mixed bonding 100 t mixed bonding 110 t mixed rbond 105 t mixed rbond 90 t one bonding 100 t one rbond 50 \
+  t behind bare 120 t behind vlan 100 t mixed bonding 100 t mixed bonding 110 t mixed rbond 105 t mixed rbond 90 t one bonding 100 t one rbond 50 \
   m ahead bonding 300 m ahead bonding 320 m ahead rbond 200 m ahead rbond 210 >> "$tmp/b/results.tsv"
 /usr/bin/python3 scripts/bench-report.py "$tmp/b" --check > "$tmp/b/out" 2>&1; rc=$?
 if [ $rc = 1 ] && grep -qF '| behind | 0.88 (-) |' "$tmp/b/bench.md" && grep -qF '| mixed | 0.93 |' "$tmp/b/bench.md" &&
    grep -qF '| one | 0.50 |' "$tmp/b/bench.md" && grep -qF '| ahead | 0.66 (+) |' "$tmp/b/bench.md" &&
+   grep -q '| rbond/bonding | rbond/bare | rbond/vlan |' "$tmp/b/bench.md" && grep -q '^| behind | .* | 0.77 | 0.93 |$' "$tmp/b/bench.md" &&
    grep -q 'gone' "$tmp/b/out"; then
-  rec ok "scripts: bench-report.py marks a ratio beyond the rounds' noise (+/-), not one whose rounds overlap, and --check names a figure never measured"
+  rec ok "scripts: bench-report.py marks a ratio beyond the rounds' noise (+/-), not one whose rounds overlap, gives rbond/bare and rbond/vlan, and --check names a figure never measured"
 else { echo "exit $rc"; cat "$tmp/b/out" "$tmp/b/bench.md"; } > "$tmp/b/log" 2>&1
-  rec fail "scripts: bench-report.py marks a ratio beyond the rounds' noise (+/-), not one whose rounds overlap, and --check names a figure never measured" "$tmp/b/log"; fi
+  rec fail "scripts: bench-report.py marks a ratio beyond the rounds' noise (+/-), not one whose rounds overlap, gives rbond/bare and rbond/vlan, and --check names a figure never measured" "$tmp/b/log"; fi
 exit 0

@@ -9,8 +9,9 @@
 #                                               measuring: one that never gets a value is reported
 #                                               missing, and the smoke run of make check fails)
 #   TABLE  ROW DRIVER VALUE                     one round's value (a number)
-# DRIVER is bonding, rbond or bare (the bare slave). Each figure is the median of its rounds, with
-# their range; the ratios are rbond/bonding and rbond/bare.
+# DRIVER is bonding, rbond, bare (the bare slave) or vlan (a VLAN device on the bare slave, paths'
+# transmit). Each figure is the median of its rounds, with their range; the ratios are
+# rbond/bonding, rbond/bare and rbond/vlan.
 # SMOKE=1 (make check): the fewest rounds and frames and the smallest scales, to keep the script
 # working, not to measure. Full runs: ROUNDS 5, COUNT 100000 frames a pktgen run.
 set -e

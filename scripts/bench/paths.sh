@@ -11,6 +11,9 @@
 # TCP_MODES (default "ab xor34 rr 3ad") the TCP rows, TCP_SECONDS (3; SMOKE 1) each measurement.
 # A round measures bonding.ko, rbond and the bare veth in turn, each round in another order
 # (rotated): each of them is first, second and last equally often over every three rounds.
+# Transmit also measures "vlan", a VLAN device on the bare veth: the lightest device that hands
+# each frame on to another's dev_queue_xmit(), as every bond does (rbond/vlan: what a bond costs
+# beyond that; rbond/bare includes it).
 . /src/scripts/bench/lib.sh
 # SMOKE=1: active-backup and 802.3ad (with its partner) only, every table
 MODES=${MODES:-$([ "$SMOKE" = 1 ] && echo ab 3ad || echo ab xor2 xor34 rr bc tlb alb 3ad)}
@@ -19,14 +22,15 @@ XDP_MODES=${XDP_MODES-ab xor2 xor34 rr 3ad}
 TCP_MODES=${TCP_MODES-ab xor34 rr 3ad}
 TCP_SECONDS=${TCP_SECONDS:-$([ "$SMOKE" = 1 ] && echo 1 || echo 3)}
 DRV="bonding rbond bare"
-NAME_bonding=cbench NAME_rbond=rbench NAME_bare=bare
+DRV_TX="$DRV vlan"
+NAME_bonding=cbench NAME_rbond=rbench NAME_bare=bare NAME_vlan=bvlan
 name() { local v=NAME_$1; echo "${!v}"; }
 in_list() { case " $2 " in *" $1 "*) return 0;; esac; return 1; }
 
 for c in $TX_CONFIGS; do
   s=${c%x*} th=${c#*x}
   meta "tx-$c" "Transmit, $s-byte frames, $th pktgen thread$([ "$th" = 1 ] || echo s)" pps higher \
-    "pktgen on the bond: UDP to one address, random source ports, $ROUNDS rounds of $COUNT frames$([ "$th" = 1 ] || echo " shared by $th threads, one per CPU (the rate: all frames over the longest thread's time)"); bare: straight on a veth. $MODE_NOTE"
+    "pktgen on the bond: UDP to one address, random source ports, $ROUNDS rounds of $COUNT frames$([ "$th" = 1 ] || echo " shared by $th threads, one per CPU (the rate: all frames over the longest thread's time)"); bare: straight on a veth; vlan: on a VLAN device (id 5) on that veth, which hands each frame to the veth's dev_queue_xmit() as a bond hands it to its slave's. $MODE_NOTE"
 done
 meta rx "Receive, 64-byte frames" pps higher \
   "pktgen in the peer namespace sends $COUNT frames a round into the bond's first slave (the active one where there is one), to the bond's MAC, or into the bare veth; the receive path runs on the sending CPU (veth hands the frame to the backlog), so the rate is what sending and receiving cost together"
@@ -73,9 +77,11 @@ NET_bonding=10.99.1 NET_rbond=10.99.2 NET_bare=10.99.3
 net() { local v=NET_$1; echo "${!v}"; }
 
 bare_setup
+ip link add link bare name bvlan type vlan id 5
+ip link set bvlan up
 for m in $MODES; do
   opts "$m" > /dev/null
-  for c in $TX_CONFIGS; do want "tx-$c" "$m" $DRV; done
+  for c in $TX_CONFIGS; do want "tx-$c" "$m" $DRV_TX; done
   want rx "$m" $DRV
   in_list "$m" "$TCP_MODES" && want tcp "$m" $DRV
   in_list "$m" "$XDP_MODES" && want xdp "$m" $DRV
@@ -85,7 +91,7 @@ for m in $MODES; do
   for round in $(seq 1 "$ROUNDS"); do
     ds=$(rotated "$round" $DRV)
     for c in $TX_CONFIGS; do
-      for d in $ds; do export PROF_NAME=tx-$c-$m-$d; rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
+      for d in $(rotated "$round" $DRV_TX); do export PROF_NAME=tx-$c-$m-$d; rec "tx-$c" "$m" "$d" "$(pktgen_run "$(name "$d")" "${c%x*}" "${c#*x}")"; done
     done
     for d in $ds; do n=$(name "$d"); export PROF_NAME=rx-$m-$d; rec rx "$m" "$d" "$(pktgen_rx "bench-$n" p1 "$n")"; done
   done
@@ -111,4 +117,5 @@ for m in $MODES; do
   fi
   teardown rbench; teardown cbench
 done
+ip link del bvlan
 bare_teardown
