@@ -8,6 +8,7 @@
 # successful one is complete (a mode change to balance-alb allocates its tables), no slave is left half in the bond, and deleting the devices returns
 # (a reference the bond kept makes it wait forever). The debug kernel adds kmemleak (any leak
 # fails the run) and KASAN.
+# debug-limit: 5400
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bond.sh"
 FAILNTH="python3 $(dirname "$0")/../lib/failnth.py"
