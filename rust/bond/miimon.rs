@@ -75,19 +75,23 @@ impl Bond {
                 }
             }
             match prop {
-                Proposal::Fail { delay } if delay > 0 && crate::sys::net_ratelimit() => {
-                    // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
-                    let what = match (p.mode == Mode::ActiveBackup, s.is_backup()) {
-                        (true, false) => "active ",
-                        (true, true) => "backup ",
-                        (false, _) => "",
-                    };
-                    let ms = delay_ms(delay, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
+                Proposal::Fail { delay } => {
+                    if delay > 0 && crate::sys::net_ratelimit() {
+                        // as C: "active " or "backup " in active-backup mode (bond_is_active_slave())
+                        let what = match (p.mode == Mode::ActiveBackup, s.is_backup()) {
+                            (true, false) => "active ",
+                            (true, true) => "backup ",
+                            (false, _) => "",
+                        };
+                        let ms = delay_ms(delay, p.miimon);
+                        pr_info!("{bn}: (slave {sn}): link status down for {what}interface, disabling it in {ms} ms\n");
+                    }
                 }
-                Proposal::Back { delay } if delay > 0 && crate::sys::net_ratelimit() => {
-                    let ms = delay_ms(delay, p.miimon);
-                    pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
+                Proposal::Back { delay } => {
+                    if delay > 0 && crate::sys::net_ratelimit() {
+                        let ms = delay_ms(delay, p.miimon);
+                        pr_info!("{bn}: (slave {sn}): link status up, enabling it in {ms} ms\n");
+                    }
                 }
                 Proposal::DownAgain { after } => {
                     let ms = delay_ms(after, p.miimon);
@@ -153,7 +157,6 @@ impl Bond {
                         failover = true;
                     }
                 }
-                _ => {}
             }
         }
         if failover {

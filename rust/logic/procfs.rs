@@ -237,19 +237,14 @@ impl<'w> Out<'w> {
 
     /// Appends `s`.
     pub fn s(&mut self, s: &str) -> fmt::Result {
-        if s.len() > self.b.len() - self.n {
+        if s.len() > self.b.len() {
             self.flush()?;
-            if s.len() > self.b.len() {
-                return self.w.write_str(s);
-            }
+            return self.w.write_str(s);
         }
-        let end = self.n + s.len();
-        self.b[self.n..end].copy_from_slice(s.as_bytes());
-        self.n = end;
-        Ok(())
+        self.ascii(s.as_bytes())
     }
 
-    /// Appends ASCII bytes (at most 64).
+    /// Appends bytes that fit the buffer, a whole `str` or ASCII.
     fn ascii(&mut self, a: &[u8]) -> fmt::Result {
         if a.len() > self.b.len() - self.n {
             self.flush()?;
